@@ -1,0 +1,180 @@
+"""Typed records passed between pipeline stages.
+
+A `Profile` is what one capture of a country profile says; an `Extraction` wraps it
+with the extractor's verdict (`complete`, `incomplete`, `not_a_profile`) and reasons.
+Every record converts to and from plain JSON-able dicts, which is how snapshots are
+stored and how `--json` output is produced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    COMPLETE = "complete"
+    INCOMPLETE = "incomplete"
+    NOT_A_PROFILE = "not_a_profile"
+
+
+class Pillar(StrEnum):
+    CRIMINAL_MARKETS = "criminal_markets"
+    CRIMINAL_ACTORS = "criminal_actors"
+    RESILIENCE = "resilience"
+
+
+# Composite keys: the three pillars plus criminality, the mean of markets and actors.
+CRIMINALITY = "criminality"
+COMPOSITES = (CRIMINALITY, *(p.value for p in Pillar))
+
+
+@dataclass(frozen=True)
+class Country:
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Score:
+    """A published score with the change the page prints beside it, if any.
+
+    `change` is None when the page prints none (2021) or prints `n/a`; `new_this_edition`
+    is True only for `n/a`, the publisher's mark for an indicator new in that edition.
+    """
+
+    value: float
+    change: float | None = None
+    new_this_edition: bool = False
+
+
+@dataclass(frozen=True)
+class Rank:
+    """`72nd of 193 countries`, `23rd of 46 countries in Asia`.
+
+    `movement` is the magnitude the page prints after the rank (2023 onwards); the page
+    gives no direction, so direction is computed from history by the diff stage.
+    """
+
+    composite: str  # "criminality" or "resilience"
+    scope: str  # "global", "continental" or "regional"
+    rank: int
+    out_of: int
+    group: str | None = None
+    movement: int | None = None
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    name: str
+    pillar: str
+    score: Score
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    """One narrative section; `key` is stable across editions and renderings."""
+
+    key: str
+    title: str
+    paragraphs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Profile facts; whichever the page shows, numbers as numbers."""
+
+    capital: str | None = None
+    population: int | None = None
+    gdp_usd_million: float | None = None
+    area_km2: float | None = None
+    income_group: str | None = None
+    geography_type: str | None = None
+    gini: float | None = None
+
+
+@dataclass(frozen=True)
+class Profile:
+    country: Country | None
+    edition: int | None
+    source_url: str | None
+    facts: Facts = field(default_factory=Facts)
+    composites: dict[str, Score] = field(default_factory=dict)
+    ranks: tuple[Rank, ...] = ()
+    indicators: tuple[Indicator, ...] = ()
+    sections: tuple[Section, ...] = ()
+
+    def indicator(self, key: str) -> Indicator | None:
+        return next((i for i in self.indicators if i.key == key), None)
+
+    def scores(self) -> dict[str, float]:
+        """Every composite and indicator value by key: the shape the diff stage compares."""
+        values = {k: s.value for k, s in self.composites.items()}
+        values.update({i.key: i.score.value for i in self.indicators})
+        return values
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why an extraction is not complete. `code` is machine-readable, `message` for people."""
+
+    code: str
+    message: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Extraction:
+    status: Status
+    profile: Profile | None
+    reasons: tuple[Reason, ...] = ()
+    unparsed_lines: tuple[str, ...] = ()
+    extractor: str = ""
+    extractor_version: str = ""
+
+    @property
+    def has_scores(self) -> bool:
+        return self.profile is not None and bool(self.profile.scores())
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Extraction:
+        return extraction_from_dict(data)
+
+
+def _score(d: dict[str, Any]) -> Score:
+    return Score(**d)
+
+
+def profile_from_dict(d: dict[str, Any]) -> Profile:
+    return Profile(
+        country=Country(**d["country"]) if d.get("country") else None,
+        edition=d.get("edition"),
+        source_url=d.get("source_url"),
+        facts=Facts(**d.get("facts", {})),
+        composites={k: _score(v) for k, v in d.get("composites", {}).items()},
+        ranks=tuple(Rank(**r) for r in d.get("ranks", ())),
+        indicators=tuple(
+            Indicator(**{**i, "score": _score(i["score"])}) for i in d.get("indicators", ())
+        ),
+        sections=tuple(
+            Section(key=s["key"], title=s["title"], paragraphs=tuple(s["paragraphs"]))
+            for s in d.get("sections", ())
+        ),
+    )
+
+
+def extraction_from_dict(d: dict[str, Any]) -> Extraction:
+    return Extraction(
+        status=Status(d["status"]),
+        profile=profile_from_dict(d["profile"]) if d.get("profile") else None,
+        reasons=tuple(Reason(**r) for r in d.get("reasons", ())),
+        unparsed_lines=tuple(d.get("unparsed_lines", ())),
+        extractor=d.get("extractor", ""),
+        extractor_version=d.get("extractor_version", ""),
+    )
