@@ -119,11 +119,20 @@ class Profile:
 
 @dataclass(frozen=True)
 class Reason:
-    """Why an extraction is not complete. `code` is machine-readable, `message` for people."""
+    """Why an extraction is not complete. `code` is machine-readable, `message` for people.
+
+    A `warning` is worth knowing (an unparsed line, an edition inferred) but leaves the
+    capture complete; an `error` makes it incomplete.
+    """
 
     code: str
     message: str
     detail: dict[str, Any] = field(default_factory=dict)
+    severity: str = "error"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
 
 
 @dataclass(frozen=True)

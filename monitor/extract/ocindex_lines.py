@@ -1,0 +1,316 @@
+"""Line parser for ocindex.net country pages, every edition's layout.
+
+Input is block lines (from HTML via `html_lines`, or a browser's rendered text). The
+parser only reads what is on the page; judging whether that is a whole profile is
+`validate`'s job. Every line ends up recognised (content, page chrome, a duplicate of
+the 3D view's repeated block) or in `unparsed`; none is silently dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from monitor.catalogue import composite_key, indicator_spec, section_spec, slugify
+from monitor.models import Facts, Indicator, Rank, Reason, Score, Section
+
+# `4.40`, `4.630.23` (value 4.63, change +0.23), `5.25-0.07`, `3.50 n/a`, `10.000.50`.
+SCORE_LINE = re.compile(
+    r"^(?P<value>10\.00|[1-9]\.\d{2})\s*(?P<change>n/a|[-+\u2212]?\d{1,2}\.\d{2})?$"
+)
+# The 3D view repeats the pillar scores on one line: `4.17 6.25 4.40 4.17 6.25 4.40`.
+SCORE_ROW = re.compile(r"^\d{1,2}\.\d{2}(?:\s+\d{1,2}\.\d{2}){2,}$")
+# `72nd of 193 countries`, `23rd of 46 countries in Asia 1`, `… countries in Europe0`.
+RANK_LINE = re.compile(
+    r"^(?P<rank>\d+)(?:st|nd|rd|th) of (?P<out_of>\d+) countries"
+    r"(?: in (?P<group>.*?))?\s*(?P<movement>[-+\u2212]?\d+)?$"
+)
+SECTION_NAV = re.compile(r"^\d{2}(?:\s+\d{2})*$")
+YEAR_LINE = re.compile(r"^Year:?\s*(?P<year>20\d\d)?$")
+CHROME = frozenset({"The Organized Crime Index | ENACT", "Read the report", "x", "Profile"})
+# The narrative ends where the page footer begins.
+FOOTER_STARTS = (
+    "For a better experience",
+    "The criminal markets score is represented",
+    "Stay up to date with the Index",
+    "Give us feedback",
+    "How to measure organized crime",
+)
+_TERMINAL = (".", "!", "?", "\u201d", '"', ")", "\u2019", "'")
+
+
+@dataclass
+class ParsedPage:
+    """Everything the page shows, as found; conflicts and leftovers recorded, not resolved."""
+
+    country_name: str | None = None
+    year_line: int | None = None
+    has_year_line: bool = False
+    facts: dict[str, object] = field(default_factory=dict)
+    composites: dict[str, Score] = field(default_factory=dict)
+    ranks: dict[tuple[str, str], Rank] = field(default_factory=dict)
+    indicators: dict[str, Indicator] = field(default_factory=dict)
+    sections: list[Section] = field(default_factory=list)
+    section_count_shown: int | None = None
+    ends_mid_narrative: bool = False
+    duplicates: int = 0
+    conflicts: list[Reason] = field(default_factory=list)
+    unparsed: list[str] = field(default_factory=list)
+
+    @property
+    def any_score(self) -> bool:
+        return bool(self.composites or self.indicators)
+
+    def all_scores(self) -> list[Score]:
+        return [*self.composites.values(), *(i.score for i in self.indicators.values())]
+
+
+def parse_score(line: str) -> Score | None:
+    m = SCORE_LINE.match(line)
+    if not m:
+        return None
+    change = m["change"]
+    if change == "n/a":
+        return Score(float(m["value"]), None, new_this_edition=True)
+    return Score(float(m["value"]), _number(change) if change else None)
+
+
+def _number(text: str) -> float:
+    return float(text.replace("\u2212", "-"))
+
+
+def parse_rank(line: str, composite: str, grouped_seen: int) -> Rank | None:
+    m = RANK_LINE.match(line)
+    if not m:
+        return None
+    group = (m["group"] or "").strip() or None
+    scope = "global" if group is None else ("continental" if grouped_seen == 0 else "regional")
+    movement = m["movement"]
+    return Rank(
+        composite=composite,
+        scope=scope,
+        rank=int(m["rank"]),
+        out_of=int(m["out_of"]),
+        group=group,
+        movement=abs(int(_number(movement))) if movement else None,
+    )
+
+
+_FACT_LABELS: tuple[tuple[str, str], ...] = (
+    ("capital", "capital"),
+    ("population", "population"),
+    ("income_group", "income group"),
+    ("geography_type", "geography type"),
+    ("gdp_usd_million", "gdp"),
+    ("gdp_usd_million", "gross domestic product"),
+    ("gini", "gini"),
+    ("area_km2", "area"),
+)
+
+
+def fact_field(label: str) -> str | None:
+    low = label.lower()
+    if len(low) > 80:
+        return None
+    return next((f for f, prefix in _FACT_LABELS if low.startswith(prefix)), None)
+
+
+def parse_fact(name: str, value: str) -> object:
+    """Numbers as numbers: `6,456,200` -> 6456200, `USD 17,491 million` -> 17491.0."""
+    if name in ("capital", "income_group", "geography_type"):
+        return value
+    m = re.search(r"\d[\d,]*(?:\.\d+)?", value)
+    if m is None:
+        return None
+    number = float(m[0].replace(",", ""))
+    if name == "gdp_usd_million" and "billion" in value.lower():
+        number *= 1000
+    return int(number) if name == "population" else number
+
+
+class _Parser:
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.page = ParsedPage()
+        self.expect: tuple[str, object] | None = None  # what the next line should be
+        self.pending_score: Score | None = None  # a score whose label follows it
+        self.rank_composite: str | None = None
+        self.grouped_ranks = 0
+        self.section: tuple[str, str, list[str]] | None = None
+        self.in_narrative = False
+        self.in_footer = False
+
+    def run(self) -> ParsedPage:
+        page = self.page
+        name_at = next((i + 1 for i, ln in enumerate(self.lines) if ln == "Profile"), None)
+        if name_at is not None and name_at < len(self.lines):
+            page.country_name = self.lines[name_at]
+        for line in self.lines:
+            if self.in_footer:
+                continue  # page footer: recognised chrome
+            if self.in_narrative:
+                self._narrative(line)
+            else:
+                self._scores(line)
+        if self.in_narrative and not self.in_footer and self.section and self.section[2]:
+            # Input that stops inside a paragraph was cut off (a byte limit, a dropped link).
+            self.page.ends_mid_narrative = not self.section[2][-1].endswith(_TERMINAL)
+        self._close_section()
+        if self.pending_score is not None:
+            page.unparsed.append(f"{self.pending_score.value:.2f} (score with no label)")
+        return page
+
+    # -- the scores part of the page ------------------------------------------------
+    def _scores(self, line: str) -> None:
+        page, expect = self.page, self.expect
+        self.expect = None
+        score = parse_score(line)
+        if score is not None:
+            self._score(score, expect, line)
+            return
+        if line == "Analysis":
+            self.in_narrative = True
+            return
+        if (m := YEAR_LINE.match(line)) is not None:
+            page.has_year_line = True
+            page.year_line = int(m["year"]) if m["year"] else None
+            return
+        if line in CHROME or line == page.country_name or SCORE_ROW.match(line):
+            return
+        if self.rank_composite and (
+            rank := parse_rank(line, self.rank_composite, self.grouped_ranks)
+        ):
+            self.grouped_ranks += rank.group is not None
+            self._add_rank(rank)
+            return
+        if (key := composite_key(line)) is not None:
+            self._composite_label(key, line)
+            return
+        if (spec := indicator_spec(line)) is not None:
+            self.expect = ("indicator", (spec, line))
+            return
+        if expect is not None and expect[0] == "description":
+            self._description(expect[1], line)
+            return
+        if expect is not None and expect[0] == "fact":
+            page.facts[str(expect[1])] = parse_fact(str(expect[1]), line)
+            return
+        if not page.any_score and (fact := fact_field(line)) is not None:
+            self.expect = ("fact", fact)
+            return
+        page.unparsed.append(line)
+
+    def _score(self, score: Score, expect: tuple[str, object] | None, line: str) -> None:
+        if expect is not None and expect[0] == "indicator":
+            spec, name = expect[1]  # type: ignore[misc]
+            indicator = Indicator(spec.key, name, spec.pillar.value, score)
+            self._add_indicator(indicator)
+            self.expect = ("description", spec.key)
+        elif expect is not None and expect[0] == "composite":
+            self._add_composite(str(expect[1]), score)
+            self.expect = ("description", None)
+        else:
+            if self.pending_score is not None:
+                self.page.unparsed.append(f"{self.pending_score.value:.2f} (score with no label)")
+            self.pending_score = score
+
+    def _composite_label(self, key: str, line: str) -> None:
+        if line.lower().endswith("score"):
+            # `5.33` then `Criminality score`: the value came first.
+            if self.pending_score is None:
+                self.page.unparsed.append(line)
+                return
+            self._add_composite(key, self.pending_score)
+            self.pending_score = None
+            self.rank_composite, self.grouped_ranks = key, 0
+        else:
+            self.expect = ("composite", key)
+            self.rank_composite = None
+
+    def _description(self, key: object, line: str) -> None:
+        if key is None:
+            return  # the pillar's one-line definition; same on every page
+        indicator = self.page.indicators[str(key)]
+        if not indicator.description:
+            self.page.indicators[str(key)] = Indicator(
+                indicator.key, indicator.name, indicator.pillar, indicator.score, line
+            )
+
+    def _add_composite(self, key: str, score: Score) -> None:
+        self._keep_first(self.page.composites, key, score, key)
+
+    def _add_indicator(self, indicator: Indicator) -> None:
+        known = self.page.indicators.get(indicator.key)
+        if known is not None and known.score == indicator.score:
+            self.page.duplicates += 1
+        elif known is not None:
+            self._conflict(indicator.key, known.score, indicator.score)
+        else:
+            self.page.indicators[indicator.key] = indicator
+
+    def _add_rank(self, rank: Rank) -> None:
+        key = (rank.composite, rank.scope)
+        self._keep_first(self.page.ranks, key, rank, f"{rank.composite} {rank.scope} rank")
+
+    def _keep_first(self, table: dict, key: object, value: object, label: str) -> None:
+        """The page repeats blocks for its 3D view: equal repeats are duplicates."""
+        if key not in table:
+            table[key] = value
+        elif table[key] == value:
+            self.page.duplicates += 1
+        else:
+            self._conflict(label, table[key], value)
+
+    def _conflict(self, label: str, first: object, second: object) -> None:
+        self.page.conflicts.append(
+            Reason(
+                "conflicting_values",
+                f"{label}: the page shows two different values ({first} and {second})",
+                {"item": label, "first": repr(first), "second": repr(second)},
+            )
+        )
+
+    # -- the narrative ("Analysis") -------------------------------------------------
+    def _narrative(self, line: str) -> None:
+        page = self.page
+        if line.startswith(FOOTER_STARTS):
+            self._close_section()
+            self.in_footer = True
+            return
+        if SECTION_NAV.match(line) and self.section is None and not page.sections:
+            page.section_count_shown = len(line.split())
+            return
+        spec = section_spec(line)
+        if spec is not None or _looks_like_heading(line):
+            self._close_section()
+            key = spec.key if spec is not None else slugify(line)
+            self.section = (key, line, [])
+            return
+        if self.section is None:
+            page.unparsed.append(line)
+            return
+        self.section[2].append(line)
+
+    def _close_section(self) -> None:
+        if self.section is None:
+            return
+        key, title, paragraphs = self.section
+        self.page.sections.append(Section(key, title, tuple(paragraphs)))
+        self.section = None
+
+
+def _looks_like_heading(line: str) -> bool:
+    return (
+        len(line) <= 60
+        and len(line.split()) <= 7
+        and line[:1].isupper()
+        and not line.endswith((".", ":", ";", ",", "!", "?"))
+    )
+
+
+def parse_lines(lines: list[str]) -> ParsedPage:
+    return _Parser(lines).run()
+
+
+def facts_from(parsed: ParsedPage) -> Facts:
+    return Facts(**{k: v for k, v in parsed.facts.items() if v is not None})

@@ -1,0 +1,161 @@
+"""Extract an ocindex.net country page (HTML or rendered text) into a checked `Extraction`.
+
+Parsing (`ocindex_lines`) reads what is there; this module decides which edition it is,
+whether it is a profile at all, and runs the index's arithmetic checks (`validate`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from monitor.catalogue import EDITIONS, METHODOLOGY_2023, indicator_spec, section_spec, slugify
+from monitor.extract.capture import read_capture
+from monitor.extract.ocindex_lines import ParsedPage, facts_from, parse_lines
+from monitor.extract.validate import validate
+from monitor.models import Country, Extraction, Profile, Reason, Status
+
+EXTRACTOR = "ocindex_page"
+# Bump when parsing changes what an extraction holds: stored raw documents are then
+# re-extracted and compared like with like (provenance), never reported as score changes.
+VERSION = "1"
+
+_URL_YEAR = re.compile(r"/(20\d\d)/country/|_(20\d\d)\.pdf$")
+_URL_SLUG = re.compile(r"/country/([A-Za-z0-9_-]+)/?(?:[?#].*)?$")
+
+
+def extract_page(
+    content: bytes | str,
+    *,
+    url: str | None = None,
+    content_type: str | None = None,
+    edition: int | None = None,
+) -> Extraction:
+    """Extract one capture. `edition` is a hint (e.g. from config); content decides."""
+    capture = read_capture(content, content_type)
+    if capture.problem is not None:
+        return _not_a_profile(capture.problem)
+    parsed = parse_lines(list(capture.lines))
+    if not parsed.any_score and not any(section_spec(s.key) for s in parsed.sections):
+        return _not_a_profile(_describe_non_profile(capture.lines, capture.is_html))
+
+    year, reasons = detect_edition(parsed, url, edition)
+    profile = Profile(
+        country=_country(parsed, url),
+        edition=year,
+        source_url=url,
+        facts=facts_from(parsed),
+        composites=dict(parsed.composites),
+        ranks=tuple(parsed.ranks.values()),
+        indicators=tuple(parsed.indicators.values()),
+        sections=tuple(parsed.sections),
+    )
+    reasons += parsed.conflicts
+    reasons += validate(profile)
+    if parsed.ends_mid_narrative:
+        reasons.append(
+            Reason("truncated", "the capture stops in the middle of a narrative paragraph")
+        )
+    if profile.country is None:
+        reasons.append(Reason("no_country", "neither the page nor the URL names the country"))
+    if parsed.unparsed:
+        reasons.append(
+            Reason(
+                "unparsed_lines",
+                f"{len(parsed.unparsed)} line(s) not understood (kept in unparsed_lines)",
+                {"count": len(parsed.unparsed)},
+                severity="warning",
+            )
+        )
+    status = Status.INCOMPLETE if any(r.is_error for r in reasons) else Status.COMPLETE
+    return Extraction(
+        status=status,
+        profile=profile,
+        reasons=tuple(reasons),
+        unparsed_lines=tuple(parsed.unparsed),
+        extractor=EXTRACTOR,
+        extractor_version=VERSION,
+    )
+
+
+def _not_a_profile(reason: Reason) -> Extraction:
+    return Extraction(
+        status=Status.NOT_A_PROFILE,
+        profile=None,
+        reasons=(reason,),
+        extractor=EXTRACTOR,
+        extractor_version=VERSION,
+    )
+
+
+def _describe_non_profile(lines: tuple[str, ...], is_html: bool) -> Reason:
+    first = lines[0][:80] if lines else ""
+    kind = "HTML page" if is_html else "text"
+    return Reason(
+        "no_profile_content",
+        f"no scores or profile sections found in this {kind}; it begins {first!r}",
+        {"first_line": first, "lines": len(lines)},
+    )
+
+
+def url_year(url: str | None) -> int | None:
+    m = _URL_YEAR.search(url or "")
+    return int(m[1] or m[2]) if m else None
+
+
+def url_slug(url: str | None) -> str | None:
+    m = _URL_SLUG.search(url or "")
+    return m[1].lower().replace("-", "_") if m else None
+
+
+def _country(parsed: ParsedPage, url: str | None) -> Country | None:
+    slug = url_slug(url)
+    name = parsed.country_name
+    if name is None and slug is None:
+        return None
+    return Country(slug=slug or slugify(name or ""), name=name or slug.replace("_", " ").title())  # type: ignore[union-attr]
+
+
+def detect_edition(
+    parsed: ParsedPage, url: str | None, hint: int | None = None
+) -> tuple[int | None, list[Reason]]:
+    """The edition from the content; the URL's year or a caller's hint only where the
+    content cannot tell (a narrative-only fragment) or to break a tie between editions."""
+    stated = url_year(url) or parsed.year_line or hint
+    from_content = _edition_from_content(parsed)
+    if from_content is None:
+        if stated is None:
+            return None, [Reason("edition_unknown", "neither content nor URL tells the edition")]
+        return stated, []
+    low, high = from_content
+    if stated is not None and low <= stated <= high:
+        return stated, []
+    year = low if high == low else max(e for e in EDITIONS if low <= e <= high)
+    reasons = []
+    if stated is not None:
+        reasons.append(
+            Reason(
+                "edition_mismatch",
+                f"the URL or caller says {stated} but the page's layout is that of {year}",
+                {"stated": stated, "content": year},
+            )
+        )
+    return year, reasons
+
+
+def _edition_from_content(parsed: ParsedPage) -> tuple[int, int] | None:
+    """The range of editions whose layout matches: 2021 prints no changes, 2023 prints
+    `n/a` for indicators new that edition, 2025 prints changes everywhere."""
+    scores = parsed.all_scores()
+    if not scores:
+        return None
+    if any(s.new_this_edition for s in scores):
+        return (METHODOLOGY_2023, METHODOLOGY_2023)
+    if all(s.change is None for s in scores):
+        return (EDITIONS[0], EDITIONS[0])
+    new_since_2023 = any(
+        (spec := indicator_spec(key)) is not None and spec.since >= METHODOLOGY_2023
+        for key in parsed.indicators
+    )
+    if new_since_2023 or not parsed.has_year_line:
+        return (METHODOLOGY_2023 + 2, 9999)
+    return (METHODOLOGY_2023, METHODOLOGY_2023)  # a 2023 fragment without the new indicators

@@ -1,0 +1,90 @@
+"""Source kinds: what can be watched, as a registry of plug-ins.
+
+A kind knows where a country's document lives and how to extract it. A new kind is one
+module in this package defining a `SourceKind` subclass decorated with `@register`;
+modules here are discovered on import, so nothing else needs editing. The class
+docstring is the kind's user documentation (`monitor kinds` prints it).
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from typing import ClassVar
+
+from monitor.models import Extraction, Reason, Status
+
+
+class SourceKind:
+    """Base class of source kinds."""
+
+    name: ClassVar[str]
+    default_base_url: ClassVar[str] = ""
+    # Options a `[kinds.<name>]` config table may set, with what each means.
+    options: ClassVar[dict[str, str]] = {}
+    # Whether the kind has one document per edition (pages, PDFs) or one overall.
+    per_edition: ClassVar[bool] = True
+
+    def __init__(self, base_url: str | None = None) -> None:
+        self.base_url = (base_url or self.default_base_url).rstrip("/")
+
+    def url(self, country: str, edition: int | None) -> str:
+        raise NotImplementedError
+
+    def extract(
+        self,
+        content: bytes | str,
+        *,
+        url: str | None = None,
+        content_type: str | None = None,
+        edition: int | None = None,
+    ) -> Extraction:
+        raise NotImplementedError
+
+    @classmethod
+    def doc(cls) -> str:
+        return inspect.cleandoc(cls.__doc__ or "")
+
+
+KINDS: dict[str, type[SourceKind]] = {}
+
+
+def register(cls: type[SourceKind]) -> type[SourceKind]:
+    if cls.name in KINDS and KINDS[cls.name] is not cls:
+        raise ValueError(f"source kind {cls.name!r} registered twice")
+    KINDS[cls.name] = cls
+    return cls
+
+
+def get_kind(name: str, base_url: str | None = None) -> SourceKind:
+    try:
+        return KINDS[name](base_url)
+    except KeyError:
+        known = ", ".join(sorted(KINDS))
+        raise KeyError(f"unknown source kind {name!r} (known: {known})") from None
+
+
+def extract_safely(
+    kind: SourceKind,
+    content: bytes | str,
+    *,
+    url: str | None = None,
+    content_type: str | None = None,
+    edition: int | None = None,
+) -> Extraction:
+    """Run a kind's extractor; a bug in it becomes a clear `not_a_profile`, never a crash
+    of the whole cycle and never invented scores."""
+    try:
+        return kind.extract(content, url=url, content_type=content_type, edition=edition)
+    except Exception as exc:  # the cycle must go on for other sources
+        reason = Reason(
+            "extractor_error",
+            f"the {kind.name} extractor failed: {type(exc).__name__}: {exc}",
+            {"exception": type(exc).__name__},
+        )
+        return Extraction(Status.NOT_A_PROFILE, None, (reason,), extractor=kind.name)
+
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
