@@ -1,0 +1,198 @@
+"""The values the store hands out and takes in, and their conversion to and from rows."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from monitor.models import Extraction, Pillar, Profile, Reason, Status, extraction_from_dict
+
+
+class Outcome(StrEnum):
+    """How a check ended, as recorded in `sources.last_outcome`.
+
+    An extraction that is not complete is recorded by its status instead
+    (`incomplete`, `not_a_profile`), so a glance at sources shows pages that need work.
+    """
+
+    NEW_SNAPSHOT = "new_snapshot"  # content not seen before for this source
+    UNCHANGED = "unchanged"  # same content as the current snapshot
+    REVERTED = "reverted"  # content seen before for this source, but not the current one
+    NOT_MODIFIED = "not_modified"  # the server answered 304
+    FAILED = "failed"  # no usable response
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    id: int
+    key: str
+    kind: str
+    country_slug: str
+    edition: int | None
+    url: str
+    etag: str | None
+    last_modified: str | None
+    created_at: str
+    last_checked_at: str | None
+    last_outcome: str | None
+    last_error: str | None
+    current_snapshot_id: int | None
+    last_success_at: str | None
+
+
+@dataclass(frozen=True)
+class AttemptRow:
+    """One HTTP request, as the fetcher measured it."""
+
+    url: str
+    started_at: str
+    status_code: int | None
+    bytes: int
+    duration_ms: float
+    error: str | None
+
+
+@dataclass(frozen=True)
+class SavedCapture:
+    snapshot_id: int
+    outcome: Outcome  # NEW_SNAPSHOT, UNCHANGED or REVERTED
+    new_raw_document: bool
+    previous_snapshot_id: int | None  # the source's current snapshot before this save
+
+
+@dataclass(frozen=True)
+class StoredSnapshot:
+    id: int
+    source_id: int
+    raw_sha256: str
+    captured_at: str
+    last_seen_at: str
+    country_slug: str
+    country_name: str | None
+    edition: int | None
+    status: Status
+    reasons: tuple[Reason, ...]
+    extraction: Extraction
+
+
+def source_from_row(row: dict[str, Any]) -> SourceRecord:
+    return SourceRecord(**row)
+
+
+def snapshot_from_row(row: dict[str, Any]) -> StoredSnapshot:
+    extraction = extraction_from_dict(
+        {
+            "status": row["status"],
+            "profile": json.loads(row["profile"]) if row["profile"] is not None else None,
+            "reasons": json.loads(row["reasons"]),
+            "unparsed_lines": json.loads(row["unparsed_lines"]),
+            "extractor": row["extractor"],
+            "extractor_version": row["extractor_version"],
+        }
+    )
+    return StoredSnapshot(
+        id=row["id"],
+        source_id=row["source_id"],
+        raw_sha256=row["raw_sha256"],
+        captured_at=row["captured_at"],
+        last_seen_at=row["last_seen_at"],
+        country_slug=row["country_slug"],
+        country_name=row["country_name"],
+        edition=row["edition"],
+        status=extraction.status,
+        reasons=extraction.reasons,
+        extraction=extraction,
+    )
+
+
+def snapshot_row(
+    source: SourceRecord, raw_sha256: str, extraction: Extraction, captured_at: str
+) -> dict[str, Any]:
+    """The `snapshots` row for a new capture; country and edition fall back to the source's."""
+    data = extraction.to_dict()
+    profile = extraction.profile
+    country = profile.country if profile else None
+    edition = profile.edition if profile and profile.edition is not None else source.edition
+    return {
+        "source_id": source.id,
+        "raw_sha256": raw_sha256,
+        "captured_at": captured_at,
+        "last_seen_at": captured_at,
+        "country_slug": country.slug if country else source.country_slug,
+        "country_name": country.name if country else None,
+        "edition": edition,
+        "status": extraction.status.value,
+        "reasons": _json(data["reasons"]),
+        "unparsed_count": len(extraction.unparsed_lines),
+        "unparsed_lines": _json(data["unparsed_lines"]),
+        "extractor": extraction.extractor,
+        "extractor_version": extraction.extractor_version,
+        "profile": _json(data["profile"]) if profile is not None else None,
+    }
+
+
+def score_rows(snapshot_id: int, profile: Profile) -> list[dict[str, Any]]:
+    pillars = {p.value for p in Pillar}
+    rows = [
+        {
+            "snapshot_id": snapshot_id,
+            "key": key,
+            # Composites carry no printed name; their keys are the names in snake case.
+            "name": key.replace("_", " ").capitalize(),
+            "kind": "composite",
+            "pillar": key if key in pillars else None,
+            "value": score.value,
+            "change": score.change,
+            "new_this_edition": int(score.new_this_edition),
+        }
+        for key, score in profile.composites.items()
+    ]
+    rows += [
+        {
+            "snapshot_id": snapshot_id,
+            "key": ind.key,
+            "name": ind.name,
+            "kind": "indicator",
+            "pillar": ind.pillar,
+            "value": ind.score.value,
+            "change": ind.score.change,
+            "new_this_edition": int(ind.score.new_this_edition),
+        }
+        for ind in profile.indicators
+    ]
+    return rows
+
+
+def rank_rows(snapshot_id: int, profile: Profile) -> list[dict[str, Any]]:
+    return [
+        {
+            "snapshot_id": snapshot_id,
+            "composite": r.composite,
+            "scope": r.scope,
+            "rank": r.rank,
+            "out_of": r.out_of,
+            "group_name": r.group,
+            "movement": r.movement,
+        }
+        for r in profile.ranks
+    ]
+
+
+def section_rows(snapshot_id: int, profile: Profile) -> list[dict[str, Any]]:
+    return [
+        {
+            "snapshot_id": snapshot_id,
+            "position": position,
+            "key": s.key,
+            "title": s.title,
+            "paragraphs": _json(list(s.paragraphs)),
+        }
+        for position, s in enumerate(profile.sections)
+    ]
+
+
+def _json(value: Any) -> str:
+    # Keep non-ASCII text readable in the database (country names, narrative).
+    return json.dumps(value, ensure_ascii=False)

@@ -1,0 +1,169 @@
+"""The snapshot database's tables, indexes and migrations.
+
+Every table is created with explicit column types: sqlite-utils would otherwise guess
+types from the first row inserted, and a column first seen as None becomes TEXT.
+
+Timestamps are ISO 8601 text, as the caller passes them (UTC). JSON columns hold text
+produced by `json.dumps`.
+
+The schema version is the number of migrations of the `profile-monitor` set recorded in
+sqlite-utils' `_sqlite_migrations` table. A database that records a migration this code
+does not know was written by a newer profile-monitor; opening it is refused rather than
+risking writes the newer schema does not expect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlite_utils import Database, Migrations
+
+from monitor.errors import StoreError
+
+MIGRATION_SET = "profile-monitor"
+
+# One statement per entry: sqlite3's executescript() would commit the migration's
+# transaction early, so each statement is executed on its own inside it.
+_INITIAL_DDL = (
+    # One watched URL. `key` names it in config and on the command line, e.g.
+    # "ocindex_page:kyrgyzstan" (the current edition) or "ocindex_page:kyrgyzstan:2021".
+    """
+    CREATE TABLE sources (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,                  -- what the URL serves, e.g. "ocindex_page"
+        country_slug TEXT NOT NULL,
+        edition INTEGER,                     -- NULL: whatever edition the URL currently shows
+        url TEXT NOT NULL,
+        etag TEXT,                           -- validators from the last 200 response,
+        last_modified TEXT,                  --   sent back for conditional GETs
+        created_at TEXT NOT NULL,
+        last_checked_at TEXT,                -- last check of any outcome
+        last_outcome TEXT,                   -- new_snapshot / unchanged / reverted / incomplete /
+                                             -- not_a_profile / not_modified / failed
+        last_error TEXT,                     -- message of the last failed check; NULL after success
+        current_snapshot_id INTEGER REFERENCES snapshots(id),  -- what the URL serves now
+        last_success_at TEXT                 -- last check that got a response (200 or 304)
+    )
+    """,
+    # Every HTTP request made for a source, successful or not (retries included).
+    """
+    CREATE TABLE fetch_attempts (
+        id INTEGER PRIMARY KEY,
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        started_at TEXT NOT NULL,
+        url TEXT NOT NULL,                   -- the URL requested (may differ from sources.url)
+        status_code INTEGER,                 -- NULL when no response arrived
+        bytes INTEGER NOT NULL,              -- body bytes received
+        duration_ms REAL NOT NULL,
+        error TEXT                           -- NULL when the attempt succeeded
+    )
+    """,
+    # Response bodies, content-addressed: stored once however often or by however many
+    # sources they are fetched.
+    """
+    CREATE TABLE raw_documents (
+        sha256 TEXT PRIMARY KEY,             -- hex digest of the uncompressed body
+        size INTEGER NOT NULL,               -- uncompressed size in bytes
+        content_type TEXT,
+        compression TEXT NOT NULL,           -- how `content` is encoded: "zlib"
+        content BLOB NOT NULL,
+        first_seen_at TEXT NOT NULL
+    )
+    """,
+    # One row per distinct content per source and extractor version: re-extracting the
+    # same bytes with an improved extractor adds a row and keeps the old one (provenance).
+    """
+    CREATE TABLE snapshots (
+        id INTEGER PRIMARY KEY,
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        raw_sha256 TEXT NOT NULL REFERENCES raw_documents(sha256),
+        captured_at TEXT NOT NULL,           -- the capture that created this row
+        last_seen_at TEXT NOT NULL,          -- last capture (or 304) confirming this content
+        country_slug TEXT NOT NULL,          -- from the profile, else the source
+        country_name TEXT,
+        edition INTEGER,                     -- from the profile, else the source
+        status TEXT NOT NULL,                -- complete / incomplete / not_a_profile
+        reasons TEXT NOT NULL,               -- JSON list of models.Reason as dicts
+        unparsed_count INTEGER NOT NULL,
+        unparsed_lines TEXT NOT NULL,        -- JSON list of strings the extractor skipped
+        extractor TEXT NOT NULL,
+        extractor_version TEXT NOT NULL,
+        profile TEXT,                        -- JSON of models.Profile; NULL when none
+        UNIQUE (source_id, raw_sha256, extractor_version)
+    )
+    """,
+    # Composite and indicator scores of a snapshot's profile, one row per key.
+    """
+    CREATE TABLE scores (
+        snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),
+        key TEXT NOT NULL,                   -- "criminality", a pillar, or an indicator key
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,                  -- composite / indicator
+        pillar TEXT,                         -- NULL for the criminality composite
+        value REAL NOT NULL,
+        change REAL,                         -- as printed beside the score; NULL if none
+        new_this_edition INTEGER NOT NULL,   -- 1 when the page prints n/a as the change
+        PRIMARY KEY (snapshot_id, key)
+    )
+    """,
+    # Rank lines of a snapshot's profile ("72nd of 193 countries").
+    """
+    CREATE TABLE ranks (
+        snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),
+        composite TEXT NOT NULL,             -- criminality / resilience
+        scope TEXT NOT NULL,                 -- global / continental / regional
+        rank INTEGER NOT NULL,
+        out_of INTEGER NOT NULL,
+        group_name TEXT,                     -- the continent or region; NULL for global
+        movement INTEGER,                    -- magnitude printed after the rank, if any
+        PRIMARY KEY (snapshot_id, composite, scope)
+    )
+    """,
+    # Narrative sections of a snapshot's profile, in page order.
+    """
+    CREATE TABLE sections (
+        snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),
+        position INTEGER NOT NULL,           -- 0-based order on the page
+        key TEXT NOT NULL,                   -- stable across editions and renderings
+        title TEXT NOT NULL,
+        paragraphs TEXT NOT NULL,            -- JSON list of strings
+        PRIMARY KEY (snapshot_id, position)
+    )
+    """,
+    "CREATE INDEX idx_snapshots_source ON snapshots (source_id, id)",
+    "CREATE INDEX idx_snapshots_country ON snapshots (country_slug, edition)",
+    "CREATE INDEX idx_scores_key ON scores (key)",
+    "CREATE INDEX idx_fetch_attempts_source ON fetch_attempts (source_id, started_at)",
+)
+
+
+def m001_initial(db: Database) -> None:
+    for statement in _INITIAL_DDL:
+        db.execute(statement)
+
+
+# In order; append new migrations, never edit or reorder applied ones.
+STEPS: tuple[Callable[[Database], None], ...] = (m001_initial,)
+SCHEMA_VERSION = len(STEPS)
+
+_migrations = Migrations(MIGRATION_SET)
+for _step in STEPS:
+    _migrations(name=_step.__name__)(_step)
+
+
+def schema_version(db: Database) -> int:
+    """How many of this set's migrations the database records as applied."""
+    return len(_migrations.applied(db))
+
+
+def migrate(db: Database, path: str) -> None:
+    """Apply pending migrations; refuse a database written by a newer schema."""
+    known = {step.__name__ for step in STEPS}
+    unknown = [m.name for m in _migrations.applied(db) if m.name not in known]
+    if unknown:
+        raise StoreError(
+            f"{path}: database schema is newer than this profile-monitor understands "
+            f"(unknown migrations: {', '.join(unknown)}); upgrade profile-monitor"
+        )
+    _migrations.apply(db)

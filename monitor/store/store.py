@@ -1,0 +1,316 @@
+"""The `Store`: one SQLite file of sources, fetch attempts, raw documents and snapshots.
+
+Every write method runs in one explicit transaction (`_write`), so a crash or a rejected
+row never leaves half a capture behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from sqlite_utils import Database
+
+from monitor.errors import StoreError
+from monitor.models import Extraction, Status
+from monitor.store.records import (
+    AttemptRow,
+    Outcome,
+    SavedCapture,
+    SourceRecord,
+    StoredSnapshot,
+    rank_rows,
+    score_rows,
+    section_rows,
+    snapshot_from_row,
+    snapshot_row,
+    source_from_row,
+)
+from monitor.store.schema import migrate
+
+BUSY_TIMEOUT_MS = 10_000
+TABLES = (
+    "sources",
+    "fetch_attempts",
+    "raw_documents",
+    "snapshots",
+    "scores",
+    "ranks",
+    "sections",
+)
+
+
+class Store:
+    def __init__(self, db: Database, path: Path) -> None:
+        self.db = db  # public so reporting modules can run read queries
+        self.path = path
+
+    @classmethod
+    def open(cls, path: str | Path) -> Store:
+        """Open (creating if needed) the database at `path` and bring its schema up to date."""
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = Database(path)
+        except (OSError, sqlite3.Error) as e:
+            raise StoreError(f"{path}: cannot open the snapshot database: {e}") from e
+        try:
+            # Connection settings, each outside any transaction: SQLite ignores
+            # foreign_keys and refuses journal_mode changes inside one.
+            db.execute("PRAGMA foreign_keys = ON")
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.enable_wal()
+            migrate(db, str(path))
+        except sqlite3.DatabaseError as e:
+            db.close()
+            raise StoreError(f"{path}: cannot open the snapshot database: {e}") from e
+        except BaseException:
+            db.close()
+            raise
+        return cls(db, path)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """One write transaction: everything inside commits together or not at all.
+
+        BEGIN IMMEDIATE takes the write lock up front (waiting up to busy_timeout), so a
+        transaction that reads before it writes cannot fail halfway with SQLITE_BUSY.
+        """
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.rollback()
+            raise
+
+    # -- sources ------------------------------------------------------------------
+
+    def ensure_source(
+        self, *, key: str, kind: str, country_slug: str, edition: int | None, url: str
+    ) -> SourceRecord:
+        """Insert the source, or update the URL and kind of the one with this key."""
+        with self._write():
+            self.db.execute(
+                """
+                INSERT INTO sources (key, kind, country_slug, edition, url, created_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (key) DO UPDATE SET url = excluded.url, kind = excluded.kind
+                """,
+                [key, kind, country_slug, edition, url, _now()],
+            )
+        record = self.source(key)
+        assert record is not None  # just written
+        return record
+
+    def source(self, key: str) -> SourceRecord | None:
+        row = self._one("SELECT * FROM sources WHERE key = ?", [key])
+        return source_from_row(row) if row else None
+
+    def sources(self) -> list[SourceRecord]:
+        return [source_from_row(r) for r in self.db.query("SELECT * FROM sources ORDER BY key")]
+
+    def _source_by_id(self, source_id: int) -> SourceRecord:
+        row = self._one("SELECT * FROM sources WHERE id = ?", [source_id])
+        if row is None:
+            raise StoreError(f"{self.path}: no source with id {source_id}")
+        return source_from_row(row)
+
+    # -- writes per check ---------------------------------------------------------
+
+    def save_capture(
+        self,
+        source_id: int,
+        *,
+        content: bytes,
+        content_type: str | None,
+        extraction: Extraction,
+        captured_at: str,
+        attempts: Sequence[AttemptRow] = (),
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> SavedCapture:
+        """Record a 200 response and its extraction.
+
+        A snapshot row is added only when this source has not yet stored this content
+        with this extractor version; otherwise the existing one is marked seen again.
+        """
+        sha256 = hashlib.sha256(content).hexdigest()
+        try:
+            with self._write():
+                source = self._source_by_id(source_id)
+                self._insert_attempts(source_id, attempts)
+                new_raw = self._insert_raw(sha256, content, content_type, captured_at)
+                existing = self._one(
+                    "SELECT id FROM snapshots"
+                    " WHERE source_id = ? AND raw_sha256 = ? AND extractor_version = ?",
+                    [source_id, sha256, extraction.extractor_version],
+                )
+                if existing is None:
+                    snapshot_id = self._insert_snapshot(source, sha256, extraction, captured_at)
+                    outcome = Outcome.NEW_SNAPSHOT
+                else:
+                    snapshot_id = existing["id"]
+                    self.db.execute(
+                        "UPDATE snapshots SET last_seen_at = ? WHERE id = ?",
+                        [captured_at, snapshot_id],
+                    )
+                    outcome = (
+                        Outcome.UNCHANGED
+                        if snapshot_id == source.current_snapshot_id
+                        else Outcome.REVERTED
+                    )
+                last_outcome = (
+                    outcome if extraction.status is Status.COMPLETE else extraction.status
+                )
+                self._update_source(
+                    source_id,
+                    etag=etag,
+                    last_modified=last_modified,
+                    last_checked_at=captured_at,
+                    last_outcome=str(last_outcome),
+                    last_error=None,
+                    last_success_at=captured_at,
+                    current_snapshot_id=snapshot_id,
+                )
+        except sqlite3.IntegrityError as e:
+            # Rolled back by now. Typically an extraction with duplicate keys: report it
+            # as this source's failure rather than crash the whole run.
+            raise StoreError(f"{self.path}: capture for source {source_id} rejected: {e}") from e
+        return SavedCapture(
+            snapshot_id=snapshot_id,
+            outcome=outcome,
+            new_raw_document=new_raw,
+            previous_snapshot_id=source.current_snapshot_id,
+        )
+
+    def record_not_modified(
+        self, source_id: int, *, attempts: Sequence[AttemptRow], checked_at: str
+    ) -> None:
+        """Record a 304: the current snapshot is still what the URL serves."""
+        with self._write():
+            source = self._source_by_id(source_id)
+            self._insert_attempts(source_id, attempts)
+            if source.current_snapshot_id is not None:
+                self.db.execute(
+                    "UPDATE snapshots SET last_seen_at = ? WHERE id = ?",
+                    [checked_at, source.current_snapshot_id],
+                )
+            self._update_source(
+                source_id,
+                last_checked_at=checked_at,
+                last_outcome=str(Outcome.NOT_MODIFIED),
+                last_error=None,
+                last_success_at=checked_at,
+            )
+
+    def record_failure(
+        self, source_id: int, *, attempts: Sequence[AttemptRow], error: str, checked_at: str
+    ) -> None:
+        """Record a check that got no usable response; earlier state is kept."""
+        with self._write():
+            self._source_by_id(source_id)
+            self._insert_attempts(source_id, attempts)
+            self._update_source(
+                source_id,
+                last_checked_at=checked_at,
+                last_outcome=str(Outcome.FAILED),
+                last_error=error,
+            )
+
+    def _insert_attempts(self, source_id: int, attempts: Sequence[AttemptRow]) -> None:
+        self.db.table("fetch_attempts").insert_all(
+            {"source_id": source_id, **asdict(a)} for a in attempts
+        )
+
+    def _insert_raw(
+        self, sha256: str, content: bytes, content_type: str | None, seen_at: str
+    ) -> bool:
+        """Store the body unless already stored; True if this call stored it."""
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO raw_documents"
+            " (sha256, size, content_type, compression, content, first_seen_at)"
+            " VALUES (?, ?, ?, 'zlib', ?, ?)",
+            [sha256, len(content), content_type, zlib.compress(content, 9), seen_at],
+        )
+        return cursor.rowcount == 1
+
+    def _insert_snapshot(
+        self, source: SourceRecord, sha256: str, extraction: Extraction, captured_at: str
+    ) -> int:
+        table = self.db.table("snapshots").insert(
+            snapshot_row(source, sha256, extraction, captured_at)
+        )
+        snapshot_id = table.last_pk
+        assert isinstance(snapshot_id, int)
+        # Only a profile has scores, ranks and sections; never invent empty ones.
+        if extraction.profile is not None:
+            profile = extraction.profile
+            self.db.table("scores").insert_all(score_rows(snapshot_id, profile))
+            self.db.table("ranks").insert_all(rank_rows(snapshot_id, profile))
+            self.db.table("sections").insert_all(section_rows(snapshot_id, profile))
+        return snapshot_id
+
+    def _update_source(self, source_id: int, **columns: Any) -> None:
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        self.db.execute(
+            f"UPDATE sources SET {assignments} WHERE id = ?", [*columns.values(), source_id]
+        )
+
+    # -- reads --------------------------------------------------------------------
+
+    def snapshot(self, snapshot_id: int) -> StoredSnapshot:
+        row = self._one("SELECT * FROM snapshots WHERE id = ?", [snapshot_id])
+        if row is None:
+            raise StoreError(f"{self.path}: no snapshot with id {snapshot_id}")
+        return snapshot_from_row(row)
+
+    def snapshots_for(self, source_id: int) -> list[StoredSnapshot]:
+        """A source's snapshots, oldest first."""
+        rows = self.db.query("SELECT * FROM snapshots WHERE source_id = ? ORDER BY id", [source_id])
+        return [snapshot_from_row(r) for r in rows]
+
+    def raw_content(self, sha256: str) -> bytes:
+        """The stored body, decompressed."""
+        row = self._one("SELECT compression, content FROM raw_documents WHERE sha256 = ?", [sha256])
+        if row is None:
+            raise StoreError(f"{self.path}: no raw document {sha256}")
+        if row["compression"] != "zlib":
+            raise StoreError(
+                f"{self.path}: raw document {sha256} uses unknown compression "
+                f"{row['compression']!r}"
+            )
+        return zlib.decompress(row["content"])
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table."""
+        return {name: self.db.table(name).count for name in TABLES}
+
+    def _one(self, sql: str, params: Sequence[Any]) -> dict[str, Any] | None:
+        return next(iter(self.db.query(sql, params)), None)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,440 @@
+"""The snapshot store against real SQLite files."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monitor.errors import StoreError
+from monitor.models import (
+    Country,
+    Extraction,
+    Indicator,
+    Profile,
+    Rank,
+    Reason,
+    Score,
+    Section,
+    Status,
+)
+from monitor.store import (
+    SCHEMA_VERSION,
+    AttemptRow,
+    Outcome,
+    SavedCapture,
+    Store,
+    schema_version,
+)
+
+CAPTURE_1 = "2026-01-01T06:00:00+00:00"
+CAPTURE_2 = "2026-01-02T06:00:00+00:00"
+CAPTURE_3 = "2026-01-03T06:00:00+00:00"
+
+
+def _profile(markets: float = 5.5) -> Profile:
+    return Profile(
+        country=Country(slug="kyrgyzstan", name="Kyrgyzstan"),
+        edition=2023,
+        source_url="https://ocindex.net/country/kyrgyzstan",
+        composites={
+            "criminality": Score(5.6, change=0.12),
+            "criminal_markets": Score(markets, change=-0.2),
+            "resilience": Score(4.21),
+        },
+        ranks=(Rank("criminality", "global", 72, 193, movement=3),),
+        indicators=(
+            Indicator("human_trafficking", "Human trafficking", "criminal_markets", Score(6.0)),
+            Indicator(
+                "cyber_dependent_crimes",
+                "Cyber-dependent crimes",
+                "criminal_markets",
+                Score(3.5, new_this_edition=True),
+            ),
+        ),
+        sections=(
+            Section("summary", "Summary", ("First paragraph.", "Second — with ü.")),
+            Section("criminal_markets", "Criminal markets", ("Markets text.",)),
+        ),
+    )
+
+
+def _extraction(profile: Profile | None = None, version: str = "1") -> Extraction:
+    return Extraction(
+        status=Status.COMPLETE,
+        profile=profile or _profile(),
+        unparsed_lines=("stray line",),
+        extractor="ocindex_html",
+        extractor_version=version,
+    )
+
+
+NOT_A_PROFILE = Extraction(
+    status=Status.NOT_A_PROFILE,
+    profile=None,
+    reasons=(Reason("no_scores", "the page shows no scores", {"lines": 3}),),
+    extractor="ocindex_html",
+    extractor_version="1",
+)
+
+
+def _attempt(status: int | None = 200, error: str | None = None) -> AttemptRow:
+    return AttemptRow(
+        url="https://ocindex.net/country/kyrgyzstan",
+        started_at=CAPTURE_1,
+        status_code=status,
+        bytes=0 if status is None else 1234,
+        duration_ms=12.5,
+        error=error,
+    )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store.open(tmp_path / "data" / "monitor.db") as s:
+        yield s
+
+
+@pytest.fixture
+def source_id(store: Store) -> int:
+    return store.ensure_source(
+        key="ocindex_page:kyrgyzstan",
+        kind="ocindex_page",
+        country_slug="kyrgyzstan",
+        edition=None,
+        url="https://ocindex.net/country/kyrgyzstan",
+    ).id
+
+
+def _save(
+    store: Store, source_id: int, content: bytes, at: str = CAPTURE_1, **kw: Any
+) -> SavedCapture:
+    kw.setdefault("extraction", _extraction())
+    kw.setdefault("attempts", [_attempt()])
+    return store.save_capture(
+        source_id, content=content, content_type="text/html", captured_at=at, **kw
+    )
+
+
+# -- opening ----------------------------------------------------------------------
+
+
+def test_open_creates_schema_with_wal_and_foreign_keys(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "dir" / "monitor.db"
+    with Store.open(path) as store:
+        assert path.exists()
+        assert set(store.counts()) <= set(store.db.table_names())
+        assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+            store.db.execute(
+                "INSERT INTO fetch_attempts (source_id, started_at, url, bytes, duration_ms)"
+                " VALUES (999, 'now', 'u', 0, 0)"
+            )
+        assert store.db.execute("PRAGMA busy_timeout").fetchone()[0] > 0
+        assert schema_version(store.db) == SCHEMA_VERSION
+        indexes = {
+            i.name
+            for t in ("snapshots", "scores", "fetch_attempts")
+            for i in store.db.table(t).indexes
+        }
+        assert {
+            "idx_snapshots_source",
+            "idx_snapshots_country",
+            "idx_scores_key",
+            "idx_fetch_attempts_source",
+        } <= indexes
+
+
+def test_columns_have_declared_types_before_any_row(store: Store) -> None:
+    columns = store.db.table("scores").columns_dict
+    assert columns["change"] is float  # would be str if guessed from a first NULL
+    assert store.db.table("sources").columns_dict["edition"] is int
+
+
+def test_reopening_is_idempotent(tmp_path: Path) -> None:
+    path = tmp_path / "monitor.db"
+    with Store.open(path) as store:
+        store.ensure_source(key="k", kind="ocindex_page", country_slug="c", edition=None, url="u")
+    with Store.open(path) as store:
+        assert schema_version(store.db) == SCHEMA_VERSION
+        assert store.db.table("_sqlite_migrations").count == SCHEMA_VERSION
+        assert [s.key for s in store.sources()] == ["k"]
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "monitor.db"
+    Store.open(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
+            " VALUES ('profile-monitor', 'm999_from_the_future', '2030-01-01')"
+        )
+    conn.close()
+    with pytest.raises(StoreError, match=r"newer.*m999_from_the_future"):
+        Store.open(path)
+
+
+def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "monitor.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="cannot open"):
+        Store.open(path)
+
+
+# -- sources ----------------------------------------------------------------------
+
+
+def test_ensure_source_updates_url_and_keeps_state(store: Store, source_id: int) -> None:
+    _save(store, source_id, b"A")
+    again = store.ensure_source(
+        key="ocindex_page:kyrgyzstan",
+        kind="ocindex_page",
+        country_slug="kyrgyzstan",
+        edition=None,
+        url="https://ocindex.net/country/kyrgyzstan?moved",
+    )
+    assert again.id == source_id
+    assert again.url.endswith("?moved")
+    assert again.current_snapshot_id is not None
+    assert store.source("nope") is None
+    assert len(store.sources()) == 1
+
+
+# -- captures ---------------------------------------------------------------------
+
+
+def test_first_capture_is_a_new_snapshot(store: Store, source_id: int) -> None:
+    saved = _save(store, source_id, b"<html>A</html>", etag='"e1"', last_modified="Mon")
+    assert saved.outcome == Outcome.NEW_SNAPSHOT == "new_snapshot"
+    assert saved.new_raw_document
+    assert saved.previous_snapshot_id is None
+    source = store.source("ocindex_page:kyrgyzstan")
+    assert source is not None
+    assert source.current_snapshot_id == saved.snapshot_id
+    assert (source.etag, source.last_modified) == ('"e1"', "Mon")
+    assert source.last_outcome == "new_snapshot"
+    assert source.last_checked_at == source.last_success_at == CAPTURE_1
+    snap = store.snapshot(saved.snapshot_id)
+    assert snap.extraction == _extraction()  # round-trips through JSON exactly
+    assert (snap.country_slug, snap.country_name, snap.edition) == (
+        "kyrgyzstan",
+        "Kyrgyzstan",
+        2023,
+    )
+    assert snap.captured_at == snap.last_seen_at == CAPTURE_1
+
+
+def test_same_content_twice_is_unchanged(store: Store, source_id: int) -> None:
+    first = _save(store, source_id, b"A")
+    before = store.counts()
+    second = _save(store, source_id, b"A", at=CAPTURE_2)
+    assert second.outcome == "unchanged"
+    assert second.snapshot_id == second.previous_snapshot_id == first.snapshot_id
+    assert not second.new_raw_document
+    after = store.counts()
+    assert after == {**before, "fetch_attempts": before["fetch_attempts"] + 1}
+    snap = store.snapshot(first.snapshot_id)
+    assert (snap.captured_at, snap.last_seen_at) == (CAPTURE_1, CAPTURE_2)
+
+
+def test_content_a_b_a_is_reverted(store: Store, source_id: int) -> None:
+    a = _save(store, source_id, b"A")
+    b = _save(store, source_id, b"B", at=CAPTURE_2, extraction=_extraction(_profile(6.0)))
+    assert b.outcome == "new_snapshot"
+    assert b.previous_snapshot_id == a.snapshot_id
+    before = store.counts()
+    again = _save(store, source_id, b"A", at=CAPTURE_3)
+    assert again.outcome == "reverted"
+    assert again.snapshot_id == a.snapshot_id
+    assert again.previous_snapshot_id == b.snapshot_id
+    assert store.counts() == {**before, "fetch_attempts": before["fetch_attempts"] + 1}
+    source = store.source("ocindex_page:kyrgyzstan")
+    assert source is not None
+    assert source.current_snapshot_id == a.snapshot_id
+    assert source.last_outcome == "reverted"
+    assert [s.id for s in store.snapshots_for(source_id)] == [a.snapshot_id, b.snapshot_id]
+
+
+def test_same_bytes_under_two_sources_share_one_raw_document(store: Store, source_id: int) -> None:
+    other = store.ensure_source(
+        key="ocindex_page:kyrgyzstan:2023",
+        kind="ocindex_page",
+        country_slug="kyrgyzstan",
+        edition=2023,
+        url="https://ocindex.net/2023/country/kyrgyzstan",
+    )
+    first = _save(store, source_id, b"same bytes")
+    second = _save(store, other.id, b"same bytes")
+    assert first.new_raw_document and not second.new_raw_document
+    assert second.outcome == "new_snapshot"
+    assert first.snapshot_id != second.snapshot_id
+    counts = store.counts()
+    assert (counts["raw_documents"], counts["snapshots"]) == (1, 2)
+
+
+def test_raw_content_round_trips_and_is_compressed(store: Store, source_id: int) -> None:
+    content = ("<p>Kyrgyzstan — criminality 5.60</p>\n" * 2000).encode() + bytes(range(256))
+    saved = _save(store, source_id, content)
+    sha = store.snapshot(saved.snapshot_id).raw_sha256
+    assert store.raw_content(sha) == content
+    row = next(
+        store.db.query(
+            "SELECT size, compression, content FROM raw_documents WHERE sha256 = ?", [sha]
+        )
+    )
+    assert row["size"] == len(content)
+    assert row["compression"] == "zlib"
+    assert len(row["content"]) < len(content) // 10
+    with pytest.raises(StoreError, match="no raw document"):
+        store.raw_content("0" * 64)
+
+
+def test_not_a_profile_stores_reasons_and_no_scores(store: Store, source_id: int) -> None:
+    saved = _save(store, source_id, b"<html>maintenance</html>", extraction=NOT_A_PROFILE)
+    snap = store.snapshot(saved.snapshot_id)
+    assert snap.status is Status.NOT_A_PROFILE
+    assert snap.reasons == NOT_A_PROFILE.reasons
+    assert snap.extraction == NOT_A_PROFILE
+    assert snap.extraction.profile is None
+    # Country and edition fall back to the source's.
+    assert (snap.country_slug, snap.country_name, snap.edition) == ("kyrgyzstan", None, None)
+    counts = store.counts()
+    assert (counts["scores"], counts["ranks"], counts["sections"]) == (0, 0, 0)
+    source = store.source("ocindex_page:kyrgyzstan")
+    assert source is not None
+    assert source.last_outcome == "not_a_profile"
+    assert source.current_snapshot_id == saved.snapshot_id
+
+
+def test_score_rank_and_section_rows_match_the_profile(store: Store, source_id: int) -> None:
+    saved = _save(store, source_id, b"A")
+    scores = {
+        r["key"]: r
+        for r in store.db.query("SELECT * FROM scores WHERE snapshot_id = ?", [saved.snapshot_id])
+    }
+    assert set(scores) == set(_profile().scores())
+    markets = scores["criminal_markets"]
+    assert (markets["kind"], markets["pillar"], markets["name"]) == (
+        "composite",
+        "criminal_markets",
+        "Criminal markets",
+    )
+    assert (markets["value"], markets["change"], markets["new_this_edition"]) == (5.5, -0.2, 0)
+    assert scores["criminality"]["pillar"] is None
+    assert scores["resilience"]["change"] is None
+    cyber = scores["cyber_dependent_crimes"]
+    assert (cyber["kind"], cyber["pillar"], cyber["name"]) == (
+        "indicator",
+        "criminal_markets",
+        "Cyber-dependent crimes",
+    )
+    assert (cyber["value"], cyber["change"], cyber["new_this_edition"]) == (3.5, None, 1)
+
+    ranks = list(store.db.query("SELECT * FROM ranks WHERE snapshot_id = ?", [saved.snapshot_id]))
+    assert [
+        (r["composite"], r["scope"], r["rank"], r["out_of"], r["group_name"], r["movement"])
+        for r in ranks
+    ] == [("criminality", "global", 72, 193, None, 3)]
+
+    sections = list(
+        store.db.query(
+            "SELECT position, key, paragraphs FROM sections"
+            " WHERE snapshot_id = ? ORDER BY position",
+            [saved.snapshot_id],
+        )
+    )
+    assert [(s["position"], s["key"]) for s in sections] == [
+        (0, "summary"),
+        (1, "criminal_markets"),
+    ]
+    assert sections[0]["paragraphs"] == '["First paragraph.", "Second — with ü."]'
+
+
+def test_new_extractor_version_makes_a_new_snapshot(store: Store, source_id: int) -> None:
+    old = _save(store, source_id, b"A")
+    new = _save(store, source_id, b"A", at=CAPTURE_2, extraction=_extraction(version="2"))
+    assert new.outcome == "new_snapshot"
+    assert new.snapshot_id != old.snapshot_id
+    assert not new.new_raw_document
+    versions = [s.extraction.extractor_version for s in store.snapshots_for(source_id)]
+    assert versions == ["1", "2"]
+    assert store.counts()["raw_documents"] == 1
+
+
+def test_a_failing_save_writes_nothing(store: Store, source_id: int) -> None:
+    _save(store, source_id, b"A")
+    before = store.counts()
+    source_before = store.source("ocindex_page:kyrgyzstan")
+    profile = _profile()
+    duplicated = replace(profile, indicators=(*profile.indicators, profile.indicators[0]))
+    with pytest.raises(StoreError, match=r"rejected.*UNIQUE"):
+        _save(
+            store,
+            source_id,
+            b"B",
+            at=CAPTURE_2,
+            extraction=_extraction(duplicated),
+            attempts=[_attempt(), _attempt()],
+            etag='"new"',
+        )
+    assert store.counts() == before
+    assert store.source("ocindex_page:kyrgyzstan") == source_before
+    assert not store.db.conn.in_transaction
+    # The store stays usable after the rollback.
+    assert _save(store, source_id, b"B", at=CAPTURE_3).outcome == "new_snapshot"
+
+
+def test_saving_for_an_unknown_source_is_refused(store: Store) -> None:
+    with pytest.raises(StoreError, match="no source with id 42"):
+        _save(store, 42, b"A")
+    assert store.counts()["raw_documents"] == 0
+
+
+# -- other outcomes ---------------------------------------------------------------
+
+
+def test_record_not_modified(store: Store, source_id: int) -> None:
+    saved = _save(store, source_id, b"A", etag='"e1"')
+    store.record_not_modified(source_id, attempts=[_attempt(304)], checked_at=CAPTURE_2)
+    source = store.source("ocindex_page:kyrgyzstan")
+    assert source is not None
+    assert source.last_outcome == "not_modified"
+    assert source.last_checked_at == source.last_success_at == CAPTURE_2
+    assert source.etag == '"e1"'
+    assert source.current_snapshot_id == saved.snapshot_id
+    assert store.snapshot(saved.snapshot_id).last_seen_at == CAPTURE_2
+    assert store.counts()["fetch_attempts"] == 2
+
+
+def test_record_failure_keeps_state_and_stores_attempts(store: Store, source_id: int) -> None:
+    saved = _save(store, source_id, b"A")
+    attempts = [_attempt(503, "HTTP 503"), _attempt(None, "timed out")]
+    store.record_failure(source_id, attempts=attempts, error="timed out", checked_at=CAPTURE_2)
+    source = store.source("ocindex_page:kyrgyzstan")
+    assert source is not None
+    assert (source.last_outcome, source.last_error) == ("failed", "timed out")
+    assert source.last_checked_at == CAPTURE_2
+    assert source.last_success_at == CAPTURE_1
+    assert source.current_snapshot_id == saved.snapshot_id
+    rows = list(
+        store.db.query("SELECT status_code, error FROM fetch_attempts ORDER BY id DESC LIMIT 2")
+    )
+    assert rows == [
+        {"status_code": None, "error": "timed out"},
+        {"status_code": 503, "error": "HTTP 503"},
+    ]
+    # A later success clears the error.
+    _save(store, source_id, b"A", at=CAPTURE_3)
+    source = store.source("ocindex_page:kyrgyzstan")
+    assert source is not None
+    assert (source.last_outcome, source.last_error) == ("unchanged", None)
+
+
+def test_snapshot_lookup_of_a_missing_id(store: Store) -> None:
+    with pytest.raises(StoreError, match="no snapshot with id 7"):
+        store.snapshot(7)
