@@ -1,0 +1,282 @@
+"""Fetch one URL over HTTP(S) with conditional GET, a body size cap and bounded retries.
+
+`Fetcher.fetch` never raises for network or HTTP trouble: it returns a `FetchResult`
+whose outcome is `ok`, `not_modified` or `failed`, with every attempt recorded (time,
+URL, status, bytes, duration, error) and, on failure, one clear reason. Whether the
+body is the page we wanted is not judged here; that is the extractor's job.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from enum import StrEnum
+
+import httpx
+
+import monitor
+
+_VERSION: str = getattr(monitor, "__version__", "0.1")
+_SCHEMES = ("http", "https")
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    user_agent: str = f"profile-monitor/{_VERSION} (+https://github.com/profile-monitor)"
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    max_bytes: int = 20_000_000
+    max_retries: int = 3  # retries after the first attempt
+    backoff_base: float = 1.0  # seconds; doubles with each retry
+    max_backoff: float = 60.0
+    max_retry_after: float = 300.0  # a longer Retry-After is not waited for
+    max_redirects: int = 5
+
+
+@dataclass(frozen=True)
+class Validators:
+    """Conditional-GET state remembered per source."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One HTTP attempt (redirects included), recorded whether it succeeded or not."""
+
+    url: str
+    started_at: str  # ISO 8601 UTC
+    status_code: int | None
+    bytes: int  # body bytes received, after content decoding
+    duration_ms: float
+    error: str | None  # None on success and on 304
+
+
+class Outcome(StrEnum):
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    url: str
+    final_url: str
+    outcome: Outcome
+    status_code: int | None
+    content: bytes | None
+    content_type: str | None  # the raw header, charset included
+    validators: Validators  # from the response on OK, else the ones sent
+    attempts: tuple[Attempt, ...]
+    error: str | None
+
+
+@dataclass(frozen=True)
+class _Try:
+    """What one attempt yields to the retry loop."""
+
+    attempt: Attempt
+    final_url: str
+    retryable: bool = False
+    retry_after: float | None = None
+    content: bytes | None = None
+    content_type: str | None = None
+    validators: Validators | None = None
+
+
+class Fetcher:
+    """Owns one `httpx.Client`; safe to share across the threads of a pool."""
+
+    def __init__(
+        self, policy: FetchPolicy = FetchPolicy(), *, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        self.policy = policy
+        self._sleep = sleep
+        self._client = httpx.Client(
+            follow_redirects=True,
+            max_redirects=policy.max_redirects,
+            timeout=httpx.Timeout(
+                connect=policy.connect_timeout,
+                read=policy.read_timeout,
+                write=policy.read_timeout,
+                pool=policy.connect_timeout,
+            ),
+            headers={"User-Agent": policy.user_agent},
+            event_hooks={"request": [_refuse_bad_urls]},
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def fetch(self, url: str, validators: Validators | None = None) -> FetchResult:
+        sent = validators or Validators()
+        try:
+            problem = _url_problem(httpx.URL(url))
+        except httpx.InvalidURL as exc:
+            problem = f"invalid URL: {exc}"
+        if problem:
+            return _failed(url, url, None, sent, (), problem)
+        conditions = {"If-None-Match": sent.etag, "If-Modified-Since": sent.last_modified}
+        # Non-ASCII validators are invalid but do occur, and httpx cannot send them.
+        headers = {name: value for name, value in conditions.items() if value and value.isascii()}
+
+        attempts: list[Attempt] = []
+        for number in range(1, self.policy.max_retries + 2):
+            tried = self._try_once(url, headers)
+            attempts.append(tried.attempt)
+            status, error = tried.attempt.status_code, tried.attempt.error
+            if error is None:
+                return FetchResult(
+                    url=url,
+                    final_url=tried.final_url,
+                    outcome=Outcome.NOT_MODIFIED if status == 304 else Outcome.OK,
+                    status_code=status,
+                    content=tried.content,
+                    content_type=tried.content_type,
+                    validators=tried.validators or sent,
+                    attempts=tuple(attempts),
+                    error=None,
+                )
+            if not tried.retryable or number > self.policy.max_retries:
+                break
+            wait = tried.retry_after
+            if wait is not None and wait > self.policy.max_retry_after:
+                error += (
+                    f"; the server asked to retry after {wait:g}s,"
+                    f" beyond the {self.policy.max_retry_after:g}s limit, so we gave up"
+                )
+                break
+            self._sleep(self._backoff(number) if wait is None else wait)
+        if len(attempts) > 1:
+            error += f" (after {len(attempts)} attempts)"
+        return _failed(url, tried.final_url, status, sent, tuple(attempts), error)
+
+    def _backoff(self, retry: int) -> float:
+        # Jitter keeps sources that failed together from retrying in lockstep.
+        delay = self.policy.backoff_base * 2 ** (retry - 1) * random.uniform(1.0, 1.1)
+        return min(self.policy.max_backoff, delay)
+
+    def _try_once(self, url: str, headers: dict[str, str]) -> _Try:
+        started_at = datetime.now(UTC).isoformat()
+        start = time.perf_counter()
+        status: int | None = None
+        final_url, received, cap = url, 0, self.policy.max_bytes
+
+        def attempt(error: str | None) -> Attempt:
+            duration_ms = (time.perf_counter() - start) * 1000
+            return Attempt(url, started_at, status, received, duration_ms, error)
+
+        too_big = f"body exceeds the size cap of {cap} bytes"
+        try:
+            with self._client.stream("GET", url, headers=headers) as response:
+                status, final_url = response.status_code, str(response.url)
+                if status == 304:
+                    return _Try(attempt(None), final_url)  # no body; keep the validators sent
+                if not response.is_success:
+                    reason = f"HTTP {status} {httpx.codes.get_reason_phrase(status)}".rstrip()
+                    after = response.headers.get("Retry-After") if status in (429, 503) else None
+                    retryable = status >= 500 or status == 429
+                    return _Try(attempt(reason), final_url, retryable, _retry_after(after))
+                if _declared_length(response) > cap:
+                    return _Try(attempt(too_big), final_url)  # refuse before reading a byte
+                chunks = []
+                for chunk in response.iter_bytes():
+                    received += len(chunk)
+                    if received > cap:  # Content-Length may be absent or wrong
+                        return _Try(attempt(too_big), final_url)
+                    chunks.append(chunk)
+                return _Try(
+                    attempt(None),
+                    final_url,
+                    content=b"".join(chunks),
+                    content_type=response.headers.get("Content-Type"),
+                    validators=Validators(
+                        response.headers.get("ETag"), response.headers.get("Last-Modified")
+                    ),
+                )
+        except httpx.HTTPError as exc:
+            error, retryable = self._describe(exc, in_body=status is not None)
+            return _Try(attempt(error), final_url, retryable)
+
+    def _describe(self, exc: httpx.HTTPError, *, in_body: bool) -> tuple[str, bool]:
+        """A clear reason for a transport failure, and whether trying again may help."""
+        policy = self.policy
+        if isinstance(exc, httpx.ConnectTimeout):
+            return f"connect timed out after {policy.connect_timeout:g}s", True
+        if isinstance(exc, httpx.ReadTimeout):
+            return f"read timed out after {policy.read_timeout:g}s", True
+        if isinstance(exc, httpx.PoolTimeout):
+            return f"no free connection after {policy.connect_timeout:g}s", True
+        if isinstance(exc, httpx.TimeoutException):
+            return f"write timed out after {policy.read_timeout:g}s", True
+        if isinstance(exc, httpx.ConnectError):
+            return f"could not connect: {exc}", True
+        if isinstance(exc, httpx.RemoteProtocolError) and in_body:
+            return "connection closed before the whole body arrived", True
+        if isinstance(exc, httpx.RemoteProtocolError):
+            return f"server broke the HTTP exchange: {exc}", True
+        if isinstance(exc, httpx.UnsupportedProtocol):
+            return f"redirected to {exc.request.url}: {exc}", False
+        if isinstance(exc, httpx.NetworkError):
+            return f"connection lost: {exc}", True
+        if isinstance(exc, httpx.TooManyRedirects):
+            return f"too many redirects (more than {policy.max_redirects})", False
+        return f"{type(exc).__name__}: {exc}", False
+
+
+def _url_problem(url: httpx.URL) -> str | None:
+    if url.scheme not in _SCHEMES:
+        return f"unsupported URL scheme '{url.scheme}': only http and https are fetched"
+    return None if url.host else f"no host in URL {url}"
+
+
+def _refuse_bad_urls(request: httpx.Request) -> None:
+    # Runs before every request, redirects included, so no server can steer us to
+    # file://, ftp:// or ws:// (httpcore would happily speak HTTP to ws:// URLs).
+    problem = _url_problem(request.url)
+    if problem:
+        raise httpx.UnsupportedProtocol(problem, request=request)
+
+
+def _declared_length(response: httpx.Response) -> int:
+    try:
+        return int(response.headers.get("Content-Length", "0"))
+    except ValueError:
+        return 0  # a malformed header: the byte count while reading still applies
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date)."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _failed(
+    url: str,
+    final_url: str,
+    status: int | None,
+    sent: Validators,
+    attempts: tuple[Attempt, ...],
+    error: str,
+) -> FetchResult:
+    return FetchResult(url, final_url, Outcome.FAILED, status, None, None, sent, attempts, error)
