@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from monitor.errors import StoreError
+from monitor.fetch import Attempt
 from monitor.models import (
     Country,
     Extraction,
@@ -24,7 +25,6 @@ from monitor.models import (
 )
 from monitor.store import (
     SCHEMA_VERSION,
-    AttemptRow,
     Outcome,
     SavedCapture,
     Store,
@@ -82,8 +82,8 @@ NOT_A_PROFILE = Extraction(
 )
 
 
-def _attempt(status: int | None = 200, error: str | None = None) -> AttemptRow:
-    return AttemptRow(
+def _attempt(status: int | None = 200, error: str | None = None) -> Attempt:
+    return Attempt(
         url="https://ocindex.net/country/kyrgyzstan",
         started_at=CAPTURE_1,
         status_code=status,

@@ -32,6 +32,10 @@ class SourceKind:
     def url(self, country: str, edition: int | None) -> str:
         raise NotImplementedError
 
+    def locate(self, url: str) -> tuple[str, int | None] | None:
+        """The (country slug, edition) a URL of this kind is for, or None if it can't tell."""
+        raise NotImplementedError
+
     def extract(
         self,
         content: bytes | str,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from monitor.extract.ocindex_page import extract_page
+from monitor.extract.ocindex_page import extract_page, url_slug, url_year
 from monitor.models import Extraction
 from monitor.sources import SourceKind, register
 
@@ -25,6 +25,10 @@ class OcindexPage(SourceKind):
     def url(self, country: str, edition: int | None) -> str:
         year = f"/{edition}" if edition else ""
         return f"{self.base_url}{year}/country/{country}"
+
+    def locate(self, url: str) -> tuple[str, int | None] | None:
+        slug = url_slug(url)
+        return (slug, url_year(url)) if slug else None
 
     def extract(
         self,

@@ -1,12 +1,11 @@
 """SQLite snapshot storage; see `schema` for the data model and `Store` for the API."""
 
-from monitor.store.records import AttemptRow, Outcome, SavedCapture, SourceRecord, StoredSnapshot
+from monitor.store.records import Outcome, SavedCapture, SourceRecord, StoredSnapshot
 from monitor.store.schema import SCHEMA_VERSION, schema_version
 from monitor.store.store import Store
 
 __all__ = [
     "SCHEMA_VERSION",
-    "AttemptRow",
     "Outcome",
     "SavedCapture",
     "SourceRecord",

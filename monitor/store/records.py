@@ -43,18 +43,6 @@ class SourceRecord:
 
 
 @dataclass(frozen=True)
-class AttemptRow:
-    """One HTTP request, as the fetcher measured it."""
-
-    url: str
-    started_at: str
-    status_code: int | None
-    bytes: int
-    duration_ms: float
-    error: str | None
-
-
-@dataclass(frozen=True)
 class SavedCapture:
     snapshot_id: int
     outcome: Outcome  # NEW_SNAPSHOT, UNCHANGED or REVERTED

@@ -20,9 +20,9 @@ from typing import Any
 from sqlite_utils import Database
 
 from monitor.errors import StoreError
+from monitor.fetch import Attempt
 from monitor.models import Extraction, Status
 from monitor.store.records import (
-    AttemptRow,
     Outcome,
     SavedCapture,
     SourceRecord,
@@ -148,7 +148,7 @@ class Store:
         content_type: str | None,
         extraction: Extraction,
         captured_at: str,
-        attempts: Sequence[AttemptRow] = (),
+        attempts: Sequence[Attempt] = (),
         etag: str | None = None,
         last_modified: str | None = None,
     ) -> SavedCapture:
@@ -207,7 +207,7 @@ class Store:
         )
 
     def record_not_modified(
-        self, source_id: int, *, attempts: Sequence[AttemptRow], checked_at: str
+        self, source_id: int, *, attempts: Sequence[Attempt], checked_at: str
     ) -> None:
         """Record a 304: the current snapshot is still what the URL serves."""
         with self._write():
@@ -227,7 +227,7 @@ class Store:
             )
 
     def record_failure(
-        self, source_id: int, *, attempts: Sequence[AttemptRow], error: str, checked_at: str
+        self, source_id: int, *, attempts: Sequence[Attempt], error: str, checked_at: str
     ) -> None:
         """Record a check that got no usable response; earlier state is kept."""
         with self._write():
@@ -240,7 +240,7 @@ class Store:
                 last_error=error,
             )
 
-    def _insert_attempts(self, source_id: int, attempts: Sequence[AttemptRow]) -> None:
+    def _insert_attempts(self, source_id: int, attempts: Sequence[Attempt]) -> None:
         self.db.table("fetch_attempts").insert_all(
             {"source_id": source_id, **asdict(a)} for a in attempts
         )

@@ -1,0 +1,216 @@
+"""The `monitor` command: thin wrappers over the Python API, with clear errors.
+
+A `MonitorError` is printed as one line (no traceback) and exits with its code:
+2 for a bad config, 3 when another process holds the data directory, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from monitor import display
+from monitor.config import Config, load_config
+from monitor.errors import MonitorError
+from monitor.fetch import Fetcher, Outcome
+from monitor.models import Status
+from monitor.run import SourceResult, ingest, run_cycle
+from monitor.sources import KINDS, extract_safely, get_kind
+from monitor.store import Store
+
+console = Console()
+err_console = Console(stderr=True)
+DEFAULT_CONFIG = "config.toml"
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MonitorError as exc:
+            err_console.print(f"[red]Error:[/red] {exc}", highlight=False, soft_wrap=True)
+            sys.exit(exc.exit_code)
+
+
+@click.group(cls=_Group)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help=f"Config file (default ./{DEFAULT_CONFIG}).",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Data directory (overrides the config's data_dir).",
+)
+@click.version_option(package_name="profile-monitor")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None, data_dir: Path | None) -> None:
+    """Watch published country profiles, snapshot them into SQLite, report what moved."""
+    ctx.obj = {"config_path": config_path, "data_dir": data_dir}
+
+
+def _config(ctx: click.Context, *, required: bool = True) -> Config:
+    path = ctx.obj["config_path"]
+    if path is None and (required or Path(DEFAULT_CONFIG).exists()):
+        path = Path(DEFAULT_CONFIG)
+    return load_config(path, data_dir=ctx.obj["data_dir"])
+
+
+def _json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+@cli.command()
+@click.argument("target")
+@click.option("--kind", default="ocindex_page", show_default=True, help="Source kind.")
+@click.option("--edition", type=int, default=None, help="Edition hint (content decides).")
+@click.option("--json", "as_json", is_flag=True, help="Print the extraction as JSON.")
+def extract(target: str, kind: str, edition: int | None, as_json: bool) -> None:
+    """Extract a profile from FILE or URL and print it with its validation status.
+
+    Exit code 0 when the capture is complete, 1 when incomplete or not a profile.
+    """
+    try:
+        source_kind = get_kind(kind)
+    except KeyError as exc:
+        raise click.BadParameter(str(exc.args[0]), param_hint="--kind") from None
+    if target.startswith(("http://", "https://")):
+        with Fetcher() as fetcher:
+            fetched = fetcher.fetch(target)
+        if fetched.outcome is not Outcome.OK:
+            raise MonitorError(f"{target}: {fetched.error}")
+        content, content_type, url = fetched.content or b"", fetched.content_type, target
+    else:
+        path = Path(target)
+        if not path.is_file():
+            raise MonitorError(f"{target}: no such file (give a file path or an http(s) URL)")
+        content, content_type, url = path.read_bytes(), None, None
+    extraction = extract_safely(
+        source_kind, content, url=url, content_type=content_type, edition=edition
+    )
+    if as_json:
+        _json(extraction.to_dict())
+    else:
+        console.print(display.extraction_view(extraction))
+    sys.exit(0 if extraction.status is Status.COMPLETE else 1)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.pass_context
+def run(ctx: click.Context, as_json: bool) -> None:
+    """Check every watched source once: fetch, extract, store.
+
+    Exit code 0 when every source was checked, 1 when any failed (listed).
+    """
+    config = _config(ctx)
+    if not config.sources:
+        raise MonitorError(f"{config.path}: the watch list is empty (add [[watch]] entries)")
+    with Store.open(config.database) as store:
+        report = _run_with_progress(config, store, quiet=as_json)
+    if as_json:
+        _json({"ok": report.ok, "results": [vars(r) for r in report.results]})
+    else:
+        console.print(display.cycle_table(report))
+        console.print(display.cycle_summary(report))
+        for r in report.failed:
+            err_console.print(f"[red]failed:[/red] {r.key}: {r.detail}", highlight=False)
+    sys.exit(0 if report.ok else 1)
+
+
+def _run_with_progress(config: Config, store: Store, *, quiet: bool) -> Any:
+    columns = (
+        TextColumn("checking"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+    )
+    with Progress(*columns, console=err_console, transient=True, disable=quiet) as bar:
+        task = bar.add_task("", total=len(config.sources))
+
+        def advance(result: SourceResult) -> None:
+            bar.update(task, advance=1, description=result.key)
+
+        return run_cycle(config, store, progress=advance)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the sources as JSON.")
+@click.pass_context
+def sources(ctx: click.Context, as_json: bool) -> None:
+    """What is watched, and each source's last state."""
+    config = _config(ctx)
+    with Store.open(config.database) as store:
+        for spec in config.sources:
+            store.ensure_source(
+                key=spec.key,
+                kind=spec.kind,
+                country_slug=spec.country,
+                edition=spec.edition,
+                url=spec.url,
+            )
+        records = store.sources()
+    if as_json:
+        _json([vars(r) for r in records])
+    else:
+        console.print(display.sources_table(records))
+
+
+@cli.command("ingest")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--url", required=True, help="The URL the capture was taken from.")
+@click.option("--kind", default="ocindex_page", show_default=True, help="Source kind.")
+@click.option("--captured-at", default=None, help="When it was captured (ISO 8601).")
+@click.pass_context
+def ingest_command(
+    ctx: click.Context, files: tuple[Path, ...], url: str, kind: str, captured_at: str | None
+) -> None:
+    """Record captures you already have (saved pages, archived copies) as if fetched."""
+    config = _config(ctx, required=False)
+    if kind not in KINDS:
+        raise click.BadParameter(f"unknown source kind {kind!r}", param_hint="--kind")
+    with Store.open(config.database) as store:
+        results = ingest(config, store, files, url=url, kind_name=kind, captured_at=captured_at)
+    for path, r in zip(files, results, strict=True):
+        status = r.status.value if r.status else "-"
+        console.print(
+            f"{path}: {r.change.replace('_', ' ')} (snapshot {r.snapshot_id}, {status}) {r.detail}",
+            highlight=False,
+        )
+
+
+@cli.command()
+def kinds() -> None:
+    """The source kinds this monitor knows, with their options."""
+    for name, cls in sorted(KINDS.items()):
+        console.print(f"[bold]{name}[/bold]")
+        console.print(cls.doc(), highlight=False, soft_wrap=True)
+        for option, meaning in cls.options.items():
+            console.print(f"  [kinds.{name}] {option}: {meaning}", highlight=False)
+        console.print()
+
+
+@cli.command()
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    """Run the whole pipeline on bundled sample pages served on loopback.
+
+    Uses a temporary data directory unless --data-dir is given; no network is used.
+    """
+    from monitor.demo.walkthrough import run_demo
+
+    run_demo(ctx.obj["data_dir"], console)
+
+
+def main() -> None:
+    cli(prog_name="monitor")

@@ -1,0 +1,233 @@
+"""`config.toml`: read with tomllib, validated into typed settings.
+
+Every problem names the file and the dotted key (`watch[2].editions`) and says what is
+wrong; the CLI prints it and exits with code 2. Secrets never live in the file: keys
+that look like secrets are refused, and settings name environment variables instead.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from monitor.errors import ConfigError
+from monitor.fetch import FetchPolicy
+from monitor.sources import KINDS, SourceKind, get_kind
+
+DEFAULT_DATA_DIR = "snapshots"
+DEFAULT_CONCURRENCY = 4
+_SLUG = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$")
+_SECRET_WORDS = ("password", "secret", "token", "api_key", "apikey")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Significance thresholds (DESIGN.md defaults); the rules stage reads them."""
+
+    indicator: float = 1.0
+    composite: float = 0.25
+    rank: int = 10
+    narrative: float = 0.3
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One watched document: a kind of source for one country and edition."""
+
+    key: str
+    kind: str
+    country: str
+    edition: int | None
+    url: str
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None
+    data_dir: Path
+    fetch: FetchPolicy = field(default_factory=FetchPolicy)
+    concurrency: int = DEFAULT_CONCURRENCY
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    sources: tuple[SourceSpec, ...] = ()
+    kind_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "monitor.db"
+
+    def kind(self, name: str) -> SourceKind:
+        return get_kind(name, self.kind_options.get(name, {}).get("base_url"))
+
+
+def source_key(kind: str, country: str, edition: int | None) -> str:
+    return f"{kind}:{country}:{edition or 'current'}"
+
+
+def load_config(path: str | Path | None, *, data_dir: str | Path | None = None) -> Config:
+    """Read and validate `path`. With `path=None`, the defaults and no watch list."""
+    if path is None:
+        return Config(path=None, data_dir=Path(data_dir or DEFAULT_DATA_DIR))
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(str(path), None, "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), None, f"cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), None, f"not valid TOML: {exc}") from None
+    return _Reader(path).config(raw, data_dir)
+
+
+class _Reader:
+    """Validation with the file path at hand, so every error can name it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(str(self.path), key, problem)
+
+    def config(self, raw: dict[str, Any], data_dir_override: str | Path | None) -> Config:
+        self.no_secrets(raw, "")
+        self.only(raw, "", {"data_dir", "fetch", "thresholds", "kinds", "watch"})
+        data_dir = Path(data_dir_override) if data_dir_override else self.data_dir(raw)
+        kind_options = self.kinds(raw.get("kinds", {}))
+        fetch_table = raw.get("fetch", {})
+        if not isinstance(fetch_table, dict):
+            raise self.fail("fetch", "must be a table")
+        fetch_table = dict(fetch_table)  # concurrency is ours; the rest is the FetchPolicy
+        concurrency = fetch_table.pop("concurrency", DEFAULT_CONCURRENCY)
+        if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
+            raise self.fail("fetch.concurrency", f"must be a whole number ≥ 1, got {concurrency!r}")
+        fetch = self.dataclass_table(fetch_table, "fetch", FetchPolicy)
+        if fetch.max_bytes < 1:
+            raise self.fail("fetch.max_bytes", "must be ≥ 1")
+        thresholds = self.dataclass_table(raw.get("thresholds", {}), "thresholds", Thresholds)
+        config = Config(self.path, data_dir, fetch, concurrency, thresholds, (), kind_options)
+        sources = self.watch(raw.get("watch", []), config)
+        return Config(self.path, data_dir, fetch, concurrency, thresholds, sources, kind_options)
+
+    def data_dir(self, raw: dict[str, Any]) -> Path:
+        value = raw.get("data_dir", DEFAULT_DATA_DIR)
+        if not isinstance(value, str) or not value:
+            raise self.fail("data_dir", "must be a directory path (a non-empty string)")
+        # Relative to the config file, so cron jobs started elsewhere find the same data.
+        return (self.path.parent / value).resolve()
+
+    def kinds(self, table: Any) -> dict[str, dict[str, Any]]:
+        if not isinstance(table, dict):
+            raise self.fail("kinds", "must be a table of [kinds.<name>] sections")
+        for name, options in table.items():
+            if name not in KINDS:
+                raise self.fail(f"kinds.{name}", self.unknown(name, KINDS, "source kind"))
+            self.only(options, f"kinds.{name}", set(KINDS[name].options))
+            base_url = options.get("base_url")
+            if base_url is not None and not re.match(r"^https?://[^\s/]+", str(base_url)):
+                raise self.fail(f"kinds.{name}.base_url", "must be an http:// or https:// URL")
+        return {name: dict(options) for name, options in table.items()}
+
+    def watch(self, entries: Any, config: Config) -> tuple[SourceSpec, ...]:
+        if not isinstance(entries, list):
+            raise self.fail("watch", "must be an array of [[watch]] tables")
+        sources: dict[str, SourceSpec] = {}
+        for n, entry in enumerate(entries):
+            where = f"watch[{n + 1}]"
+            if not isinstance(entry, dict):
+                raise self.fail(where, "must be a table")
+            self.only(entry, where, {"country", "countries", "kinds", "editions"})
+            for country in self.countries(entry, where):
+                for kind in self.string_list(entry, where, "kinds", ["ocindex_page"]):
+                    if kind not in KINDS:
+                        raise self.fail(f"{where}.kinds", self.unknown(kind, KINDS, "source kind"))
+                    for edition in self.editions(entry, where):
+                        url = config.kind(kind).url(country, edition)
+                        key = source_key(kind, country, edition)
+                        sources[key] = SourceSpec(key, kind, country, edition, url)
+        return tuple(sources.values())
+
+    def countries(self, entry: dict[str, Any], where: str) -> list[str]:
+        if ("country" in entry) == ("countries" in entry):
+            raise self.fail(where, "give either country = \"slug\" or countries = [\"slug\", …]")
+        names = [entry["country"]] if "country" in entry else entry["countries"]
+        key = f"{where}.{'country' if 'country' in entry else 'countries'}"
+        if not isinstance(names, list) or not names:
+            raise self.fail(key, "must be a non-empty list of country slugs")
+        slugs = []
+        for name in names:
+            if not isinstance(name, str) or not _SLUG.match(name.lower()):
+                raise self.fail(key, f"{name!r} is not a country slug (like \"cabo_verde\")")
+            slugs.append(name.lower().replace("-", "_"))
+        return slugs
+
+    def editions(self, entry: dict[str, Any], where: str) -> list[int | None]:
+        values = entry.get("editions", ["current"])
+        if not isinstance(values, list) or not values:
+            raise self.fail(f"{where}.editions", "must be a non-empty list")
+        editions: list[int | None] = []
+        for value in values:
+            if value == "current":
+                editions.append(None)
+            elif isinstance(value, int) and not isinstance(value, bool) and 2021 <= value <= 2100:
+                editions.append(value)
+            else:
+                raise self.fail(
+                    f"{where}.editions", f"{value!r} is neither \"current\" nor a year ≥ 2021"
+                )
+        return editions
+
+    def string_list(
+        self, entry: dict[str, Any], where: str, key: str, default: list[str]
+    ) -> list[str]:
+        values = entry.get(key, default)
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise self.fail(f"{where}.{key}", "must be a list of strings")
+        return values
+
+    def dataclass_table(self, table: Any, name: str, cls: type) -> Any:
+        if not isinstance(table, dict):
+            raise self.fail(name, "must be a table")
+        defaults = cls()
+        fields = {f: type(getattr(defaults, f)) for f in defaults.__dataclass_fields__}
+        self.only(table, name, set(fields))
+        values = {}
+        for key, value in table.items():
+            wanted = fields[key]
+            ok = isinstance(value, wanted) or (wanted is float and isinstance(value, int))
+            if not ok or isinstance(value, bool) or (wanted is not str and value < 0):
+                raise self.fail(f"{name}.{key}", f"must be a {_TYPE_NAMES[wanted]}, got {value!r}")
+            values[key] = wanted(value)
+        return cls(**values)
+
+    def only(self, table: dict[str, Any], where: str, allowed: set[str]) -> None:
+        for key in table:
+            if key not in allowed:
+                place = f"{where}.{key}" if where else key
+                raise self.fail(place, self.unknown(key, allowed, "key"))
+
+    def no_secrets(self, value: Any, where: str) -> None:
+        if isinstance(value, list):
+            for n, item in enumerate(value):
+                self.no_secrets(item, f"{where}[{n + 1}]")
+        if not isinstance(value, dict):
+            return
+        for key, item in value.items():
+            place = f"{where}.{key}" if where else key
+            if any(w in key.lower() for w in _SECRET_WORDS) and not key.lower().endswith("_env"):
+                raise self.fail(
+                    place,
+                    "secrets never go in the config file: name an environment variable "
+                    f"instead ({key}_env = \"MY_VARIABLE\") and export it",
+                )
+            self.no_secrets(item, place)
+
+    @staticmethod
+    def unknown(key: str, allowed: Any, what: str) -> str:
+        known = ", ".join(sorted(allowed)) or "none"
+        return f"unknown {what} {key!r} (known: {known})"
+
+
+_TYPE_NAMES = {str: "string", int: "whole number ≥ 0", float: "number ≥ 0"}

@@ -1,0 +1,105 @@
+"""Rich renderings of the pipeline's records for the terminal. Presentation only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from monitor.catalogue import COMPOSITE_NAMES
+from monitor.models import Extraction, Pillar, Status
+from monitor.run import CycleReport, SourceResult
+from monitor.store import SourceRecord
+
+STATUS_STYLE = {
+    Status.COMPLETE: "green",
+    Status.INCOMPLETE: "yellow",
+    Status.NOT_A_PROFILE: "red",
+}
+
+
+def _change(value: float | None, new: bool) -> str:
+    if new:
+        return "new"
+    return "" if value is None else f"{value:+.2f}"
+
+
+def extraction_view(extraction: Extraction) -> Group:
+    """Header, scores by pillar, ranks, sections, then the validation verdict."""
+    parts: list[object] = []
+    profile = extraction.profile
+    style = STATUS_STYLE[extraction.status]
+    if profile is not None:
+        name = profile.country.name if profile.country else "unknown country"
+        parts.append(Text(f"{name} — {profile.edition or 'edition unknown'}", style="bold"))
+        facts = ", ".join(
+            f"{k.replace('_', ' ')}: {v:,}" if isinstance(v, int | float) else f"{k}: {v}"
+            for k, v in vars(profile.facts).items()
+            if v is not None
+        )
+        if facts:
+            parts.append(Text(facts, style="dim"))
+        scores = Table("", "score", "change", title="Scores", title_justify="left")
+        for key, label in COMPOSITE_NAMES.items():
+            if key in profile.composites:
+                s = profile.composites[key]
+                scores.add_row(
+                    Text(label, style="bold"), f"{s.value:.2f}", _change(s.change, False)
+                )
+            if key in {p.value for p in Pillar}:
+                for i in (i for i in profile.indicators if i.pillar == key):
+                    change = _change(i.score.change, i.score.new_this_edition)
+                    scores.add_row(f"  {i.name}", f"{i.score.value:.2f}", change)
+        parts.append(scores)
+        if profile.ranks:
+            ranks = Table("rank", "of", "in", "moved", title="Ranks", title_justify="left")
+            for r in profile.ranks:
+                moved = "" if r.movement is None else str(r.movement)
+                where = r.group or "world"
+                ranks.add_row(f"{r.composite} {r.rank}", str(r.out_of), where, moved)
+            parts.append(ranks)
+        if profile.sections:
+            titles = ", ".join(f"{s.title} ({len(s.paragraphs)})" for s in profile.sections)
+            parts.append(Text(f"Narrative sections (paragraphs): {titles}"))
+    parts.append(Text(f"Status: {extraction.status}", style=f"bold {style}"))
+    for reason in extraction.reasons:
+        parts.append(Text(f"  {reason.severity}: {reason.message}", style=style))
+    return Group(*parts)
+
+
+def cycle_table(report: CycleReport) -> Table:
+    table = Table("source", "result", "snapshot", "detail", title="Sources checked")
+    for r in report.results:
+        table.add_row(r.key, _result_text(r), str(r.snapshot_id or ""), r.detail)
+    return table
+
+
+def _result_text(result: SourceResult) -> Text:
+    style = {"failed": "red", "incomplete": "yellow", "new": "green"}.get(result.category, "")
+    label = result.change if result.status in (None, Status.COMPLETE) else result.status
+    return Text(str(label).replace("_", " "), style=style)
+
+
+def cycle_summary(report: CycleReport) -> Table:
+    table = Table("checked", "unchanged", "new snapshot", "incomplete", "failed", title="Summary")
+    table.add_row(
+        str(len(report.results)),
+        *(str(report.count(c)) for c in ("unchanged", "new", "incomplete", "failed")),
+    )
+    return table
+
+
+def sources_table(records: Iterable[SourceRecord]) -> Table:
+    table = Table("source", "url", "last checked", "last result", "snapshot", "last error")
+    for s in records:
+        table.add_row(
+            s.key,
+            s.url,
+            (s.last_checked_at or "never")[:19],
+            (s.last_outcome or "").replace("_", " "),
+            str(s.current_snapshot_id or ""),
+            s.last_error or "",
+        )
+    return table

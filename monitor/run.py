@@ -1,0 +1,238 @@
+"""One monitoring cycle (fetch → extract → store for every watched source), and ingest.
+
+Fetching runs in a bounded thread pool; extraction and storage run in the calling
+thread, one source at a time, each source in its own transaction. One source's failure
+(network, a broken page, a rejected row) is recorded and never stops the others.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from monitor.config import Config, SourceSpec, source_key
+from monitor.errors import MonitorError, StoreError
+from monitor.fetch import Attempt, Fetcher, FetchResult, Outcome, Validators
+from monitor.models import Extraction, Status
+from monitor.sources import SourceKind, extract_safely
+from monitor.store import Store
+
+
+@dataclass(frozen=True)
+class SourceResult:
+    """What one check of one source came to."""
+
+    key: str
+    url: str
+    change: str  # new_snapshot, unchanged, reverted, not_modified or failed
+    status: Status | None  # the extraction's status; None when nothing was extracted
+    snapshot_id: int | None = None
+    previous_snapshot_id: int | None = None
+    detail: str = ""
+
+    @property
+    def category(self) -> str:
+        """The summary column: failed, incomplete, new or unchanged."""
+        if self.change == "failed" or self.status is Status.NOT_A_PROFILE:
+            return "failed"
+        if self.status is Status.INCOMPLETE:
+            return "incomplete"
+        return "new" if self.change in ("new_snapshot", "reverted") else "unchanged"
+
+
+@dataclass(frozen=True)
+class CycleReport:
+    results: tuple[SourceResult, ...]
+    started_at: str
+    finished_at: str
+
+    def count(self, category: str) -> int:
+        return sum(r.category == category for r in self.results)
+
+    @property
+    def failed(self) -> list[SourceResult]:
+        return [r for r in self.results if r.category == "failed"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+Progress = Callable[[SourceResult], None]
+NO_VALIDATORS = Validators()
+
+
+def run_cycle(config: Config, store: Store, *, progress: Progress | None = None) -> CycleReport:
+    """Check every watched source once."""
+    started = now_iso()
+    records = {
+        spec.key: store.ensure_source(
+            key=spec.key,
+            kind=spec.kind,
+            country_slug=spec.country,
+            edition=spec.edition,
+            url=spec.url,
+        )
+        for spec in config.sources
+    }
+    results: dict[str, SourceResult] = {}
+    with Fetcher(config.fetch) as fetcher, ThreadPoolExecutor(config.concurrency) as pool:
+        futures = {
+            pool.submit(
+                fetcher.fetch,
+                spec.url,
+                Validators(records[spec.key].etag, records[spec.key].last_modified),
+            ): spec
+            for spec in config.sources
+        }
+        for future in as_completed(futures):
+            spec = futures[future]
+            result = _process(store, config, spec, records[spec.key].id, future.result())
+            results[spec.key] = result
+            if progress is not None:
+                progress(result)
+    ordered = tuple(results[spec.key] for spec in config.sources)
+    return CycleReport(ordered, started, now_iso())
+
+
+def _process(
+    store: Store, config: Config, spec: SourceSpec, source_id: int, fetched: FetchResult
+) -> SourceResult:
+    checked_at = now_iso()
+    if fetched.outcome is Outcome.FAILED:
+        error = fetched.error or "fetch failed"
+        store.record_failure(
+            source_id, attempts=fetched.attempts, error=error, checked_at=checked_at
+        )
+        return SourceResult(spec.key, spec.url, "failed", None, detail=error)
+    if fetched.outcome is Outcome.NOT_MODIFIED:
+        store.record_not_modified(source_id, attempts=fetched.attempts, checked_at=checked_at)
+        current = store.source(spec.key)
+        snapshot_id = current.current_snapshot_id if current else None
+        status = store.snapshot(snapshot_id).status if snapshot_id else None
+        return SourceResult(spec.key, spec.url, "not_modified", status, snapshot_id, snapshot_id)
+    return record_capture(
+        store,
+        config.kind(spec.kind),
+        key=spec.key,
+        source_id=source_id,
+        url=fetched.final_url,
+        edition=spec.edition,
+        content=fetched.content or b"",
+        content_type=fetched.content_type,
+        captured_at=checked_at,
+        attempts=fetched.attempts,
+        validators=fetched.validators,
+    )
+
+
+def record_capture(
+    store: Store,
+    kind: SourceKind,
+    *,
+    key: str,
+    source_id: int,
+    url: str,
+    edition: int | None,
+    content: bytes,
+    content_type: str | None,
+    captured_at: str,
+    attempts: Iterable[Attempt] = (),
+    validators: Validators = NO_VALIDATORS,
+) -> SourceResult:
+    """Extract and store one capture, however it was obtained (fetched or ingested)."""
+    extraction = extract_safely(kind, content, url=url, content_type=content_type, edition=edition)
+    try:
+        saved = store.save_capture(
+            source_id,
+            content=content,
+            content_type=content_type,
+            extraction=extraction,
+            captured_at=captured_at,
+            attempts=tuple(attempts),
+            etag=validators.etag,
+            last_modified=validators.last_modified,
+        )
+    except StoreError as exc:
+        store.record_failure(source_id, attempts=(), error=str(exc), checked_at=captured_at)
+        return SourceResult(key, url, "failed", extraction.status, detail=str(exc))
+    return SourceResult(
+        key,
+        url,
+        str(saved.outcome),
+        extraction.status,
+        saved.snapshot_id,
+        saved.previous_snapshot_id,
+        summarize(extraction),
+    )
+
+
+def summarize(extraction: Extraction) -> str:
+    """The first reasons, short enough for a table cell."""
+    errors = [r.message for r in extraction.reasons if r.is_error]
+    if not errors:
+        return ""
+    more = f" (+{len(errors) - 2} more)" if len(errors) > 2 else ""
+    return "; ".join(errors[:2]) + more
+
+
+def ingest(
+    config: Config,
+    store: Store,
+    paths: Iterable[Path],
+    *,
+    url: str,
+    kind_name: str,
+    captured_at: str | None = None,
+) -> list[SourceResult]:
+    """Record saved captures (a saved page, an archived copy) exactly as if fetched."""
+    kind = config.kind(kind_name)
+    located = kind.locate(url)
+    if located is None:
+        raise MonitorError(f"cannot tell the country and edition from {url!r} for {kind.name}")
+    country, edition = located
+    key = source_key(kind.name, country, edition)
+    record = store.ensure_source(
+        key=key, kind=kind.name, country_slug=country, edition=edition, url=url
+    )
+    when = parse_time(captured_at) if captured_at else now_iso()
+    results = []
+    for path in paths:
+        try:
+            content = Path(path).read_bytes()
+        except OSError as exc:
+            raise MonitorError(f"cannot read {path}: {exc.strerror}") from None
+        content_type = mimetypes.guess_type(str(path))[0]
+        results.append(
+            record_capture(
+                store,
+                kind,
+                key=key,
+                source_id=record.id,
+                url=url,
+                edition=edition,
+                content=content,
+                content_type=content_type,
+                captured_at=when,
+            )
+        )
+    return results
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def parse_time(text: str) -> str:
+    """`2023-10-01` or `2023-10-01T08:00:00+02:00` -> ISO 8601 in UTC."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise MonitorError(f"{text!r} is not an ISO 8601 date or time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat()
