@@ -24,8 +24,8 @@ from monitor.run import SourceResult, ingest, run_cycle
 from monitor.sources import KINDS, extract_safely, get_kind
 from monitor.store import Store
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(emoji=False)
+err_console = Console(stderr=True, emoji=False)
 DEFAULT_CONFIG = "config.toml"
 
 
@@ -186,6 +186,7 @@ def ingest_command(
         console.print(
             f"{path}: {r.change.replace('_', ' ')} (snapshot {r.snapshot_id}, {status}) {r.detail}",
             highlight=False,
+            soft_wrap=True,
         )
 
 

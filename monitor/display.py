@@ -92,7 +92,11 @@ def cycle_summary(report: CycleReport) -> Table:
 
 
 def sources_table(records: Iterable[SourceRecord]) -> Table:
-    table = Table("source", "url", "last checked", "last result", "snapshot", "last error")
+    table = Table(title="Sources")
+    table.add_column("source", no_wrap=True)
+    table.add_column("url", overflow="fold")
+    for name in ("last checked", "last result", "snapshot", "last error"):
+        table.add_column(name, overflow="fold")
     for s in records:
         table.add_row(
             s.key,

@@ -57,7 +57,7 @@ def html_to_lines(html: str) -> list[str]:
         if tag == "-text":
             current.append((node.text_content or "").replace("\n", " "))  # type: ignore[attr-defined]
             continue
-        if tag in SKIPPED_TAGS or tag == "_comment" or tag.startswith("!"):
+        if tag in SKIPPED_TAGS or tag == "-comment" or tag.startswith("!"):
             continue
         is_block = tag in BLOCK_TAGS
         if is_block:

@@ -1,0 +1,78 @@
+"""The CLI as a user drives it: commands, JSON output, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
+
+from monitor.cli import cli
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_extract_a_file_as_json_exits_0_when_complete():
+    result = invoke("extract", str(FIXTURES / "ocindex-page-2023-cote-divoire.html"), "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["status"] == "complete"
+    assert data["profile"]["edition"] == 2023
+    assert data["profile"]["country"]["name"] == "Côte d’Ivoire"
+
+
+def test_extract_from_a_url_and_an_incomplete_capture_exits_1(httpserver: HTTPServer):
+    page = (FIXTURES / "ocindex-page-2023-cote-divoire.txt").read_text()
+    cut = page[: page.index("Analysis")]  # the narrative is missing
+    httpserver.expect_request("/2023/country/cote_divoire").respond_with_data(cut)
+    result = invoke("extract", httpserver.url_for("/2023/country/cote_divoire"))
+    assert result.exit_code == 1
+    assert "incomplete" in result.output and "narrative sections not found" in result.output
+
+
+def test_extract_of_a_missing_file_is_a_clear_error():
+    result = invoke("extract", "/no/such/page.html")
+    assert result.exit_code == 1
+    assert "no such file" in result.output
+
+
+def test_run_then_sources_show_the_state(httpserver: HTTPServer, tmp_path):
+    page = (FIXTURES / "ocindex-page-2023-tuvalu.html").read_bytes()
+    httpserver.expect_request("/country/tuvalu").respond_with_data(page, content_type="text/html")
+    httpserver.expect_request("/country/atlantis").respond_with_data("no such country", status=404)
+    config = tmp_path / "config.toml"
+    config.write_text(
+        'data_dir = "data"\n[fetch]\nmax_retries = 0\n'
+        f'[kinds.ocindex_page]\nbase_url = "{httpserver.url_for("")}"\n'
+        '[[watch]]\ncountries = ["tuvalu", "atlantis"]\n'
+    )
+    run = invoke("--config", str(config), "run", "--json")
+    assert run.exit_code == 1  # atlantis is a 404
+    results = {r["key"]: r for r in json.loads(run.output)["results"]}
+    assert results["ocindex_page:tuvalu:current"]["change"] == "new_snapshot"
+    assert "404" in results["ocindex_page:atlantis:current"]["detail"]
+    listed = invoke("--config", str(config), "sources", "--json")
+    state = {s["key"]: s for s in json.loads(listed.output)}
+    assert state["ocindex_page:tuvalu:current"]["last_outcome"] == "new_snapshot"
+    assert state["ocindex_page:atlantis:current"]["last_outcome"] == "failed"
+    assert (tmp_path / "data" / "monitor.db").exists()
+
+
+def test_ingest_backfills_from_a_saved_file(tmp_path):
+    saved = FIXTURES / "ocindex-page-2021-sao-tome-and-principe.txt"
+    url = "https://ocindex.net/2021/country/sao_tome_and_principe"
+    args = ("--data-dir", str(tmp_path), "ingest", str(saved), "--url", url)
+    first = invoke(*args, "--captured-at", "2021-10-01")
+    second = invoke(*args)
+    assert first.exit_code == 0 and "new snapshot" in first.output
+    assert "unchanged" in second.output
+
+
+def test_kinds_lists_the_page_kind_with_its_options():
+    result = invoke("kinds")
+    assert "ocindex_page" in result.output and "base_url" in result.output

@@ -1,0 +1,83 @@
+"""The extractor on our own fixtures: the 2023 layout, a small state, an accented name,
+HTML vs text. Values are checked against expected.json and, independently, the workbook."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from monitor.extract.ocindex_page import extract_page
+from monitor.models import Status
+from tests.workbook import scores as workbook_scores
+
+FIXTURES = Path(__file__).parent / "fixtures"
+EXPECTED = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))
+WORKBOOK_NAMES = {
+    "cote_divoire": "Côte d'Ivoire",
+    "tuvalu": "Tuvalu",
+    "sao_tome_and_principe": "Sao Tome and Principe",
+}
+
+
+def extract_fixture(name: str):
+    want = EXPECTED[name]
+    url = f"https://ocindex.net/country/{want['country']['slug']}"  # undated: content decides
+    return extract_page((FIXTURES / name).read_bytes(), url=url), want
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_fixture_extracts_completely_as_expected(name):
+    extraction, want = extract_fixture(name)
+    assert extraction.status is Status.COMPLETE, extraction.reasons
+    # A JSON round trip: tuples become lists, as in expected.json.
+    profile = json.loads(json.dumps(extraction.to_dict()["profile"]))
+    assert profile["country"] == want["country"]
+    assert profile["edition"] == want["edition"]
+    assert profile["composites"] == want["composites"]
+    assert profile["indicators"] == [
+        {**i, "description": profile["indicators"][n]["description"]}
+        for n, i in enumerate(want["indicators"])
+    ]
+    assert profile["ranks"] == want["ranks"]
+    assert [(s["key"], s["title"], len(s["paragraphs"])) for s in profile["sections"]] == [
+        (s["key"], s["title"], s["paragraphs"]) for s in want["sections"]
+    ]
+    present = {k: v for k, v in want["facts"].items() if v is not None}
+    assert {k: v for k, v in profile["facts"].items() if v is not None} == present
+    assert extraction.unparsed_lines == ()
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_fixture_scores_and_changes_equal_the_workbook(name, shared_dir):
+    extraction, want = extract_fixture(name)
+    workbook = shared_dir / "data/global_oc_index_2021_2023.xlsx"
+    country = WORKBOOK_NAMES[want["country"]["slug"]]
+    edition = want["edition"]
+    truth = workbook_scores(workbook, edition, country)
+    profile = extraction.profile
+    assert profile.scores() == pytest.approx(truth, abs=1e-9)
+    if edition == 2023:
+        before = workbook_scores(workbook, 2021, country)
+        for key, score in {i.key: i.score for i in profile.indicators}.items():
+            if key in before:
+                assert score.change == pytest.approx(truth[key] - before[key], abs=0.011)
+            else:  # new with the 2023 methodology: the page prints n/a
+                assert score.new_this_edition and score.change is None
+
+
+def test_html_and_text_fixture_of_one_page_give_identical_snapshots():
+    url = "https://ocindex.net/2023/country/cote_divoire"
+    text = extract_page((FIXTURES / "ocindex-page-2023-cote-divoire.txt").read_bytes(), url=url)
+    html = extract_page((FIXTURES / "ocindex-page-2023-cote-divoire.html").read_bytes(), url=url)
+    assert html == text
+
+
+def test_the_2023_layout_glued_rank_movement_is_read():
+    extraction, _ = extract_fixture("ocindex-page-2023-cote-divoire.txt")
+    text = (FIXTURES / "ocindex-page-2023-cote-divoire.txt").read_text()
+    glued = [ln.strip() for ln in text.splitlines() if "countries in Africa" in ln]
+    assert glued and all(ln[-1].isdigit() and ln[-2] != " " for ln in glued)
+    continental = [r for r in extraction.profile.ranks if r.scope == "continental"]
+    assert all(r.group == "Africa" and r.movement is not None for r in continental)
