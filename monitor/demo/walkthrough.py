@@ -1,0 +1,143 @@
+"""`monitor demo`: the whole pipeline on bundled sample pages, served on loopback.
+
+Five Central Asian profiles are published as their 2021 edition, checked, checked again
+(nothing new: the server answers 304), then republished as the 2023 edition at the same
+URLs and checked once more; the demo then shows what moved between the editions.
+Everything goes through the real fetch → extract → store path into a real SQLite file.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from monitor import display
+from monitor.config import Config, SourceSpec, Thresholds, source_key
+from monitor.demo import demo_profiles
+from monitor.demo.render import render_page
+from monitor.demo.server import PageSite, serve
+from monitor.diff import ScoreDelta, score_deltas
+from monitor.fetch import FetchPolicy
+from monitor.models import Profile
+from monitor.run import CycleReport, run_cycle
+from monitor.store import Store
+
+KIND = "ocindex_page"
+STYLE = {"deterioration": "red", "improvement": "green"}
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    data_dir: Path
+    cycles: tuple[CycleReport, ...]
+    deltas: dict[str, list[ScoreDelta]]  # country slug -> 2021 → 2023 deltas
+
+
+def editions_as_pages() -> dict[int, dict[str, tuple[bytes, str]]]:
+    """Edition -> the site's pages: each profile's HTML at its undated URL."""
+    pages: dict[int, dict[str, tuple[bytes, str]]] = {}
+    for profile, layout in demo_profiles():
+        html = render_page(profile, layout=layout, fmt="html").encode()
+        slug = profile.country.slug  # type: ignore[union-attr]
+        pages.setdefault(layout, {})[f"/country/{slug}"] = (html, "text/html; charset=utf-8")
+    return pages
+
+
+def run_demo(data_dir: Path | None, console: Console) -> DemoResult:
+    data_dir = Path(data_dir or tempfile.mkdtemp(prefix="monitor-demo-"))
+    pages = editions_as_pages()
+    first, second = sorted(pages)
+    slugs = sorted(p.rsplit("/", 1)[1] for p in pages[first])
+    site = PageSite()
+    cycles: list[CycleReport] = []
+    with serve(site):
+        config = _config(data_dir, site.base_url, slugs)
+        console.print(
+            f"[bold]profile-monitor demo[/bold]: {len(slugs)} country profiles served on "
+            f"{site.base_url}; data in {data_dir}",
+            highlight=False,
+        )
+        with Store.open(config.database) as store:
+            steps = (
+                (f"The {first} edition is live: first check", pages[first]),
+                ("Nothing published since: second check (conditional GET)", pages[first]),
+                (f"The {second} edition replaces it at the same URLs: third check", pages[second]),
+            )
+            for title, live in steps:
+                site.publish(live)
+                console.rule(title)
+                report = run_cycle(config, store)
+                cycles.append(report)
+                console.print(display.cycle_table(report))
+                console.print(display.cycle_summary(report))
+            deltas = _edition_deltas(store, cycles[0], cycles[-1])
+            counts = store.counts()
+    console.rule(f"What moved from {first} to {second}")
+    for slug, changes in deltas.items():
+        console.print(_delta_table(slug, changes, config.thresholds))
+    added = sorted({d.name for changes in deltas.values() for d in changes if d.kind == "added"})
+    if added:
+        console.print(f"New with the {second} methodology: {', '.join(added)}", highlight=False)
+    console.print(
+        f"Stored {counts['snapshots']} snapshots of {counts['sources']} sources "
+        f"({counts['raw_documents']} raw documents, {counts['fetch_attempts']} fetch attempts, "
+        f"{counts['scores']} score rows) in {config.database}\n"
+        f"Explore: monitor --data-dir {data_dir} sources   |   sqlite3 {config.database}",
+        highlight=False,
+    )
+    return DemoResult(data_dir, tuple(cycles), deltas)
+
+
+def _config(data_dir: Path, base_url: str, slugs: list[str]) -> Config:
+    sources = tuple(
+        SourceSpec(source_key(KIND, slug, None), KIND, slug, None, f"{base_url}/country/{slug}")
+        for slug in slugs
+    )
+    policy = FetchPolicy(connect_timeout=2, read_timeout=5, max_retries=1, backoff_base=0.1)
+    return Config(
+        None, data_dir, policy, 4, sources=sources, kind_options={KIND: {"base_url": base_url}}
+    )
+
+
+def _edition_deltas(
+    store: Store, before: CycleReport, after: CycleReport
+) -> dict[str, list[ScoreDelta]]:
+    deltas = {}
+    for old, new in zip(before.results, after.results, strict=True):
+        if old.snapshot_id is None or new.snapshot_id is None:
+            continue
+        old_profile = _profile(store, old.snapshot_id)
+        new_profile = _profile(store, new.snapshot_id)
+        if old_profile and new_profile:
+            deltas[old.key.split(":")[1]] = score_deltas(old_profile, new_profile)
+    return deltas
+
+
+def _profile(store: Store, snapshot_id: int) -> Profile | None:
+    return store.snapshot(snapshot_id).extraction.profile
+
+
+def _delta_table(slug: str, deltas: list[ScoreDelta], thresholds: Thresholds) -> Table:
+    """Composites always; indicators that moved by at least the threshold; methodology."""
+    table = Table("score", "old", "new", "change", "", title=slug.replace("_", " ").title())
+    for d in deltas:
+        composite = d.key in ("criminality", "criminal_markets", "criminal_actors", "resilience")
+        big = d.change is not None and abs(d.change) >= thresholds.indicator
+        if d.kind == "moved" and (composite or big):
+            arrow = "▲" if d.change > 0 else "▼" if d.change < 0 else "="
+            table.add_row(
+                Text(d.name, style="bold" if composite else ""),
+                f"{d.old:.2f}",
+                f"{d.new:.2f}",
+                f"{d.change:+.2f}",
+                Text(f"{arrow} {d.direction}", style=STYLE.get(d.direction, "")),
+            )
+    added = sum(d.kind == "added" for d in deltas)
+    if added:
+        table.caption = f"+ {added} indicators new with the methodology (not moves)"
+    return table

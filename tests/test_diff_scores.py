@@ -1,0 +1,90 @@
+"""Score deltas with deepdiff, checked on real data: 2023 workbook -> 2025 page."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.catalogue import COMPOSITE_NAMES, indicator_spec
+from monitor.diff import score_deltas
+from monitor.extract.ocindex_page import extract_page
+from monitor.models import Country, Indicator, Profile, Score
+from tests.workbook import scores as workbook_scores
+
+
+def workbook_profile(shared_dir, edition: int, country: str) -> Profile:
+    values = workbook_scores(shared_dir / "data/global_oc_index_2021_2023.xlsx", edition, country)
+    indicators = tuple(
+        Indicator(k, indicator_spec(k).name, indicator_spec(k).pillar.value, Score(v))
+        for k, v in values.items()
+        if k not in COMPOSITE_NAMES
+    )
+    composites = {k: Score(v) for k, v in values.items() if k in COMPOSITE_NAMES}
+    return Profile(
+        Country("kyrgyzstan", country), edition, None, composites=composites, indicators=indicators
+    )
+
+
+def test_deltas_2023_to_2025_equal_the_changes_the_page_prints(shared_dir):
+    old = workbook_profile(shared_dir, 2023, "Kyrgyzstan")
+    page = (shared_dir / "corpus/ocindex-page-2025-kyrgyzstan.txt").read_bytes()
+    new = extract_page(page, url="https://ocindex.net/2025/country/kyrgyzstan").profile
+    deltas = {d.key: d for d in score_deltas(old, new)}
+    printed = {i.key: i.score.change for i in new.indicators} | {
+        k: s.change for k, s in new.composites.items()
+    }
+    for key, change in printed.items():
+        if change:
+            assert deltas[key].kind == "moved"
+            assert deltas[key].change == pytest.approx(change, abs=0.011), key
+        else:
+            assert key not in deltas  # unchanged scores are not deltas
+    # Absent from an incomplete capture: "missing", never "removed by methodology".
+    assert deltas["mafia_style_groups"].kind == "missing"
+    assert deltas["political_leadership_and_governance"].kind == "missing"
+
+
+def test_2021_to_2023_reports_methodology_additions_not_moves(shared_dir):
+    old = workbook_profile(shared_dir, 2021, "Kyrgyzstan")
+    new = workbook_profile(shared_dir, 2023, "Kyrgyzstan")
+    deltas = score_deltas(old, new)
+    added = {d.key for d in deltas if d.kind == "added"}
+    assert added == {
+        "extortion_and_protection_racketeering",
+        "trade_in_counterfeit_goods",
+        "illicit_trade_in_excisable_goods",
+        "cyber_dependent_crimes",
+        "financial_crimes",
+        "private_sector_actors",
+    }
+    assert all(d.change is None and d.direction == "" for d in deltas if d.kind == "added")
+
+
+@pytest.mark.parametrize(
+    ("key", "old", "new", "direction"),
+    [
+        ("criminality", 5.0, 5.5, "deterioration"),
+        ("heroin_trade", 7.0, 6.0, "improvement"),
+        ("resilience", 3.8, 4.1, "improvement"),
+        ("law_enforcement", 3.5, 3.0, "deterioration"),
+    ],
+)
+def test_direction_depends_on_the_pillar(key, old, new, direction):
+    def profile(value: float) -> Profile:
+        spec = indicator_spec(key)
+        if spec is None:
+            return Profile(None, 2023, None, composites={key: Score(value)})
+        return Profile(
+            None,
+            2023,
+            None,
+            indicators=(Indicator(key, spec.name, spec.pillar.value, Score(value)),),
+        )
+
+    (delta,) = score_deltas(profile(old), profile(new))
+    assert delta.direction == direction and delta.change == pytest.approx(new - old)
+
+
+def test_float_noise_below_a_hundredth_is_no_change():
+    a = Profile(None, 2023, None, composites={"criminality": Score(5.32)})
+    b = Profile(None, 2023, None, composites={"criminality": Score(5.32 + 1e-9)})
+    assert score_deltas(a, b) == []
