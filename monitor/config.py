@@ -151,7 +151,7 @@ class _Reader:
 
     def countries(self, entry: dict[str, Any], where: str) -> list[str]:
         if ("country" in entry) == ("countries" in entry):
-            raise self.fail(where, "give either country = \"slug\" or countries = [\"slug\", …]")
+            raise self.fail(where, 'give either country = "slug" or countries = ["slug", …]')
         names = [entry["country"]] if "country" in entry else entry["countries"]
         key = f"{where}.{'country' if 'country' in entry else 'countries'}"
         if not isinstance(names, list) or not names:
@@ -159,7 +159,7 @@ class _Reader:
         slugs = []
         for name in names:
             if not isinstance(name, str) or not _SLUG.match(name.lower()):
-                raise self.fail(key, f"{name!r} is not a country slug (like \"cabo_verde\")")
+                raise self.fail(key, f'{name!r} is not a country slug (like "cabo_verde")')
             slugs.append(name.lower().replace("-", "_"))
         return slugs
 
@@ -175,7 +175,7 @@ class _Reader:
                 editions.append(value)
             else:
                 raise self.fail(
-                    f"{where}.editions", f"{value!r} is neither \"current\" nor a year ≥ 2021"
+                    f"{where}.editions", f'{value!r} is neither "current" nor a year ≥ 2021'
                 )
         return editions
 
@@ -220,7 +220,7 @@ class _Reader:
                 raise self.fail(
                     place,
                     "secrets never go in the config file: name an environment variable "
-                    f"instead ({key}_env = \"MY_VARIABLE\") and export it",
+                    f'instead ({key}_env = "MY_VARIABLE") and export it',
                 )
             self.no_secrets(item, place)
 
