@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from monitor.models import CRIMINALITY, Pillar
 
@@ -79,6 +80,12 @@ COMPOSITE_NAMES = {
 }
 
 
+# No indicator, composite or section name is longer; lookups skip longer lines (narrative
+# paragraphs) without slugifying them, which is most of a page's parsing time otherwise.
+MAX_NAME_LENGTH = 60
+
+
+@lru_cache(maxsize=4096)
 def slugify(text: str) -> str:
     """`Non-renewable resource crimes` -> `non_renewable_resource_crimes`; accents folded."""
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -93,6 +100,8 @@ for _spec in INDICATORS:
 
 def indicator_spec(name: str) -> IndicatorSpec | None:
     """The indicator a display name (any known spelling, any case) refers to."""
+    if len(name) > MAX_NAME_LENGTH:
+        return None
     return _BY_SPELLING.get(slugify(name))
 
 
@@ -102,6 +111,8 @@ def expected_indicators(edition: int, pillar: Pillar) -> tuple[IndicatorSpec, ..
 
 def composite_key(label: str) -> str | None:
     """`Criminality score`, `Criminality avg,`, `CRIMINAL MARKETS` -> composite key."""
+    if len(label) > MAX_NAME_LENGTH:
+        return None
     slug = slugify(label)
     slug = re.sub(r"_(score|avg)$", "", slug)
     return slug if slug in COMPOSITE_NAMES else None
@@ -144,4 +155,6 @@ _SECTION_BY_SPELLING = {
 
 
 def section_spec(title: str) -> SectionSpec | None:
+    if len(title) > MAX_NAME_LENGTH:
+        return None
     return _SECTION_BY_SPELLING.get(slugify(title))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import mimetypes
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -80,21 +80,30 @@ def run_cycle(config: Config, store: Store, *, progress: Progress | None = None)
         for spec in config.sources
     }
     results: dict[str, SourceResult] = {}
+    waiting = iter(config.sources)
     with Fetcher(config.fetch) as fetcher, ThreadPoolExecutor(config.concurrency) as pool:
-        futures = {
-            pool.submit(
-                fetcher.fetch,
-                spec.url,
-                Validators(records[spec.key].etag, records[spec.key].last_modified),
-            ): spec
-            for spec in config.sources
-        }
-        for future in as_completed(futures):
-            spec = futures[future]
-            result = _process(store, config, spec, records[spec.key].id, future.result())
-            results[spec.key] = result
-            if progress is not None:
-                progress(result)
+        in_flight: dict[Future[FetchResult], SourceSpec] = {}
+
+        def submit_next() -> None:
+            spec = next(waiting, None)
+            if spec is not None:
+                record = records[spec.key]
+                validators = Validators(record.etag, record.last_modified)
+                in_flight[pool.submit(fetcher.fetch, spec.url, validators)] = spec
+
+        # A window of fetches, not all at once: fetched bodies waiting to be stored stay
+        # few, so memory does not grow with the number of sources.
+        for _ in range(2 * config.concurrency):
+            submit_next()
+        while in_flight:
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in done:
+                spec = in_flight.pop(future)
+                submit_next()
+                result = _process(store, config, spec, records[spec.key].id, future.result())
+                results[spec.key] = result
+                if progress is not None:
+                    progress(result)
     ordered = tuple(results[spec.key] for spec in config.sources)
     return CycleReport(ordered, started, now_iso())
 
@@ -113,7 +122,7 @@ def _process(
         store.record_not_modified(source_id, attempts=fetched.attempts, checked_at=checked_at)
         current = store.source(spec.key)
         snapshot_id = current.current_snapshot_id if current else None
-        status = store.snapshot(snapshot_id).status if snapshot_id else None
+        status = store.snapshot_status(snapshot_id) if snapshot_id else None
         return SourceResult(spec.key, spec.url, "not_modified", status, snapshot_id, snapshot_id)
     return record_capture(
         store,

@@ -17,7 +17,6 @@ BLOCK_TAGS = frozenset(
     "table tbody thead tfoot tr td th ul option title body html".split()
 )
 SKIPPED_TAGS = frozenset("script style noscript template svg head iframe object canvas".split())
-_SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 
 
 def looks_like_html(text: str) -> bool:
@@ -34,7 +33,9 @@ def html_to_lines(html: str) -> list[str]:
     current: list[str] = []
 
     def flush() -> None:
-        text = _SPACES.sub(" ", "".join(current)).strip()
+        if not current:
+            return
+        text = " ".join("".join(current).split())  # collapse all whitespace, nbsp included
         if text:
             lines.append(text)
         current.clear()
@@ -55,7 +56,7 @@ def html_to_lines(html: str) -> list[str]:
             flush()
             continue
         if tag == "-text":
-            current.append((node.text_content or "").replace("\n", " "))  # type: ignore[attr-defined]
+            current.append(node.text_content or "")  # type: ignore[attr-defined]
             continue
         if tag in SKIPPED_TAGS or tag == "-comment" or tag.startswith("!"):
             continue
