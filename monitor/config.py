@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from monitor.catalogue import COMPOSITE_NAMES, INDICATORS
 from monitor.errors import ConfigError
 from monitor.fetch import FetchPolicy
 from monitor.sources import KINDS, SourceKind, get_kind
@@ -20,17 +21,34 @@ from monitor.sources import KINDS, SourceKind, get_kind
 DEFAULT_DATA_DIR = "snapshots"
 DEFAULT_CONCURRENCY = 4
 _SLUG = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$")
+PILLAR_KEYS = ("criminal_markets", "criminal_actors", "resilience")
+SCORE_KEYS = set(COMPOSITE_NAMES) | {spec.key for spec in INDICATORS}
 _SECRET_WORDS = ("password", "secret", "token", "api_key", "apikey")
+
+
+DIRECTIONS = ("deterioration", "improvement")
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Significance thresholds (DESIGN.md defaults); the rules stage reads them."""
+    """Significance thresholds (DESIGN.md defaults); the rules stage reads them.
+
+    `pillars` sets the indicator threshold for one pillar's indicators, `indicators` for
+    one indicator or composite by key; `countries` holds a watchlist country's own
+    thresholds (missing keys inherit); `directions` filters score and rank findings.
+    """
 
     indicator: float = 1.0
     composite: float = 0.25
     rank: int = 10
     narrative: float = 0.3
+    directions: tuple[str, ...] = DIRECTIONS
+    pillars: dict[str, float] = field(default_factory=dict)
+    indicators: dict[str, float] = field(default_factory=dict)
+    countries: dict[str, Thresholds] = field(default_factory=dict)
+
+    def for_country(self, slug: str | None) -> Thresholds:
+        return self.countries.get(slug or "", self)
 
 
 @dataclass(frozen=True)
@@ -106,10 +124,56 @@ class _Reader:
         fetch = self.dataclass_table(fetch_table, "fetch", FetchPolicy)
         if fetch.max_bytes < 1:
             raise self.fail("fetch.max_bytes", "must be ≥ 1")
-        thresholds = self.dataclass_table(raw.get("thresholds", {}), "thresholds", Thresholds)
+        thresholds = self.thresholds(raw.get("thresholds", {}), "thresholds", Thresholds())
         config = Config(self.path, data_dir, fetch, concurrency, thresholds, (), kind_options)
         sources = self.watch(raw.get("watch", []), config)
         return Config(self.path, data_dir, fetch, concurrency, thresholds, sources, kind_options)
+
+    def thresholds(self, table: Any, where: str, inherited: Thresholds) -> Thresholds:
+        if not isinstance(table, dict):
+            raise self.fail(where, "must be a table")
+        scalars = {"indicator", "composite", "rank", "narrative"}
+        nested = {"directions", "pillars", "indicators"} | (
+            {"countries"} if where == "thresholds" else set()
+        )
+        self.only(table, where, scalars | nested)
+        given = {k: table[k] for k in scalars & set(table)}
+        checked = self.dataclass_table(given, where, Thresholds)
+        values: dict[str, Any] = {k: getattr(checked, k) for k in given}
+        directions = table.get("directions", list(inherited.directions))
+        if (
+            not isinstance(directions, list)
+            or not set(directions) <= set(DIRECTIONS)
+            or not directions
+        ):
+            raise self.fail(
+                f"{where}.directions", f"must be a non-empty list of {', '.join(DIRECTIONS)}"
+            )
+        values["directions"] = tuple(directions)
+        values["pillars"] = inherited.pillars | self.key_numbers(
+            table, where, "pillars", set(PILLAR_KEYS)
+        )
+        values["indicators"] = inherited.indicators | self.key_numbers(
+            table, where, "indicators", SCORE_KEYS
+        )
+        base = replace(inherited, **values)
+        countries = {}
+        for slug, override in table.get("countries", {}).items():
+            countries[slug] = self.thresholds(override, f"{where}.countries.{slug}", base)
+        return replace(base, countries=countries)
+
+    def key_numbers(
+        self, table: dict[str, Any], where: str, name: str, known: set[str]
+    ) -> dict[str, float]:
+        numbers = table.get(name, {})
+        if not isinstance(numbers, dict):
+            raise self.fail(f"{where}.{name}", "must be a table of key = number")
+        for key, value in numbers.items():
+            if key not in known:
+                raise self.fail(f"{where}.{name}.{key}", self.unknown(key, known, "key"))
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise self.fail(f"{where}.{name}.{key}", f"must be a number ≥ 0, got {value!r}")
+        return {k: float(v) for k, v in numbers.items()}
 
     def data_dir(self, raw: dict[str, Any]) -> Path:
         value = raw.get("data_dir", DEFAULT_DATA_DIR)

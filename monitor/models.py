@@ -156,6 +156,24 @@ class Extraction:
         return extraction_from_dict(data)
 
 
+@dataclass(frozen=True)
+class Finding:
+    """Something significant, decided by the rules stage; what digests report.
+
+    `kind`: score, rank, methodology, revision, narrative or source_health.
+    `severity`: low, medium or high.
+    """
+
+    kind: str
+    key: str
+    severity: str
+    message: str
+    old: float | None = None
+    new: float | None = None
+    direction: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
 def _score(d: dict[str, Any]) -> Score:
     return Score(**d)
 

@@ -4,24 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.catalogue import COMPOSITE_NAMES, indicator_spec
+from monitor.catalogue import indicator_spec
 from monitor.diff import score_deltas
 from monitor.extract.ocindex_page import extract_page
-from monitor.models import Country, Indicator, Profile, Score
-from tests.workbook import scores as workbook_scores
-
-
-def workbook_profile(shared_dir, edition: int, country: str) -> Profile:
-    values = workbook_scores(shared_dir / "data/global_oc_index_2021_2023.xlsx", edition, country)
-    indicators = tuple(
-        Indicator(k, indicator_spec(k).name, indicator_spec(k).pillar.value, Score(v))
-        for k, v in values.items()
-        if k not in COMPOSITE_NAMES
-    )
-    composites = {k: Score(v) for k, v in values.items() if k in COMPOSITE_NAMES}
-    return Profile(
-        Country("kyrgyzstan", country), edition, None, composites=composites, indicators=indicators
-    )
+from monitor.models import Indicator, Profile, Score
+from tests.workbook import workbook_profile
 
 
 def test_deltas_2023_to_2025_equal_the_changes_the_page_prints(shared_dir):

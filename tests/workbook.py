@@ -8,6 +8,9 @@ from pathlib import Path
 
 import openpyxl
 
+from monitor.catalogue import COMPOSITE_NAMES, indicator_spec, slugify
+from monitor.models import Country, Indicator, Profile, Score
+
 
 def header_key(header: str) -> str:
     """`Criminality avg,` -> `criminality`, `Mafia-style groups` -> `mafia_style_groups`."""
@@ -30,3 +33,21 @@ def workbook_rows(path: Path, edition: int) -> dict[str, dict[str, object]]:
 def scores(path: Path, edition: int, country: str) -> dict[str, float]:
     row = workbook_rows(path, edition)[country]
     return {k: float(v) for k, v in row.items() if isinstance(v, int | float)}
+
+
+def workbook_profile(shared_dir: Path, edition: int, country: str) -> Profile:
+    """A profile holding one workbook row's scores, as if we had stored that edition."""
+    values = scores(shared_dir / "data/global_oc_index_2021_2023.xlsx", edition, country)
+    indicators = tuple(
+        Indicator(k, indicator_spec(k).name, indicator_spec(k).pillar.value, Score(v))
+        for k, v in values.items()
+        if k not in COMPOSITE_NAMES
+    )
+    composites = {k: Score(v) for k, v in values.items() if k in COMPOSITE_NAMES}
+    return Profile(
+        Country(slugify(country), country),
+        edition,
+        None,
+        composites=composites,
+        indicators=indicators,
+    )

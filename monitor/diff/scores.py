@@ -32,13 +32,14 @@ class ScoreDelta:
 
     @property
     def direction(self) -> str:
-        """`deterioration` or `improvement`: up is bad for crime scores, good for resilience."""
-        if self.change is None:
-            return ""
-        if self.change == 0:
-            return "unchanged"
-        worse = (self.change > 0) == higher_is_worse(self.key)
-        return "deterioration" if worse else "improvement"
+        return "" if self.change is None else score_direction(self.key, self.change)
+
+
+def score_direction(key: str, change: float) -> str:
+    """`deterioration` or `improvement`: up is bad for crime scores, good for resilience."""
+    if change == 0:
+        return "unchanged"
+    return "deterioration" if (change > 0) == higher_is_worse(key) else "improvement"
 
 
 def _name(key: str, profile: Profile) -> str:
