@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from monitor.assess import assess_pending, revert_baselines
 from monitor.config import Config, SourceSpec, source_key
 from monitor.errors import MonitorError, StoreError
 from monitor.fetch import Attempt, Fetcher, FetchResult, Outcome, Validators
-from monitor.models import Extraction, Status
+from monitor.models import Extraction, Finding, Status
 from monitor.sources import SourceKind, extract_safely
 from monitor.store import Store
 
@@ -49,6 +50,7 @@ class CycleReport:
     results: tuple[SourceResult, ...]
     started_at: str
     finished_at: str
+    findings: tuple[Finding, ...] = ()
 
     def count(self, category: str) -> int:
         return sum(r.category == category for r in self.results)
@@ -105,7 +107,8 @@ def run_cycle(config: Config, store: Store, *, progress: Progress | None = None)
                 if progress is not None:
                     progress(result)
     ordered = tuple(results[spec.key] for spec in config.sources)
-    return CycleReport(ordered, started, now_iso())
+    findings = tuple(assess_pending(store, config.thresholds))
+    return CycleReport(ordered, started, now_iso(), findings)
 
 
 def _process(
@@ -169,6 +172,8 @@ def record_capture(
     except StoreError as exc:
         store.record_failure(source_id, attempts=(), error=str(exc), checked_at=captured_at)
         return SourceResult(key, url, "failed", extraction.status, detail=str(exc))
+    if saved.outcome == "reverted":
+        revert_baselines(store, source_id, saved.snapshot_id)
     return SourceResult(
         key,
         url,
@@ -229,6 +234,7 @@ def ingest(
                 captured_at=when,
             )
         )
+    assess_pending(store, config.thresholds)
     return results
 
 

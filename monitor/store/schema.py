@@ -143,8 +143,69 @@ def m001_initial(db: Database) -> None:
         db.execute(statement)
 
 
+_FINDINGS_DDL = (
+    # One comparison of a snapshot with the one it was measured against; the deltas
+    # (scores, ranks, sections, revisions) as JSON. Recomputing is idempotent.
+    """
+    CREATE TABLE comparisons (
+        id INTEGER PRIMARY KEY,
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        old_snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),
+        new_snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),
+        against_incomplete INTEGER NOT NULL, -- 1 when either capture was not complete
+        deltas TEXT NOT NULL,                -- JSON of diff.compare.Comparison
+        created_at TEXT NOT NULL,
+        UNIQUE (old_snapshot_id, new_snapshot_id)
+    )
+    """,
+    # Something significant about a snapshot, decided by the rules: what digests report.
+    """
+    CREATE TABLE findings (
+        id INTEGER PRIMARY KEY,
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),   -- the snapshot it is about
+        base_snapshot_id INTEGER REFERENCES snapshots(id),       -- what it was compared with
+        country_slug TEXT,
+        kind TEXT NOT NULL,                  -- score / rank / methodology / revision /
+                                             -- narrative / source_health
+        key TEXT NOT NULL,                   -- indicator, composite, rank, section...
+        severity TEXT NOT NULL,              -- low / medium / high
+        message TEXT NOT NULL,
+        old REAL,
+        new REAL,
+        direction TEXT NOT NULL,             -- deterioration / improvement / ""
+        detail TEXT NOT NULL,                -- JSON
+        created_at TEXT NOT NULL,
+        UNIQUE (snapshot_id, kind, key)
+    )
+    """,
+    # Per source and score, the value thresholds are measured against: the value last
+    # alerted on, or the edition baseline. Slow drift adds up against it.
+    """
+    CREATE TABLE baselines (
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        key TEXT NOT NULL,
+        value REAL NOT NULL,
+        snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),
+        set_at TEXT NOT NULL,
+        PRIMARY KEY (source_id, key)
+    )
+    """,
+    # When the rules last looked at a snapshot; NULL = still to assess (a crash between
+    # storing and assessing loses nothing: the next run assesses what is pending).
+    "ALTER TABLE snapshots ADD COLUMN assessed_at TEXT",
+    "CREATE INDEX idx_findings_source ON findings (source_id, id)",
+    "CREATE INDEX idx_comparisons_new ON comparisons (new_snapshot_id)",
+)
+
+
+def m002_findings(db: Database) -> None:
+    for statement in _FINDINGS_DDL:
+        db.execute(statement)
+
+
 # In order; append new migrations, never edit or reorder applied ones.
-STEPS: tuple[Callable[[Database], None], ...] = (m001_initial,)
+STEPS: tuple[Callable[[Database], None], ...] = (m001_initial, m002_findings)
 SCHEMA_VERSION = len(STEPS)
 
 _migrations = Migrations(MIGRATION_SET)

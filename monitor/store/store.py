@@ -95,7 +95,7 @@ class Store:
         self.close()
 
     @contextmanager
-    def _write(self) -> Iterator[None]:
+    def transaction(self) -> Iterator[None]:
         """One write transaction: everything inside commits together or not at all.
 
         BEGIN IMMEDIATE takes the write lock up front (waiting up to busy_timeout), so a
@@ -115,7 +115,7 @@ class Store:
         self, *, key: str, kind: str, country_slug: str, edition: int | None, url: str
     ) -> SourceRecord:
         """Insert the source, or update the URL and kind of the one with this key."""
-        with self._write():
+        with self.transaction():
             self.db.execute(
                 """
                 INSERT INTO sources (key, kind, country_slug, edition, url, created_at)
@@ -162,7 +162,7 @@ class Store:
         """
         sha256 = hashlib.sha256(content).hexdigest()
         try:
-            with self._write():
+            with self.transaction():
                 source = self._source_by_id(source_id)
                 self._insert_attempts(source_id, attempts)
                 new_raw = self._insert_raw(sha256, content, content_type, captured_at)
@@ -213,7 +213,7 @@ class Store:
         self, source_id: int, *, attempts: Sequence[Attempt], checked_at: str
     ) -> None:
         """Record a 304: the current snapshot is still what the URL serves."""
-        with self._write():
+        with self.transaction():
             source = self._source_by_id(source_id)
             self._insert_attempts(source_id, attempts)
             if source.current_snapshot_id is not None:
@@ -233,7 +233,7 @@ class Store:
         self, source_id: int, *, attempts: Sequence[Attempt], error: str, checked_at: str
     ) -> None:
         """Record a check that got no usable response; earlier state is kept."""
-        with self._write():
+        with self.transaction():
             self._source_by_id(source_id)
             self._insert_attempts(source_id, attempts)
             self._update_source(

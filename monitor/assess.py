@@ -1,0 +1,107 @@
+"""Assess stored snapshots: compare with history, apply the rules, store what matters.
+
+A snapshot is compared with its source's previous complete snapshot (deltas, stored
+for `monitor diff`); the printed changes are reconciled with our stored prior edition of
+the same country, from any source; score thresholds are measured against baselines
+(the value last alerted on, or the edition baseline), so slow drift is caught. Content a
+source returns to (A → B → A) is not alerted again: baselines go back to it.
+"""
+
+from __future__ import annotations
+
+from monitor.config import Thresholds
+from monitor.diff.compare import Comparison, compare
+from monitor.diff.reconcile import prior_edition
+from monitor.models import Finding, Profile, Status
+from monitor.rules import evaluate
+from monitor.store import Store, StoredSnapshot
+from monitor.store.findings import (
+    baselines,
+    latest_complete,
+    pending_snapshots,
+    save_assessment,
+)
+
+
+def assess_pending(store: Store, thresholds: Thresholds) -> list[Finding]:
+    """Assess every snapshot not assessed yet, oldest first; the new findings."""
+    found: list[Finding] = []
+    for source_id, snapshot_id in pending_snapshots(store):
+        found += assess_snapshot(store, thresholds, source_id, snapshot_id)
+    return found
+
+
+def assess_snapshot(
+    store: Store, thresholds: Thresholds, source_id: int, snapshot_id: int
+) -> list[Finding]:
+    snapshot = store.snapshot(snapshot_id)
+    previous = _previous_complete(store, source_id, snapshot)
+    new_edition = previous is None or previous.edition != snapshot.edition
+    comparison: Comparison | None = None
+    if previous is not None:
+        comparison = compare(
+            previous.extraction, snapshot.extraction, prior=_prior_profile(store, snapshot)
+        )
+        base = {} if new_edition else baselines(store, source_id)
+        findings = evaluate(comparison, thresholds, base)
+    elif snapshot.status != Status.COMPLETE:
+        findings = evaluate(_alone(snapshot), thresholds)
+    else:
+        findings = []  # the first complete capture starts the history
+    complete = snapshot.status == Status.COMPLETE
+    scores = snapshot.extraction.profile.scores() if complete else {}  # type: ignore[union-attr]
+    alerted = {f.key: scores[f.key] for f in findings if f.kind == "score" and f.key in scores}
+    save_assessment(
+        store,
+        source_id=source_id,
+        snapshot_id=snapshot_id,
+        base_snapshot_id=previous.id if previous else None,
+        country=snapshot.country_slug,
+        comparison=comparison,
+        findings=findings,
+        # A new edition (or the first capture) is the new baseline for every score.
+        new_baselines=scores if complete and new_edition else alerted,
+        reset_baselines=complete and new_edition,
+    )
+    return findings
+
+
+def revert_baselines(store: Store, source_id: int, snapshot_id: int) -> None:
+    """The source serves content it served before: measure from it again, silently."""
+    snapshot = store.snapshot(snapshot_id)
+    if snapshot.status != Status.COMPLETE or snapshot.extraction.profile is None:
+        return
+    save_assessment(
+        store,
+        source_id=source_id,
+        snapshot_id=snapshot_id,
+        base_snapshot_id=None,
+        country=snapshot.country_slug,
+        comparison=None,
+        findings=(),
+        new_baselines=snapshot.extraction.profile.scores(),
+        reset_baselines=True,
+    )
+
+
+def _previous_complete(
+    store: Store, source_id: int, snapshot: StoredSnapshot
+) -> StoredSnapshot | None:
+    earlier = [
+        s
+        for s in store.snapshots_for(source_id)
+        if s.id < snapshot.id and s.status == Status.COMPLETE
+    ]
+    return max(earlier, key=lambda s: (s.last_seen_at, s.id), default=None)
+
+
+def _prior_profile(store: Store, snapshot: StoredSnapshot) -> Profile | None:
+    if snapshot.edition is None or (prior := prior_edition(snapshot.edition)) is None:
+        return None
+    prior_id = latest_complete(store, snapshot.country_slug, prior, excluding=snapshot.id)
+    return store.snapshot(prior_id).extraction.profile if prior_id else None
+
+
+def _alone(snapshot: StoredSnapshot) -> Comparison:
+    """A comparison with nothing: what the rules need to report a broken first capture."""
+    return compare(snapshot.extraction, snapshot.extraction)

@@ -1,0 +1,348 @@
+"""Narrative deltas between two renderings or editions of a profile's sections.
+
+Sections are matched by catalogue key. Sentences are compared after `normalise`
+(quotes, dashes, hyphenation, whitespace), so the page and the PDF summary of one edition
+compare equal sentence for sentence; the dataclasses carry the text as written.
+
+`_align` (for the sentences of a section, then for the words of an edited sentence):
+DeepDiff finds the items on one side only; of the shared items, a longest in-order
+common subsequence (a small DP on indices) stayed in place and the others moved.
+Removed and added sentences sharing at least half their words (Jaccard >= 0.5, best
+first, one to one) are one edited sentence, shown as runs of same/removed/added words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from deepdiff import DeepDiff
+
+from monitor.models import Section
+
+# Curly quotes made straight; invisible format characters (soft hyphen, zero-width
+# space / joiners, word joiner, byte-order mark, direction marks) deleted.
+_TRANSLATE = str.maketrans(
+    {"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"'}
+    | dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"), None)
+)
+_HYPHENS = re.compile(r"[\u2010-\u2013\u2212]")  # hyphens, figure and en dash, minus
+_EM_DASH = re.compile(r"\s*(?:[\u2014\u2015]|-{2,})\s*")  # em dash, bar, `--`: never in a word
+# Both patterns start with the literal "-", so the regex engine skips ahead to hyphens.
+_INTRA_WORD_HYPHEN = re.compile(r"-(?<=[^\W\d_]-)(?=[^\W\d_])")
+_SPACED_DASH = re.compile(r"-(?=\s)|-(?<=\s-)")
+
+
+def normalise(text: str) -> str:
+    """Text for comparison only (never shown): renderings of one text become equal.
+
+    NFKC; invisible characters (soft hyphen, zero-width space) removed; curly quotes
+    made straight; hyphen-like characters (‐ ‑ ‒ – −) become `-`, and a `-` between two
+    letters is removed, so `State-embedded`, the PDF's `Stateembedded`, `Russia–Ukraine`
+    and `Russia-Ukraine` agree pairwise; a `-` with a space on either side, an em dash,
+    a bar or `--` is a dash, written ` - `; whitespace collapsed. Case is kept (a title
+    comparison casefolds on top of this).
+    """
+    if not text.isascii():
+        text = _HYPHENS.sub("-", unicodedata.normalize("NFKC", text).translate(_TRANSLATE))
+        text = _EM_DASH.sub(" - ", text)
+    elif "--" in text:
+        text = _EM_DASH.sub(" - ", text)
+    if "-" in text:
+        text = _SPACED_DASH.sub(" - ", _INTRA_WORD_HYPHEN.sub("", text))
+    return " ".join(text.split())
+
+
+# A candidate boundary: . ! ? (and closing quotes/brackets) before whitespace; group 1
+# is the first character of the next word after any opening quotes or brackets.
+_BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]*(\S))")
+_OPENERS = "\"'“‘(["
+_TITLES = frozenset("Mr Mrs Ms Dr Prof St Mt Gen Col Lt Sen Rep Gov Jr Sr vs cf approx".split())
+_BEFORE_NUMBER = frozenset("No Nos no Art Vol vol Fig p pp para Para Sec Ch".split())
+_DOTTED = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")  # e.g, i.e, U.S (the last dot is the match)
+
+
+def sentences(paragraphs: Sequence[str]) -> list[str]:
+    """The sentences of each paragraph in order, as written (stripped).
+
+    A sentence ends at . ! or ? (with any closing quote or bracket) followed by space and
+    a capital, digit, quote or bracket. Not after an initial (`J. Smith`), a dotted
+    abbreviation (`e.g.`, `U.S.` - so "in the U.S. The" stays one sentence), a title
+    (`Dr.`) or `No.`/`Art.` before a number; `2.5` has no space after its dot.
+    """
+    found: list[str] = []
+    for paragraph in paragraphs:
+        start = 0
+        for match in _BOUNDARY.finditer(paragraph):
+            if _ends_sentence(paragraph, match):
+                found.append(paragraph[start : match.end()].strip())
+                start = match.end()
+        if paragraph[start:].strip():
+            found.append(paragraph[start:].strip())
+    return found
+
+
+def _ends_sentence(text: str, match: re.Match[str]) -> bool:
+    following = match.group(1)
+    if not (following.isupper() or following.isdigit()):
+        return False
+    if match.group() != ".":
+        return True
+    before = text[: match.start()].rsplit(None, 1)
+    word = before[-1].lstrip(_OPENERS) if before else ""
+    if (len(word) == 1 and word.isupper()) or _DOTTED.fullmatch(word) or word in _TITLES:
+        return False
+    return not (word in _BEFORE_NUMBER and following.isdigit())
+
+
+Status = Literal["same", "changed", "added", "removed", "renamed"]
+Op = Literal["same", "removed", "added"]
+
+
+@dataclass(frozen=True)
+class WordRun:
+    """A run of words with one fate: `same`, `removed` (old only) or `added` (new only)."""
+
+    op: Op
+    words: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words)
+
+
+@dataclass(frozen=True)
+class EditedSentence:
+    """A sentence reworded in place. `words` merges the two: runs not `added` give the
+    old sentence's words, runs not `removed` the new one's (`same` words as `new` writes
+    them). Render removed runs struck out and added runs highlighted."""
+
+    old: str
+    new: str
+    words: tuple[WordRun, ...]
+
+    @property
+    def removed_words(self) -> tuple[str, ...]:
+        return tuple(w for run in self.words if run.op == "removed" for w in run.words)
+
+    @property
+    def added_words(self) -> tuple[str, ...]:
+        return tuple(w for run in self.words if run.op == "added" for w in run.words)
+
+
+@dataclass(frozen=True)
+class SectionDelta:
+    """What happened to one section, sentences as written (`removed` old, others new).
+
+    `renamed` wins over `changed`: the title differs beyond case and rendering (`Cyber
+    Crimes` / `CYBER-DEPENDENT CRIMES`; not `Criminal Actors` / `CRIMINAL ACTORS`);
+    the sentence lists and `text_changed` still say whether the text changed too.
+    """
+
+    key: str
+    old_title: str | None
+    new_title: str | None
+    status: Status
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    edited: tuple[EditedSentence, ...] = ()
+    moved: tuple[str, ...] = ()
+    magnitude: float = 0.0  # 0 identical after normalisation .. 1 rewritten
+
+    @property
+    def text_changed(self) -> bool:
+        return bool(self.added or self.removed or self.edited or self.moved)
+
+
+def section_deltas(old: Sequence[Section], new: Sequence[Section]) -> list[SectionDelta]:
+    """One delta per section, in the new order; sections gone from `new` at the end.
+
+    magnitude = (removed + added + 2 x word share changed per edited pair + 0.5 x moved)
+    / (old sentences + new sentences), capped at 1: the share of the section's sentences
+    (counted on both sides) that changed, where an edited pair counts as much as it
+    changed and a moved sentence as half a change. An added or removed section is 1.
+    """
+    before = {s.key: s for s in old}
+    after = {s.key for s in new}
+    deltas = [_matched(before[s.key], s) if s.key in before else _whole(s, "added") for s in new]
+    return deltas + [_whole(s, "removed") for s in old if s.key not in after]
+
+
+def _whole(section: Section, status: Status) -> SectionDelta:
+    text = tuple(sentences(section.paragraphs))
+    if status == "added":
+        return SectionDelta(section.key, None, section.title, status, added=text, magnitude=1.0)
+    return SectionDelta(section.key, section.title, None, status, removed=text, magnitude=1.0)
+
+
+def _matched(old: Section, new: Section) -> SectionDelta:
+    old_text, new_text = sentences(old.paragraphs), sentences(new.paragraphs)
+    old_norm, new_norm = [normalise(s) for s in old_text], [normalise(s) for s in new_text]
+    removed, added, moved, edited = [], [], [], []
+    share = 0.0  # changed sentences, counted on both sides
+    if old_norm != new_norm:
+        _, moved_pairs, gone, came = _align(old_norm, new_norm)
+        moved = [new_text[j] for _, j in moved_pairs]
+        pairs = _pair_edits(gone, came, old_norm, new_norm)
+        for i, j in pairs:
+            runs = _word_runs(old_text[i], new_text[j])
+            edited.append(EditedSentence(old_text[i], new_text[j], runs))
+            share += 2 * _changed_share(runs)
+        paired_old, paired_new = {i for i, _ in pairs}, {j for _, j in pairs}
+        removed = [old_text[i] for i in gone if i not in paired_old]
+        added = [new_text[j] for j in came if j not in paired_new]
+        share += len(removed) + len(added) + 0.5 * len(moved)
+    renamed = normalise(old.title).casefold() != normalise(new.title).casefold()
+    changed = bool(removed or added or moved or edited)
+    total = len(old_text) + len(new_text)
+    return SectionDelta(
+        key=new.key,
+        old_title=old.title,
+        new_title=new.title,
+        status="renamed" if renamed else "changed" if changed else "same",
+        added=tuple(added),
+        removed=tuple(removed),
+        edited=tuple(edited),
+        moved=tuple(moved),
+        magnitude=min(1.0, share / total) if total else 0.0,
+    )
+
+
+Pairs = list[tuple[int, int]]
+
+
+def _align(old: Sequence[str], new: Sequence[str]) -> tuple[Pairs, Pairs, list[int], list[int]]:
+    """(kept pairs, moved pairs, removed old indices, added new indices) of two lists.
+
+    Identical head and tail are kept as they are (they belong to a longest common
+    subsequence); the middle goes through DeepDiff (one-sided items) and the LCS.
+    """
+    head = tail = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    mid_old, mid_new = range(head, len(old) - tail), range(head, len(new) - tail)
+    gone, came = _one_sided([old[i] for i in mid_old], [new[j] for j in mid_new])
+    shared_old = [i for i in mid_old if old[i] not in gone]
+    shared_new = [j for j in mid_new if new[j] not in came]
+    middle = _lcs([old[i] for i in shared_old], [new[j] for j in shared_new])
+    kept = [(i, i) for i in range(head)] + [(shared_old[a], shared_new[b]) for a, b in middle]
+    kept += [(len(old) - k, len(new) - k) for k in range(tail, 0, -1)]
+    kept_old, kept_new = {i for i, _ in kept}, {j for _, j in kept}
+    waiting: dict[str, list[int]] = {}  # shared items out of place, by value
+    for i in shared_old:
+        if i not in kept_old:
+            waiting.setdefault(old[i], []).append(i)
+    moved, added = [], [j for j in mid_new if new[j] in came]
+    for j in shared_new:
+        if j not in kept_new:
+            if waiting.get(new[j]):
+                moved.append((waiting[new[j]].pop(0), j))
+            else:
+                added.append(j)  # one more repeat of an item than before
+    removed = [i for i in mid_old if old[i] in gone] + [i for v in waiting.values() for i in v]
+    return kept, moved, sorted(removed), sorted(added)
+
+
+def _one_sided(old: list[str], new: list[str]) -> tuple[set[str], set[str]]:
+    """Items only in `old`, items only in `new`, found by DeepDiff on {item: count} dicts.
+
+    Dict keys are compared as sets: far cheaper than `ignore_order=True` on the lists,
+    which hashes every item with DeepHash. threshold_to_diff_deeper=0 keeps per-key
+    reports when few keys are shared (a rewrite); a count change (`values_changed`) is
+    left to `_align`.
+    """
+    if not old or not new:
+        return set(old), set(new)
+    diff = DeepDiff(dict(Counter(old)), dict(Counter(new)), threshold_to_diff_deeper=0, view="tree")
+    gone = {level.get_root_key() for level in diff.get("dictionary_item_removed", ())}
+    came = {level.get_root_key() for level in diff.get("dictionary_item_added", ())}
+    return gone, came
+
+
+def _lcs(a: Sequence[str], b: Sequence[str]) -> Pairs:
+    """Index pairs of a longest common subsequence of `a` and `b` (O(len(a) x len(b)))."""
+    if a == b:
+        return [(i, i) for i in range(len(a))]
+    rows = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) - 1, -1, -1):
+        row, below = rows[i], rows[i + 1]
+        for j in range(len(b) - 1, -1, -1):
+            row[j] = below[j + 1] + 1 if a[i] == b[j] else max(below[j], row[j + 1])
+    pairs, i, j = [], 0, 0
+    while i < len(a) and j < len(b):
+        if a[i] == b[j]:
+            pairs.append((i, j))
+            i, j = i + 1, j + 1
+        elif rows[i + 1][j] >= rows[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return pairs
+
+
+def _pair_edits(gone: list[int], came: list[int], old: list[str], new: list[str]) -> Pairs:
+    """Removed and added sentences that are edits of each other: word-set Jaccard >= 0.5
+    (that is 3 x shared >= size a + size b), best first, one to one."""
+    olds = [(i, a, len(a)) for i in gone if (a := _word_set(old[i]))]
+    news = [(j, b, len(b)) for j in came if (b := _word_set(new[j]))]
+    candidates = []
+    for i, a, size_a in olds:
+        candidates += [
+            (-shared / (size_a + size_b - shared), i, j)
+            for j, b, size_b in news
+            if 3 * (shared := len(a & b)) >= size_a + size_b
+        ]
+    pairs, used_old, used_new = [], set(), set()
+    for _, i, j in sorted(candidates):
+        if i not in used_old and j not in used_new:
+            pairs.append((i, j))
+            used_old.add(i)
+            used_new.add(j)
+    return sorted(pairs, key=lambda p: p[1])
+
+
+def _word_set(sentence: str) -> frozenset[str]:
+    """Lower-cased words as the word diff sees them (punctuation attached: `market.`)."""
+    return frozenset(sentence.lower().split())
+
+
+def _word_runs(old: str, new: str) -> tuple[WordRun, ...]:
+    """The words of `old` and `new` merged into same/removed/added runs (new's spelling
+    for words that are the same after normalisation)."""
+    old_words, new_words = _words(old), _words(new)
+    kept, _, _, _ = _align([n for _, n in old_words], [n for _, n in new_words])
+    runs: list[tuple[Op, list[str]]] = []
+
+    def emit(op: Op, words: Sequence[tuple[str, str]]) -> None:
+        if not words:
+            return
+        if runs and runs[-1][0] == op:
+            runs[-1][1].extend(w for w, _ in words)
+        else:
+            runs.append((op, [w for w, _ in words]))
+
+    i = j = 0
+    for ki, kj in [*kept, (len(old_words), len(new_words))]:
+        emit("removed", old_words[i:ki])
+        emit("added", new_words[j:kj])
+        emit("same", new_words[kj : kj + 1])
+        i, j = ki + 1, kj + 1
+    return tuple(WordRun(op, tuple(words)) for op, words in runs)
+
+
+def _words(sentence: str) -> list[tuple[str, str]]:
+    """(as written, normalised) per whitespace-separated word; invisible ones dropped."""
+    return [(w, n) for w in sentence.split() if (n := normalise(w))]
+
+
+def _changed_share(runs: Sequence[WordRun]) -> float:
+    """Changed words / all words of an edited pair (a same word counts on both sides)."""
+    count = Counter(run.op for run in runs for _ in run.words)
+    total = 2 * count["same"] + count["removed"] + count["added"]
+    return (count["removed"] + count["added"]) / total if total else 0.0

@@ -1,0 +1,161 @@
+"""Significance rules: from a `Comparison` to the `Finding`s worth telling people about.
+
+Defaults follow DESIGN.md (indicator ≥ 1.0, pillar or composite ≥ 0.25, rank ≥ 10
+places, methodology changes, revisions, narrative rewritten beyond a magnitude), with
+per-pillar, per-indicator and per-country overrides and a direction filter from config.
+Scores are measured against a `baseline` (the value last alerted on, or the edition
+baseline) when one is given, so slow drift adds up instead of slipping under the bar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from monitor.catalogue import COMPOSITE_NAMES, indicator_spec
+from monitor.config import Thresholds
+from monitor.diff.compare import Comparison
+from monitor.diff.scores import score_direction
+from monitor.models import Finding, Status
+
+
+def score_limit(thresholds: Thresholds, key: str) -> float:
+    if key in thresholds.indicators:
+        return thresholds.indicators[key]
+    if key in COMPOSITE_NAMES:
+        return thresholds.composite
+    spec = indicator_spec(key)
+    pillar = spec.pillar.value if spec else ""
+    return thresholds.pillars.get(pillar, thresholds.indicator)
+
+
+def _severity(size: float, limit: float) -> str:
+    return "high" if limit and size >= 2 * limit else "medium"
+
+
+def evaluate(
+    comparison: Comparison,
+    thresholds: Thresholds,
+    baseline: Mapping[str, float] | None = None,
+) -> list[Finding]:
+    """The findings of one comparison. An incomplete or non-profile capture gives one
+    source-health finding and never a score finding; the printed changes it does hold
+    are still reconciled with our history (revisions)."""
+    if comparison.new_status != Status.COMPLETE:
+        return [
+            *_revisions(comparison),
+            Finding(
+                "source_health",
+                "capture",
+                "high",
+                f"the new capture is {comparison.new_status}: no score findings from it",
+                detail={"status": str(comparison.new_status)},
+            ),
+        ]
+    rules = thresholds.for_country(comparison.country)
+    note = {"against_incomplete": True} if comparison.against_incomplete else {}
+    return [
+        *_scores(comparison, rules, baseline or {}, note),
+        *_ranks(comparison, rules),
+        *_methodology(comparison),
+        *_revisions(comparison),
+        *_narrative(comparison, rules),
+    ]
+
+
+def _scores(
+    c: Comparison, rules: Thresholds, baseline: Mapping[str, float], note: dict
+) -> list[Finding]:
+    findings = []
+    for key, value in c.new_scores.items():
+        base = baseline.get(key, c.old_scores.get(key))
+        if base is None:
+            continue  # new by methodology, or absent from an incomplete capture
+        change = round(value - base, 2)
+        limit = score_limit(rules, key)
+        direction = score_direction(key, change)
+        if change == 0 or abs(change) + 1e-9 < limit or direction not in rules.directions:
+            continue
+        name = COMPOSITE_NAMES.get(key) or getattr(indicator_spec(key), "name", key)
+        findings.append(
+            Finding(
+                "score",
+                key,
+                _severity(abs(change), limit),
+                f"{name} {base:.2f} → {value:.2f} ({change:+.2f}, {direction})",
+                old=base,
+                new=value,
+                direction=direction,
+                detail={"change": change, "threshold": limit, **note},
+            )
+        )
+    return findings
+
+
+def _ranks(c: Comparison, rules: Thresholds) -> list[Finding]:
+    return [
+        Finding(
+            "rank",
+            f"{r.composite}_{r.scope}",
+            _severity(abs(r.places), rules.rank),
+            f"{r.composite} rank ({r.group or 'global'}) {r.old} → {r.new} of {r.out_of} "
+            f"({'up' if r.places > 0 else 'down'} {abs(r.places)}, {r.direction})",
+            old=r.old,
+            new=r.new,
+            direction=r.direction,
+            detail={"places": r.places, "published_movement": r.published_movement},
+        )
+        for r in c.ranks
+        if abs(r.places) >= rules.rank and r.direction in rules.directions
+    ]
+
+
+def _methodology(c: Comparison) -> list[Finding]:
+    changed = {kind: [d.key for d in c.scores if d.kind == kind] for kind in ("added", "removed")}
+    findings = []
+    for kind, keys in changed.items():
+        if keys:
+            findings.append(
+                Finding(
+                    "methodology",
+                    f"indicators_{kind}",
+                    "low",
+                    f"{len(keys)} indicator(s) {kind} by the {c.new_edition} methodology: "
+                    + ", ".join(keys),
+                    detail={kind: keys},
+                )
+            )
+    return findings
+
+
+def _revisions(c: Comparison) -> list[Finding]:
+    return [
+        Finding(
+            "revision",
+            r.key,
+            "medium",
+            r.message,
+            old=r.stored_previous,
+            new=r.implied_previous,
+            detail={"published_change": r.published_change, "computed_change": r.computed_change},
+        )
+        for r in c.revisions
+    ]
+
+
+def _narrative(c: Comparison, rules: Thresholds) -> list[Finding]:
+    findings = []
+    for s in c.sections:
+        title = s.new_title or s.old_title or s.key
+        if s.status in ("added", "removed"):
+            message = f"narrative section {title!r} {s.status}"
+        elif s.magnitude >= rules.narrative:
+            message = (
+                f"narrative section {title!r} rewritten ({s.magnitude:.0%}: "
+                f"{len(s.added)} added, {len(s.removed)} removed, {len(s.edited)} edited)"
+            )
+        else:
+            continue
+        findings.append(
+            Finding("narrative", s.key, "medium", message, detail={"magnitude": s.magnitude})
+        )
+    return findings

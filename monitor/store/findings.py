@@ -1,0 +1,124 @@
+"""Comparisons, findings and baselines in the snapshot database."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from monitor.models import Finding
+from monitor.store.store import Store
+
+
+def baselines(store: Store, source_id: int) -> dict[str, float]:
+    rows = store.db.query("SELECT key, value FROM baselines WHERE source_id = ?", [source_id])
+    return {r["key"]: r["value"] for r in rows}
+
+
+def save_assessment(
+    store: Store,
+    *,
+    source_id: int,
+    snapshot_id: int,
+    base_snapshot_id: int | None,
+    country: str | None,
+    comparison: Any | None,
+    findings: Sequence[Finding],
+    new_baselines: Mapping[str, float],
+    reset_baselines: bool = False,
+) -> int:
+    """Store one assessment in one transaction; returns how many findings were new.
+
+    Idempotent: the same comparison or finding stored again is ignored.
+    """
+    now = datetime.now(UTC).isoformat()
+    with store.transaction():
+        if comparison is not None and base_snapshot_id is not None:
+            store.db.execute(
+                "INSERT OR IGNORE INTO comparisons (source_id, old_snapshot_id, new_snapshot_id,"
+                " against_incomplete, deltas, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    source_id,
+                    base_snapshot_id,
+                    snapshot_id,
+                    int(comparison.against_incomplete),
+                    json.dumps(asdict(comparison), default=str),
+                    now,
+                ],
+            )
+        added = 0
+        for f in findings:
+            cursor = store.db.execute(
+                "INSERT OR IGNORE INTO findings (source_id, snapshot_id, base_snapshot_id,"
+                " country_slug, kind, key, severity, message, old, new, direction, detail,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    source_id,
+                    snapshot_id,
+                    base_snapshot_id,
+                    country,
+                    f.kind,
+                    f.key,
+                    f.severity,
+                    f.message,
+                    f.old,
+                    f.new,
+                    f.direction,
+                    json.dumps(f.detail, default=str),
+                    now,
+                ],
+            )
+            added += cursor.rowcount
+        store.db.execute("UPDATE snapshots SET assessed_at = ? WHERE id = ?", [now, snapshot_id])
+        if reset_baselines:
+            store.db.execute("DELETE FROM baselines WHERE source_id = ?", [source_id])
+        for key, value in new_baselines.items():
+            store.db.execute(
+                "INSERT OR REPLACE INTO baselines (source_id, key, value, snapshot_id, set_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [source_id, key, value, snapshot_id, now],
+            )
+    return added
+
+
+def pending_snapshots(store: Store) -> list[tuple[int, int]]:
+    """(source_id, snapshot_id) of snapshots not assessed yet, oldest first."""
+    rows = store.db.query(
+        "SELECT source_id, id FROM snapshots WHERE assessed_at IS NULL ORDER BY id"
+    )
+    return [(r["source_id"], r["id"]) for r in rows]
+
+
+def latest_complete(
+    store: Store, country: str, edition: int, *, excluding: int | None = None
+) -> int | None:
+    """The most recently seen complete snapshot of a country's edition, from any source."""
+    row = next(
+        store.db.query(
+            "SELECT id FROM snapshots WHERE country_slug = ? AND edition = ? AND status ="
+            " 'complete' AND id IS NOT ? ORDER BY last_seen_at DESC, id DESC LIMIT 1",
+            [country, edition, excluding],
+        ),
+        None,
+    )
+    return row["id"] if row else None
+
+
+def findings(store: Store, *, snapshot_id: int | None = None) -> list[Finding]:
+    where, params = ("WHERE snapshot_id = ?", [snapshot_id]) if snapshot_id else ("", [])
+    rows = store.db.query(f"SELECT * FROM findings {where} ORDER BY id", params)
+    return [
+        Finding(
+            r["kind"],
+            r["key"],
+            r["severity"],
+            r["message"],
+            r["old"],
+            r["new"],
+            r["direction"],
+            json.loads(r["detail"]),
+        )
+        for r in rows
+    ]

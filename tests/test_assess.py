@@ -1,0 +1,109 @@
+"""Assessment over the real store: findings once, flips not re-alerted, nothing lost."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+from pytest_httpserver import HTTPServer
+
+from monitor.assess import assess_pending, assess_snapshot
+from monitor.config import Config, SourceSpec
+from monitor.demo import build_profile, load_figures
+from monitor.demo.render import render_page
+from monitor.extract.ocindex_page import extract_page
+from monitor.fetch import FetchPolicy
+from monitor.run import run_cycle
+from monitor.store import Store
+from monitor.store.findings import baselines, findings
+
+FIXTURES = Path(__file__).parent / "fixtures"
+POLICY = FetchPolicy(max_retries=0)
+
+
+def page(moved: float = 0.0) -> bytes:
+    """Kyrgyzstan 2023 from the demo figures; `moved` shifts two markets in opposite
+    directions, so the published means (and completeness) stay the same."""
+    entry = load_figures()["countries"]["kyrgyzstan"]
+    editions = copy.deepcopy(entry["editions"])
+    editions["2023"]["scores"]["human_trafficking"] += moved
+    editions["2023"]["scores"]["human_smuggling"] -= moved
+    profile = build_profile("kyrgyzstan", "Kyrgyzstan", 2023, editions)
+    return render_page(profile, layout=2023, fmt="html").encode()
+
+
+def serve(httpserver: HTTPServer, body: bytes) -> None:
+    httpserver.clear()
+    httpserver.expect_request("/country/kyrgyzstan").respond_with_data(
+        body, content_type="text/html"
+    )
+
+
+def config_for(httpserver: HTTPServer, tmp_path: Path) -> Config:
+    url = httpserver.url_for("/country/kyrgyzstan")
+    spec = SourceSpec("ocindex_page:kyrgyzstan:current", "ocindex_page", "kyrgyzstan", None, url)
+    return Config(None, tmp_path, POLICY, 1, sources=(spec,))
+
+
+def test_a_change_alerts_once_and_a_flip_back_does_not(httpserver: HTTPServer, tmp_path):
+    config = config_for(httpserver, tmp_path)
+    a, b = page(), page(moved=1.0)
+    with Store.open(config.database) as store:
+        cycles = []
+        for body in (a, b, b, a, b):
+            serve(httpserver, body)
+            cycles.append(run_cycle(config, store))
+        stored = findings(store)
+    assert [c.results[0].change for c in cycles] == [
+        "new_snapshot",
+        "new_snapshot",
+        "unchanged",
+        "reverted",
+        "reverted",
+    ]
+    assert cycles[0].findings == ()  # the first capture starts the history
+    assert {f.key for f in cycles[1].findings} == {"human_trafficking", "human_smuggling"}
+    assert all(c.findings == () for c in cycles[2:])  # unchanged, A again, B again
+    assert len(stored) == 2
+    directions = {f.key: f.direction for f in stored}
+    assert directions == {"human_trafficking": "deterioration", "human_smuggling": "improvement"}
+
+
+def test_assessment_is_idempotent_and_crash_safe(httpserver: HTTPServer, tmp_path):
+    config = config_for(httpserver, tmp_path)
+    with Store.open(config.database) as store:
+        serve(httpserver, page())
+        run_cycle(config, store)
+        # Store B as a crash would leave it: saved, never assessed.
+        body = page(moved=1.5)
+        source = store.source("ocindex_page:kyrgyzstan:current")
+        saved = store.save_capture(
+            source.id,
+            content=body,
+            content_type="text/html",
+            extraction=extract_page(body, url=source.url),
+            captured_at="2026-11-22T00:00:00+00:00",
+        )
+        first = assess_pending(store, config.thresholds)
+        again = assess_snapshot(store, config.thresholds, source.id, saved.snapshot_id)
+        count = store.db.execute("SELECT count(*) FROM findings").fetchone()[0]
+        comparisons = store.db.execute("SELECT count(*) FROM comparisons").fetchone()[0]
+        base = baselines(store, source.id)
+    assert {f.key for f in first} == {"human_trafficking", "human_smuggling"}
+    assert {f.severity for f in first} == {"medium"}  # 1.5 < 2 x the 1.0 threshold
+    assert again == []  # measured from the alerted values now: nothing new
+    assert count == 2 and comparisons == 1
+    assert base["human_trafficking"] == 7.0 + 1.5  # the alerted value is the new baseline
+
+
+def test_an_incomplete_capture_gives_one_health_finding_only(httpserver: HTTPServer, tmp_path):
+    config = config_for(httpserver, tmp_path)
+    whole = page()
+    cut = whole[: whole.index(b"Cocaine trade")]
+    with Store.open(config.database) as store:
+        serve(httpserver, whole)
+        run_cycle(config, store)
+        serve(httpserver, cut)
+        report = run_cycle(config, store)
+    assert [f.kind for f in report.findings] == ["source_health"]
+    assert report.results[0].category == "incomplete"
