@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from monitor.config import Config, load_config
 from monitor.errors import MonitorError
 from monitor.fetch import Fetcher, Outcome
 from monitor.models import Status
+from monitor.review import diff_snapshots, resolve_snapshot
 from monitor.run import SourceResult, ingest, run_cycle
 from monitor.sources import KINDS, extract_safely, get_kind
 from monitor.store import Store
@@ -188,6 +190,32 @@ def ingest_command(
             highlight=False,
             soft_wrap=True,
         )
+
+
+@cli.command()
+@click.argument("country")
+@click.option(
+    "--from",
+    "from_",
+    default=None,
+    help="Edition year or snapshot id (default: the one before --to).",
+)
+@click.option("--to", default=None, help="Edition year or snapshot id (default: the latest).")
+@click.option("--json", "as_json", is_flag=True, help="Print the deltas as JSON.")
+@click.pass_context
+def diff(
+    ctx: click.Context, country: str, from_: str | None, to: str | None, as_json: bool
+) -> None:
+    """Score and text deltas between two snapshots of COUNTRY (a slug)."""
+    config = _config(ctx, required=False)
+    with Store.open(config.database) as store:
+        new_id = resolve_snapshot(store, country, to)
+        old_id = resolve_snapshot(store, country, from_, other_than=new_id)
+        comparison = diff_snapshots(store, old_id, new_id)
+    if as_json:
+        _json({"from_snapshot": old_id, "to_snapshot": new_id, **asdict(comparison)})
+    else:
+        console.print(display.comparison_view(comparison))
 
 
 @cli.command()

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from monitor.catalogue import COMPOSITE_NAMES
+from monitor.diff.compare import Comparison
 from monitor.models import Extraction, Pillar, Status
 from monitor.run import CycleReport, SourceResult
 from monitor.store import SourceRecord
@@ -107,3 +108,79 @@ def sources_table(records: Iterable[SourceRecord]) -> Table:
             s.last_error or "",
         )
     return table
+
+
+_DIRECTION_STYLE = {"deterioration": "red", "improvement": "green"}
+
+
+def _arrow(change: float) -> str:
+    return "▲" if change > 0 else "▼" if change < 0 else "="
+
+
+def comparison_view(c: Comparison, *, sentences: int = 5) -> Group:
+    """Score, rank, methodology, revision and narrative deltas, coloured by direction."""
+    parts: list[object] = [
+        Text(f"{c.country}: {c.old_edition} → {c.new_edition}", style="bold"),
+    ]
+    if c.against_incomplete:
+        parts.append(
+            Text(
+                f"compared against an incomplete capture ({c.old_status} → {c.new_status}):"
+                " values absent from it are not removals",
+                style="yellow",
+            )
+        )
+    scores = Table("score", "old", "new", "change", "", title="Scores", title_justify="left")
+    for d in c.scores:
+        if d.kind == "moved" and d.change is not None:
+            style = _DIRECTION_STYLE.get(d.direction, "")
+            scores.add_row(
+                d.name,
+                f"{d.old:.2f}",
+                f"{d.new:.2f}",
+                f"{d.change:+.2f}",
+                Text(f"{_arrow(d.change)} {d.direction}", style=style),
+            )
+    parts.append(scores)
+    for kind, label in (
+        ("added", "added by methodology"),
+        ("removed", "removed by methodology"),
+        ("missing", "absent from the new capture"),
+        ("appeared", "absent from the old capture"),
+    ):
+        names = [d.name for d in c.scores if d.kind == kind]
+        if names:
+            parts.append(Text(f"{label}: {', '.join(names)}"))
+    for r in c.ranks:
+        moved = f"{'up' if r.places > 0 else 'down'} {abs(r.places)}"
+        printed = "" if r.published_movement is None else f" (page: {r.published_movement})"
+        parts.append(
+            Text(
+                f"{r.composite} rank, {r.group or 'global'}: {r.old} → {r.new} of {r.out_of},"
+                f" {moved}{printed}, {r.direction}",
+                style=_DIRECTION_STYLE.get(r.direction, ""),
+            )
+        )
+    for rev in c.revisions:
+        parts.append(Text(f"revision: {rev.message}", style="magenta"))
+    for s in c.sections:
+        if s.status == "same":
+            continue
+        title = s.new_title or s.old_title
+        parts.append(Text(f"§ {title}: {s.status}, magnitude {s.magnitude:.2f}", style="bold"))
+        for label, items, style in (
+            ("+", s.added, "green"),
+            ("-", s.removed, "red"),
+            ("~", s.moved, "dim"),
+        ):
+            for sentence in items[:sentences]:
+                parts.append(Text(f"  {label} {sentence}", style=style))
+            if len(items) > sentences:
+                parts.append(Text(f"  … {len(items) - sentences} more", style="dim"))
+        for edit in s.edited[:sentences]:
+            line = Text("  * ")
+            for run in edit.words:
+                style = {"removed": "red strike", "added": "green"}.get(run.op, "")
+                line.append(run.text + " ", style=style)
+            parts.append(line)
+    return Group(*parts)

@@ -43,3 +43,29 @@ def test_the_demo_deltas_are_the_workbook_differences(demo, shared_dir):
         k: round(after[k] - before[k], 2) for k in before if abs(after[k] - before[k]) > 1e-9
     }
     assert moved == pytest.approx(expected)
+
+
+def test_monitor_diff_on_the_demo_database(demo, shared_dir):
+    import json
+
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+
+    result, _ = demo
+    args = ["--data-dir", str(result.data_dir), "diff", "kyrgyzstan"]
+    runner = CliRunner()
+    default = runner.invoke(cli, [*args, "--json"])
+    explicit = runner.invoke(cli, [*args, "--from", "2021", "--to", "2023", "--json"])
+    assert default.exit_code == 0 and explicit.exit_code == 0
+    data = json.loads(default.output)
+    assert data == json.loads(explicit.output)
+    assert (data["old_edition"], data["new_edition"]) == (2021, 2023)
+    workbook = shared_dir / "data/global_oc_index_2021_2023.xlsx"
+    before = workbook_scores(workbook, 2021, "Kyrgyzstan")
+    after = workbook_scores(workbook, 2023, "Kyrgyzstan")
+    moved = {d["key"]: d["new"] - d["old"] for d in data["scores"] if d["kind"] == "moved"}
+    assert moved.keys() == {k for k in before if abs(after[k] - before[k]) > 1e-9}
+    assert len(data["sections"]) == 11
+    missing = runner.invoke(cli, [*args, "--from", "2019"])
+    assert missing.exit_code == 1 and "no complete snapshot" in missing.output

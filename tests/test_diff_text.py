@@ -73,6 +73,7 @@ Leaders speak about reform.
 
 This summary was funded in part by a grant from a foundation. The views expressed do
 not necessarily reflect those of the foundation.
+www.example.org
 """
     sections = summary_sections(text)
     assert [(s.key, s.title) for s in sections] == [
@@ -90,6 +91,23 @@ not necessarily reflect those of the foundation.
         "checks cargo. This programme was funded by donors and trains customs officers.",
     )
     assert sections[2].paragraphs == ("Leaders speak about reform.",)
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "This summary was funded in part by a grant from a foundation.",
+        "This publication is produced with the support of a foundation.",
+        "The views and opinions expressed here do not necessarily reflect those of funders.",
+    ],
+)
+def test_the_funding_note_ends_the_narrative_until_another_heading(note):
+    text = f"PEOPLE\nGuides charge by the night.\n\n{note}\nwww.example.org\n\nTRADE\nTools.\n"
+    sections = summary_sections(text)
+    assert sections == (
+        Section("people", "PEOPLE", ("Guides charge by the night.",)),
+        Section("trade", "TRADE", ("Tools.",)),
+    )
 
 
 def test_a_pypdf_style_rendering_compares_equal_too(shared_dir, pdf_text):
