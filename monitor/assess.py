@@ -92,7 +92,13 @@ def _previous_complete(
         for s in store.snapshots_for(source_id)
         if s.id < snapshot.id and s.status == Status.COMPLETE
     ]
-    return max(earlier, key=lambda s: (s.last_seen_at, s.id), default=None)
+    version = snapshot.extraction.extractor_version
+
+    # Like with like: a reading by the same extractor version first, then the latest seen.
+    def rank(s: StoredSnapshot) -> tuple[bool, str, int]:
+        return (s.extraction.extractor_version == version, s.last_seen_at, s.id)
+
+    return max(earlier, key=rank, default=None)
 
 
 def _prior_profile(store: Store, snapshot: StoredSnapshot) -> Profile | None:

@@ -21,6 +21,7 @@ from monitor.config import Config, load_config
 from monitor.errors import MonitorError
 from monitor.fetch import Fetcher, Outcome
 from monitor.models import Status
+from monitor.reextract import reextract
 from monitor.review import diff_snapshots, resolve_snapshot
 from monitor.run import SourceResult, ingest, run_cycle
 from monitor.sources import KINDS, extract_safely, get_kind
@@ -216,6 +217,24 @@ def diff(
         _json({"from_snapshot": old_id, "to_snapshot": new_id, **asdict(comparison)})
     else:
         console.print(display.comparison_view(comparison))
+
+
+@cli.command("reextract")
+@click.pass_context
+def reextract_command(ctx: click.Context) -> None:
+    """Re-read stored raw documents with the current extractors (after an upgrade).
+
+    New snapshots are stored beside the old ones and become the baselines; a parser
+    change never produces score findings.
+    """
+    config = _config(ctx, required=False)
+    with Store.open(config.database) as store:
+        report = reextract(config, store)
+    console.print(
+        f"{report.checked} snapshot(s) read by an older extractor; {report.added} re-extracted,"
+        f" {report.changed_status} with a different status",
+        highlight=False,
+    )
 
 
 @cli.command()

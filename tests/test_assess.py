@@ -107,3 +107,34 @@ def test_an_incomplete_capture_gives_one_health_finding_only(httpserver: HTTPSer
         report = run_cycle(config, store)
     assert [f.kind for f in report.findings] == ["source_health"]
     assert report.results[0].category == "incomplete"
+
+
+def test_reextraction_with_a_new_extractor_version_alerts_nothing(
+    httpserver: HTTPServer, tmp_path, monkeypatch
+):
+    from monitor.reextract import reextract
+    from monitor.sources.ocindex_page import OcindexPage
+
+    config = config_for(httpserver, tmp_path)
+    with Store.open(config.database) as store:
+        for body in (page(), page(moved=1.0)):
+            serve(httpserver, body)
+            run_cycle(config, store)
+        before = len(findings(store))
+        monkeypatch.setattr(OcindexPage, "version", "2")
+        monkeypatch.setattr("monitor.extract.ocindex_page.VERSION", "2")
+        report = reextract(config, store)
+        again = reextract(config, store)
+        pending = assess_pending(store, config.thresholds)
+        after = len(findings(store))
+        current = store.source("ocindex_page:kyrgyzstan:current").current_snapshot_id
+        version = store.snapshot(current).extraction.extractor_version
+        # The next real change is measured against the re-extracted snapshot.
+        serve(httpserver, page(moved=2.5))
+        cycle = run_cycle(config, store)
+    assert (report.checked, report.added, report.changed_status) == (2, 2, 0)
+    assert again.added == 0
+    assert pending == [] and after == before == 2
+    assert version == "2"
+    moved = {f.key: (f.old, f.new) for f in cycle.findings}
+    assert moved == {"human_trafficking": (8.0, 9.5), "human_smuggling": (4.5, 3.0)}

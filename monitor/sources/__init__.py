@@ -20,6 +20,8 @@ class SourceKind:
     """Base class of source kinds."""
 
     name: ClassVar[str]
+    # The extractor's version: stored raw documents read by an older one are re-read.
+    version: ClassVar[str] = "1"
     default_base_url: ClassVar[str] = ""
     # Options a `[kinds.<name>]` config table may set, with what each means.
     options: ClassVar[dict[str, str]] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from monitor.extract.ocindex_page import extract_page, url_slug, url_year
+from monitor.extract.ocindex_page import VERSION, extract_page, url_slug, url_year
 from monitor.models import Extraction
 from monitor.sources import SourceKind, register
 
@@ -19,6 +19,7 @@ class OcindexPage(SourceKind):
     """
 
     name = "ocindex_page"
+    version = VERSION
     default_base_url = "https://ocindex.net"
     options: ClassVar[dict[str, str]] = {"base_url": "site root (default https://ocindex.net)"}
 

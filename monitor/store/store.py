@@ -209,6 +209,26 @@ class Store:
             previous_snapshot_id=source.current_snapshot_id,
         )
 
+    def save_reextraction(self, old: StoredSnapshot, extraction: Extraction) -> int | None:
+        """Store a newer extractor's reading of `old`'s raw document as a new snapshot
+        with the same capture times; the source's current snapshot follows it if `old`
+        was current. None when this extractor version has read that document already."""
+        with self.transaction():
+            if self._one(
+                "SELECT id FROM snapshots"
+                " WHERE source_id = ? AND raw_sha256 = ? AND extractor_version = ?",
+                [old.source_id, old.raw_sha256, extraction.extractor_version],
+            ):
+                return None
+            source = self._source_by_id(old.source_id)
+            new_id = self._insert_snapshot(source, old.raw_sha256, extraction, old.captured_at)
+            self.db.execute(
+                "UPDATE snapshots SET last_seen_at = ? WHERE id = ?", [old.last_seen_at, new_id]
+            )
+            if source.current_snapshot_id == old.id:
+                self._update_source(source.id, current_snapshot_id=new_id)
+        return new_id
+
     def record_not_modified(
         self, source_id: int, *, attempts: Sequence[Attempt], checked_at: str
     ) -> None:

@@ -1,0 +1,56 @@
+"""Re-extract stored raw documents after the extractor improved (provenance).
+
+Each snapshot records the extractor version that read it. When a kind's extractor moves
+on, its stored documents are read again and stored as new snapshots beside the old
+ones. They are marked assessed without findings and become the baselines, so the next
+real change is compared like with like: a parser change is never a score change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from monitor.config import Config
+from monitor.models import Status
+from monitor.sources import extract_safely
+from monitor.store import Store
+from monitor.store.findings import save_assessment
+
+
+@dataclass(frozen=True)
+class ReextractReport:
+    checked: int  # snapshots read by an older extractor
+    added: int  # new snapshots stored
+    changed_status: int  # re-extractions whose status differs from the old one
+
+
+def reextract(config: Config, store: Store) -> ReextractReport:
+    checked = added = changed = 0
+    for source in store.sources():
+        kind = config.kind(source.kind)
+        for old in store.snapshots_for(source.id):
+            if old.extraction.extractor_version == kind.version:
+                continue
+            checked += 1
+            raw = store.raw_content(old.raw_sha256)
+            extraction = extract_safely(kind, raw, url=source.url, edition=source.edition)
+            new_id = store.save_reextraction(old, extraction)
+            if new_id is None:
+                continue
+            added += 1
+            changed += extraction.status != old.status
+            current = store.source(source.key)
+            is_current = current is not None and current.current_snapshot_id == new_id
+            complete = extraction.status == Status.COMPLETE and extraction.profile is not None
+            save_assessment(
+                store,
+                source_id=source.id,
+                snapshot_id=new_id,
+                base_snapshot_id=None,
+                country=old.country_slug,
+                comparison=None,
+                findings=(),
+                new_baselines=extraction.profile.scores() if complete and is_current else {},  # type: ignore[union-attr]
+                reset_baselines=complete and is_current,
+            )
+    return ReextractReport(checked, added, changed)
