@@ -122,10 +122,18 @@ def run(ctx: click.Context, as_json: bool) -> None:
     with Store.open(config.database) as store:
         report = _run_with_progress(config, store, quiet=as_json)
     if as_json:
-        _json({"ok": report.ok, "results": [vars(r) for r in report.results]})
+        _json(
+            {
+                "ok": report.ok,
+                "results": [vars(r) for r in report.results],
+                "findings": [asdict(f) for f in report.findings],
+            }
+        )
     else:
         console.print(display.cycle_table(report))
         console.print(display.cycle_summary(report))
+        for f in report.findings:
+            console.print(f"[{f.severity}] {f.kind}: {f.message}", highlight=False, markup=False)
         for r in report.failed:
             err_console.print(f"[red]failed:[/red] {r.key}: {r.detail}", highlight=False)
     sys.exit(0 if report.ok else 1)
