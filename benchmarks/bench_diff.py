@@ -16,12 +16,13 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from timing import p95, timings
 
 from monitor.demo import demo_profiles
 from monitor.diff import score_deltas
@@ -64,23 +65,6 @@ def pairs() -> dict[str, tuple[Profile, Profile]]:
 
 def diff_profiles(old: Profile, new: Profile) -> tuple[object, object]:
     return score_deltas(old, new), section_deltas(old.sections, new.sections)
-
-
-def timings(calls: dict[str, Callable[[], object]], repeat: int) -> dict[str, list[float]]:
-    """Milliseconds per call, round-robin, after a warm-up of a tenth of the repetitions."""
-    times: dict[str, list[float]] = {name: [] for name in calls}
-    warmup = max(5, repeat // 10)
-    for n in range(warmup + repeat):
-        for name, call in calls.items():
-            start = time.perf_counter()
-            call()
-            if n >= warmup:
-                times[name].append((time.perf_counter() - start) * 1000)
-    return times
-
-
-def p95(times: list[float]) -> float:
-    return statistics.quantiles(times, n=20, method="inclusive")[18]
 
 
 def main() -> None:

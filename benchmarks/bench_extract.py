@@ -16,13 +16,14 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from timing import p95, timings
 
 from monitor.demo import build_profile, load_figures
 from monitor.demo.render import render_page
@@ -69,23 +70,6 @@ def pages() -> list[Page]:
     html = render_page(profile, layout=2023, fmt="html").encode()
     found.append(Page("2023 kyrgyzstan (generated)", html, HTML, profile.source_url or ""))
     return found
-
-
-def timings(calls: dict[str, Callable[[], object]], repeat: int) -> dict[str, list[float]]:
-    """Milliseconds per call. Round-robin (each repetition runs every call once), so that
-    machine noise hits all pages alike; a warm-up of a tenth of the repetitions first."""
-    times: dict[str, list[float]] = {name: [] for name in calls}
-    for n in range(max(5, repeat // 10) + repeat):
-        for name, call in calls.items():
-            start = time.perf_counter()
-            call()
-            if n >= max(5, repeat // 10):
-                times[name].append((time.perf_counter() - start) * 1000)
-    return times
-
-
-def p95(times: list[float]) -> float:
-    return statistics.quantiles(times, n=20, method="inclusive")[18]
 
 
 def main() -> None:

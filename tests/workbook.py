@@ -11,6 +11,18 @@ import openpyxl
 from monitor.catalogue import COMPOSITE_NAMES, indicator_spec, slugify
 from monitor.models import Country, Indicator, Profile, Score
 
+# DESIGN.md: the 2023 methodology added five markets and one actor type.
+NEW_IN_2023 = frozenset(
+    {
+        "extortion_and_protection_racketeering",
+        "trade_in_counterfeit_goods",
+        "illicit_trade_in_excisable_goods",
+        "cyber_dependent_crimes",
+        "financial_crimes",
+        "private_sector_actors",
+    }
+)
+
 
 def header_key(header: str) -> str:
     """`Criminality avg,` -> `criminality`, `Mafia-style groups` -> `mafia_style_groups`."""
