@@ -151,10 +151,6 @@ class Extraction:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Extraction:
-        return extraction_from_dict(data)
-
 
 @dataclass(frozen=True)
 class Finding:

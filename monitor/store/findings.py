@@ -6,8 +6,8 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
 
+from monitor.diff.compare import Comparison
 from monitor.models import Finding
 from monitor.store.store import Store
 
@@ -24,7 +24,7 @@ def save_assessment(
     snapshot_id: int,
     base_snapshot_id: int | None,
     country: str | None,
-    comparison: Any | None,
+    comparison: Comparison | None,
     findings: Sequence[Finding],
     new_baselines: Mapping[str, float],
     reset_baselines: bool = False,
