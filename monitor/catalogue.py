@@ -118,6 +118,12 @@ def composite_key(label: str) -> str | None:
     return slug if slug in COMPOSITE_NAMES else None
 
 
+def display_name(key: str) -> str:
+    """`criminality` -> `Criminality`, `heroin_trade` -> `Heroin trade`."""
+    spec = _BY_SPELLING.get(key)
+    return COMPOSITE_NAMES.get(key) or (spec.name if spec else key)
+
+
 def higher_is_worse(key: str) -> bool:
     """Criminality, markets, actors and their indicators: up is bad. Resilience: up is good."""
     if key == Pillar.RESILIENCE.value:

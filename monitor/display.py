@@ -110,10 +110,10 @@ def sources_table(records: Iterable[SourceRecord]) -> Table:
     return table
 
 
-_DIRECTION_STYLE = {"deterioration": "red", "improvement": "green"}
+DIRECTION_STYLE = {"deterioration": "red", "improvement": "green"}
 
 
-def _arrow(change: float) -> str:
+def arrow(change: float) -> str:
     return "▲" if change > 0 else "▼" if change < 0 else "="
 
 
@@ -133,13 +133,13 @@ def comparison_view(c: Comparison, *, sentences: int = 5) -> Group:
     scores = Table("score", "old", "new", "change", "", title="Scores", title_justify="left")
     for d in c.scores:
         if d.kind == "moved" and d.change is not None:
-            style = _DIRECTION_STYLE.get(d.direction, "")
+            style = DIRECTION_STYLE.get(d.direction, "")
             scores.add_row(
                 d.name,
                 f"{d.old:.2f}",
                 f"{d.new:.2f}",
                 f"{d.change:+.2f}",
-                Text(f"{_arrow(d.change)} {d.direction}", style=style),
+                Text(f"{arrow(d.change)} {d.direction}", style=style),
             )
     parts.append(scores)
     for kind, label in (
@@ -158,7 +158,7 @@ def comparison_view(c: Comparison, *, sentences: int = 5) -> Group:
             Text(
                 f"{r.composite} rank, {r.group or 'global'}: {r.old} → {r.new} of {r.out_of},"
                 f" {moved}{printed}, {r.direction}",
-                style=_DIRECTION_STYLE.get(r.direction, ""),
+                style=DIRECTION_STYLE.get(r.direction, ""),
             )
         )
     for rev in c.revisions:

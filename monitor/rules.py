@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from monitor.catalogue import COMPOSITE_NAMES, indicator_spec
+from monitor.catalogue import COMPOSITE_NAMES, display_name, indicator_spec
 from monitor.config import Thresholds
 from monitor.diff.compare import Comparison
 from monitor.diff.scores import score_direction
@@ -75,7 +75,7 @@ def _scores(
         direction = score_direction(key, change)
         if change == 0 or abs(change) + 1e-9 < limit or direction not in rules.directions:
             continue
-        name = COMPOSITE_NAMES.get(key) or getattr(indicator_spec(key), "name", key)
+        name = display_name(key)
         findings.append(
             Finding(
                 "score",

@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from monitor import display
+from monitor.catalogue import COMPOSITE_NAMES
 from monitor.config import Config, SourceSpec, Thresholds, source_key
 from monitor.demo import demo_profiles
 from monitor.demo.render import render_page
@@ -28,7 +29,6 @@ from monitor.run import CycleReport, run_cycle
 from monitor.store import Store
 
 KIND = "ocindex_page"
-STYLE = {"deterioration": "red", "improvement": "green"}
 
 
 @dataclass(frozen=True)
@@ -126,16 +126,18 @@ def _delta_table(slug: str, deltas: list[ScoreDelta], thresholds: Thresholds) ->
     """Composites always; indicators that moved by at least the threshold; methodology."""
     table = Table("score", "old", "new", "change", "", title=slug.replace("_", " ").title())
     for d in deltas:
-        composite = d.key in ("criminality", "criminal_markets", "criminal_actors", "resilience")
+        composite = d.key in COMPOSITE_NAMES
         big = d.change is not None and abs(d.change) >= thresholds.indicator
         if d.kind == "moved" and (composite or big):
-            arrow = "▲" if d.change > 0 else "▼" if d.change < 0 else "="
             table.add_row(
                 Text(d.name, style="bold" if composite else ""),
                 f"{d.old:.2f}",
                 f"{d.new:.2f}",
                 f"{d.change:+.2f}",
-                Text(f"{arrow} {d.direction}", style=STYLE.get(d.direction, "")),
+                Text(
+                    f"{display.arrow(d.change)} {d.direction}",
+                    style=display.DIRECTION_STYLE.get(d.direction, ""),
+                ),
             )
     added = sum(d.kind == "added" for d in deltas)
     if added:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from deepdiff import DeepDiff
 
-from monitor.catalogue import COMPOSITE_NAMES, higher_is_worse, indicator_spec
+from monitor.catalogue import display_name, higher_is_worse, indicator_spec
 from monitor.models import Profile
 
 
@@ -44,10 +44,7 @@ def score_direction(key: str, change: float) -> str:
 
 def _name(key: str, profile: Profile) -> str:
     indicator = profile.indicator(key)
-    if indicator is not None:
-        return indicator.name
-    spec = indicator_spec(key)
-    return COMPOSITE_NAMES.get(key) or (spec.name if spec else key)
+    return indicator.name if indicator is not None else display_name(key)
 
 
 def _kind(report: str, key: str, old_edition: int | None, new_edition: int | None) -> str:
