@@ -4,7 +4,7 @@ A snapshot is compared with its source's previous complete snapshot (deltas, sto
 for `monitor diff`); the printed changes are reconciled with our stored prior edition of
 the same country, from any source; score thresholds are measured against baselines
 (the value last alerted on, or the edition baseline), so slow drift is caught. Content a
-source returns to (A → B → A) is not alerted again: baselines go back to it.
+source returns to (A → B → A) is not alerted again: `rebase` measures from it.
 """
 
 from __future__ import annotations
@@ -66,11 +66,15 @@ def assess_snapshot(
     return findings
 
 
-def revert_baselines(store: Store, source_id: int, snapshot_id: int) -> None:
-    """The source serves content it served before: measure from it again, silently."""
+def rebase(store: Store, source_id: int, snapshot_id: int, *, baselines: bool = True) -> None:
+    """Mark a snapshot assessed without findings; with `baselines`, measure from it again.
+
+    For content a source returns to (A → B → A) and for re-extractions of old documents:
+    neither is news, and neither may become a finding.
+    """
     snapshot = store.snapshot(snapshot_id)
-    if snapshot.status != Status.COMPLETE or snapshot.extraction.profile is None:
-        return
+    profile = snapshot.extraction.profile
+    rebased = baselines and snapshot.status == Status.COMPLETE and profile is not None
     save_assessment(
         store,
         source_id=source_id,
@@ -79,8 +83,8 @@ def revert_baselines(store: Store, source_id: int, snapshot_id: int) -> None:
         country=snapshot.country_slug,
         comparison=None,
         findings=(),
-        new_baselines=snapshot.extraction.profile.scores(),
-        reset_baselines=True,
+        new_baselines=profile.scores() if rebased else {},  # type: ignore[union-attr]
+        reset_baselines=rebased,
     )
 
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from monitor.assess import rebase
 from monitor.config import Config
-from monitor.models import Status
 from monitor.sources import extract_safely
 from monitor.store import Store
-from monitor.store.findings import save_assessment
 
 
 @dataclass(frozen=True)
@@ -41,16 +40,5 @@ def reextract(config: Config, store: Store) -> ReextractReport:
             changed += extraction.status != old.status
             current = store.source(source.key)
             is_current = current is not None and current.current_snapshot_id == new_id
-            complete = extraction.status == Status.COMPLETE and extraction.profile is not None
-            save_assessment(
-                store,
-                source_id=source.id,
-                snapshot_id=new_id,
-                base_snapshot_id=None,
-                country=old.country_slug,
-                comparison=None,
-                findings=(),
-                new_baselines=extraction.profile.scores() if complete and is_current else {},  # type: ignore[union-attr]
-                reset_baselines=complete and is_current,
-            )
+            rebase(store, source.id, new_id, baselines=is_current)
     return ReextractReport(checked, added, changed)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from monitor.assess import assess_pending, revert_baselines
+from monitor.assess import assess_pending, rebase
 from monitor.config import Config, SourceSpec, source_key
 from monitor.errors import MonitorError, StoreError
 from monitor.fetch import Attempt, Fetcher, FetchResult, Outcome, Validators
@@ -173,7 +173,7 @@ def record_capture(
         store.record_failure(source_id, attempts=(), error=str(exc), checked_at=captured_at)
         return SourceResult(key, url, "failed", extraction.status, detail=str(exc))
     if saved.outcome == "reverted":
-        revert_baselines(store, source_id, saved.snapshot_id)
+        rebase(store, source_id, saved.snapshot_id)
     return SourceResult(
         key,
         url,

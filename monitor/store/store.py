@@ -166,11 +166,7 @@ class Store:
                 source = self._source_by_id(source_id)
                 self._insert_attempts(source_id, attempts)
                 new_raw = self._insert_raw(sha256, content, content_type, captured_at)
-                existing = self._one(
-                    "SELECT id FROM snapshots"
-                    " WHERE source_id = ? AND raw_sha256 = ? AND extractor_version = ?",
-                    [source_id, sha256, extraction.extractor_version],
-                )
+                existing = self._reading(source_id, sha256, extraction.extractor_version)
                 if existing is None:
                     snapshot_id = self._insert_snapshot(source, sha256, extraction, captured_at)
                     outcome = Outcome.NEW_SNAPSHOT
@@ -214,11 +210,7 @@ class Store:
         with the same capture times; the source's current snapshot follows it if `old`
         was current. None when this extractor version has read that document already."""
         with self.transaction():
-            if self._one(
-                "SELECT id FROM snapshots"
-                " WHERE source_id = ? AND raw_sha256 = ? AND extractor_version = ?",
-                [old.source_id, old.raw_sha256, extraction.extractor_version],
-            ):
+            if self._reading(old.source_id, old.raw_sha256, extraction.extractor_version):
                 return None
             source = self._source_by_id(old.source_id)
             new_id = self._insert_snapshot(source, old.raw_sha256, extraction, old.captured_at)
@@ -279,6 +271,14 @@ class Store:
             [sha256, len(content), content_type, zlib.compress(content, 9), seen_at],
         )
         return cursor.rowcount == 1
+
+    def _reading(self, source_id: int, sha256: str, version: str) -> dict[str, Any] | None:
+        """The snapshot of this source's document as read by this extractor version."""
+        return self._one(
+            "SELECT id FROM snapshots"
+            " WHERE source_id = ? AND raw_sha256 = ? AND extractor_version = ?",
+            [source_id, sha256, version],
+        )
 
     def _insert_snapshot(
         self, source: SourceRecord, sha256: str, extraction: Extraction, captured_at: str
