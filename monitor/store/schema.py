@@ -204,8 +204,49 @@ def m002_findings(db: Database) -> None:
         db.execute(statement)
 
 
+_OUTBOX_DDL = (
+    # A finding a channel owes its readers: written in the same transaction as the
+    # finding, so a crash or an outage can delay a notification but never lose it.
+    # `notification_id` stays NULL until the item is composed into a digest.
+    """
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        channel TEXT NOT NULL,               -- a [notify.channels.<name>] from config
+        finding_id INTEGER NOT NULL REFERENCES findings(id),
+        notification_id INTEGER REFERENCES notifications(id),
+        created_at TEXT NOT NULL,
+        UNIQUE (channel, finding_id)
+    )
+    """,
+    # One composed message for one channel, stored as rendered: a retry re-sends the
+    # very same message with the same idempotency key, never a re-composed one.
+    """
+    CREATE TABLE notifications (
+        id INTEGER PRIMARY KEY,
+        channel TEXT NOT NULL,
+        idempotency_key TEXT NOT NULL UNIQUE,
+        subject TEXT NOT NULL,
+        message TEXT NOT NULL,               -- JSON: the rendered parts for the channel
+        status TEXT NOT NULL,                -- pending / delivered / failed
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,       -- no delivery attempt before this time
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        delivered_at TEXT
+    )
+    """,
+    "CREATE INDEX idx_outbox_pending ON outbox (channel, notification_id)",
+    "CREATE INDEX idx_notifications_status ON notifications (status, next_attempt_at)",
+)
+
+
+def m003_outbox(db: Database) -> None:
+    for statement in _OUTBOX_DDL:
+        db.execute(statement)
+
+
 # In order; append new migrations, never edit or reorder applied ones.
-STEPS: tuple[Callable[[Database], None], ...] = (m001_initial, m002_findings)
+STEPS: tuple[Callable[[Database], None], ...] = (m001_initial, m002_findings, m003_outbox)
 SCHEMA_VERSION = len(STEPS)
 
 _migrations = Migrations(MIGRATION_SET)
