@@ -16,6 +16,7 @@ from monitor.models import Finding, Profile, Status
 from monitor.rules import evaluate
 from monitor.store import Store, StoredSnapshot
 from monitor.store.findings import (
+    Route,
     baselines,
     latest_complete,
     pending_snapshots,
@@ -23,16 +24,24 @@ from monitor.store.findings import (
 )
 
 
-def assess_pending(store: Store, thresholds: Thresholds) -> list[Finding]:
-    """Assess every snapshot not assessed yet, oldest first; the new findings."""
+def assess_pending(
+    store: Store, thresholds: Thresholds, *, route: Route | None = None
+) -> list[Finding]:
+    """Assess every snapshot not assessed yet, oldest first; the new findings, each
+    owed to the channels `route` names (config's `notify.route`)."""
     found: list[Finding] = []
     for source_id, snapshot_id in pending_snapshots(store):
-        found += assess_snapshot(store, thresholds, source_id, snapshot_id)
+        found += assess_snapshot(store, thresholds, source_id, snapshot_id, route=route)
     return found
 
 
 def assess_snapshot(
-    store: Store, thresholds: Thresholds, source_id: int, snapshot_id: int
+    store: Store,
+    thresholds: Thresholds,
+    source_id: int,
+    snapshot_id: int,
+    *,
+    route: Route | None = None,
 ) -> list[Finding]:
     snapshot = store.snapshot(snapshot_id)
     previous = _previous_complete(store, source_id, snapshot)
@@ -62,6 +71,7 @@ def assess_snapshot(
         # A new edition (or the first capture) is the new baseline for every score.
         new_baselines=scores if complete and new_edition else alerted,
         reset_baselines=complete and new_edition,
+        route=route,
     )
     return findings
 

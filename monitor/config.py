@@ -16,6 +16,7 @@ from typing import Any
 from monitor.catalogue import COMPOSITE_NAMES, INDICATORS
 from monitor.errors import ConfigError
 from monitor.fetch import FetchPolicy
+from monitor.notify.settings import NotifySettings, read_notify
 from monitor.sources import KINDS, SourceKind, get_kind
 
 DEFAULT_DATA_DIR = "snapshots"
@@ -71,6 +72,7 @@ class Config:
     thresholds: Thresholds = field(default_factory=Thresholds)
     sources: tuple[SourceSpec, ...] = ()
     kind_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    notify: NotifySettings = field(default_factory=NotifySettings)
 
     @property
     def database(self) -> Path:
@@ -111,7 +113,7 @@ class _Reader:
 
     def config(self, raw: dict[str, Any], data_dir_override: str | Path | None) -> Config:
         self.no_secrets(raw, "")
-        self.only(raw, "", {"data_dir", "fetch", "thresholds", "kinds", "watch"})
+        self.only(raw, "", {"data_dir", "fetch", "thresholds", "kinds", "watch", "notify"})
         data_dir = Path(data_dir_override) if data_dir_override else self.data_dir(raw)
         kind_options = self.kinds(raw.get("kinds", {}))
         fetch_table = raw.get("fetch", {})
@@ -125,9 +127,10 @@ class _Reader:
         if fetch.max_bytes < 1:
             raise self.fail("fetch.max_bytes", "must be ≥ 1")
         thresholds = self.thresholds(raw.get("thresholds", {}), "thresholds", Thresholds())
+        notify = read_notify(raw.get("notify", {}), self, self.path.parent)
         config = Config(self.path, data_dir, fetch, concurrency, thresholds, (), kind_options)
         sources = self.watch(raw.get("watch", []), config)
-        return Config(self.path, data_dir, fetch, concurrency, thresholds, sources, kind_options)
+        return replace(config, sources=sources, notify=notify)
 
     def thresholds(self, table: Any, where: str, inherited: Thresholds) -> Thresholds:
         if not isinstance(table, dict):

@@ -36,3 +36,7 @@ class LockedError(MonitorError):
     """Another monitor process holds the data directory's writer lock."""
 
     exit_code = 3
+
+
+class DeliveryError(MonitorError):
+    """A notification could not be delivered (server down, refused, misconfigured)."""

@@ -107,7 +107,7 @@ def run_cycle(config: Config, store: Store, *, progress: Progress | None = None)
                 if progress is not None:
                     progress(result)
     ordered = tuple(results[spec.key] for spec in config.sources)
-    findings = tuple(assess_pending(store, config.thresholds))
+    findings = tuple(assess_pending(store, config.thresholds, route=config.notify.route))
     return CycleReport(ordered, started, now_iso(), findings)
 
 
@@ -234,7 +234,7 @@ def ingest(
                 captured_at=when,
             )
         )
-    assess_pending(store, config.thresholds)
+    assess_pending(store, config.thresholds, route=config.notify.route)
     return results
 
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 
 from monitor.diff.compare import Comparison
 from monitor.models import Finding
+from monitor.store.outbox import enqueue
+from monitor.store.records import finding_from_row
 from monitor.store.store import Store
+
+# Which channels owe their readers a finding about a country (config's notify routing).
+Route = Callable[[Finding, str | None], Iterable[str]]
 
 
 def baselines(store: Store, source_id: int) -> dict[str, float]:
@@ -28,10 +33,12 @@ def save_assessment(
     findings: Sequence[Finding],
     new_baselines: Mapping[str, float],
     reset_baselines: bool = False,
+    route: Route | None = None,
 ) -> int:
     """Store one assessment in one transaction; returns how many findings were new.
 
-    Idempotent: the same comparison or finding stored again is ignored.
+    Each new finding enters the outbox of the channels `route` names, in the same
+    transaction. Idempotent: the same comparison or finding stored again is ignored.
     """
     now = datetime.now(UTC).isoformat()
     with store.transaction():
@@ -70,6 +77,9 @@ def save_assessment(
                     now,
                 ],
             )
+            if cursor.rowcount and route is not None:
+                assert cursor.lastrowid is not None
+                enqueue(store, cursor.lastrowid, route(f, country), now)
             added += cursor.rowcount
         store.db.execute("UPDATE snapshots SET assessed_at = ? WHERE id = ?", [now, snapshot_id])
         if reset_baselines:
@@ -109,16 +119,4 @@ def latest_complete(
 def findings(store: Store, *, snapshot_id: int | None = None) -> list[Finding]:
     where, params = ("WHERE snapshot_id = ?", [snapshot_id]) if snapshot_id else ("", [])
     rows = store.db.query(f"SELECT * FROM findings {where} ORDER BY id", params)
-    return [
-        Finding(
-            r["kind"],
-            r["key"],
-            r["severity"],
-            r["message"],
-            r["old"],
-            r["new"],
-            r["direction"],
-            json.loads(r["detail"]),
-        )
-        for r in rows
-    ]
+    return [finding_from_row(r) for r in rows]

@@ -7,7 +7,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from monitor.models import Extraction, Pillar, Profile, Reason, Status, extraction_from_dict
+from monitor.models import (
+    Extraction,
+    Finding,
+    Pillar,
+    Profile,
+    Reason,
+    Status,
+    extraction_from_dict,
+)
 
 
 class Outcome(StrEnum):
@@ -184,3 +192,16 @@ def section_rows(snapshot_id: int, profile: Profile) -> list[dict[str, Any]]:
 def _json(value: Any) -> str:
     # Keep non-ASCII text readable in the database (country names, narrative).
     return json.dumps(value, ensure_ascii=False)
+
+
+def finding_from_row(row: dict[str, Any]) -> Finding:
+    return Finding(
+        row["kind"],
+        row["key"],
+        row["severity"],
+        row["message"],
+        row["old"],
+        row["new"],
+        row["direction"],
+        json.loads(row["detail"]),
+    )

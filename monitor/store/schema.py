@@ -228,7 +228,8 @@ _OUTBOX_DDL = (
         subject TEXT NOT NULL,
         message TEXT NOT NULL,               -- JSON: the rendered parts for the channel
         status TEXT NOT NULL,                -- pending / delivered / failed
-        attempts INTEGER NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 0, -- delivery tries
+        rounds INTEGER NOT NULL DEFAULT 0,   -- failed delivery rounds (one per run)
         next_attempt_at TEXT NOT NULL,       -- no delivery attempt before this time
         last_error TEXT,
         created_at TEXT NOT NULL,

@@ -1,0 +1,99 @@
+"""Digest emails: multipart plain text + HTML, by SMTP or into the outbox folder."""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Any, ClassVar
+
+from monitor.errors import DeliveryError
+from monitor.notify.channels import ChannelKind, register, secret
+from monitor.notify.digest import Digest
+from monitor.notify.settings import SmtpSettings, check_addresses
+from monitor.store.outbox import Notification
+
+OUTBOX_DIR = "outbox"
+
+
+@register
+class Email(ChannelKind):
+    """A digest email (plain text and HTML) to a list of recipients.
+
+    Sent through `[notify.smtp]` (STARTTLS, SSL or plain; the user name and password are
+    read from the environment variables it names). Without `[notify.smtp]`, each message
+    is written as an `.eml` file to `<data_dir>/outbox/`, which any mail client opens.
+    """
+
+    name = "email"
+    options: ClassVar[dict[str, str]] = {"to": "recipients, a list of email addresses"}
+
+    @classmethod
+    def check(cls, options: dict[str, Any]) -> list[tuple[str, str]]:
+        return list(check_addresses(options.get("to")))
+
+    def compose(self, digest: Digest, idempotency_key: str) -> dict[str, Any]:
+        return {
+            "subject": digest.subject,
+            "text": self.templates.text(digest),
+            "html": self.templates.html(digest),
+            "created_at": digest.created_at,
+        }
+
+    def send(self, notification: Notification) -> str:
+        message = self.email(notification)
+        if self.settings.smtp is None:
+            return str(self._write(notification, message))
+        _smtp_send(message, self.settings.smtp)
+        return f"smtp://{self.settings.smtp.host}:{self.settings.smtp.port}"
+
+    def email(self, notification: Notification) -> EmailMessage:
+        parts = notification.message
+        message = EmailMessage()
+        message["Subject"] = parts["subject"]
+        message["From"] = self.settings.sender
+        message["To"] = ", ".join(self.spec.options["to"])
+        message["Date"] = formatdate(localtime=False)
+        # The idempotency key in the Message-ID: a re-sent copy (after a crash between
+        # sending and recording it) is recognisably the same message.
+        message["Message-ID"] = make_msgid(notification.idempotency_key, "profile-monitor")
+        message["X-Profile-Monitor-Key"] = notification.idempotency_key
+        message.set_content(parts["text"])
+        message.add_alternative(parts["html"], subtype="html")
+        return message
+
+    def _write(self, notification: Notification, message: EmailMessage) -> Path:
+        folder = self.data_dir / OUTBOX_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = notification.created_at[:19].replace(":", "").replace("-", "")
+        path = folder / f"{stamp}-{self.spec.name}-{notification.id}.eml"
+        partial = path.with_suffix(".eml.partial")
+        # Written whole, then renamed: a reader never sees half a message, and a second
+        # write after a crash replaces the first instead of adding a copy.
+        partial.write_bytes(bytes(message))
+        os.replace(partial, path)
+        return path
+
+
+def _smtp_send(message: EmailMessage, smtp: SmtpSettings) -> None:
+    user = secret(smtp.username_env, "SMTP user name") if smtp.username_env else ""
+    password = secret(smtp.password_env, "SMTP password") if smtp.password_env else ""
+    context = ssl.create_default_context()
+    try:
+        if smtp.security == "ssl":
+            server: smtplib.SMTP = smtplib.SMTP_SSL(
+                smtp.host, smtp.port, timeout=smtp.timeout, context=context
+            )
+        else:
+            server = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
+        with server:
+            if smtp.security == "starttls":
+                server.starttls(context=context)
+            if user:
+                server.login(user, password)
+            server.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise DeliveryError(f"SMTP {smtp.host}:{smtp.port}: {type(exc).__name__}: {exc}") from exc

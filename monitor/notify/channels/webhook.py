@@ -1,0 +1,157 @@
+"""Signed webhooks: a generic JSON digest (versioned schema) and a Slack-compatible one.
+
+Every request carries, so that receivers can verify and de-duplicate it:
+
+- `X-Monitor-Timestamp`: Unix seconds when the request was signed;
+- `X-Monitor-Signature`: `sha256=` + hex HMAC-SHA256, keyed with the channel's secret,
+  over the timestamp, a `.`, and the raw request body;
+- `Idempotency-Key`: the same for every attempt at one notification.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from typing import Any, ClassVar
+
+import httpx
+
+from monitor import __version__
+from monitor.errors import DeliveryError
+from monitor.notify.channels import ChannelKind, register, secret
+from monitor.notify.digest import CountryDigest, Digest
+from monitor.notify.settings import check_url
+from monitor.store.outbox import Notification
+
+SCHEMA = "profile-monitor.digest/1"
+DEFAULT_TIMEOUT = 10.0
+
+
+def signature(secret_key: str, timestamp: str, body: bytes) -> str:
+    mac = hmac.new(secret_key.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def verify(
+    secret_key: str, timestamp: str, body: bytes, signed: str, *, tolerance: float = 300
+) -> bool:
+    """For receivers: the signature matches and the timestamp is recent (no replays)."""
+    fresh = abs(time.time() - float(timestamp)) <= tolerance if timestamp.isdigit() else False
+    return fresh and hmac.compare_digest(signature(secret_key, timestamp, body), signed)
+
+
+@register
+class Webhook(ChannelKind):
+    """A JSON POST of the whole digest (schema `profile-monitor.digest/1`, see README),
+    signed with HMAC-SHA256; the secret is read from the environment variable
+    `secret_env` names."""
+
+    name = "webhook"
+    options: ClassVar[dict[str, str]] = {
+        "url": "where to POST (http or https)",
+        "secret_env": "environment variable holding the signing secret (required)",
+        "timeout": f"seconds per request (default {DEFAULT_TIMEOUT:g})",
+    }
+
+    @classmethod
+    def check(cls, options: dict[str, Any]) -> list[tuple[str, str]]:
+        problems = list(check_url(options.get("url")))
+        if not isinstance(options.get("secret_env"), str) or not options["secret_env"]:
+            problems.append(("secret_env", "name the environment variable holding the secret"))
+        timeout = options.get("timeout", DEFAULT_TIMEOUT)
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+            problems.append(("timeout", "must be a number of seconds > 0"))
+        return problems
+
+    def compose(self, digest: Digest, idempotency_key: str) -> dict[str, Any]:
+        payload = digest_payload(digest, idempotency_key)
+        # Stored as the exact bytes to send: every attempt signs and sends the same body.
+        return {"body": json.dumps(payload, ensure_ascii=False, sort_keys=True)}
+
+    def send(self, notification: Notification) -> str:
+        url = self.spec.options["url"]
+        body = notification.message["body"].encode()
+        timestamp = str(int(time.time()))
+        key = secret(self.spec.options["secret_env"], f"webhook {self.spec.name}")
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": f"profile-monitor/{__version__}",
+            "X-Monitor-Timestamp": timestamp,
+            "X-Monitor-Signature": signature(key, timestamp, body),
+            "Idempotency-Key": notification.idempotency_key,
+        }
+        timeout = float(self.spec.options.get("timeout", DEFAULT_TIMEOUT))
+        try:
+            response = httpx.post(url, content=body, headers=headers, timeout=timeout)
+        except httpx.HTTPError as exc:
+            raise DeliveryError(f"{url}: {type(exc).__name__}: {exc}") from exc
+        if not response.is_success:
+            raise DeliveryError(f"{url}: HTTP {response.status_code}")
+        return url
+
+
+@register
+class Slack(Webhook):
+    """A Slack-compatible incoming-webhook message (`{"text": …}` in Slack's mrkdwn),
+    signed like `webhook`; for Slack, Mattermost, and chat tools that accept the same."""
+
+    name = "slack"
+
+    def compose(self, digest: Digest, idempotency_key: str) -> dict[str, Any]:
+        return {"body": json.dumps({"text": self.templates.slack(digest)}, ensure_ascii=False)}
+
+
+def digest_payload(digest: Digest, idempotency_key: str) -> dict[str, Any]:
+    """The generic webhook body; README "Webhook payload" documents every field."""
+    return {
+        "schema": SCHEMA,
+        "id": idempotency_key,
+        "channel": digest.channel,
+        "created_at": digest.created_at,
+        "subject": digest.subject,
+        "summary": {
+            "countries": len(digest.countries),
+            "findings": len(digest.items),
+            "severities": digest.severities,
+            "regions": [
+                {"region": r.region, "countries": list(r.countries), "severities": r.severities}
+                for r in digest.regions
+            ],
+        },
+        "countries": [_country(c) for c in digest.countries],
+    }
+
+
+def _country(c: CountryDigest) -> dict[str, Any]:
+    return {
+        "country": c.country,
+        "name": c.name,
+        "region": c.region,
+        "severity": c.severity,
+        "old_edition": c.old_edition,
+        "new_edition": c.new_edition,
+        "against_incomplete": c.incomplete,
+        "headline": [
+            {"key": s.key, "old": s.old, "new": s.new, "change": s.change, "direction": s.direction}
+            for s in c.headline
+        ],
+        "findings": [
+            {
+                "id": i.finding_id,
+                "kind": i.finding.kind,
+                "key": i.finding.key,
+                "severity": i.finding.severity,
+                "message": i.finding.message,
+                "old": i.finding.old,
+                "new": i.finding.new,
+                "direction": i.finding.direction,
+                "detail": i.finding.detail,
+                "source": i.source_key,
+                "snapshot_id": i.snapshot_id,
+                "base_snapshot_id": i.base_snapshot_id,
+            }
+            for i in c.items
+        ],
+    }

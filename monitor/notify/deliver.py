@@ -1,0 +1,190 @@
+"""Compose owed findings into digests and deliver them, channel by channel.
+
+`notify` is what a run does after assessing: compose a digest for each channel that is
+due (every run, or once a day / week) and deliver every pending notification that is
+due. Delivery tries a few times with exponential waits; a round that fails leaves the
+notification pending until a later run (waits doubling per failed round), and after
+`rounds` failed rounds it is `failed`, kept for `monitor outbox retry`. Channels are
+independent: whatever one channel does wrong is recorded against it alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from monitor.config import Config
+from monitor.errors import DeliveryError, MonitorError
+from monitor.notify.channels import CHANNEL_KINDS, ChannelKind
+from monitor.notify.digest import Digest, build_digest
+from monitor.notify.render import Templates
+from monitor.notify.settings import ChannelSpec
+from monitor.store import Store
+from monitor.store.outbox import (
+    OwedFinding,
+    add_notification,
+    last_composed_at,
+    mark_attempt_failed,
+    mark_delivered,
+    notification,
+    notifications,
+    owed,
+    requeue,
+)
+
+PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(weeks=1)}
+MAX_ROUND_WAIT = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One notification's delivery round: how it ended and where it went."""
+
+    notification_id: int
+    channel: str
+    subject: str
+    status: str  # delivered / pending (will be retried) / failed (for good)
+    attempts: int
+    where: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class NotifyReport:
+    composed: tuple[int, ...]
+    deliveries: tuple[Delivery, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(d.status == "delivered" for d in self.deliveries)
+
+
+def notify(
+    store: Store,
+    config: Config,
+    *,
+    now: datetime,
+    force: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+) -> NotifyReport:
+    """Compose due digests (all of them with `force`), then deliver what is due."""
+    composed = compose_due(store, config, now=now, force=force)
+    return NotifyReport(tuple(composed), tuple(deliver_due(store, config, now=now, sleep=sleep)))
+
+
+def channel_kind(config: Config, spec: ChannelSpec) -> ChannelKind:
+    templates = Templates(config.notify.templates)
+    return CHANNEL_KINDS[spec.kind](spec, config.notify, config.data_dir, templates)
+
+
+def preview(store: Store, config: Config, channel: str | None, *, now: datetime) -> Digest:
+    """The digest `channel` (default: the first) would get next, without composing it."""
+    spec = _channel(config, channel)
+    return build_digest(store, spec.name, owed(store, spec.name), now.isoformat())
+
+
+def compose_due(store: Store, config: Config, *, now: datetime, force: bool = False) -> list[int]:
+    composed = []
+    for spec in config.notify.channels:
+        items = owed(store, spec.name)
+        if not items or not (force or _due(store, spec, now)):
+            continue
+        digest = build_digest(store, spec.name, items, now.isoformat())
+        key = idempotency_key(spec.name, items)
+        message = channel_kind(config, spec).compose(digest, key)
+        composed.append(
+            add_notification(
+                store,
+                channel=spec.name,
+                idempotency_key=key,
+                subject=digest.subject,
+                message=message,
+                items=items,
+                now=now.isoformat(),
+            )
+        )
+    return composed
+
+
+def deliver_due(
+    store: Store, config: Config, *, now: datetime, sleep: Callable[[float], None] = time.sleep
+) -> list[Delivery]:
+    return [
+        _deliver(store, config, n.id, now, sleep)
+        for n in notifications(store, due_by=now.isoformat())
+    ]
+
+
+def retry(
+    store: Store,
+    config: Config,
+    ids: Sequence[int],
+    *,
+    now: datetime,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[Delivery]:
+    """Failed notifications (`ids`, or every failed one when empty) delivered again now."""
+    chosen = list(ids) or [n.id for n in notifications(store, status="failed")]
+    requeue(store, chosen, now.isoformat())
+    return [_deliver(store, config, i, now, sleep) for i in chosen if _is_pending(store, i)]
+
+
+def idempotency_key(channel: str, items: Sequence[OwedFinding]) -> str:
+    """Stable for one channel and set of findings: a receiver can de-duplicate on it."""
+    ids = ",".join(str(i.finding_id) for i in sorted(items, key=lambda i: i.finding_id))
+    return f"{channel}-{hashlib.sha256(f'{channel}:{ids}'.encode()).hexdigest()[:24]}"
+
+
+def _deliver(
+    store: Store, config: Config, notification_id: int, now: datetime, sleep: Callable
+) -> Delivery:
+    current = notification(store, notification_id)
+    assert current is not None
+    policy = config.notify.delivery
+    spec = config.notify.channel(current.channel)
+    attempts, error = 0, ""
+    for attempt in range(policy.attempts):
+        if attempt:
+            sleep(policy.retry_wait * 2 ** (attempt - 1))
+        attempts += 1
+        try:
+            if spec is None:
+                raise DeliveryError(f"channel {current.channel!r} is no longer configured")
+            where = channel_kind(config, spec).send(current)
+        except Exception as exc:  # one channel's failure must never stop the others
+            error = str(exc) if isinstance(exc, DeliveryError) else f"{type(exc).__name__}: {exc}"
+            continue
+        mark_delivered(store, notification_id, attempts, now.isoformat())
+        return Delivery(
+            notification_id, current.channel, current.subject, "delivered", attempts, where
+        )
+    failed = current.rounds + 1 >= policy.rounds
+    wait = min(timedelta(seconds=policy.round_backoff * 2**current.rounds), MAX_ROUND_WAIT)
+    mark_attempt_failed(store, notification_id, attempts, error, (now + wait).isoformat(), failed)
+    status = "failed" if failed else "pending"
+    return Delivery(notification_id, current.channel, current.subject, status, attempts, "", error)
+
+
+def _due(store: Store, spec: ChannelSpec, now: datetime) -> bool:
+    if spec.every == "run":
+        return True
+    last = last_composed_at(store, spec.name)
+    return last is None or datetime.fromisoformat(last) + PERIODS[spec.every] <= now
+
+
+def _channel(config: Config, name: str | None) -> ChannelSpec:
+    if name is None:
+        return config.notify.channels[0]
+    spec = config.notify.channel(name)
+    if spec is None:
+        known = ", ".join(c.name for c in config.notify.channels)
+        raise MonitorError(f"no channel {name!r} in the config (known: {known})")
+    return spec
+
+
+def _is_pending(store: Store, notification_id: int) -> bool:
+    found = notification(store, notification_id)
+    return found is not None and found.status == "pending"

@@ -1,0 +1,266 @@
+"""A digest: the findings owed to one channel, grouped for reading, with their context.
+
+Findings decide what is in a digest; the stored snapshots supply the context around
+them (a country's composite scores and ranks old → new, the sentences behind a narrative
+finding). Countries are grouped by region and ordered by severity, with a summary first,
+so a new edition published for 193 countries at once reads as one message.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+from monitor.catalogue import COMPOSITE_NAMES, display_name
+from monitor.diff.compare import Comparison
+from monitor.diff.text import EditedSentence, SectionDelta
+from monitor.models import Finding, Profile
+from monitor.notify.settings import SEVERITIES
+from monitor.review import diff_snapshots
+from monitor.store import Store
+from monitor.store.outbox import OwedFinding
+
+SHOWN_SENTENCES = 5  # per list in a narrative change; the rest are counted
+MOVES = ("score", "rank")
+
+
+@dataclass(frozen=True)
+class ScoreLine:
+    key: str
+    name: str
+    old: float | None
+    new: float | None
+    direction: str
+
+    @property
+    def change(self) -> float | None:
+        return None if self.old is None or self.new is None else round(self.new - self.old, 2)
+
+
+@dataclass(frozen=True)
+class RankLine:
+    name: str  # "Criminality, Central Asia"
+    old: int
+    new: int
+    out_of: int
+    direction: str
+
+    @property
+    def places(self) -> int:
+        return self.old - self.new  # up the table is a lower number
+
+
+@dataclass(frozen=True)
+class Trimmed:
+    """A list cut to what a reader will read, with a count of the rest."""
+
+    shown: tuple[str, ...]
+    more: int = 0
+
+    @classmethod
+    def of(cls, items: Sequence[str]) -> Trimmed:
+        return cls(tuple(items[:SHOWN_SENTENCES]), max(0, len(items) - SHOWN_SENTENCES))
+
+
+@dataclass(frozen=True)
+class NarrativeChange:
+    title: str
+    status: str  # changed / renamed / added / removed
+    magnitude: float
+    added: Trimmed
+    removed: Trimmed
+    edited: tuple[EditedSentence, ...]
+    edited_more: int
+
+
+@dataclass(frozen=True)
+class CountryDigest:
+    country: str
+    name: str
+    region: str
+    severity: str  # the highest of its findings
+    old_edition: int | None
+    new_edition: int | None
+    incomplete: bool  # its context involves a capture that is not complete
+    headline: tuple[ScoreLine, ...]
+    ranks: tuple[RankLine, ...]
+    moved: tuple[ScoreLine, ...]
+    methodology: tuple[ScoreLine, ...]  # indicators added or removed by a methodology
+    revisions: tuple[Finding, ...]
+    narrative: tuple[NarrativeChange, ...]
+    health: tuple[Finding, ...]
+    other: tuple[Finding, ...]  # kinds this digest has no section for
+    items: tuple[OwedFinding, ...] = field(repr=False)
+
+    @property
+    def moved_anything(self) -> bool:
+        return any(i.finding.kind in MOVES for i in self.items)
+
+
+@dataclass(frozen=True)
+class RegionSummary:
+    region: str
+    countries: tuple[str, ...]  # names
+    severities: dict[str, int]  # findings per severity
+
+
+@dataclass(frozen=True)
+class Digest:
+    channel: str
+    created_at: str
+    countries: tuple[CountryDigest, ...]
+    regions: tuple[RegionSummary, ...]
+
+    @property
+    def items(self) -> tuple[OwedFinding, ...]:
+        return tuple(i for c in self.countries for i in c.items)
+
+    @property
+    def severities(self) -> dict[str, int]:
+        counts = Counter(i.finding.severity for i in self.items)
+        return {s: counts[s] for s in reversed(SEVERITIES) if counts[s]}
+
+    @property
+    def subject(self) -> str:
+        return digest_subject(self)
+
+
+def build_digest(store: Store, channel: str, items: Sequence[OwedFinding], now: str) -> Digest:
+    comparison = cache(lambda old, new: diff_snapshots(store, old, new))
+    profile = cache(lambda snapshot_id: store.snapshot(snapshot_id).extraction.profile)
+    by_country: dict[str, list[OwedFinding]] = defaultdict(list)
+    for item in items:
+        by_country[item.country or item.source_key].append(item)
+    countries = [_country(slug, found, comparison, profile) for slug, found in by_country.items()]
+    countries.sort(key=lambda c: (c.region, -SEVERITIES.index(c.severity), c.name))
+    return Digest(channel, now, tuple(countries), _regions(countries))
+
+
+def _country(
+    slug: str,
+    items: list[OwedFinding],
+    comparison: Callable[[int, int], Comparison],
+    profile: Callable[[int], Profile | None],
+) -> CountryDigest:
+    latest = max(items, key=lambda i: i.snapshot_id)
+    context: Comparison | None = None
+    if latest.base_snapshot_id is not None:
+        context = comparison(latest.base_snapshot_id, latest.snapshot_id)
+    current: Profile | None = profile(latest.snapshot_id)
+    findings = [i.finding for i in items]
+    scores = {f.key: f for f in findings if f.kind == "score"}
+    narrative = {f.key for f in findings if f.kind == "narrative"}
+    handled = {"score", "rank", "revision", "narrative", "source_health", "methodology"}
+    return CountryDigest(
+        country=slug,
+        name=current.country.name if current and current.country else display_name(slug),
+        region=_region(current),
+        severity=max((f.severity for f in findings), key=SEVERITIES.index),
+        old_edition=context.old_edition if context else None,
+        new_edition=context.new_edition if context else None,
+        incomplete=bool(context and context.against_incomplete),
+        headline=_headline(context),
+        ranks=_ranks(context),
+        moved=tuple(
+            ScoreLine(f.key, display_name(f.key), f.old, f.new, f.direction)
+            for f in scores.values()
+            if f.key not in COMPOSITE_NAMES
+        ),
+        methodology=tuple(
+            ScoreLine(d.key, d.name, d.old, d.new, d.kind)
+            for d in (context.scores if context else ())
+            if d.kind in ("added", "removed")
+        ),
+        revisions=tuple(f for f in findings if f.kind == "revision"),
+        narrative=tuple(
+            _narrative(s) for s in (context.sections if context else ()) if s.key in narrative
+        ),
+        health=tuple(f for f in findings if f.kind == "source_health"),
+        other=tuple(f for f in findings if f.kind not in handled),
+        items=tuple(items),
+    )
+
+
+def _headline(context: Comparison | None) -> tuple[ScoreLine, ...]:
+    if context is None:
+        return ()
+    deltas = {d.key: d for d in context.scores}
+    return tuple(
+        ScoreLine(key, name, deltas[key].old, deltas[key].new, deltas[key].direction)
+        for key, name in COMPOSITE_NAMES.items()
+        if key in deltas
+    )
+
+
+def _ranks(context: Comparison | None) -> tuple[RankLine, ...]:
+    return tuple(
+        RankLine(
+            f"{display_name(r.composite)}, {r.group or 'global'}",
+            r.old,
+            r.new,
+            r.out_of,
+            r.direction,
+        )
+        for r in (context.ranks if context else ())
+    )
+
+
+def _narrative(s: SectionDelta) -> NarrativeChange:
+    return NarrativeChange(
+        title=s.new_title or s.old_title or display_name(s.key),
+        status=s.status,
+        magnitude=s.magnitude,
+        added=Trimmed.of(s.added),
+        removed=Trimmed.of(s.removed),
+        edited=s.edited[:SHOWN_SENTENCES],
+        edited_more=max(0, len(s.edited) - SHOWN_SENTENCES),
+    )
+
+
+def _region(profile: Profile | None) -> str:
+    """The regional rank group (e.g. Central Asia), else the continental one."""
+    groups = {r.scope: r.group for r in (profile.ranks if profile else ()) if r.group}
+    return groups.get("regional") or groups.get("continental") or "Other"
+
+
+def _regions(countries: Sequence[CountryDigest]) -> tuple[RegionSummary, ...]:
+    grouped: dict[str, list[CountryDigest]] = defaultdict(list)
+    for c in countries:
+        grouped[c.region].append(c)
+    summaries = []
+    for region, members in grouped.items():
+        counts = Counter(i.finding.severity for c in members for i in c.items)
+        severities = {s: counts[s] for s in reversed(SEVERITIES) if counts[s]}
+        summaries.append(RegionSummary(region, tuple(c.name for c in members), severities))
+    return tuple(summaries)
+
+
+def digest_subject(digest: Digest) -> str:
+    """What moved, e.g. "2 countries moved — Kyrgyzstan criminality 5.32 → 5.25"."""
+    movers = [c for c in digest.countries if c.moved_anything]
+    ranked = sorted(movers or digest.countries, key=lambda c: -SEVERITIES.index(c.severity))
+    if not ranked:
+        return "No findings"
+    top = ranked[0]
+    if movers:
+        head = f"{len(movers)} countries moved" if len(movers) > 1 else f"{top.name} moved"
+        line = _top_move(top)
+        lead = f"{top.name} {line}" if len(movers) > 1 else line
+        return f"{head} — {lead}"
+    count = len(digest.items)
+    first = top.items[0].finding.message
+    return f"{count} finding{'s' * (count != 1)} — {top.name}: {first}"[:200]
+
+
+def _top_move(country: CountryDigest) -> str:
+    """The alerted score to name first: composites before indicators, biggest first."""
+    alerted = {i.finding.key for i in country.items if i.finding.kind == "score"}
+    for lines in (country.headline, country.moved):
+        moved = [line for line in lines if line.key in alerted and line.change]
+        if moved:
+            line = max(moved, key=lambda m: abs(m.change or 0))
+            return f"{line.name.lower()} {line.old:.2f} → {line.new:.2f}"
+    rank = next((f for i in country.items if (f := i.finding).kind == "rank"), None)
+    return rank.message if rank else country.items[0].finding.message

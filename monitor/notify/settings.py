@@ -1,0 +1,164 @@
+"""The `[notify]` part of config.toml: channels, SMTP, delivery policy, templates.
+
+A channel is one recipient (a mailbox, a webhook) with its own watchlist, minimum
+severity and digest period. With no channels configured, one email channel writes
+`.eml` files to `<data_dir>/outbox/`, so the embedded default needs no mail server.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from monitor.errors import ConfigError
+from monitor.models import Finding
+
+SEVERITIES = ("low", "medium", "high")
+PERIODS = ("run", "daily", "weekly")
+SECURITY = ("starttls", "ssl", "none")
+_URL = re.compile(r"^https?://[^\s/]+")
+_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """A mail server. Credentials are read from the named environment variables when
+    a message is sent, never from the file."""
+
+    host: str = ""
+    port: int = 587
+    security: str = "starttls"
+    username_env: str = ""
+    password_env: str = ""
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    """Retries within one delivery round, then rounds across runs, then failed."""
+
+    attempts: int = 3  # tries per round
+    retry_wait: float = 1.0  # seconds before the second try of a round, doubled after each
+    rounds: int = 8  # rounds before a notification fails for good (`monitor outbox retry`)
+    round_backoff: float = 300.0  # seconds before the next round, doubled per failed round
+
+
+@dataclass(frozen=True)
+class ChannelSpec:
+    name: str
+    kind: str  # a registered channel kind: email, webhook, slack
+    every: str = "run"  # run: a digest per run; daily / weekly: one per period
+    min_severity: str = "low"
+    countries: tuple[str, ...] = ()  # watchlist; empty: every country
+    options: dict[str, Any] = field(default_factory=dict)  # the kind's own keys
+
+    def wants(self, finding: Finding, country: str | None) -> bool:
+        if SEVERITIES.index(finding.severity) < SEVERITIES.index(self.min_severity):
+            return False
+        return not self.countries or country in self.countries
+
+
+DEFAULT_CHANNEL = ChannelSpec("digest", "email", options={"to": ("monitor@localhost",)})
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    channels: tuple[ChannelSpec, ...] = (DEFAULT_CHANNEL,)
+    smtp: SmtpSettings | None = None  # None: email channels write .eml files to the outbox
+    sender: str = "profile-monitor@localhost"
+    templates: Path | None = None  # a directory whose templates override the packaged ones
+    delivery: DeliveryPolicy = field(default_factory=DeliveryPolicy)
+
+    def route(self, finding: Finding, country: str | None) -> list[str]:
+        """The channels that owe their readers this finding."""
+        return [c.name for c in self.channels if c.wants(finding, country)]
+
+    def channel(self, name: str) -> ChannelSpec | None:
+        return next((c for c in self.channels if c.name == name), None)
+
+
+class TableReader(Protocol):
+    """What we need of config's validating reader (errors that name file and key)."""
+
+    def fail(self, key: str, problem: str) -> ConfigError: ...
+    def only(self, table: dict[str, Any], where: str, allowed: set[str]) -> None: ...
+    def dataclass_table(self, table: Any, name: str, cls: type) -> Any: ...
+
+
+def read_notify(table: Any, reader: TableReader, base: Path) -> NotifySettings:
+    """Validate a `[notify]` table; `base` resolves a relative template directory."""
+    from monitor.notify.channels import CHANNEL_KINDS  # the registry imports this module
+
+    if not isinstance(table, dict):
+        raise reader.fail("notify", "must be a table")
+    reader.only(table, "notify", {"channels", "smtp", "sender", "templates", "delivery"})
+    sender = table.get("sender", NotifySettings.sender)
+    if not isinstance(sender, str) or not _ADDRESS.match(sender):
+        raise reader.fail("notify.sender", f"must be an email address, got {sender!r}")
+    templates = None
+    if "templates" in table:
+        templates = (base / str(table["templates"])).resolve()
+        if not templates.is_dir():
+            raise reader.fail("notify.templates", f"{templates} is not a directory")
+    smtp = _smtp(table["smtp"], reader) if "smtp" in table else None
+    delivery = reader.dataclass_table(table.get("delivery", {}), "notify.delivery", DeliveryPolicy)
+    if delivery.attempts < 1 or delivery.rounds < 1:
+        raise reader.fail("notify.delivery", "attempts and rounds must be at least 1")
+    channels_table = table.get("channels", {})
+    if not isinstance(channels_table, dict):
+        raise reader.fail("notify.channels", "must be a table of [notify.channels.<name>]")
+    channels = tuple(
+        _channel(name, spec, reader, CHANNEL_KINDS) for name, spec in channels_table.items()
+    )
+    return NotifySettings(channels or (DEFAULT_CHANNEL,), smtp, sender, templates, delivery)
+
+
+def _smtp(table: Any, reader: TableReader) -> SmtpSettings:
+    smtp = reader.dataclass_table(table, "notify.smtp", SmtpSettings)
+    if not smtp.host:
+        raise reader.fail("notify.smtp.host", "the mail server's host name is required")
+    if smtp.security not in SECURITY:
+        raise reader.fail("notify.smtp.security", f"must be one of {', '.join(SECURITY)}")
+    return smtp
+
+
+def _channel(name: str, spec: Any, reader: TableReader, kinds: dict[str, Any]) -> ChannelSpec:
+    where = f"notify.channels.{name}"
+    if not isinstance(spec, dict):
+        raise reader.fail(where, "must be a table")
+    kind = spec.get("kind")
+    if kind not in kinds:
+        raise reader.fail(f"{where}.kind", f"must be one of {', '.join(sorted(kinds))}")
+    common = {"kind", "every", "min_severity", "countries"}
+    reader.only(spec, where, common | set(kinds[kind].options))
+    every = spec.get("every", "run")
+    if every not in PERIODS:
+        raise reader.fail(f"{where}.every", f"must be one of {', '.join(PERIODS)}")
+    severity = spec.get("min_severity", "low")
+    if severity not in SEVERITIES:
+        raise reader.fail(f"{where}.min_severity", f"must be one of {', '.join(SEVERITIES)}")
+    countries = spec.get("countries", [])
+    if not isinstance(countries, list) or not all(isinstance(c, str) for c in countries):
+        raise reader.fail(f"{where}.countries", "must be a list of country slugs")
+    options = {k: v for k, v in spec.items() if k not in common}
+    for problem_key, problem in kinds[kind].check(options):
+        raise reader.fail(f"{where}.{problem_key}", problem)
+    slugs = tuple(c.lower().replace("-", "_") for c in countries)
+    return ChannelSpec(name, kind, every, severity, slugs, options)
+
+
+def check_url(value: Any) -> Iterable[tuple[str, str]]:
+    if not isinstance(value, str) or not _URL.match(value):
+        yield "url", "must be an http:// or https:// URL"
+
+
+def check_addresses(value: Any) -> Iterable[tuple[str, str]]:
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(a, str) and _ADDRESS.match(a) for a in value)
+    ):
+        yield "to", "must be a non-empty list of email addresses"

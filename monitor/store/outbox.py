@@ -1,0 +1,185 @@
+"""The outbox in the snapshot database: findings owed per channel, composed notifications.
+
+A finding enters the outbox in the transaction that stores it (`enqueue`, called by
+`save_assessment`). Composing a digest stores the rendered message and claims its items
+in one transaction; delivery marks it delivered, or records the failed attempt and when
+to try again. So a crash or an outage delays a notification but never loses one, and a
+retry re-sends the very message first composed, under the same idempotency key.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from monitor.models import Finding
+from monitor.store.records import finding_from_row
+from monitor.store.store import Store
+
+
+@dataclass(frozen=True)
+class OwedFinding:
+    """A finding waiting in a channel's outbox, with where it came from."""
+
+    outbox_id: int
+    finding_id: int
+    finding: Finding
+    country: str | None
+    source_key: str
+    source_kind: str
+    snapshot_id: int
+    base_snapshot_id: int | None
+    created_at: str
+
+
+@dataclass(frozen=True)
+class Notification:
+    id: int
+    channel: str
+    idempotency_key: str
+    subject: str
+    message: dict[str, Any]  # the rendered parts, as the channel kind composed them
+    status: str  # pending / delivered / failed
+    attempts: int
+    rounds: int
+    next_attempt_at: str
+    last_error: str | None
+    created_at: str
+    delivered_at: str | None
+
+
+def enqueue(store: Store, finding_id: int, channels: Iterable[str], now: str) -> None:
+    """Owe a finding to channels; call inside the transaction that stores the finding."""
+    for channel in channels:
+        store.db.execute(
+            "INSERT OR IGNORE INTO outbox (channel, finding_id, created_at) VALUES (?, ?, ?)",
+            [channel, finding_id, now],
+        )
+
+
+def owed(store: Store, channel: str) -> list[OwedFinding]:
+    """The channel's findings not yet composed into a notification, oldest first."""
+    rows = store.db.query(
+        "SELECT o.id AS outbox_id, o.created_at AS owed_at, f.*, s.key AS source_key,"
+        " s.kind AS source_kind FROM outbox o JOIN findings f ON f.id = o.finding_id"
+        " JOIN sources s ON s.id = f.source_id"
+        " WHERE o.channel = ? AND o.notification_id IS NULL ORDER BY o.id",
+        [channel],
+    )
+    return [
+        OwedFinding(
+            outbox_id=r["outbox_id"],
+            finding_id=r["id"],
+            finding=finding_from_row(r),
+            country=r["country_slug"],
+            source_key=r["source_key"],
+            source_kind=r["source_kind"],
+            snapshot_id=r["snapshot_id"],
+            base_snapshot_id=r["base_snapshot_id"],
+            created_at=r["owed_at"],
+        )
+        for r in rows
+    ]
+
+
+def owed_counts(store: Store) -> dict[str, int]:
+    rows = store.db.query(
+        "SELECT channel, count(*) AS n FROM outbox WHERE notification_id IS NULL GROUP BY channel"
+    )
+    return {r["channel"]: r["n"] for r in rows}
+
+
+def add_notification(
+    store: Store,
+    *,
+    channel: str,
+    idempotency_key: str,
+    subject: str,
+    message: dict[str, Any],
+    items: Sequence[OwedFinding],
+    now: str,
+) -> int:
+    """Store a composed notification and claim its outbox items, in one transaction."""
+    with store.transaction():
+        cursor = store.db.execute(
+            "INSERT INTO notifications (channel, idempotency_key, subject, message, status,"
+            " attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)",
+            [channel, idempotency_key, subject, json.dumps(message), now, now],
+        )
+        notification_id = cursor.lastrowid
+        assert notification_id is not None
+        for item in items:
+            store.db.execute(
+                "UPDATE outbox SET notification_id = ? WHERE id = ? AND notification_id IS NULL",
+                [notification_id, item.outbox_id],
+            )
+    return notification_id
+
+
+def last_composed_at(store: Store, channel: str) -> str | None:
+    row = store.db.execute(
+        "SELECT max(created_at) FROM notifications WHERE channel = ?", [channel]
+    ).fetchone()
+    return row[0]
+
+
+def notifications(
+    store: Store, *, status: str | None = None, due_by: str | None = None, limit: int = 0
+) -> list[Notification]:
+    """Notifications, newest first; `due_by`: pending ones due by then, oldest first."""
+    where, params = [], []
+    if status:
+        where.append("status = ?")
+        params.append(status)
+    if due_by:
+        where.append("status = 'pending' AND next_attempt_at <= ?")
+        params.append(due_by)
+    sql = "SELECT * FROM notifications" + (" WHERE " + " AND ".join(where) if where else "")
+    sql += " ORDER BY id" + ("" if due_by else " DESC") + (f" LIMIT {int(limit)}" if limit else "")
+    return [_notification(r) for r in store.db.query(sql, params)]
+
+
+def notification(store: Store, notification_id: int) -> Notification | None:
+    row = next(store.db.query("SELECT * FROM notifications WHERE id = ?", [notification_id]), None)
+    return _notification(row) if row else None
+
+
+def mark_delivered(store: Store, notification_id: int, attempts: int, now: str) -> None:
+    with store.transaction():
+        store.db.execute(
+            "UPDATE notifications SET status = 'delivered', attempts = attempts + ?,"
+            " delivered_at = ?, last_error = NULL WHERE id = ?",
+            [attempts, now, notification_id],
+        )
+
+
+def mark_attempt_failed(
+    store: Store, notification_id: int, attempts: int, error: str, next_at: str, failed: bool
+) -> None:
+    """Record a failed round: retry at `next_at`, or, `failed`, give up until retried."""
+    with store.transaction():
+        store.db.execute(
+            "UPDATE notifications SET attempts = attempts + ?, rounds = rounds + 1,"
+            " last_error = ?, next_attempt_at = ?, status = ? WHERE id = ?",
+            [attempts, error, next_at, "failed" if failed else "pending", notification_id],
+        )
+
+
+def requeue(store: Store, notification_ids: Sequence[int], now: str) -> int:
+    """Failed notifications back to pending, due now; how many were failed."""
+    changed = 0
+    with store.transaction():
+        for notification_id in notification_ids:
+            cursor = store.db.execute(
+                "UPDATE notifications SET status = 'pending', next_attempt_at = ?, rounds = 0"
+                " WHERE id = ? AND status = 'failed'",
+                [now, notification_id],
+            )
+            changed += cursor.rowcount
+    return changed
+
+
+def _notification(row: dict[str, Any]) -> Notification:
+    return Notification(**{**row, "message": json.loads(row["message"])})
