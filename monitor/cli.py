@@ -6,9 +6,11 @@ A `MonitorError` is printed as one line (no traceback) and exits with its code:
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +19,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from monitor import display
+from monitor.cli_notify import digest, outbox, report_deliveries
 from monitor.config import Config, load_config
 from monitor.errors import MonitorError
 from monitor.fetch import Fetcher, Outcome
 from monitor.models import Status
+from monitor.notify.channels import CHANNEL_KINDS
+from monitor.notify.deliver import notify
 from monitor.reextract import reextract
 from monitor.review import diff_snapshots, resolve_snapshot
 from monitor.run import SourceResult, ingest, run_cycle
@@ -59,7 +64,11 @@ class _Group(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None, data_dir: Path | None) -> None:
     """Watch published country profiles, snapshot them into SQLite, report what moved."""
-    ctx.obj = {"config_path": config_path, "data_dir": data_dir}
+    ctx.obj = {
+        "config_path": config_path,
+        "data_dir": data_dir,
+        "load_config": functools.partial(_config, ctx),  # for commands in other modules
+    }
 
 
 def _config(ctx: click.Context, *, required: bool = True) -> Config:
@@ -112,7 +121,8 @@ def extract(target: str, kind: str, edition: int | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.pass_context
 def run(ctx: click.Context, as_json: bool) -> None:
-    """Check every watched source once: fetch, extract, store.
+    """Check every watched source once: fetch, extract, store, assess; then compose
+    the digests that are due and deliver what is waiting in the outbox.
 
     Exit code 0 when every source was checked, 1 when any failed (listed).
     """
@@ -121,12 +131,14 @@ def run(ctx: click.Context, as_json: bool) -> None:
         raise MonitorError(f"{config.path}: the watch list is empty (add [[watch]] entries)")
     with Store.open(config.database) as store:
         report = _run_with_progress(config, store, quiet=as_json)
+        sent = notify(store, config, now=datetime.now(UTC))
     if as_json:
         _json(
             {
                 "ok": report.ok,
                 "results": [vars(r) for r in report.results],
                 "findings": [asdict(f) for f in report.findings],
+                "deliveries": [asdict(d) for d in sent.deliveries],
             }
         )
     else:
@@ -136,6 +148,7 @@ def run(ctx: click.Context, as_json: bool) -> None:
             console.print(f"[{f.severity}] {f.kind}: {f.message}", highlight=False, markup=False)
         for r in report.failed:
             err_console.print(f"[red]failed:[/red] {r.key}: {r.detail}", highlight=False)
+        report_deliveries(sent)
     sys.exit(0 if report.ok else 1)
 
 
@@ -247,13 +260,19 @@ def reextract_command(ctx: click.Context) -> None:
 
 @cli.command()
 def kinds() -> None:
-    """The source kinds this monitor knows, with their options."""
-    for name, cls in sorted(KINDS.items()):
-        console.print(f"[bold]{name}[/bold]")
-        console.print(cls.doc(), highlight=False, soft_wrap=True)
-        for option, meaning in cls.options.items():
-            console.print(f"  [kinds.{name}] {option}: {meaning}", highlight=False)
-        console.print()
+    """The source kinds and notification channel kinds this monitor knows."""
+    tables = (
+        ("source kind", "kinds.{}", KINDS),
+        ("channel kind", "notify.channels.<name>", CHANNEL_KINDS),
+    )
+    for what, table, registry in tables:
+        for name, cls in sorted(registry.items()):
+            console.print(f"[bold]{name}[/bold] ({what})")
+            console.print(cls.doc(), highlight=False, soft_wrap=True, markup=False)
+            for option, meaning in cls.options.items():
+                line = f"  [{table.format(name)}] {option}: {meaning}"
+                console.print(line, highlight=False, markup=False)
+            console.print()
 
 
 @cli.command()
@@ -266,6 +285,10 @@ def demo(ctx: click.Context) -> None:
     from monitor.demo.walkthrough import run_demo
 
     run_demo(ctx.obj["data_dir"], console)
+
+
+cli.add_command(digest)
+cli.add_command(outbox)
 
 
 def main() -> None:

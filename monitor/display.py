@@ -11,8 +11,10 @@ from rich.text import Text
 from monitor.catalogue import COMPOSITE_NAMES
 from monitor.diff.compare import Comparison
 from monitor.models import Extraction, Pillar, Status
+from monitor.notify.deliver import Delivery
 from monitor.run import CycleReport, SourceResult
 from monitor.store import SourceRecord
+from monitor.store.outbox import Notification
 
 STATUS_STYLE = {
     Status.COMPLETE: "green",
@@ -184,3 +186,34 @@ def comparison_view(c: Comparison, *, sentences: int = 5) -> Group:
                 line.append(run.text + " ", style=style)
             parts.append(line)
     return Group(*parts)
+
+
+def deliveries_table(deliveries: Iterable[Delivery]) -> Table:
+    table = Table("notification", "channel", "result", "tries", "where / error", title="Digests")
+    style = {"delivered": "green", "pending": "yellow", "failed": "red"}
+    for d in deliveries:
+        table.add_row(
+            str(d.notification_id),
+            d.channel,
+            Text(d.status, style=style[d.status]),
+            str(d.attempts),
+            d.where or d.error,
+        )
+    return table
+
+
+def notifications_table(rows: Iterable[Notification], owed: dict[str, int]) -> Group:
+    table = Table("id", "channel", "status", "tries", "created", "subject / last error")
+    style = {"delivered": "green", "pending": "yellow", "failed": "red"}
+    for n in rows:
+        detail = n.subject if n.status == "delivered" else f"{n.subject}\n{n.last_error or ''}"
+        table.add_row(
+            str(n.id),
+            n.channel,
+            Text(n.status, style=style.get(n.status, "")),
+            str(n.attempts),
+            n.created_at[:19],
+            detail.strip(),
+        )
+    waiting = ", ".join(f"{channel}: {count}" for channel, count in owed.items()) or "none"
+    return Group(table, Text(f"Findings not yet in a digest: {waiting}"))

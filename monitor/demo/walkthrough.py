@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -25,6 +26,7 @@ from monitor.demo.server import PageSite, serve
 from monitor.diff import ScoreDelta, score_deltas
 from monitor.fetch import FetchPolicy
 from monitor.models import Profile
+from monitor.notify.deliver import NotifyReport, notify
 from monitor.run import CycleReport, run_cycle
 from monitor.store import Store
 
@@ -36,6 +38,7 @@ class DemoResult:
     data_dir: Path
     cycles: tuple[CycleReport, ...]
     deltas: dict[str, list[ScoreDelta]]  # country slug -> 2021 → 2023 deltas
+    digest: NotifyReport  # the digest of the run's findings, written to the outbox
 
 
 def editions_as_pages() -> dict[int, dict[str, tuple[bytes, str]]]:
@@ -77,6 +80,7 @@ def run_demo(data_dir: Path | None, console: Console) -> DemoResult:
                 console.print(display.cycle_summary(report))
             deltas = _edition_deltas(store, cycles[0], cycles[-1])
             counts = store.counts()
+            sent = notify(store, config, now=datetime.now(UTC))
     console.rule(f"What moved from {first} to {second}")
     for slug, changes in deltas.items():
         console.print(_delta_table(slug, changes, config.thresholds))
@@ -90,7 +94,13 @@ def run_demo(data_dir: Path | None, console: Console) -> DemoResult:
         f"Explore: monitor --data-dir {data_dir} sources   |   sqlite3 {config.database}",
         highlight=False,
     )
-    return DemoResult(data_dir, tuple(cycles), deltas)
+    for delivery in sent.deliveries:
+        console.print(
+            f"Digest ({delivery.subject}) written to {delivery.where or delivery.error}\n"
+            f"List notifications: monitor --data-dir {data_dir} outbox",
+            highlight=False,
+        )
+    return DemoResult(data_dir, tuple(cycles), deltas, sent)
 
 
 def _config(data_dir: Path, base_url: str, slugs: list[str]) -> Config:

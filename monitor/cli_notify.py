@@ -1,0 +1,98 @@
+"""`monitor digest` and `monitor outbox`: thin commands over `monitor.notify.deliver`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from monitor import display
+from monitor.config import Config
+from monitor.notify.deliver import NotifyReport, notify, preview, retry
+from monitor.notify.render import Templates
+from monitor.store import Store
+from monitor.store.outbox import notifications, owed_counts
+
+console = Console(emoji=False)
+
+
+def report_deliveries(report: NotifyReport) -> None:
+    if report.deliveries:
+        console.print(display.deliveries_table(report.deliveries))
+
+
+@click.command()
+@click.option("--channel", default=None, help="Which channel's digest (default: the first).")
+@click.option("--preview", "mode", flag_value="preview", default=True, help="Render, don't send.")
+@click.option("--send", "mode", flag_value="send", help="Compose every channel's digest now, send.")
+@click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--text", "text_out", is_flag=True, help="Print the plain-text part.")
+@click.pass_context
+def digest(
+    ctx: click.Context, channel: str | None, mode: str, html_out: Path | None, text_out: bool
+) -> None:
+    """Render the next digest without sending it (--preview, the default), or compose
+    and send every channel's digest now, whatever its period (--send).
+
+    --html FILE writes the HTML part to FILE; --text (or no --html) prints the text part.
+    """
+    config: Config = ctx.obj["load_config"](required=False)
+    now = datetime.now(UTC)
+    with Store.open(config.database) as store:
+        if mode == "send":
+            report = notify(store, config, now=now, force=True)
+            if not report.composed:
+                console.print("Nothing to send: no findings are waiting.")
+            report_deliveries(report)
+            sys.exit(0 if report.ok else 1)
+        upcoming = preview(store, config, channel, now=now)
+    templates = Templates(config.notify.templates)
+    if not upcoming.countries:
+        console.print("Nothing waiting: the next digest would be empty.")
+        return
+    if html_out is not None:
+        html_out.write_text(templates.html(upcoming), encoding="utf-8")
+        console.print(f"HTML digest written to {html_out}", highlight=False)
+    if text_out or html_out is None:
+        click.echo(templates.text(upcoming))
+
+
+@click.group(invoke_without_command=True)
+@click.option("--status", type=click.Choice(["pending", "delivered", "failed"]), default=None)
+@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the notifications as JSON.")
+@click.pass_context
+def outbox(ctx: click.Context, status: str | None, limit: int, as_json: bool) -> None:
+    """Notifications: pending, delivered and failed (newest first)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    config: Config = ctx.obj["load_config"](required=False)
+    with Store.open(config.database) as store:
+        rows = notifications(store, status=status, limit=limit)
+        waiting = owed_counts(store)
+    if as_json:
+        listed = [asdict(n) | {"message": None} for n in rows]
+        click.echo(json.dumps({"notifications": listed, "owed": waiting}, indent=2))
+    else:
+        console.print(display.notifications_table(rows, waiting))
+    sys.exit(1 if any(n.status == "failed" for n in rows) else 0)
+
+
+@outbox.command("retry")
+@click.argument("ids", nargs=-1, type=int)
+@click.pass_context
+def outbox_retry(ctx: click.Context, ids: tuple[int, ...]) -> None:
+    """Deliver failed notifications again now: IDS, or every failed one."""
+    config: Config = ctx.obj["load_config"](required=False)
+    with Store.open(config.database) as store:
+        deliveries = retry(store, config, ids, now=datetime.now(UTC))
+    if not deliveries:
+        console.print("No failed notifications to retry.")
+    else:
+        console.print(display.deliveries_table(deliveries))
+    sys.exit(0 if all(d.status == "delivered" for d in deliveries) else 1)
