@@ -66,6 +66,7 @@ class Trimmed:
 
 @dataclass(frozen=True)
 class NarrativeChange:
+    key: str
     title: str
     status: str  # changed / renamed / added / removed
     magnitude: float
@@ -209,6 +210,7 @@ def _ranks(context: Comparison | None) -> tuple[RankLine, ...]:
 
 def _narrative(s: SectionDelta) -> NarrativeChange:
     return NarrativeChange(
+        key=s.key,
         title=s.new_title or s.old_title or display_name(s.key),
         status=s.status,
         magnitude=s.magnitude,

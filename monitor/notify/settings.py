@@ -34,6 +34,7 @@ class SmtpSettings:
     username_env: str = ""
     password_env: str = ""
     timeout: float = 30.0
+    ca_file: str = ""  # PEM file of the CAs to trust instead of the system's (a private CA)
 
 
 @dataclass(frozen=True)

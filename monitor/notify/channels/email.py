@@ -81,7 +81,7 @@ class Email(ChannelKind):
 def _smtp_send(message: EmailMessage, smtp: SmtpSettings) -> None:
     user = secret(smtp.username_env, "SMTP user name") if smtp.username_env else ""
     password = secret(smtp.password_env, "SMTP password") if smtp.password_env else ""
-    context = ssl.create_default_context()
+    context = ssl.create_default_context(cafile=smtp.ca_file or None)
     try:
         if smtp.security == "ssl":
             server: smtplib.SMTP = smtplib.SMTP_SSL(
