@@ -11,9 +11,11 @@ from pathlib import Path
 
 from monitor.config import Config
 from monitor.models import Profile
+from monitor.notify import digest as digest_module
 from monitor.notify.deliver import notify, preview
 from monitor.notify.digest import SHOWN_SENTENCES
 from monitor.notify.render import Templates
+from monitor.notify.settings import SEVERITIES as SEVERITY_ORDER
 from monitor.run import ingest
 from monitor.store import Store
 from monitor.store.outbox import notifications, owed_counts
@@ -170,3 +172,24 @@ def test_a_template_directory_in_config_overrides_the_packaged_templates(tmp_pat
     templates = Templates(custom)
     assert templates.text(digest) == f"1 country: {digest.subject}\n"
     assert "<table" in templates.html(digest)  # not overridden: the packaged one
+
+
+def test_beyond_the_detail_limit_countries_get_one_summary_row_each(tmp_path, monkeypatch):
+    monkeypatch.setattr(digest_module, "DETAILED_COUNTRIES", 2)
+    config = config_at(tmp_path)
+    countries = ["kyrgyzstan", "kazakhstan", "tajikistan", "uzbekistan", "turkmenistan"]
+    with Store.open(config.database) as store:
+        ingest_editions(config, store, tmp_path, countries)
+        digest = preview(store, config, None, now=NOW)
+        stored = store.db.execute("SELECT count(*) FROM findings").fetchone()[0]
+    detailed = [c for c in digest.countries if c.detailed]
+    assert len(detailed) == 2 and len(digest.brief) == 3
+    # The two shown in full are the most severe (then the ones with most findings).
+    weight = {c.name: (SEVERITY_ORDER.index(c.severity), len(c.items)) for c in digest.countries}
+    assert min(weight[c.name] for c in detailed) >= max(weight[c.name] for c in digest.brief)
+    text = Templates().text(digest)
+    assert text.count("\n== ") == 3  # two countries, then the brief section
+    assert "== 3 more countries, in brief ==" in text
+    for c in digest.brief:
+        assert f"  {c.name} ({c.region}) · {c.severity} · {len(c.items)} finding" in text
+    assert len(digest.items) == stored  # nothing dropped: the brief rows count their findings

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 from monitor.catalogue import COMPOSITE_NAMES, display_name
@@ -23,6 +23,9 @@ from monitor.store import Store
 from monitor.store.outbox import OwedFinding
 
 SHOWN_SENTENCES = 5  # per list in a narrative change; the rest are counted
+# Countries shown in full, most severe first; the rest get one summary row each, so a
+# new edition for 193 countries stays a message a mail client will show whole.
+DETAILED_COUNTRIES = 10
 MOVES = ("score", "rank")
 
 
@@ -94,6 +97,7 @@ class CountryDigest:
     health: tuple[Finding, ...]
     other: tuple[Finding, ...]  # kinds this digest has no section for
     items: tuple[OwedFinding, ...] = field(repr=False)
+    detailed: bool = True  # shown in full, or as one summary row
 
     @property
     def moved_anything(self) -> bool:
@@ -119,6 +123,11 @@ class Digest:
         return tuple(i for c in self.countries for i in c.items)
 
     @property
+    def brief(self) -> tuple[CountryDigest, ...]:
+        """The countries shown as one summary row each."""
+        return tuple(c for c in self.countries if not c.detailed)
+
+    @property
     def severities(self) -> dict[str, int]:
         counts = Counter(i.finding.severity for i in self.items)
         return {s: counts[s] for s in reversed(SEVERITIES) if counts[s]}
@@ -135,6 +144,9 @@ def build_digest(store: Store, channel: str, items: Sequence[OwedFinding], now: 
     for item in items:
         by_country[item.country or item.source_key].append(item)
     countries = [_country(slug, found, comparison, profile) for slug, found in by_country.items()]
+    by_weight = sorted(countries, key=lambda c: (-SEVERITIES.index(c.severity), -len(c.items)))
+    brief = {c.country for c in by_weight[DETAILED_COUNTRIES:]}
+    countries = [replace(c, detailed=c.country not in brief) for c in countries]
     countries.sort(key=lambda c: (c.region, -SEVERITIES.index(c.severity), c.name))
     return Digest(channel, now, tuple(countries), _regions(countries))
 
