@@ -97,6 +97,16 @@ class Facts:
 
 
 @dataclass(frozen=True)
+class Document:
+    """What a publication says about itself (a related article): title, byline, date."""
+
+    title: str | None = None
+    authors: tuple[str, ...] = ()
+    published: str | None = None  # ISO date as the publication states it
+    publisher: str | None = None  # the site's name
+
+
+@dataclass(frozen=True)
 class Profile:
     country: Country | None
     edition: int | None
@@ -106,6 +116,8 @@ class Profile:
     ranks: tuple[Rank, ...] = ()
     indicators: tuple[Indicator, ...] = ()
     sections: tuple[Section, ...] = ()
+    # Only for documents that are not index profiles (articles): their own metadata.
+    document: Document | None = None
 
     def indicator(self, key: str) -> Indicator | None:
         return next((i for i in self.indicators if i.key == key), None)
@@ -156,7 +168,8 @@ class Extraction:
 class Finding:
     """Something significant, decided by the rules stage; what digests report.
 
-    `kind`: score, rank, methodology, revision, narrative or source_health.
+    `kind`: score, rank, methodology, revision, narrative, source_health or
+    disagreement (two kinds of source print different values for one edition).
     `severity`: low, medium or high.
     """
 
@@ -188,6 +201,11 @@ def profile_from_dict(d: dict[str, Any]) -> Profile:
         sections=tuple(
             Section(key=s["key"], title=s["title"], paragraphs=tuple(s["paragraphs"]))
             for s in d.get("sections", ())
+        ),
+        document=(
+            Document(**{**d["document"], "authors": tuple(d["document"]["authors"])})
+            if d.get("document")
+            else None
         ),
     )
 

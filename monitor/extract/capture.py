@@ -22,10 +22,10 @@ class Capture:
 
 def read_capture(content: bytes | str, content_type: str | None = None) -> Capture:
     if isinstance(content, bytes):
-        problem = _binary_problem(content, content_type)
+        problem = binary_problem(content, content_type)
         if problem is not None:
             return Capture((), False, problem)
-        text = _decode(content, content_type)
+        text = decode(content, content_type)
     else:
         text = content
     if not text.strip():
@@ -38,7 +38,8 @@ def read_capture(content: bytes | str, content_type: str | None = None) -> Captu
     return Capture(tuple(ln for ln in lines if ln), html)
 
 
-def _binary_problem(content: bytes, content_type: str | None) -> Reason | None:
+def binary_problem(content: bytes, content_type: str | None) -> Reason | None:
+    """Why `content` is not text (a PDF, an image, an archive), or None."""
     head = content[:1024]
     if head.lstrip().startswith(b"%PDF-"):
         return Reason("pdf_document", "a PDF document, not an HTML page or text")
@@ -49,7 +50,8 @@ def _binary_problem(content: bytes, content_type: str | None) -> Reason | None:
     return None
 
 
-def _decode(content: bytes, content_type: str | None) -> str:
+def decode(content: bytes, content_type: str | None) -> str:
+    """Text by the declared charset, else UTF-8, else cp1252 (never fails)."""
     declared = _CHARSET.search(content_type or "")
     for encoding in (declared[1] if declared else None, "utf-8"):
         if encoding:

@@ -1,4 +1,5 @@
-"""The narrative sections of a PDF country summary, from its text (pypdf or a browser).
+"""The narrative sections of a PDF country summary, from its text (a browser's, or the
+PDF's as `pdf_layout` repairs it).
 
 The summary prints the same 11 sections as the page, under upper-case headings, some
 named differently (`CYBER-DEPENDENT CRIMES` for `Cyber Crimes`) and grouped under parent
@@ -10,11 +11,12 @@ the PDF's heading text. Words are kept as the PDF has them: undoing lost hyphena
 Layout repair, and nothing more:
 - lines of one block (no blank line between them) are one paragraph, joined with a
   space; a line ending in a hyphen after a letter is joined without one (`State-` +
-  `embedded` -> `State-embedded`: the hyphen stays, no space is invented). pypdf drops
-  blank lines, so from its text each section comes out as one paragraph;
+  `embedded` -> `State-embedded`: the hyphen stays, no space is invented). Text without
+  blank lines (pypdf's, before `pdf_layout` restores them) gives one paragraph a section;
 - a paragraph that does not end a sentence was cut by a page break: it continues in the
   next text paragraph, whatever blank lines, running headers or page numbers come
-  between (but never across a section heading);
+  between (but never across a section heading), joined as lines are (`State-` at the
+  foot of a page + `embedded` -> `State-embedded`);
 - the funding / disclaimer boilerplate ends the narrative (until another heading).
 """
 
@@ -74,7 +76,7 @@ def summary_sections(text: str) -> tuple[Section, ...]:
             continue
         if current is None:
             continue  # cover page text before the first section
-        pending = f"{pending} {value}" if pending else value
+        pending = _join([pending, value]) if pending else value
         if _ENDS_SENTENCE.search(pending):
             current.append(pending)
             pending = ""

@@ -27,11 +27,22 @@ class SourceKind:
     options: ClassVar[dict[str, str]] = {}
     # Whether the kind has one document per edition (pages, PDFs) or one overall.
     per_edition: ClassVar[bool] = True
+    # One document holding many sources (a dataset workbook's rows): a source's snapshot
+    # is identified by what was read for it, not by the whole document's bytes.
+    shared_document: ClassVar[bool] = False
+    # A changed value within one edition is the publisher revising it (a `revision`
+    # finding), not a movement (a `score` finding): true of a dataset of record.
+    revised_in_place: ClassVar[bool] = False
+    # Whether each document is named by a `url` in its [[watch]] entry (an article on
+    # another publisher's site) instead of being built from country and edition.
+    takes_url: ClassVar[bool] = False
 
     def __init__(self, base_url: str | None = None) -> None:
         self.base_url = (base_url or self.default_base_url).rstrip("/")
 
     def url(self, country: str, edition: int | None) -> str:
+        """The document's URL; ValueError (with a message for the user) when this kind
+        cannot watch that edition."""
         raise NotImplementedError
 
     def locate(self, url: str) -> tuple[str, int | None] | None:
