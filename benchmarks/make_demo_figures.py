@@ -2,12 +2,13 @@
 
     python benchmarks/make_demo_figures.py ../shared/data/global_oc_index_2021_2023.xlsx
 
-Scores come straight from the `2021_dataset` and `2023_dataset` sheets, keyed by the
-catalogue's keys. Ranks are computed over the whole sheet: global among all 193 rows,
-continental within the row's Continent, regional within its Region, criminality and
-resilience both ranked descending (rank 1 = highest score). Ties share a rank and the
-next rank is skipped (competition ranking, "1224"): this is the rule that reproduces
-the published pages (see `RANK_RULE`). Facts (capital, population, area, GDP, GINI) are
+Scores and ranks are the workbook extractor's reading (`monitor.extract.workbook`) of the
+`2021_dataset` and `2023_dataset` sheets: scores keyed by the catalogue's keys, ranks
+computed over the whole sheet: global among all 193 rows, continental within the row's
+Continent, regional within its Region, criminality and resilience both ranked descending
+(rank 1 = highest score). Ties share a rank and the next rank is skipped (competition
+ranking, "1224"): this is the rule that reproduces the published pages (see
+`RANK_RULE`). Facts (capital, population, area, GDP, GINI) are
 not in the workbook: approximate public figures, kept in `FACTS` below.
 """
 
@@ -16,18 +17,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.catalogue import composite_key, indicator_spec
-from monitor.models import CRIMINALITY, Pillar
+from monitor.extract.workbook import WorkbookReading, read_workbook
+from monitor.models import Status
 
 SHEETS = {2021: "2021_dataset", 2023: "2023_dataset"}
-RANKED = (CRIMINALITY, Pillar.RESILIENCE.value)
 RANK_RULE = (
     "descending score over the whole sheet; ties share the best rank and the next ranks "
     "are skipped (competition ranking 1224); regions are compared with surrounding "
@@ -77,86 +76,37 @@ for _slug, _edition, *_values in _FACT_ROWS:
     FACTS.setdefault(_slug, {})[_edition] = {k: v for k, v in _facts.items() if v is not None}
 
 
-def read_sheet(path: Path | str, edition: int) -> list[dict[str, Any]]:
-    """One dict per country row: continent, region, country, scores by catalogue key."""
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        rows = workbook[SHEETS[edition]].iter_rows(values_only=True)
-        header = next(rows)
-        keys = [composite_key(h) or getattr(indicator_spec(h), "key", None) for h in header[3:]]
-        if None in keys:
-            raise ValueError(f"unknown column in {SHEETS[edition]}: {header}")
-        return [
-            {
-                "continent": row[0].strip(),
-                "region": row[
-                    1
-                ].strip(),  # 2021 spells one region both `Caribbean ` and `Caribbean`
-                "country": row[2].strip(),
-                "scores": {k: round(float(v), 2) for k, v in zip(keys, row[3:], strict=True)},
-            }
-            for row in rows
-            if row[2]
-        ]
-    finally:
-        workbook.close()
-
-
-def competition_rank(value: float, values: list[float]) -> int:
-    """1 + how many score strictly higher: ties share a rank, the next ones are skipped."""
-    return 1 + sum(v > value for v in values)
-
-
-def ranks_for(rows: list[dict[str, Any]], country: str) -> list[dict[str, Any]]:
-    """Global, continental and regional ranks of one country, as `Rank` field dicts."""
-    row = next(r for r in rows if r["country"] == country)
-    ranks = []
-    for composite in RANKED:
-        for scope, field in (
-            ("global", None),
-            ("continental", "continent"),
-            ("regional", "region"),
-        ):
-            peers = [r for r in rows if field is None or r[field] == row[field]]
-            ranks.append(
-                {
-                    "composite": composite,
-                    "scope": scope,
-                    "rank": competition_rank(
-                        row["scores"][composite], [p["scores"][composite] for p in peers]
-                    ),
-                    "out_of": len(peers),
-                    "group": row[field] if field else None,
-                }
-            )
-    return ranks
-
-
-def country_figures(
-    sheets: dict[int, list[dict[str, Any]]], slug: str, workbook_name: str
-) -> dict[str, Any]:
+def country_figures(reading: WorkbookReading, slug: str, workbook_name: str) -> dict[str, Any]:
     editions = {}
-    for edition, rows in sheets.items():
-        row = next((r for r in rows if r["country"] == workbook_name), None)
-        if row is None:
-            raise SystemExit(f"{workbook_name!r} not in {SHEETS[edition]}")
+    for edition in SHEETS:
+        extraction = reading.extraction(slug, edition, url=None)
+        profile = extraction.profile
+        if extraction.status is not Status.COMPLETE or profile is None:
+            problems = "; ".join(r.message for r in extraction.reasons)
+            raise SystemExit(f"{workbook_name!r} in {SHEETS[edition]}: {problems}")
+        groups = {r.scope: r.group for r in profile.ranks}
         editions[str(edition)] = {
-            "continent": row["continent"],
-            "region": row["region"],
-            "scores": row["scores"],
-            "ranks": ranks_for(rows, workbook_name),
+            "continent": groups["continental"],
+            "region": groups["regional"],
+            "scores": profile.scores(),
+            # The workbook prints no rank movement; the renderer computes it.
+            "ranks": [
+                {k: v for k, v in asdict(r).items() if k != "movement"} for r in profile.ranks
+            ],
             "facts": FACTS.get(slug, {}).get(edition, {}),
         }
     return {"workbook_name": workbook_name, "editions": editions}
 
 
 def build(path: Path | str, countries: dict[str, str]) -> dict[str, Any]:
-    sheets = {edition: read_sheet(path, edition) for edition in SHEETS}
+    reading = read_workbook(Path(path).read_bytes())
+    if reading.errors:
+        raise SystemExit("; ".join(r.message for r in reading.errors))
     return {
         "source": f"{Path(path).name}: GI-TOC Global Organized Crime Index dataset workbook",
         "rank_rule": RANK_RULE,
         "facts_note": "capital, population, area, GDP, GINI: approximate public figures",
-        "countries": {slug: country_figures(sheets, slug, n) for slug, n in countries.items()},
+        "countries": {slug: country_figures(reading, slug, n) for slug, n in countries.items()},
     }
 
 

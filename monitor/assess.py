@@ -11,14 +11,18 @@ from __future__ import annotations
 
 from monitor.config import Thresholds
 from monitor.diff.compare import Comparison, compare
+from monitor.diff.cross_source import Reading, disagreements
 from monitor.diff.reconcile import prior_edition
 from monitor.models import Finding, Profile, Status
 from monitor.rules import evaluate
-from monitor.store import Store, StoredSnapshot
+from monitor.sources import KINDS
+from monitor.store import SourceRecord, Store, StoredSnapshot
 from monitor.store.findings import (
     Route,
     baselines,
+    country_findings,
     latest_complete,
+    latest_complete_by_kind,
     pending_snapshots,
     save_assessment,
 )
@@ -44,19 +48,25 @@ def assess_snapshot(
     route: Route | None = None,
 ) -> list[Finding]:
     snapshot = store.snapshot(snapshot_id)
+    source = store.source_by_id(source_id)
     previous = _previous_complete(store, source_id, snapshot)
     new_edition = previous is None or previous.edition != snapshot.edition
+    # The same edition again from a dataset of record (the workbook): its changed values
+    # are revisions, and the revised values are the edition's new baseline.
+    kind = KINDS.get(source.kind)
+    republished = not new_edition and kind is not None and kind.revised_in_place
     comparison: Comparison | None = None
     if previous is not None:
         comparison = compare(
             previous.extraction, snapshot.extraction, prior=_prior_profile(store, snapshot)
         )
         base = {} if new_edition else baselines(store, source_id)
-        findings = evaluate(comparison, thresholds, base)
+        findings = evaluate(comparison, thresholds, base, republished=republished)
     elif snapshot.status != Status.COMPLETE:
         findings = evaluate(_alone(snapshot), thresholds)
     else:
         findings = []  # the first complete capture starts the history
+    findings += _disagreements(store, source, snapshot)
     complete = snapshot.status == Status.COMPLETE
     scores = snapshot.extraction.profile.scores() if complete else {}  # type: ignore[union-attr]
     alerted = {f.key: scores[f.key] for f in findings if f.kind == "score" and f.key in scores}
@@ -69,8 +79,8 @@ def assess_snapshot(
         comparison=comparison,
         findings=findings,
         # A new edition (or the first capture) is the new baseline for every score.
-        new_baselines=scores if complete and new_edition else alerted,
-        reset_baselines=complete and new_edition,
+        new_baselines=scores if complete and (new_edition or republished) else alerted,
+        reset_baselines=complete and (new_edition or republished),
         route=route,
     )
     return findings
@@ -120,6 +130,25 @@ def _prior_profile(store: Store, snapshot: StoredSnapshot) -> Profile | None:
         return None
     prior_id = latest_complete(store, snapshot.country_slug, prior, excluding=snapshot.id)
     return store.snapshot(prior_id).extraction.profile if prior_id else None
+
+
+def _disagreements(store: Store, source: SourceRecord, snapshot: StoredSnapshot) -> list[Finding]:
+    """Values of this country's edition that other kinds of source print differently."""
+    profile = snapshot.extraction.profile
+    if snapshot.status != Status.COMPLETE or profile is None or snapshot.edition is None:
+        return []
+    others = []
+    for other_id, key, kind in latest_complete_by_kind(
+        store, snapshot.country_slug, snapshot.edition
+    ):
+        other = store.snapshot(other_id).extraction.profile if kind != source.kind else None
+        if other is not None:
+            others.append(Reading(key, kind, other_id, other.scores()))
+    if not others:
+        return []
+    this = Reading(source.key, source.kind, snapshot.id, profile.scores())
+    reported = country_findings(store, snapshot.country_slug, "disagreement")
+    return disagreements(this, others, edition=snapshot.edition, reported=reported)
 
 
 def _alone(snapshot: StoredSnapshot) -> Comparison:

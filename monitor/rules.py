@@ -36,10 +36,14 @@ def evaluate(
     comparison: Comparison,
     thresholds: Thresholds,
     baseline: Mapping[str, float] | None = None,
+    *,
+    republished: bool = False,
 ) -> list[Finding]:
     """The findings of one comparison. An incomplete or non-profile capture gives one
     source-health finding and never a score finding; the printed changes it does hold
-    are still reconciled with our history (revisions)."""
+    are still reconciled with our history (revisions). `republished`: the same edition
+    published again by a dataset of record, whose changed values are revisions of that
+    edition (each one reported), never movements."""
     if comparison.new_status != Status.COMPLETE:
         return [
             *_revisions(comparison),
@@ -53,8 +57,13 @@ def evaluate(
         ]
     rules = thresholds.for_country(comparison.country)
     note = {"against_incomplete": True} if comparison.against_incomplete else {}
+    scores = (
+        _republished(comparison)
+        if republished
+        else _scores(comparison, rules, baseline or {}, note)
+    )
     return [
-        *_scores(comparison, rules, baseline or {}, note),
+        *scores,
         *_ranks(comparison, rules),
         *_methodology(comparison),
         *_revisions(comparison),
@@ -89,6 +98,24 @@ def _scores(
             )
         )
     return findings
+
+
+def _republished(c: Comparison) -> list[Finding]:
+    return [
+        Finding(
+            "revision",
+            d.key,
+            "medium",
+            f"{d.name} ({c.new_edition}) revised by the publisher: {d.old:.2f} → {d.new:.2f}"
+            f" ({d.change:+.2f})",
+            old=d.old,
+            new=d.new,
+            direction=d.direction,
+            detail={"edition": c.new_edition, "change": d.change},
+        )
+        for d in c.scores
+        if d.kind == "moved"
+    ]
 
 
 def _ranks(c: Comparison, rules: Thresholds) -> list[Finding]:

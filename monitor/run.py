@@ -8,6 +8,7 @@ thread, one source at a time, each source in its own transaction. One source's f
 from __future__ import annotations
 
 import mimetypes
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -68,8 +69,15 @@ Progress = Callable[[SourceResult], None]
 NO_VALIDATORS = Validators()
 
 
-def run_cycle(config: Config, store: Store, *, progress: Progress | None = None) -> CycleReport:
-    """Check every watched source once."""
+def run_cycle(
+    config: Config,
+    store: Store,
+    *,
+    progress: Progress | None = None,
+    stop: threading.Event | None = None,
+) -> CycleReport:
+    """Check every watched source once. Once `stop` is set no new fetch starts; the
+    sources already fetched are stored and assessed, the rest wait for the next cycle."""
     started = now_iso()
     records = {
         spec.key: store.ensure_source(
@@ -87,6 +95,8 @@ def run_cycle(config: Config, store: Store, *, progress: Progress | None = None)
         in_flight: dict[Future[FetchResult], SourceSpec] = {}
 
         def submit_next() -> None:
+            if stop is not None and stop.is_set():
+                return
             spec = next(waiting, None)
             if spec is not None:
                 record = records[spec.key]
@@ -106,7 +116,7 @@ def run_cycle(config: Config, store: Store, *, progress: Progress | None = None)
                 results[spec.key] = result
                 if progress is not None:
                     progress(result)
-    ordered = tuple(results[spec.key] for spec in config.sources)
+    ordered = tuple(results[spec.key] for spec in config.sources if spec.key in results)
     findings = tuple(assess_pending(store, config.thresholds, route=config.notify.route))
     return CycleReport(ordered, started, now_iso(), findings)
 
@@ -168,6 +178,7 @@ def record_capture(
             attempts=tuple(attempts),
             etag=validators.etag,
             last_modified=validators.last_modified,
+            match_reading=kind.shared_document,
         )
     except StoreError as exc:
         store.record_failure(source_id, attempts=(), error=str(exc), checked_at=captured_at)

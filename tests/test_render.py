@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
 from monitor.demo import demo_profiles, load_figures
 from monitor.demo.render import FOOTER_MARKER, ordinal, render_page
+from monitor.extract.workbook import read_workbook
 from monitor.models import Country, Profile, Rank, Score
 
-ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 # What a browser breaks lines around; everything else (span, a, b, em...) is joined inline.
@@ -167,24 +165,11 @@ KYRGYZSTAN_2021 = [
 ]
 
 
-def _figures_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "make_demo_figures", ROOT / "benchmarks" / "make_demo_figures.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_ranks_computed_from_the_workbook_match_the_published_page(shared_dir: Path) -> None:
-    pytest.importorskip("openpyxl", reason="openpyxl reads the publisher's workbook")
-    script = _figures_script()
-    rows = script.read_sheet(shared_dir / "data" / "global_oc_index_2021_2023.xlsx", 2021)
-    computed = [
-        (r["composite"], r["scope"], r["rank"], r["out_of"], r["group"])
-        for r in script.ranks_for(rows, "Kyrgyzstan")
-    ]
+    # The workbook extractor computes the ranks that make_demo_figures.py bundles.
+    content = (shared_dir / "data" / "global_oc_index_2021_2023.xlsx").read_bytes()
+    profile = read_workbook(content).extraction("kyrgyzstan", 2021, url=None).profile
+    computed = [(r.composite, r.scope, r.rank, r.out_of, r.group) for r in profile.ranks]
     assert computed == KYRGYZSTAN_2021
     page = (shared_dir / "corpus" / "ocindex-page-2021-kyrgyzstan.txt").read_text(encoding="utf-8")
     for _, _, rank, out_of, group in KYRGYZSTAN_2021:

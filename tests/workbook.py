@@ -63,3 +63,16 @@ def workbook_profile(shared_dir: Path, edition: int, country: str) -> Profile:
         composites=composites,
         indicators=indicators,
     )
+
+
+def letters(name: str) -> str:
+    """A name's letters only: `Congo, Dem. Rep.` and `Congo, Dem, Rep,` both `congodemrep`."""
+    return re.sub(r"[^a-z]", "", name.lower())
+
+
+def paired_names(path: Path) -> list[tuple[str, str]]:
+    """(2021 name, 2023 name) of every country, paired by their letters alone."""
+    by_letters = {letters(n): n for n in workbook_rows(path, 2023)}
+    pairs = [(n, by_letters[letters(n)]) for n in workbook_rows(path, 2021)]
+    assert len(pairs) == len(by_letters) == len({b for _, b in pairs})  # one to one
+    return pairs

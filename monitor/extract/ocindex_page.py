@@ -12,6 +12,7 @@ from monitor.catalogue import EDITIONS, METHODOLOGY_2023, indicator_spec, sectio
 from monitor.extract.capture import read_capture
 from monitor.extract.ocindex_lines import ParsedPage, facts_from, parse_lines
 from monitor.extract.validate import validate
+from monitor.identity import lookup
 from monitor.models import Country, Extraction, Profile, Reason, Status
 
 EXTRACTOR = "ocindex_page"
@@ -108,11 +109,15 @@ def url_slug(url: str | None) -> str | None:
 
 
 def _country(parsed: ParsedPage, url: str | None) -> Country | None:
+    """The country by its identity key (as every source names it), from the URL's slug
+    or the page's name; a country the index does not know keeps its own slug."""
     slug = url_slug(url)
     name = parsed.country_name
     if name is None and slug is None:
         return None
-    return Country(slug=slug or slugify(name or ""), name=name or slug.replace("_", " ").title())  # type: ignore[union-attr]
+    known = lookup(slug or "") or lookup(name or "")
+    key = known.key if known else slug or slugify(name or "")
+    return Country(slug=key, name=name or (known.name if known else key.replace("_", " ").title()))
 
 
 def detect_edition(

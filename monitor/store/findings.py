@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 
-from monitor.diff.compare import Comparison
+from monitor.diff.compare import Comparison, comparison_from_dict
 from monitor.models import Finding
 from monitor.store.outbox import enqueue
 from monitor.store.records import finding_from_row
@@ -104,11 +104,14 @@ def pending_snapshots(store: Store) -> list[tuple[int, int]]:
 def latest_complete(
     store: Store, country: str, edition: int, *, excluding: int | None = None
 ) -> int | None:
-    """The most recently seen complete snapshot of a country's edition, from any source."""
+    """The most recently seen complete snapshot of a country's edition, from any source
+    with scores: a narrative-only one (a PDF summary) cannot stand for the edition's
+    figures, against which printed changes are reconciled."""
     row = next(
         store.db.query(
             "SELECT id FROM snapshots WHERE country_slug = ? AND edition = ? AND status ="
-            " 'complete' AND id IS NOT ? ORDER BY last_seen_at DESC, id DESC LIMIT 1",
+            " 'complete' AND id IS NOT ? AND EXISTS (SELECT 1 FROM scores WHERE"
+            " scores.snapshot_id = snapshots.id) ORDER BY last_seen_at DESC, id DESC LIMIT 1",
             [country, edition, excluding],
         ),
         None,
@@ -116,7 +119,39 @@ def latest_complete(
     return row["id"] if row else None
 
 
+def latest_complete_by_kind(store: Store, country: str, edition: int) -> list[tuple[int, str, str]]:
+    """(snapshot id, source key, kind) of the most recently seen complete snapshot of a
+    country's edition from each kind of source (page, PDF, workbook…)."""
+    rows = store.db.query(
+        "SELECT s.id, src.key, src.kind FROM snapshots s JOIN sources src ON src.id ="
+        " s.source_id WHERE s.country_slug = ? AND s.edition = ? AND s.status = 'complete'"
+        " ORDER BY s.last_seen_at DESC, s.id DESC",
+        [country, edition],
+    )
+    latest: dict[str, tuple[int, str, str]] = {}
+    for r in rows:
+        latest.setdefault(r["kind"], (r["id"], r["key"], r["kind"]))
+    return list(latest.values())
+
+
+def country_findings(store: Store, country: str, kind: str) -> list[Finding]:
+    """A country's findings of one kind, oldest first."""
+    rows = store.db.query(
+        "SELECT * FROM findings WHERE country_slug = ? AND kind = ? ORDER BY id", [country, kind]
+    )
+    return [finding_from_row(r) for r in rows]
+
+
 def findings(store: Store, *, snapshot_id: int | None = None) -> list[Finding]:
     where, params = ("WHERE snapshot_id = ?", [snapshot_id]) if snapshot_id else ("", [])
     rows = store.db.query(f"SELECT * FROM findings {where} ORDER BY id", params)
     return [finding_from_row(r) for r in rows]
+
+
+def stored_comparison(store: Store, old_id: int, new_id: int) -> Comparison | None:
+    """The comparison assessment stored for this pair of snapshots, if any."""
+    row = store.db.execute(
+        "SELECT deltas FROM comparisons WHERE old_snapshot_id = ? AND new_snapshot_id = ?",
+        [old_id, new_id],
+    ).fetchone()
+    return comparison_from_dict(json.loads(row[0])) if row else None

@@ -11,7 +11,7 @@ import sqlite3
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -135,7 +135,7 @@ class Store:
     def sources(self) -> list[SourceRecord]:
         return [source_from_row(r) for r in self.db.query("SELECT * FROM sources ORDER BY key")]
 
-    def _source_by_id(self, source_id: int) -> SourceRecord:
+    def source_by_id(self, source_id: int) -> SourceRecord:
         row = self._one("SELECT * FROM sources WHERE id = ?", [source_id])
         if row is None:
             raise StoreError(f"{self.path}: no source with id {source_id}")
@@ -154,19 +154,25 @@ class Store:
         attempts: Sequence[Attempt] = (),
         etag: str | None = None,
         last_modified: str | None = None,
+        match_reading: bool = False,
     ) -> SavedCapture:
         """Record a 200 response and its extraction.
 
         A snapshot row is added only when this source has not yet stored this content
         with this extractor version; otherwise the existing one is marked seen again.
+        With `match_reading` (a document shared by many sources, like a workbook's rows)
+        the same reading from other bytes also counts as this content: a re-published
+        workbook adds snapshots only for the rows that changed.
         """
         sha256 = hashlib.sha256(content).hexdigest()
         try:
             with self.transaction():
-                source = self._source_by_id(source_id)
+                source = self.source_by_id(source_id)
                 self._insert_attempts(source_id, attempts)
                 new_raw = self._insert_raw(sha256, content, content_type, captured_at)
                 existing = self._reading(source_id, sha256, extraction.extractor_version)
+                if existing is None and match_reading and source.current_snapshot_id:
+                    existing = self._same_reading(source_id, extraction)
                 if existing is None:
                     snapshot_id = self._insert_snapshot(source, sha256, extraction, captured_at)
                     outcome = Outcome.NEW_SNAPSHOT
@@ -212,7 +218,7 @@ class Store:
         with self.transaction():
             if self._reading(old.source_id, old.raw_sha256, extraction.extractor_version):
                 return None
-            source = self._source_by_id(old.source_id)
+            source = self.source_by_id(old.source_id)
             new_id = self._insert_snapshot(source, old.raw_sha256, extraction, old.captured_at)
             self.db.execute(
                 "UPDATE snapshots SET last_seen_at = ? WHERE id = ?", [old.last_seen_at, new_id]
@@ -226,7 +232,7 @@ class Store:
     ) -> None:
         """Record a 304: the current snapshot is still what the URL serves."""
         with self.transaction():
-            source = self._source_by_id(source_id)
+            source = self.source_by_id(source_id)
             self._insert_attempts(source_id, attempts)
             if source.current_snapshot_id is not None:
                 self.db.execute(
@@ -246,7 +252,7 @@ class Store:
     ) -> None:
         """Record a check that got no usable response; earlier state is kept."""
         with self.transaction():
-            self._source_by_id(source_id)
+            self.source_by_id(source_id)
             self._insert_attempts(source_id, attempts)
             self._update_source(
                 source_id,
@@ -264,6 +270,9 @@ class Store:
         self, sha256: str, content: bytes, content_type: str | None, seen_at: str
     ) -> bool:
         """Store the body unless already stored; True if this call stored it."""
+        # Checked first: a workbook is saved once per country row, compressed only once.
+        if self._one("SELECT 1 FROM raw_documents WHERE sha256 = ?", [sha256]):
+            return False
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO raw_documents"
             " (sha256, size, content_type, compression, content, first_seen_at)"
@@ -278,6 +287,25 @@ class Store:
             "SELECT id FROM snapshots"
             " WHERE source_id = ? AND raw_sha256 = ? AND extractor_version = ?",
             [source_id, sha256, version],
+        )
+
+    def _same_reading(self, source_id: int, extraction: Extraction) -> dict[str, Any] | None:
+        """This source's snapshot holding the same reading by this extractor version, from
+        any document: equal extractions but for the URL read from. Compared as records,
+        not JSON text, so a field added to the models later does not tell them apart."""
+        rows = self.db.query(
+            "SELECT * FROM snapshots WHERE source_id = ? AND extractor_version = ?"
+            " AND status = ? ORDER BY id DESC",
+            [source_id, extraction.extractor_version, extraction.status.value],
+        )
+        wanted = _without_url(extraction)
+        return next(
+            (
+                {"id": r["id"]}
+                for r in rows
+                if _without_url(snapshot_from_row(r).extraction) == wanted
+            ),
+            None,
         )
 
     def _insert_snapshot(
@@ -340,6 +368,11 @@ class Store:
 
     def _one(self, sql: str, params: Sequence[Any]) -> dict[str, Any] | None:
         return next(iter(self.db.query(sql, params)), None)
+
+
+def _without_url(extraction: Extraction) -> Extraction:
+    profile = extraction.profile
+    return replace(extraction, profile=replace(profile, source_url=None)) if profile else extraction
 
 
 def _now() -> str:

@@ -1,0 +1,309 @@
+"""Country identity: every spelling of a country resolves to one key, the page slug.
+
+The key is what ocindex.net uses in its country URLs and what every snapshot stores as
+`country_slug` (`kyrgyzstan`, `cote_divoire`, `congo_dem_rep`). Sources spell countries
+their own way: the workbook writes `Congo, Dem. Rep.` in one sheet and `Congo, Dem, Rep,`
+in the next, `eSwatini` and `Eswatini`; pages write `Côte d’Ivoire`; other publishers use
+ISO names (`Congo, The Democratic Republic of the`) or codes (`CD`, `COD`). All of them
+resolve here, so the same country has the same key whatever the source.
+
+Matching is on a normal form (accents folded, apostrophes dropped, any other run of
+punctuation or spaces an underscore), which is also how the publisher forms its slugs; so
+slugs, hyphenated slugs and the workbook's punctuation slips need no table of their own.
+ISO 3166 codes and names come from pycountry (the ISO data, kept up to date upstream).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+
+import pycountry
+
+from monitor.errors import MonitorError
+
+
+class UnknownCountryError(MonitorError):
+    """A name, slug or code that is none of the index's countries."""
+
+
+@dataclass(frozen=True)
+class CountryIdentity:
+    key: str  # the page slug: `country_slug` everywhere in the store
+    name: str  # the publisher's spelling (the 2021 workbook's)
+    alpha2: str  # ISO 3166-1
+    alpha3: str
+
+
+# The index's 193 countries (the UN member states): key, ISO alpha-3, the publisher's name.
+_COUNTRIES: tuple[tuple[str, str, str], ...] = (
+    ("afghanistan", "AFG", "Afghanistan"),
+    ("albania", "ALB", "Albania"),
+    ("algeria", "DZA", "Algeria"),
+    ("andorra", "AND", "Andorra"),
+    ("angola", "AGO", "Angola"),
+    ("antigua_and_barbuda", "ATG", "Antigua and Barbuda"),
+    ("argentina", "ARG", "Argentina"),
+    ("armenia", "ARM", "Armenia"),
+    ("australia", "AUS", "Australia"),
+    ("austria", "AUT", "Austria"),
+    ("azerbaijan", "AZE", "Azerbaijan"),
+    ("bahamas", "BHS", "Bahamas"),
+    ("bahrain", "BHR", "Bahrain"),
+    ("bangladesh", "BGD", "Bangladesh"),
+    ("barbados", "BRB", "Barbados"),
+    ("belarus", "BLR", "Belarus"),
+    ("belgium", "BEL", "Belgium"),
+    ("belize", "BLZ", "Belize"),
+    ("benin", "BEN", "Benin"),
+    ("bhutan", "BTN", "Bhutan"),
+    ("bolivia", "BOL", "Bolivia"),
+    ("bosnia_and_herzegovina", "BIH", "Bosnia and Herzegovina"),
+    ("botswana", "BWA", "Botswana"),
+    ("brazil", "BRA", "Brazil"),
+    ("brunei", "BRN", "Brunei"),
+    ("bulgaria", "BGR", "Bulgaria"),
+    ("burkina_faso", "BFA", "Burkina Faso"),
+    ("burundi", "BDI", "Burundi"),
+    ("cabo_verde", "CPV", "Cabo Verde"),
+    ("cambodia", "KHM", "Cambodia"),
+    ("cameroon", "CMR", "Cameroon"),
+    ("canada", "CAN", "Canada"),
+    ("central_african_republic", "CAF", "Central African Republic"),
+    ("chad", "TCD", "Chad"),
+    ("chile", "CHL", "Chile"),
+    ("china", "CHN", "China"),
+    ("colombia", "COL", "Colombia"),
+    ("comoros", "COM", "Comoros"),
+    ("congo_dem_rep", "COD", "Congo, Dem. Rep."),
+    ("congo_rep", "COG", "Congo, Rep."),
+    ("costa_rica", "CRI", "Costa Rica"),
+    ("cote_divoire", "CIV", "Côte d'Ivoire"),
+    ("croatia", "HRV", "Croatia"),
+    ("cuba", "CUB", "Cuba"),
+    ("cyprus", "CYP", "Cyprus"),
+    ("czech_republic", "CZE", "Czech Republic"),
+    ("denmark", "DNK", "Denmark"),
+    ("djibouti", "DJI", "Djibouti"),
+    ("dominica", "DMA", "Dominica"),
+    ("dominican_republic", "DOM", "Dominican Republic"),
+    ("ecuador", "ECU", "Ecuador"),
+    ("egypt", "EGY", "Egypt"),
+    ("el_salvador", "SLV", "El Salvador"),
+    ("equatorial_guinea", "GNQ", "Equatorial Guinea"),
+    ("eritrea", "ERI", "Eritrea"),
+    ("estonia", "EST", "Estonia"),
+    ("eswatini", "SWZ", "Eswatini"),
+    ("ethiopia", "ETH", "Ethiopia"),
+    ("fiji", "FJI", "Fiji"),
+    ("finland", "FIN", "Finland"),
+    ("france", "FRA", "France"),
+    ("gabon", "GAB", "Gabon"),
+    ("gambia", "GMB", "Gambia"),
+    ("georgia", "GEO", "Georgia"),
+    ("germany", "DEU", "Germany"),
+    ("ghana", "GHA", "Ghana"),
+    ("greece", "GRC", "Greece"),
+    ("grenada", "GRD", "Grenada"),
+    ("guatemala", "GTM", "Guatemala"),
+    ("guinea", "GIN", "Guinea"),
+    ("guinea_bissau", "GNB", "Guinea-Bissau"),
+    ("guyana", "GUY", "Guyana"),
+    ("haiti", "HTI", "Haiti"),
+    ("honduras", "HND", "Honduras"),
+    ("hungary", "HUN", "Hungary"),
+    ("iceland", "ISL", "Iceland"),
+    ("india", "IND", "India"),
+    ("indonesia", "IDN", "Indonesia"),
+    ("iran", "IRN", "Iran"),
+    ("iraq", "IRQ", "Iraq"),
+    ("ireland", "IRL", "Ireland"),
+    ("israel", "ISR", "Israel"),
+    ("italy", "ITA", "Italy"),
+    ("jamaica", "JAM", "Jamaica"),
+    ("japan", "JPN", "Japan"),
+    ("jordan", "JOR", "Jordan"),
+    ("kazakhstan", "KAZ", "Kazakhstan"),
+    ("kenya", "KEN", "Kenya"),
+    ("kiribati", "KIR", "Kiribati"),
+    ("korea_dpr", "PRK", "Korea, DPR"),
+    ("korea_rep", "KOR", "Korea, Rep."),
+    ("kuwait", "KWT", "Kuwait"),
+    ("kyrgyzstan", "KGZ", "Kyrgyzstan"),
+    ("laos", "LAO", "Laos"),
+    ("latvia", "LVA", "Latvia"),
+    ("lebanon", "LBN", "Lebanon"),
+    ("lesotho", "LSO", "Lesotho"),
+    ("liberia", "LBR", "Liberia"),
+    ("libya", "LBY", "Libya"),
+    ("liechtenstein", "LIE", "Liechtenstein"),
+    ("lithuania", "LTU", "Lithuania"),
+    ("luxembourg", "LUX", "Luxembourg"),
+    ("madagascar", "MDG", "Madagascar"),
+    ("malawi", "MWI", "Malawi"),
+    ("malaysia", "MYS", "Malaysia"),
+    ("maldives", "MDV", "Maldives"),
+    ("mali", "MLI", "Mali"),
+    ("malta", "MLT", "Malta"),
+    ("marshall_islands", "MHL", "Marshall Islands"),
+    ("mauritania", "MRT", "Mauritania"),
+    ("mauritius", "MUS", "Mauritius"),
+    ("mexico", "MEX", "Mexico"),
+    ("micronesia_federated_states_of", "FSM", "Micronesia (Federated States of)"),
+    ("moldova", "MDA", "Moldova"),
+    ("monaco", "MCO", "Monaco"),
+    ("mongolia", "MNG", "Mongolia"),
+    ("montenegro", "MNE", "Montenegro"),
+    ("morocco", "MAR", "Morocco"),
+    ("mozambique", "MOZ", "Mozambique"),
+    ("myanmar", "MMR", "Myanmar"),
+    ("namibia", "NAM", "Namibia"),
+    ("nauru", "NRU", "Nauru"),
+    ("nepal", "NPL", "Nepal"),
+    ("netherlands", "NLD", "Netherlands"),
+    ("new_zealand", "NZL", "New Zealand"),
+    ("nicaragua", "NIC", "Nicaragua"),
+    ("niger", "NER", "Niger"),
+    ("nigeria", "NGA", "Nigeria"),
+    ("north_macedonia", "MKD", "North Macedonia"),
+    ("norway", "NOR", "Norway"),
+    ("oman", "OMN", "Oman"),
+    ("pakistan", "PAK", "Pakistan"),
+    ("palau", "PLW", "Palau"),
+    ("panama", "PAN", "Panama"),
+    ("papua_new_guinea", "PNG", "Papua New Guinea"),
+    ("paraguay", "PRY", "Paraguay"),
+    ("peru", "PER", "Peru"),
+    ("philippines", "PHL", "Philippines"),
+    ("poland", "POL", "Poland"),
+    ("portugal", "PRT", "Portugal"),
+    ("qatar", "QAT", "Qatar"),
+    ("romania", "ROU", "Romania"),
+    ("russia", "RUS", "Russia"),
+    ("rwanda", "RWA", "Rwanda"),
+    ("samoa", "WSM", "Samoa"),
+    ("san_marino", "SMR", "San Marino"),
+    ("sao_tome_and_principe", "STP", "Sao Tome and Principe"),
+    ("saudi_arabia", "SAU", "Saudi Arabia"),
+    ("senegal", "SEN", "Senegal"),
+    ("serbia", "SRB", "Serbia"),
+    ("seychelles", "SYC", "Seychelles"),
+    ("sierra_leone", "SLE", "Sierra Leone"),
+    ("singapore", "SGP", "Singapore"),
+    ("slovakia", "SVK", "Slovakia"),
+    ("slovenia", "SVN", "Slovenia"),
+    ("solomon_islands", "SLB", "Solomon Islands"),
+    ("somalia", "SOM", "Somalia"),
+    ("south_africa", "ZAF", "South Africa"),
+    ("south_sudan", "SSD", "South Sudan"),
+    ("spain", "ESP", "Spain"),
+    ("sri_lanka", "LKA", "Sri Lanka"),
+    ("st_kitts_and_nevis", "KNA", "St. Kitts and Nevis"),
+    ("st_lucia", "LCA", "St. Lucia"),
+    ("st_vincent_and_the_grenadines", "VCT", "St. Vincent and the Grenadines"),
+    ("sudan", "SDN", "Sudan"),
+    ("suriname", "SUR", "Suriname"),
+    ("sweden", "SWE", "Sweden"),
+    ("switzerland", "CHE", "Switzerland"),
+    ("syria", "SYR", "Syria"),
+    ("tajikistan", "TJK", "Tajikistan"),
+    ("tanzania", "TZA", "Tanzania"),
+    ("thailand", "THA", "Thailand"),
+    ("timor_leste", "TLS", "Timor-Leste"),
+    ("togo", "TGO", "Togo"),
+    ("tonga", "TON", "Tonga"),
+    ("trinidad_and_tobago", "TTO", "Trinidad and Tobago"),
+    ("tunisia", "TUN", "Tunisia"),
+    ("turkey", "TUR", "Turkey"),
+    ("turkmenistan", "TKM", "Turkmenistan"),
+    ("tuvalu", "TUV", "Tuvalu"),
+    ("uganda", "UGA", "Uganda"),
+    ("ukraine", "UKR", "Ukraine"),
+    ("united_arab_emirates", "ARE", "United Arab Emirates"),
+    ("united_kingdom", "GBR", "United Kingdom"),
+    ("united_states", "USA", "United States"),
+    ("uruguay", "URY", "Uruguay"),
+    ("uzbekistan", "UZB", "Uzbekistan"),
+    ("vanuatu", "VUT", "Vanuatu"),
+    ("venezuela", "VEN", "Venezuela"),
+    ("vietnam", "VNM", "Vietnam"),
+    ("yemen", "YEM", "Yemen"),
+    ("zambia", "ZMB", "Zambia"),
+    ("zimbabwe", "ZWE", "Zimbabwe"),
+)
+
+# Names in common use that are neither the publisher's nor ISO's.
+_ALIASES = {
+    "COD": ("Democratic Republic of the Congo", "DR Congo"),
+    "CIV": ("Ivory Coast",),
+    "CPV": ("Cape Verde",),
+    "FSM": ("Micronesia",),
+    "MKD": ("Macedonia",),
+    "MMR": ("Burma",),
+    "SWZ": ("Swaziland",),
+    "TLS": ("East Timor",),
+}
+
+
+def normal_form(text: str) -> str:
+    """`Côte d’Ivoire` -> `cote_divoire`, `Congo, Dem, Rep,` -> `congo_dem_rep`,
+    `St. Lucia ` -> `st_lucia`, `The Gambia` -> `gambia`."""
+    text = re.sub(r"['’‘ʼ`]", "", text)  # the publisher drops apostrophes: cote_divoire
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "_", folded.lower()).strip("_")
+    return slug.removeprefix("the_")
+
+
+@dataclass(frozen=True)
+class _Index:
+    countries: tuple[CountryIdentity, ...]
+    by_name: dict[str, CountryIdentity]  # normal form of every name, slug and alias
+    by_code: dict[str, CountryIdentity]  # ISO alpha-2 and alpha-3, upper case
+
+
+@cache
+def _index() -> _Index:
+    identities: list[CountryIdentity] = []
+    by_name: dict[str, CountryIdentity] = {}
+    by_code: dict[str, CountryIdentity] = {}
+    for key, alpha3, name in _COUNTRIES:
+        iso = pycountry.countries.get(alpha_3=alpha3)
+        if iso is None:
+            raise LookupError(f"pycountry does not know ISO 3166 code {alpha3} ({name})")
+        identity = CountryIdentity(key, name, iso.alpha_2, alpha3)
+        identities.append(identity)
+        spellings = [key, name, *_ALIASES.get(alpha3, ())]
+        spellings += [getattr(iso, f, None) or "" for f in ("name", "official_name", "common_name")]
+        for spelling in filter(None, spellings):
+            # Two countries must never share a spelling: that would merge their histories.
+            if by_name.setdefault(normal_form(spelling), identity) is not identity:
+                raise ValueError(f"{spelling!r} would name both {key} and another country")
+        by_code[iso.alpha_2] = by_code[alpha3] = identity
+    return _Index(tuple(identities), by_name, by_code)
+
+
+def countries() -> tuple[CountryIdentity, ...]:
+    """The index's countries, in alphabetical order of key."""
+    return _index().countries
+
+
+def lookup(text: str) -> CountryIdentity | None:
+    """The country a name, slug or ISO 3166 alpha-2/alpha-3 code refers to, or None."""
+    index = _index()
+    found = index.by_name.get(normal_form(text))
+    if found is None and re.fullmatch(r"[A-Za-z]{2,3}", text.strip()):
+        found = index.by_code.get(text.strip().upper())
+    return found
+
+
+def country_key(text: str) -> str:
+    """The key of the country `text` names; UnknownCountryError when it names none."""
+    found = lookup(text)
+    if found is None:
+        raise UnknownCountryError(
+            f"unknown country {text!r}: not one of the index's {len(_COUNTRIES)} countries "
+            "by name, slug or ISO 3166 code"
+        )
+    return found.key

@@ -1,0 +1,81 @@
+"""The publisher's dataset workbook: every country's scores, one sheet per edition."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import ClassVar
+from urllib.parse import unquote, urldefrag
+
+from monitor.extract.workbook import VERSION, not_a_profile, read_workbook
+from monitor.identity import lookup
+from monitor.models import Extraction, Reason
+from monitor.sources import SourceKind, register
+
+WORKBOOK_PATH = "/assets/downloads/global_oc_index.xlsx"
+# The fragment names the row: `#2023/kyrgyzstan`, or `#kyrgyzstan` for the latest edition.
+_FRAGMENT = re.compile(r"^(?:(\d{4})/)?([^/]+)$")
+
+# All sources of one workbook share its bytes: read them once, not once per country.
+workbook_reading = lru_cache(maxsize=2)(read_workbook)
+
+
+def row_url(document_url: str, country: str, edition: int | None) -> str:
+    """The URL of one country's row: the document's, with the row as its fragment."""
+    row = f"{edition}/{country}" if edition else country
+    return f"{urldefrag(document_url).url}#{row}"
+
+
+@register
+class OcindexWorkbook(SourceKind):
+    """Global Organized Crime Index dataset workbook (xlsx) on ocindex.net.
+
+    One document holds every country and edition (sheets `2021_dataset`, `2023_dataset`,
+    …); each country and edition is its own source, addressed by the URL's fragment
+    (`…/global_oc_index.xlsx#2023/kyrgyzstan`; without a year, the workbook's latest
+    edition). Scores as published, ranks computed over each sheet, every row checked
+    with the index's arithmetic. A source gets a new snapshot only when its own row
+    changes, and a changed value within an edition is reported as a revision.
+    `monitor import-workbook` loads every row of a workbook at once.
+    """
+
+    name = "ocindex_workbook"
+    version = VERSION
+    default_base_url = "https://ocindex.net"
+    options: ClassVar[dict[str, str]] = {"base_url": "site root (default https://ocindex.net)"}
+    per_edition = False
+    shared_document = True
+    revised_in_place = True
+
+    def document_url(self) -> str:
+        return f"{self.base_url}{WORKBOOK_PATH}"
+
+    def url(self, country: str, edition: int | None) -> str:
+        return row_url(self.document_url(), country, edition)
+
+    def locate(self, url: str) -> tuple[str, int | None] | None:
+        match = _FRAGMENT.match(unquote(urldefrag(url).fragment))
+        country = lookup(match[2]) if match else None
+        if match is None or country is None:
+            return None
+        return country.key, int(match[1]) if match[1] else None
+
+    def extract(
+        self,
+        content: bytes | str,
+        *,
+        url: str | None = None,
+        content_type: str | None = None,
+        edition: int | None = None,
+    ) -> Extraction:
+        located = self.locate(url or "")
+        if located is None:
+            return not_a_profile(
+                Reason(
+                    "no_row_named",
+                    "a workbook holds every country: name one in the URL's fragment, "
+                    f"e.g. {self.url('kyrgyzstan', 2023)}",
+                )
+            )
+        country, year = located
+        return workbook_reading(content).extraction(country, year or edition, url=url)

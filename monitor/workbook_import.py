@@ -1,0 +1,161 @@
+"""Import the publisher's dataset workbook: every country and edition in one go.
+
+The workbook (a file, or an http(s) URL fetched with the configured caps) is read once
+and checked whole: a document that is not a workbook, or a sheet without a required
+column, stores nothing. Each country's row of each edition is then recorded like a
+capture of its own source, `ocindex_workbook:<country>:<edition>`: the document stored
+once, a snapshot only where a row reads differently from before. Importing the same
+workbook again adds nothing; a re-published one with a revised cell adds one snapshot.
+The usual assessment follows (revisions, disagreements with pages and PDFs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
+from urllib.parse import urldefrag
+
+from monitor.assess import assess_pending
+from monitor.config import Config, source_key
+from monitor.errors import FetchError, MonitorError, NotAProfileError
+from monitor.fetch import Fetcher, FetchPolicy, Outcome
+from monitor.models import Finding, Reason, Status
+from monitor.run import now_iso, record_capture
+from monitor.sources.ocindex_workbook import OcindexWorkbook, row_url, workbook_reading
+from monitor.store import Store
+
+# Called after each row is stored: (rows done, rows in the workbook).
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ImportedRow:
+    """What importing one country's row of one edition came to."""
+
+    country: str
+    edition: int
+    change: str  # new_snapshot, unchanged, reverted or failed
+    status: Status  # the row's extraction
+    snapshot_id: int | None
+    previous_snapshot_id: int | None  # the source's snapshot before this import
+
+
+@dataclass(frozen=True)
+class EditionCounts:
+    edition: int
+    added: int  # new snapshots
+    unchanged: int
+    reverted: int  # back to a reading stored before
+    failed: int
+    incomplete: int  # rows stored, but not complete
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    source: str  # the path or URL imported
+    sha256: str  # of the workbook's bytes
+    rows: tuple[ImportedRow, ...]
+    findings: tuple[Finding, ...]  # from assessing the new snapshots
+    warnings: tuple[Reason, ...] = ()  # e.g. columns not recognised
+
+    @property
+    def editions(self) -> tuple[EditionCounts, ...]:
+        def counts(edition: int) -> EditionCounts:
+            rows = [r for r in self.rows if r.edition == edition]
+            changes = [r.change for r in rows]
+            return EditionCounts(
+                edition,
+                changes.count("new_snapshot"),
+                changes.count("unchanged"),
+                changes.count("reverted"),
+                changes.count("failed"),
+                sum(r.status is not Status.COMPLETE for r in rows),
+            )
+
+        return tuple(counts(e) for e in sorted({r.edition for r in self.rows}))
+
+    @property
+    def added(self) -> int:
+        return sum(e.added for e in self.editions)
+
+
+def import_workbook(
+    store: Store,
+    source: str | Path,
+    *,
+    progress: Progress | None = None,
+    config: Config | None = None,
+) -> ImportReport:
+    """Import every country and edition of a workbook file or http(s) URL, then assess.
+
+    `config` gives the fetch caps, thresholds and notification routes (default: the
+    built-in defaults). NotAProfileError when the document cannot be imported whole.
+    """
+    config = config or Config(None, store.path.parent)
+    kind = cast(OcindexWorkbook, config.kind(OcindexWorkbook.name))
+    content, content_type, url = _load(source, config.fetch)
+    reading = workbook_reading(content)
+    if reading.errors:
+        problems = "; ".join(r.message for r in reading.errors)
+        raise NotAProfileError(f"{source}: not imported, nothing stored: {problems}")
+    # A file is taken for the publisher's workbook, like `monitor ingest` takes a page.
+    document_url = url or kind.document_url()
+    captured_at = now_iso()
+    total = sum(len(sheet.rows) for sheet in reading.sheets.values())
+    rows = []
+    for edition, sheet in reading.sheets.items():
+        for country in sheet.rows:
+            key = source_key(kind.name, country, edition)
+            address = row_url(document_url, country, edition)
+            record = store.ensure_source(
+                key=key, kind=kind.name, country_slug=country, edition=edition, url=address
+            )
+            result = record_capture(
+                store,
+                kind,
+                key=key,
+                source_id=record.id,
+                url=address,
+                edition=edition,
+                content=content,
+                content_type=content_type,
+                captured_at=captured_at,
+            )
+            rows.append(
+                ImportedRow(
+                    country,
+                    edition,
+                    result.change,
+                    sheet.rows[country].status,
+                    result.snapshot_id,
+                    result.previous_snapshot_id,
+                )
+            )
+            if progress is not None:
+                progress(len(rows), total)
+    findings = assess_pending(store, config.thresholds, route=config.notify.route)
+    warnings = tuple(w for sheet in reading.sheets.values() for w in sheet.warnings)
+    sha256 = hashlib.sha256(content).hexdigest()
+    return ImportReport(str(source), sha256, tuple(rows), tuple(findings), warnings)
+
+
+def _load(source: str | Path, policy: FetchPolicy) -> tuple[bytes, str | None, str | None]:
+    """The document's bytes, its content type, and its URL (None for a file)."""
+    text = str(source)
+    if text.startswith(("http://", "https://")):
+        url = urldefrag(text).url
+        with Fetcher(policy) as fetcher:
+            fetched = fetcher.fetch(url)
+        if fetched.outcome is not Outcome.OK:
+            raise FetchError(f"{url}: {fetched.error}")
+        return fetched.content or b"", fetched.content_type, url
+    path = Path(source)
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise MonitorError(f"cannot read {path}: {exc.strerror}") from None
+    return content, mimetypes.guess_type(path.name)[0], None

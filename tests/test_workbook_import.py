@@ -1,0 +1,232 @@
+"""Importing the dataset workbook: one snapshot per country and edition, nothing twice,
+a revised cell is one new snapshot and a revision; bad documents store nothing."""
+
+from __future__ import annotations
+
+import shutil
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
+
+from monitor.cli import cli
+from monitor.config import Config, SourceSpec
+from monitor.errors import FetchError, NotAProfileError
+from monitor.fetch import FetchPolicy
+from monitor.identity import country_key
+from monitor.models import Status
+from monitor.review import diff_snapshots, resolve_snapshot
+from monitor.run import run_cycle
+from monitor.sources import get_kind
+from monitor.store import Store
+from monitor.store.findings import findings
+from monitor.workbook_import import import_workbook
+from tests.workbook import paired_names
+from tests.workbook import scores as workbook_scores
+from tests.xlsx import HEADERS, demo_rows, demo_workbook, sheet, write
+
+WORKBOOK = "data/global_oc_index_2021_2023.xlsx"
+KIND = "ocindex_workbook"
+
+
+@pytest.fixture(scope="module")
+def imported(shared_dir, tmp_path_factory):
+    """The real workbook imported into a fresh database, then imported again."""
+    path = shared_dir / WORKBOOK
+    database = tmp_path_factory.mktemp("import") / "monitor.db"
+    with Store.open(database) as store:
+        first = import_workbook(store, path)
+        counts = store.counts()
+        again = import_workbook(store, path)
+        counts_again = store.counts()
+    return database, first, counts, again, counts_again
+
+
+def test_the_real_workbook_gives_193_by_2_snapshots(imported):
+    _, first, counts, _, _ = imported
+    assert [(e.edition, e.added, e.unchanged, e.incomplete) for e in first.editions] == [
+        (2021, 193, 0, 0),
+        (2023, 193, 0, 0),
+    ]
+    assert counts["snapshots"] == counts["sources"] == 386
+    assert counts["raw_documents"] == 1  # the document once, however many rows
+    assert first.findings == ()  # a backfill: each source's first snapshot
+
+
+def test_a_second_import_adds_nothing(imported):
+    _, _, counts, again, counts_again = imported
+    assert counts_again == counts
+    assert [(e.added, e.unchanged) for e in again.editions] == [(0, 193), (0, 193)]
+    assert again.findings == ()
+
+
+def test_deltas_2021_to_2023_equal_the_workbook_differences(imported, shared_dir):
+    database, *_ = imported
+    path = shared_dir / WORKBOOK
+    with Store.open(database) as store:
+        for name_2021, name_2023 in paired_names(path):
+            country = country_key(name_2023)
+            old = resolve_snapshot(store, country, "2021")
+            new = resolve_snapshot(store, country, "2023")
+            comparison = diff_snapshots(store, old, new)
+            before = workbook_scores(path, 2021, name_2021)
+            after = workbook_scores(path, 2023, name_2023)
+            moved = {d.key: d.change for d in comparison.scores if d.kind == "moved"}
+            expected = {
+                k: round(after[k] - before[k], 2)
+                for k in before.keys() & after.keys()
+                if round(after[k] - before[k], 2)
+            }
+            assert moved == expected, country
+            added = {d.key for d in comparison.scores if d.kind == "added"}
+            assert added == after.keys() - before.keys()  # the 2023 methodology's six
+
+
+def test_a_revised_cell_is_one_new_snapshot_and_a_revision(shared_dir, tmp_path):
+    original = shared_dir / WORKBOOK
+    revised = tmp_path / "global_oc_index.xlsx"
+    shutil.copy(original, revised)
+    book = openpyxl.load_workbook(revised)
+    rows = book["2023_dataset"].iter_rows(min_row=2)
+    cell = next(r for r in rows if r[2].value == "Congo, Dem, Rep,")[3]  # Criminality avg,
+    assert cell.value == 7.35
+    # 7.36 stays within the rounding of mean(markets, actors) and ties with nobody, so
+    # the row is still complete and no other row's ranks move.
+    cell.value = 7.36
+    book.save(revised)
+    with Store.open(tmp_path / "monitor.db") as store:
+        import_workbook(store, original)
+        before = store.counts()
+        report = import_workbook(store, revised)
+        after = store.counts()
+        snapshot = store.snapshot(report.rows[0].snapshot_id)
+    assert after["snapshots"] == before["snapshots"] + 1
+    assert after["raw_documents"] == 2  # the re-published document is kept too
+    [row] = [r for r in report.rows if r.change != "unchanged"]
+    assert (row.country, row.edition, row.change) == ("congo_dem_rep", 2023, "new_snapshot")
+    assert [(f.kind, f.key, f.old, f.new) for f in report.findings] == [
+        ("revision", "criminality", 7.35, 7.36)
+    ]
+    assert "7.35 → 7.36" in report.findings[0].message
+    assert snapshot.status is Status.COMPLETE
+
+
+def test_revisions_are_never_score_alerts(tmp_path):
+    # +1.0 / -1.0 keeps the markets mean; as a movement it would cross the 1.0 threshold.
+    changes = {"human_trafficking": 1.0, "human_smuggling": -1.0}
+    with Store.open(tmp_path / "monitor.db") as store:
+        import_workbook(store, demo_workbook(tmp_path / "a.xlsx"))
+        report = import_workbook(store, demo_workbook(tmp_path / "b.xlsx", **changes))
+        stored = findings(store)
+        baseline = store.db.execute(
+            "SELECT b.value FROM baselines b JOIN sources s ON s.id = b.source_id"
+            " WHERE s.key = 'ocindex_workbook:kyrgyzstan:2023' AND b.key = 'human_trafficking'"
+        ).fetchone()[0]
+    assert report.added == 1
+    assert {(f.kind, f.key, f.old, f.new) for f in stored} == {
+        ("revision", "human_trafficking", 7.0, 8.0),
+        ("revision", "human_smuggling", 5.5, 4.5),
+    }
+    assert baseline == 8.0  # the revised value is the edition's baseline now
+
+
+def test_a_renamed_column_stores_nothing(tmp_path):
+    headers = tuple("Criminality" if h == "Criminality avg," else h for h in HEADERS[2023])
+    headers = tuple("Resilience score avg" if h == "Resilience avg," else h for h in headers)
+    renamed = tuple("Heroin" if h == "Heroin trade" else h for h in headers)
+    path = write(
+        tmp_path / "renamed.xlsx",
+        {
+            "2023_dataset": sheet(2023, demo_rows(2023), renamed),
+            "2021_dataset": sheet(2021, demo_rows(2021)),
+        },
+    )
+    with Store.open(tmp_path / "monitor.db") as store:
+        with pytest.raises(NotAProfileError, match=r"'Heroin trade'.*not recognised: 'Heroin'"):
+            import_workbook(store, path)
+        assert _stored(store) == {"sources": 0, "snapshots": 0, "scores": 0, "raw_documents": 0}
+
+
+@pytest.mark.parametrize("content", [b"PK\x03\x04 not really a zip", b"%PDF-1.7\n"])
+def test_a_corrupt_file_stores_nothing(tmp_path, content):
+    path = tmp_path / "global_oc_index.xlsx"
+    path.write_bytes(content)
+    with Store.open(tmp_path / "monitor.db") as store:
+        with pytest.raises(NotAProfileError, match=r"nothing stored: .*(zip|xlsx)"):
+            import_workbook(store, path)
+        assert _stored(store) == {"sources": 0, "snapshots": 0, "scores": 0, "raw_documents": 0}
+
+
+def test_import_from_a_url_goes_through_the_fetcher_and_its_caps(httpserver: HTTPServer, tmp_path):
+    body = demo_workbook(tmp_path / "wb.xlsx").read_bytes()
+    httpserver.expect_request("/downloads/global_oc_index.xlsx").respond_with_data(body)
+    url = httpserver.url_for("/downloads/global_oc_index.xlsx")
+    with Store.open(tmp_path / "monitor.db") as store:
+        capped = Config(None, tmp_path, FetchPolicy(max_bytes=1000, max_retries=0))
+        with pytest.raises(FetchError, match="size cap"):
+            import_workbook(store, url, config=capped)
+        assert _stored(store)["snapshots"] == 0
+        report = import_workbook(store, url)
+        source = store.source("ocindex_workbook:kyrgyzstan:2023")
+    assert report.added == 10 and report.source == url
+    assert source.url == f"{url}#2023/kyrgyzstan"
+
+
+def test_progress_is_reported_per_row(tmp_path):
+    seen: list[tuple[int, int]] = []
+    with Store.open(tmp_path / "monitor.db") as store:
+        import_workbook(
+            store, demo_workbook(tmp_path / "wb.xlsx"), progress=lambda *a: seen.append(a)
+        )
+    assert seen == [(n, 10) for n in range(1, 11)]
+
+
+def test_a_workbook_row_is_a_watchable_source(httpserver: HTTPServer, tmp_path):
+    kind = get_kind(KIND, httpserver.url_for("/"))
+    spec = SourceSpec(
+        f"{KIND}:kyrgyzstan:2023", KIND, "kyrgyzstan", 2023, kind.url("kyrgyzstan", 2023)
+    )
+    config = Config(
+        None,
+        tmp_path,
+        FetchPolicy(max_retries=0),
+        1,
+        sources=(spec,),
+        kind_options={KIND: {"base_url": httpserver.url_for("/")}},
+    )
+    reports = []
+    with Store.open(config.database) as store:
+        for changes in ({}, {}, {"human_trafficking": 1.0, "human_smuggling": -1.0}):
+            body = demo_workbook(tmp_path / "wb.xlsx", **changes).read_bytes()
+            httpserver.clear()
+            httpserver.expect_request("/assets/downloads/global_oc_index.xlsx").respond_with_data(
+                body
+            )
+            reports.append(run_cycle(config, store))
+    # Written anew each time, the file's bytes differ; only the third reads differently.
+    assert [r.results[0].change for r in reports] == ["new_snapshot", "unchanged", "new_snapshot"]
+    assert reports[0].results[0].status is Status.COMPLETE
+    assert [f.kind for f in reports[2].findings] == ["revision", "revision"]
+
+
+def test_the_cli_imports_and_prints_counts(tmp_path):
+    path = str(demo_workbook(tmp_path / "wb.xlsx"))
+    args = ["--data-dir", str(tmp_path / "data"), "import-workbook"]
+    runner = CliRunner()
+    first = runner.invoke(cli, [*args, path], catch_exceptions=False)
+    second = runner.invoke(cli, [*args, path], catch_exceptions=False)
+    assert first.exit_code == second.exit_code == 0
+    assert "2021: 5 snapshot(s) added, 0 unchanged" in first.output
+    assert "2023: 0 snapshot(s) added, 5 unchanged" in second.output
+    assert "0 finding(s)" in second.output
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"<html>Service unavailable</html>")
+    failed = runner.invoke(cli, [*args, str(broken)], catch_exceptions=False)
+    assert failed.exit_code == 1
+    assert "not an .xlsx workbook" in failed.output and "Traceback" not in failed.output
+
+
+def _stored(store: Store) -> dict[str, int]:
+    counts = store.counts()
+    return {t: counts[t] for t in ("sources", "snapshots", "scores", "raw_documents")}
