@@ -246,8 +246,124 @@ def m003_outbox(db: Database) -> None:
         db.execute(statement)
 
 
+# Views for reviewing the store with plain SQL (and Datasette, which shows the `--`
+# comments as column descriptions: `monitor.review.browse` reads them from sqlite_master).
+# `change` is always the change a source prints beside a score; `delta` is ours.
+# No window function sits under a join: SQLite cannot push filters into one, and a
+# query over such a view took seconds where these take milliseconds.
+_VIEWS_DDL = (
+    """
+    CREATE VIEW snapshot_scores AS
+    SELECT
+        s.country_slug AS country,           -- country key, e.g. kyrgyzstan
+        s.country_name AS country_name,      -- as the capture spells it
+        s.edition AS edition,                -- the index edition the capture is of
+        src.kind AS source,                  -- source kind, e.g. ocindex_page
+        sc.key AS indicator,                 -- criminality, a pillar, or an indicator key
+        sc.pillar AS pillar,                 -- the score's pillar; NULL for criminality
+        sc.value AS score,                   -- 1 to 10, as published
+        sc.change AS change,                 -- printed beside the score; NULL when none
+        s.status AS status,                  -- complete / incomplete (values may be absent)
+        s.id AS snapshot_id,                 -- the snapshot holding the score
+        s.captured_at AS captured_at         -- when that content was first captured
+    FROM scores sc
+    JOIN snapshots s ON s.id = sc.snapshot_id
+    JOIN sources src ON src.id = s.source_id
+    """,
+    # The snapshot that stands for a country's edition: the most recently seen complete
+    # one from any source (page, PDF or workbook), as `monitor diff` chooses.
+    """
+    CREATE VIEW edition_snapshots AS
+    SELECT
+        s.country_slug AS country,
+        s.country_name AS country_name,
+        s.edition AS edition,
+        s.id AS snapshot_id,
+        src.kind AS source,
+        src.key AS source_key,               -- the source, e.g. ocindex_page:kyrgyzstan:current
+        s.captured_at AS captured_at
+    FROM snapshots s
+    JOIN sources src ON src.id = s.source_id
+    WHERE s.id = (
+        SELECT p.id FROM snapshots p
+        WHERE p.country_slug = s.country_slug AND p.edition = s.edition
+            AND p.status = 'complete'
+        ORDER BY p.last_seen_at DESC, p.id DESC LIMIT 1
+    )
+    """,
+    """
+    CREATE VIEW score_history AS
+    SELECT
+        e.country AS country,
+        e.country_name AS country_name,
+        e.edition AS edition,
+        sc.key AS indicator,
+        sc.name AS name,                     -- the score's name as the source prints it
+        sc.pillar AS pillar,
+        sc.value AS score,
+        sc.change AS change,
+        LAG(e.edition) OVER w AS previous_edition,  -- the country's edition before, if any
+        ROUND(sc.value - LAG(sc.value) OVER w, 2) AS delta,  -- score minus that edition's
+        e.source AS source,
+        e.snapshot_id AS snapshot_id,
+        e.captured_at AS captured_at
+    FROM edition_snapshots e
+    JOIN scores sc ON sc.snapshot_id = e.snapshot_id
+    WINDOW w AS (PARTITION BY e.country, sc.key ORDER BY e.edition)
+    """,
+    # A country's latest edition is its latest with a complete snapshot.
+    """
+    CREATE VIEW latest_scores AS
+    SELECT h.*
+    FROM score_history h
+    WHERE h.edition = (
+        SELECT MAX(x.edition) FROM snapshots x
+        WHERE x.country_slug = h.country AND x.status = 'complete'
+    )
+    """,
+    # Every pair of a country's editions, not only consecutive ones (2021 -> 2025 too).
+    # Up is a deterioration for every score but resilience and its indicators.
+    """
+    CREATE VIEW score_movers AS
+    SELECT
+        a.country AS country,
+        b.country_name AS country_name,
+        a.edition AS from_edition,           -- the earlier edition
+        b.edition AS to_edition,             -- the later edition
+        sa.key AS indicator,
+        sb.name AS name,
+        sb.pillar AS pillar,
+        sa.value AS from_score,              -- the score in from_edition
+        sb.value AS to_score,                -- the score in to_edition
+        ROUND(sb.value - sa.value, 2) AS delta,  -- to_score minus from_score
+        CASE
+            WHEN ROUND(sb.value - sa.value, 2) = 0 THEN 'unchanged'
+            WHEN (sb.value > sa.value) = (COALESCE(sb.pillar, '') <> 'resilience')
+                THEN 'deterioration'
+            ELSE 'improvement'
+        END AS direction,                    -- deterioration / improvement / unchanged
+        a.snapshot_id AS from_snapshot_id,   -- the snapshot standing for from_edition
+        b.snapshot_id AS to_snapshot_id      -- the snapshot standing for to_edition
+    FROM edition_snapshots a
+    JOIN edition_snapshots b ON b.country = a.country AND b.edition > a.edition
+    JOIN scores sa ON sa.snapshot_id = a.snapshot_id
+    JOIN scores sb ON sb.snapshot_id = b.snapshot_id AND sb.key = sa.key
+    """,
+)
+
+
+def m004_views(db: Database) -> None:
+    for statement in _VIEWS_DDL:
+        db.execute(statement)
+
+
 # In order; append new migrations, never edit or reorder applied ones.
-STEPS: tuple[Callable[[Database], None], ...] = (m001_initial, m002_findings, m003_outbox)
+STEPS: tuple[Callable[[Database], None], ...] = (
+    m001_initial,
+    m002_findings,
+    m003_outbox,
+    m004_views,
+)
 SCHEMA_VERSION = len(STEPS)
 
 _migrations = Migrations(MIGRATION_SET)

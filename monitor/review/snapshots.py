@@ -1,12 +1,51 @@
-"""Reading the store back: which snapshots to compare, and their comparison."""
+"""Which snapshots to show or compare: by country, edition, source kind or id."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from monitor.diff.compare import Comparison, compare
 from monitor.diff.reconcile import prior_edition
 from monitor.errors import MonitorError
-from monitor.store import Store
+from monitor.identity import lookup
+from monitor.store import Store, StoredSnapshot
 from monitor.store.findings import latest_complete
+
+
+def country_slug(text: str) -> str:
+    """The country key any spelling names (`Kyrgyzstan`, `cabo-verde`, `CPV`); the text
+    itself when it names none of the index's countries (another publisher's slug)."""
+    found = lookup(text)
+    return found.key if found is not None else text
+
+
+@dataclass(frozen=True)
+class ChosenSnapshot:
+    snapshot: StoredSnapshot
+    source_key: str
+    source_kind: str
+
+
+def latest_snapshot(
+    store: Store, country: str, *, edition: int | None = None, kind: str | None = None
+) -> ChosenSnapshot:
+    """What `monitor show` shows: the latest edition's most recently seen snapshot with a
+    profile, complete ones first (an incomplete capture only when nothing better exists,
+    since it is still what we hold)."""
+    row = store.db.execute(
+        "SELECT s.id, src.key, src.kind FROM snapshots s JOIN sources src ON src.id = s.source_id"
+        " WHERE s.country_slug = ? AND s.profile IS NOT NULL"
+        " AND (? IS NULL OR s.edition = ?) AND (? IS NULL OR src.kind = ?)"
+        " ORDER BY s.status = 'complete' DESC, s.edition DESC, s.last_seen_at DESC, s.id DESC"
+        " LIMIT 1",
+        [country, edition, edition, kind, kind],
+    ).fetchone()
+    if row is None:
+        wanted = "".join(
+            (f" of the {edition} edition" if edition else "", f" from {kind}" if kind else "")
+        )
+        raise MonitorError(f"no snapshot of {country}{wanted} holds a profile")
+    return ChosenSnapshot(store.snapshot(row[0]), row[1], row[2])
 
 
 def resolve_snapshot(

@@ -1,0 +1,228 @@
+"""`monitor history|show|movers|export|report|browse`: thin commands over `monitor.review`."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from monitor import display
+from monitor.config import Config
+from monitor.review.browse import browse_plan, launch
+from monitor.review.export import FORMATS, write_export
+from monitor.review.history import score_history
+from monitor.review.keys import PILLARS, resolve_key
+from monitor.review.movers import movers
+from monitor.review.report import write_reports
+from monitor.review.snapshots import country_slug, latest_snapshot
+from monitor.review.tables import history_table, movers_table, snapshot_header
+from monitor.review.where import Where, WhereError, parse
+from monitor.store import Store
+
+console = Console(emoji=False)
+err_console = Console(stderr=True, emoji=False)
+JSON_HELP = "Print the result as JSON."
+
+
+def _store(ctx: click.Context) -> Store:
+    """The store for reading: no writer lock, as WAL lets readers run beside a writer."""
+    config: Config = ctx.obj.config(required=False)
+    return Store.open(config.database)
+
+
+def _print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _score_keys(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[str]:
+    keys = [resolve_key(v) for v in values]
+    for value, key in zip(values, keys, strict=True):
+        if key is None:
+            raise click.BadParameter(f"{value!r} names no score of the index", ctx, param)
+    return [k for k in keys if k is not None]
+
+
+def _where(ctx: click.Context, param: click.Parameter, value: str | None) -> Where | None:
+    try:
+        return parse(value) if value is not None else None
+    except WhereError as exc:
+        raise click.BadParameter(str(exc).removeprefix("--where: "), ctx, param) from None
+
+
+@click.command()
+@click.argument("country")
+@click.option(
+    "--indicator",
+    "keys",
+    multiple=True,
+    callback=_score_keys,
+    help="Only this score: a key or name (criminality, human_trafficking); repeatable.",
+)
+@click.option("--source", default=None, help="Only snapshots of this source kind.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@click.pass_context
+def history(
+    ctx: click.Context, country: str, keys: list[str], source: str | None, as_json: bool
+) -> None:
+    """Every snapshot of COUNTRY (a name, slug or ISO code) holding scores, oldest edition
+    first: each score across them, with a sparkline and its change from first to last."""
+    with _store(ctx) as store:
+        result = score_history(store, country_slug(country), keys=keys, source=source)
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        console.print(history_table(result))
+
+
+@click.command()
+@click.argument("country")
+@click.option("--edition", type=int, default=None, help="This edition (default: the latest).")
+@click.option("--source", default=None, help="Only snapshots of this source kind.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@click.pass_context
+def show(
+    ctx: click.Context, country: str, edition: int | None, source: str | None, as_json: bool
+) -> None:
+    """The latest (or --edition's) snapshot of COUNTRY: scores grouped by pillar, ranks,
+    narrative sections and the capture's status. Complete snapshots are preferred."""
+    with _store(ctx) as store:
+        chosen = latest_snapshot(store, country_slug(country), edition=edition, kind=source)
+    snapshot = chosen.snapshot
+    if as_json:
+        _print_json(
+            {
+                "snapshot_id": snapshot.id,
+                "source": chosen.source_key,
+                "kind": chosen.source_kind,
+                "captured_at": snapshot.captured_at,
+                "last_seen_at": snapshot.last_seen_at,
+                **snapshot.extraction.to_dict(),
+            }
+        )
+    else:
+        console.print(display.extraction_view(snapshot.extraction))
+        console.print(snapshot_header(chosen))
+
+
+@click.command("movers")
+@click.option("--from", "from_edition", type=int, required=True, help="The earlier edition.")
+@click.option("--to", "to_edition", type=int, required=True, help="The later edition.")
+@click.option(
+    "--pillar",
+    "pillars",
+    multiple=True,
+    type=click.Choice(list(PILLARS)),
+    help="Rank this pillar's scores and indicators (default: the composites); repeatable.",
+)
+@click.option("--top", type=int, default=20, show_default=True, help="Moves shown (0: all).")
+@click.option(
+    "--where",
+    callback=_where,
+    help="Only countries whose deltas match, e.g. 'criminality >= +0.2 and resilience < -0.3'"
+    " (and, or, not, parentheses; < <= > >= = !=).",
+)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@click.pass_context
+def movers_command(
+    ctx: click.Context,
+    from_edition: int,
+    to_edition: int,
+    pillars: tuple[str, ...],
+    top: int,
+    where: Where | None,
+    as_json: bool,
+) -> None:
+    """The biggest score moves between two editions across all countries."""
+    with _store(ctx) as store:
+        result = movers(store, from_edition, to_edition, pillars=pillars, top=top, where=where)
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        console.print(movers_table(result))
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="csv", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Default: stdout."
+)
+@click.pass_context
+def export(ctx: click.Context, fmt: str, as_json: bool, out: Path | None) -> None:
+    """Every score of every snapshot in tidy long format: country, edition, source,
+    indicator, pillar, score, change (as printed), status, snapshot_id, captured_at."""
+    fmt = "json" if as_json else fmt
+    with _store(ctx) as store:
+        if out is None:
+            write_export(store, sys.stdout, fmt)
+            return
+        # newline="": the csv module writes its own line endings.
+        with out.open("w", encoding="utf-8", newline="") as stream:
+            count = write_export(store, stream, fmt)
+    err_console.print(f"{count} rows written to {out}", highlight=False)
+
+
+@click.command()
+@click.argument("country", required=False)
+@click.option("--all", "every", is_flag=True, help="Every country with a complete snapshot.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Directory for <country>.html and index.html.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the pages written as JSON.")
+@click.pass_context
+def report(ctx: click.Context, country: str | None, every: bool, out: Path, as_json: bool) -> None:
+    """Static HTML report of COUNTRY (or --all): a chart of scores over editions, every
+    score by pillar, and what the narrative says differently from edition to edition."""
+    if (country is None) == (not every):
+        raise click.UsageError("give a COUNTRY or --all (not both)")
+    started = time.perf_counter()
+    with _store(ctx) as store:
+        pages = write_reports(store, out, None if every else [country_slug(country or "")])
+    seconds = round(time.perf_counter() - started, 2)
+    if as_json:
+        _print_json({"pages": [str(p) for p in pages], "seconds": seconds})
+    else:
+        console.print(
+            f"{len(pages) - 1} report(s) and an index written to {out} in {seconds} s",
+            highlight=False,
+        )
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=8001, show_default=True)
+@click.option("--dry-run", is_flag=True, help="Show the command and metadata; start nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print them as JSON (implies --dry-run).")
+@click.pass_context
+def browse(ctx: click.Context, host: str, port: int, dry_run: bool, as_json: bool) -> None:
+    """Open the snapshot database in Datasette (the `browse` extra), with table and
+    column descriptions and canned queries for the usual questions."""
+    with _store(ctx) as store:
+        plan = browse_plan(store, host=host, port=port)
+    if as_json:
+        _print_json(
+            {
+                "command": plan.command,
+                "metadata_file": str(plan.metadata_file),
+                "metadata": plan.metadata,
+            }
+        )
+    elif dry_run:
+        click.echo(f"Would write {plan.metadata_file}:")
+        click.echo(json.dumps(plan.metadata, indent=2, ensure_ascii=False))
+        click.echo(f"Would run: {shlex.join(plan.command)}")
+    else:
+        console.print(f"Datasette on http://{host}:{port}/ (Ctrl-C stops it)", highlight=False)
+        sys.exit(launch(plan))
+
+
+COMMANDS = (history, show, movers_command, export, report, browse)

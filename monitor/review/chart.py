@@ -1,0 +1,108 @@
+"""The geometry of a line chart of scores over editions, drawn as inline SVG by the report
+template: no script, no font or file fetched, so a report opened offline shows it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from monitor.catalogue import display_name
+from monitor.models import CRIMINALITY, Pillar
+
+# The index's scale: a fixed axis keeps every country's chart comparable.
+LOW, HIGH = 1.0, 10.0
+INSET = 36.0  # pixels between the plot's edges and the first and last edition
+
+# The composites in the Okabe-Ito palette, which colour-blind readers can tell apart,
+# with a dash pattern each as well, since colour alone should not carry the meaning.
+STYLES: dict[str, tuple[str, str]] = {
+    CRIMINALITY: ("#d55e00", ""),
+    Pillar.CRIMINAL_MARKETS.value: ("#e69f00", "7 4"),
+    Pillar.CRIMINAL_ACTORS.value: ("#cc79a7", "2 4"),
+    Pillar.RESILIENCE.value: ("#0072b2", ""),
+}
+
+
+@dataclass(frozen=True)
+class Point:
+    x: float
+    y: float
+    edition: int
+    value: float
+    label_y: float  # where its value is written
+
+
+@dataclass(frozen=True)
+class Series:
+    key: str
+    name: str
+    colour: str
+    dash: str  # SVG stroke-dasharray; "" for a solid line
+    points: tuple[Point, ...]
+
+    @property
+    def polyline(self) -> str:
+        """The SVG `points` attribute joining the series' points."""
+        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
+
+
+@dataclass(frozen=True)
+class Tick:
+    position: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    width: int
+    height: int
+    left: float
+    top: float
+    right: float
+    bottom: float
+    x_ticks: tuple[Tick, ...]
+    y_ticks: tuple[Tick, ...]
+    series: tuple[Series, ...]
+
+
+def line_chart(
+    values: Mapping[str, Mapping[int, float]], *, width: int = 640, height: int = 320
+) -> Chart:
+    """A chart of `values` (score key -> edition -> score) with the editions evenly
+    spaced along x; keys styled in `STYLES` come in its order, others after them."""
+    left, top, right, bottom = 48.0, 20.0, width - 24.0, height - 36.0
+    # Points keep clear of the y axis and its labels; a single edition sits in the middle.
+    first, last = left + INSET, right - INSET
+    editions = sorted({e for by_edition in values.values() for e in by_edition})
+    step = (last - first) / (len(editions) - 1) if len(editions) > 1 else 0.0
+    x = {e: first + n * step if step else (first + last) / 2 for n, e in enumerate(editions)}
+
+    def y(value: float) -> float:
+        return bottom - (value - LOW) / (HIGH - LOW) * (bottom - top)
+
+    ordered = [k for k in STYLES if k in values] + [k for k in values if k not in STYLES]
+    # Values are written above the points of every other series and below the rest's,
+    # so that labels of neighbouring lines overlap less.
+    series = tuple(
+        Series(
+            key,
+            display_name(key),
+            *STYLES.get(key, ("#555555", "")),
+            tuple(
+                Point(x[e], y(v), e, v, y(v) - 9 if n % 2 == 0 else y(v) + 18)
+                for e, v in sorted(values[key].items())
+            ),
+        )
+        for n, key in enumerate(ordered)
+    )
+    return Chart(
+        width,
+        height,
+        left,
+        top,
+        right,
+        bottom,
+        x_ticks=tuple(Tick(x[e], str(e)) for e in editions),
+        y_ticks=tuple(Tick(y(v), f"{v:g}") for v in range(int(LOW), int(HIGH) + 1)),
+        series=series,
+    )

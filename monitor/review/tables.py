@@ -1,0 +1,69 @@
+"""Rich tables of the review commands' results. Presentation only."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+
+from monitor.display import DIRECTION_STYLE, arrow
+from monitor.models import COMPOSITES
+from monitor.review.history import History
+from monitor.review.movers import Movers
+from monitor.review.snapshots import ChosenSnapshot
+
+
+def _delta(delta: float | None, direction: str) -> Text:
+    if delta is None:
+        return Text("")
+    text = f"{delta:+.2f}" if delta else "0.00"
+    return Text(f"{arrow(delta)} {text}", style=DIRECTION_STYLE.get(direction, ""))
+
+
+def history_table(history: History) -> Table:
+    """One row per score, one column per snapshot (edition, source kind, id), a trend."""
+    table = Table(title=f"{history.country_name or history.country}: scores by snapshot")
+    table.add_column("score")
+    for c in history.columns:
+        header = Text(f"{c.edition or '?'}\n{c.source}\n#{c.snapshot_id}")
+        if c.status != "complete":
+            header.append(f"\n{c.status}", style="yellow")
+        table.add_column(header, justify="right")
+    table.add_column("trend")
+    table.add_column("first → last", justify="right")
+    for row in history.rows:
+        composite = row.key in COMPOSITES
+        table.add_row(
+            Text(row.name if composite else f"  {row.name}", style="bold" if composite else ""),
+            *("—" if v is None else f"{v:.2f}" for v in row.values),
+            row.trend,
+            _delta(row.delta, row.direction),
+        )
+    return table
+
+
+def movers_table(result: Movers) -> Table:
+    a, b = result.from_edition, result.to_edition
+    table = Table("#", "country", "score", str(a), str(b), "delta", title=f"Movers {a} → {b}")
+    for n, m in enumerate(result.movers, 1):
+        table.add_row(
+            str(n),
+            m.country_name or m.country,
+            m.name,
+            f"{m.from_score:.2f}",
+            f"{m.to_score:.2f}",
+            _delta(m.delta, m.direction),
+        )
+    matched = f"{len(result.countries)} countries"
+    if result.where:
+        matched += f" match {result.where!r}"
+    table.caption = f"{matched}; {len(result.movers)} of their {result.moves} moves shown"
+    return table
+
+
+def snapshot_header(chosen: ChosenSnapshot) -> Text:
+    s = chosen.snapshot
+    return Text(
+        f"snapshot {s.id} of {chosen.source_key} ({chosen.source_kind}), captured"
+        f" {s.captured_at[:19]}, last seen {s.last_seen_at[:19]}",
+        style="dim",
+    )
