@@ -52,7 +52,8 @@ CYCLES = (
 UP, DOWN = "human_trafficking", "human_smuggling"
 
 
-def generate(count: int, version: int) -> Pages:
+def generate(count: int, version: int, *, narrative: int | None = None) -> Pages:
+    """Pages of `version`; `narrative` fixes the narrative's version (default: `version`)."""
     countries = list(load_figures()["countries"].values())
     pages: Pages = {}
     for n in range(count):
@@ -60,7 +61,8 @@ def generate(count: int, version: int) -> Pages:
         editions = copy.deepcopy(entry["editions"])
         editions["2023"]["scores"][UP] += 0.5 * version
         editions["2023"]["scores"][DOWN] -= 0.5 * version
-        slug, name, seed = f"country_{n + 1:03d}", entry["workbook_name"], n + 1000 * version
+        seed = n + 1000 * (version if narrative is None else narrative)
+        slug, name = f"country_{n + 1:03d}", entry["workbook_name"]
         profile = build_profile(slug, name, 2023, editions, seed=seed, paragraphs_per_section=4)
         html = render_page(profile, layout=2023, fmt="html").encode()
         pages[f"/country/{slug}"] = (html, "text/html; charset=utf-8")

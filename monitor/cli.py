@@ -6,7 +6,6 @@ A `MonitorError` is printed as one line (no traceback) and exits with its code:
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 from dataclasses import asdict
@@ -19,22 +18,25 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from monitor import display
+from monitor.cli_context import DEFAULT_CONFIG, CliContext
 from monitor.cli_notify import digest, outbox, report_deliveries
-from monitor.config import Config, load_config
+from monitor.cli_review import COMMANDS as REVIEW_COMMANDS
+from monitor.config import Config
 from monitor.errors import MonitorError
 from monitor.fetch import Fetcher, Outcome
+from monitor.logs import FORMATS, setup_logging
 from monitor.models import Status
 from monitor.notify.channels import CHANNEL_KINDS
 from monitor.notify.deliver import notify
 from monitor.reextract import reextract
-from monitor.review import diff_snapshots, resolve_snapshot
+from monitor.review.snapshots import diff_snapshots, resolve_snapshot
 from monitor.run import SourceResult, ingest, run_cycle
 from monitor.sources import KINDS, extract_safely, get_kind
 from monitor.store import Store
+from monitor.workbook_import import ImportReport, import_workbook
 
 console = Console(emoji=False)
 err_console = Console(stderr=True, emoji=False)
-DEFAULT_CONFIG = "config.toml"
 
 
 class _Group(click.Group):
@@ -60,22 +62,38 @@ class _Group(click.Group):
     default=None,
     help="Data directory (overrides the config's data_dir).",
 )
+@click.option(
+    "--lock-wait",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for another monitor writing to the same data directory.",
+)
+@click.option("--log-format", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default=None,
+    help="Default: info for the daemon, warning otherwise.",
+)
 @click.version_option(package_name="profile-monitor")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path | None, data_dir: Path | None) -> None:
+def cli(
+    ctx: click.Context,
+    config_path: Path | None,
+    data_dir: Path | None,
+    lock_wait: float,
+    log_format: str,
+    log_level: str | None,
+) -> None:
     """Watch published country profiles, snapshot them into SQLite, report what moved."""
-    ctx.obj = {
-        "config_path": config_path,
-        "data_dir": data_dir,
-        "load_config": functools.partial(_config, ctx),  # for commands in other modules
-    }
+    daemon = ctx.invoked_subcommand == "daemon"
+    setup_logging(log_format, log_level or ("info" if daemon else "warning"))
+    ctx.obj = CliContext(config_path, data_dir, lock_wait)
 
 
 def _config(ctx: click.Context, *, required: bool = True) -> Config:
-    path = ctx.obj["config_path"]
-    if path is None and (required or Path(DEFAULT_CONFIG).exists()):
-        path = Path(DEFAULT_CONFIG)
-    return load_config(path, data_dir=ctx.obj["data_dir"])
+    return ctx.obj.config(required=required)
 
 
 def _json(data: Any) -> None:
@@ -129,7 +147,7 @@ def run(ctx: click.Context, as_json: bool) -> None:
     config = _config(ctx)
     if not config.sources:
         raise MonitorError(f"{config.path}: the watch list is empty (add [[watch]] entries)")
-    with Store.open(config.database) as store:
+    with ctx.obj.writing(config) as store:
         report = _run_with_progress(config, store, quiet=as_json)
         sent = notify(store, config, now=datetime.now(UTC))
     if as_json:
@@ -174,7 +192,7 @@ def _run_with_progress(config: Config, store: Store, *, quiet: bool) -> Any:
 def sources(ctx: click.Context, as_json: bool) -> None:
     """What is watched, and each source's last state."""
     config = _config(ctx)
-    with Store.open(config.database) as store:
+    with ctx.obj.writing(config) as store:
         for spec in config.sources:
             store.ensure_source(
                 key=spec.key,
@@ -203,7 +221,7 @@ def ingest_command(
     config = _config(ctx, required=False)
     if kind not in KINDS:
         raise click.BadParameter(f"unknown source kind {kind!r}", param_hint="--kind")
-    with Store.open(config.database) as store:
+    with ctx.obj.writing(config) as store:
         results = ingest(config, store, files, url=url, kind_name=kind, captured_at=captured_at)
     for path, r in zip(files, results, strict=True):
         status = r.status.value if r.status else "-"
@@ -212,6 +230,51 @@ def ingest_command(
             highlight=False,
             soft_wrap=True,
         )
+
+
+@cli.command("import-workbook")
+@click.argument("target")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def import_workbook_command(ctx: click.Context, target: str, as_json: bool) -> None:
+    """Import the publisher's dataset workbook (FILE or URL): every country, every edition.
+
+    Each country's row of each edition is a snapshot of its own source
+    (ocindex_workbook:<country>:<edition>); importing the same workbook again adds
+    nothing, and a revised cell is reported as a revision. A document that cannot be
+    imported whole stores nothing (exit code 1).
+    """
+    config = _config(ctx, required=False)
+    with ctx.obj.writing(config) as store:
+        report = _import_with_progress(store, target, config, quiet=as_json)
+    if as_json:
+        _json({**asdict(report), "editions": [asdict(e) for e in report.editions]})
+        return
+    for e in report.editions:
+        others = {"reverted": e.reverted, "incomplete": e.incomplete, "failed": e.failed}
+        extra = "".join(f", {n} {what}" for what, n in others.items() if n)
+        console.print(
+            f"{e.edition}: {e.added} snapshot(s) added, {e.unchanged} unchanged{extra}",
+            highlight=False,
+        )
+    for w in report.warnings:
+        err_console.print(f"[yellow]warning:[/yellow] {w.message}", highlight=False)
+    console.print(f"{len(report.findings)} finding(s)", highlight=False)
+    for f in report.findings:
+        console.print(f"[{f.severity}] {f.kind}: {f.message}", highlight=False, markup=False)
+
+
+def _import_with_progress(
+    store: Store, target: str, config: Config, *, quiet: bool
+) -> ImportReport:
+    columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=err_console, transient=True, disable=quiet) as bar:
+        task = bar.add_task("", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return import_workbook(store, target, progress=advance, config=config)
 
 
 @cli.command()
@@ -249,7 +312,7 @@ def reextract_command(ctx: click.Context) -> None:
     change never produces score findings.
     """
     config = _config(ctx, required=False)
-    with Store.open(config.database) as store:
+    with ctx.obj.writing(config) as store:
         report = reextract(config, store)
     console.print(
         f"{report.checked} snapshot(s) read by an older extractor; {report.added} re-extracted,"
@@ -284,11 +347,26 @@ def demo(ctx: click.Context) -> None:
     """
     from monitor.demo.walkthrough import run_demo
 
-    run_demo(ctx.obj["data_dir"], console)
+    run_demo(ctx.obj.data_dir, console)
+
+
+@cli.command()
+@click.pass_context
+def daemon(ctx: click.Context) -> None:
+    """Check sources and send digests on the config's [schedule] until SIGTERM/SIGINT.
+
+    Each check takes the data directory's writer lock (waiting up to --lock-wait), so a
+    cron `monitor run` and the daemon never write at once. Logs one line per cycle.
+    """
+    from monitor.daemon import run_daemon
+
+    sys.exit(run_daemon(_config(ctx), lock_wait=ctx.obj.lock_wait))
 
 
 cli.add_command(digest)
 cli.add_command(outbox)
+for _command in REVIEW_COMMANDS:
+    cli.add_command(_command)
 
 
 def main() -> None:

@@ -41,15 +41,16 @@ def digest(
 
     --html FILE writes the HTML part to FILE; --text (or no --html) prints the text part.
     """
-    config: Config = ctx.obj["load_config"](required=False)
+    config: Config = ctx.obj.config(required=False)
     now = datetime.now(UTC)
-    with Store.open(config.database) as store:
-        if mode == "send":
+    if mode == "send":
+        with ctx.obj.writing(config) as store:
             report = notify(store, config, now=now, force=True)
-            if not report.composed:
-                console.print("Nothing to send: no findings are waiting.")
-            report_deliveries(report)
-            sys.exit(0 if report.ok else 1)
+        if not report.composed:
+            console.print("Nothing to send: no findings are waiting.")
+        report_deliveries(report)
+        sys.exit(0 if report.ok else 1)
+    with Store.open(config.database) as store:
         upcoming = preview(store, config, channel, now=now)
     templates = Templates(config.notify.templates)
     if not upcoming.countries:
@@ -71,7 +72,7 @@ def outbox(ctx: click.Context, status: str | None, limit: int, as_json: bool) ->
     """Notifications: pending, delivered and failed (newest first)."""
     if ctx.invoked_subcommand is not None:
         return
-    config: Config = ctx.obj["load_config"](required=False)
+    config: Config = ctx.obj.config(required=False)
     with Store.open(config.database) as store:
         rows = notifications(store, status=status, limit=limit)
         waiting = owed_counts(store)
@@ -88,8 +89,8 @@ def outbox(ctx: click.Context, status: str | None, limit: int, as_json: bool) ->
 @click.pass_context
 def outbox_retry(ctx: click.Context, ids: tuple[int, ...]) -> None:
     """Deliver failed notifications again now: IDS, or every failed one."""
-    config: Config = ctx.obj["load_config"](required=False)
-    with Store.open(config.database) as store:
+    config: Config = ctx.obj.config(required=False)
+    with ctx.obj.writing(config) as store:
         deliveries = retry(store, config, ids, now=datetime.now(UTC))
     if not deliveries:
         console.print("No failed notifications to retry.")

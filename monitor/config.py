@@ -17,6 +17,7 @@ from monitor.catalogue import COMPOSITE_NAMES, INDICATORS
 from monitor.errors import ConfigError
 from monitor.fetch import FetchPolicy
 from monitor.notify.settings import NotifySettings, read_notify
+from monitor.schedule import ScheduleSettings, check_expression, read_schedule
 from monitor.sources import KINDS, SourceKind, get_kind
 
 DEFAULT_DATA_DIR = "snapshots"
@@ -61,6 +62,7 @@ class SourceSpec:
     country: str
     edition: int | None
     url: str
+    schedule: str | None = None  # the daemon's check schedule, if not [schedule] check
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class Config:
     sources: tuple[SourceSpec, ...] = ()
     kind_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     notify: NotifySettings = field(default_factory=NotifySettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
 
     @property
     def database(self) -> Path:
@@ -82,8 +85,11 @@ class Config:
         return get_kind(name, self.kind_options.get(name, {}).get("base_url"))
 
 
-def source_key(kind: str, country: str, edition: int | None) -> str:
-    return f"{kind}:{country}:{edition or 'current'}"
+def source_key(kind: str, country: str, edition: int | None, url: str | None = None) -> str:
+    """`ocindex_page:kyrgyzstan:2025`; a document watched by URL (an article) is keyed by
+    its URL without the scheme, as several can concern one country."""
+    document = url.split("://", 1)[-1].rstrip("/") if url else edition or "current"
+    return f"{kind}:{country}:{document}"
 
 
 def load_config(path: str | Path | None, *, data_dir: str | Path | None = None) -> Config:
@@ -113,7 +119,9 @@ class _Reader:
 
     def config(self, raw: dict[str, Any], data_dir_override: str | Path | None) -> Config:
         self.no_secrets(raw, "")
-        self.only(raw, "", {"data_dir", "fetch", "thresholds", "kinds", "watch", "notify"})
+        self.only(
+            raw, "", {"data_dir", "fetch", "thresholds", "kinds", "watch", "notify", "schedule"}
+        )
         data_dir = Path(data_dir_override) if data_dir_override else self.data_dir(raw)
         kind_options = self.kinds(raw.get("kinds", {}))
         fetch_table = raw.get("fetch", {})
@@ -128,9 +136,10 @@ class _Reader:
             raise self.fail("fetch.max_bytes", "must be ≥ 1")
         thresholds = self.thresholds(raw.get("thresholds", {}), "thresholds", Thresholds())
         notify = read_notify(raw.get("notify", {}), self, self.path.parent)
+        schedule = read_schedule(raw.get("schedule", {}), self)
         config = Config(self.path, data_dir, fetch, concurrency, thresholds, (), kind_options)
-        sources = self.watch(raw.get("watch", []), config)
-        return replace(config, sources=sources, notify=notify)
+        sources = self.watch(raw.get("watch", []), config, schedule.timezone)
+        return replace(config, sources=sources, notify=notify, schedule=schedule)
 
     def thresholds(self, table: Any, where: str, inherited: Thresholds) -> Thresholds:
         if not isinstance(table, dict):
@@ -197,7 +206,7 @@ class _Reader:
                 raise self.fail(f"kinds.{name}.base_url", "must be an http:// or https:// URL")
         return {name: dict(options) for name, options in table.items()}
 
-    def watch(self, entries: Any, config: Config) -> tuple[SourceSpec, ...]:
+    def watch(self, entries: Any, config: Config, timezone: str) -> tuple[SourceSpec, ...]:
         if not isinstance(entries, list):
             raise self.fail("watch", "must be an array of [[watch]] tables")
         sources: dict[str, SourceSpec] = {}
@@ -205,16 +214,49 @@ class _Reader:
             where = f"watch[{n + 1}]"
             if not isinstance(entry, dict):
                 raise self.fail(where, "must be a table")
-            self.only(entry, where, {"country", "countries", "kinds", "editions"})
+            self.only(
+                entry, where, {"country", "countries", "kinds", "editions", "url", "schedule"}
+            )
+            schedule = entry.get("schedule")
+            if schedule is not None:
+                check_expression(schedule, timezone, self, f"{where}.schedule")
+            kinds = self.string_list(entry, where, "kinds", ["ocindex_page"])
+            for kind in kinds:
+                if kind not in KINDS:
+                    raise self.fail(f"{where}.kinds", self.unknown(kind, KINDS, "source kind"))
+            document_url = self.document_url(entry, where, kinds)
+            editions = [None] if document_url else self.editions(entry, where)
             for country in self.countries(entry, where):
-                for kind in self.string_list(entry, where, "kinds", ["ocindex_page"]):
-                    if kind not in KINDS:
-                        raise self.fail(f"{where}.kinds", self.unknown(kind, KINDS, "source kind"))
-                    for edition in self.editions(entry, where):
-                        url = config.kind(kind).url(country, edition)
-                        key = source_key(kind, country, edition)
-                        sources[key] = SourceSpec(key, kind, country, edition, url)
+                for kind in kinds:
+                    for edition in editions:
+                        try:
+                            url = document_url or config.kind(kind).url(country, edition)
+                        except ValueError as exc:  # the kind cannot watch that edition
+                            raise self.fail(f"{where}.editions", str(exc)) from None
+                        key = source_key(kind, country, edition, document_url)
+                        sources[key] = SourceSpec(key, kind, country, edition, url, schedule)
         return tuple(sources.values())
+
+    def document_url(self, entry: dict[str, Any], where: str, kinds: list[str]) -> str | None:
+        """The `url` of an entry of kinds watched by URL (articles); None for the others."""
+        by_url = [kind for kind in kinds if KINDS[kind].takes_url]
+        if "url" not in entry:
+            if by_url:
+                raise self.fail(f"{where}.url", f'the {by_url[0]} kind needs url = "https://…"')
+            return None
+        if len(by_url) != len(kinds):
+            named = ", ".join(f'"{k}"' for k in KINDS if KINDS[k].takes_url)
+            raise self.fail(
+                f"{where}.url",
+                f"only for kinds watched by URL (kinds = [{named}]); watch the other kinds "
+                "in an entry of their own",
+            )
+        if "editions" in entry:
+            raise self.fail(f"{where}.editions", "a document watched by its URL has no editions")
+        url = entry["url"]
+        if not isinstance(url, str) or not re.match(r"^https?://[^\s/]+", url):
+            raise self.fail(f"{where}.url", "must be an http:// or https:// URL")
+        return url
 
     def countries(self, entry: dict[str, Any], where: str) -> list[str]:
         if ("country" in entry) == ("countries" in entry):

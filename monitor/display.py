@@ -44,6 +44,9 @@ def extraction_view(extraction: Extraction) -> Group:
         )
         if facts:
             parts.append(Text(facts, style="dim"))
+        if (doc := profile.document) is not None:
+            byline = ", ".join(doc.authors) or "no author stated"
+            parts.append(Text(f"{doc.title} — {byline}, {doc.published or 'undated'}"))
         scores = Table("", "score", "change", title="Scores", title_justify="left")
         for key, label in COMPOSITE_NAMES.items():
             if key in profile.composites:

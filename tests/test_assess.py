@@ -138,3 +138,45 @@ def test_reextraction_with_a_new_extractor_version_alerts_nothing(
     assert version == "2"
     moved = {f.key: (f.old, f.new) for f in cycle.findings}
     assert moved == {"human_trafficking": (8.0, 9.5), "human_smuggling": (4.5, 3.0)}
+
+
+def test_the_stored_comparison_reads_back_equal_to_a_fresh_one(tmp_path, shared_dir):
+    from dataclasses import replace
+
+    from monitor.review import diff_snapshots
+    from monitor.run import ingest
+    from monitor.store.findings import stored_comparison
+    from tests.notifying import ingest_editions
+
+    def reword(profile):  # one word changed in one sentence of the 2023 page
+        first = profile.sections[0]
+        text = first.paragraphs[0].replace(" the ", " this ", 1)
+        return replace(profile, sections=(replace(first, paragraphs=(text,)),))
+
+    config = Config(None, tmp_path)
+    corpus = shared_dir / "corpus"
+    with Store.open(config.database) as store:
+        ids = []
+        for name in ("2021", "2025"):
+            (result,) = ingest(
+                config,
+                store,
+                [corpus / f"ocindex-page-{name}-kyrgyzstan.txt"],
+                url="https://ocindex.net/country/kyrgyzstan",
+                kind_name="ocindex_page",
+                captured_at=f"{name}-10-01T00:00:00Z",
+            )
+            ids.append(result.snapshot_id)
+        ingest_editions(config, store, tmp_path, ["kazakhstan"], edit=reword)
+        pairs = [
+            tuple(ids),
+            *store.db.execute(
+                "SELECT old_snapshot_id, new_snapshot_id FROM comparisons"
+                " WHERE new_snapshot_id > ?",
+                [ids[1]],
+            ).fetchall(),
+        ]
+        stored = [stored_comparison(store, *pair) for pair in pairs]
+        fresh = [diff_snapshots(store, *pair) for pair in pairs]
+    assert len(pairs) == 2 and stored == fresh
+    assert any(s.edited for c in stored for s in c.sections)  # nested records read back too

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from monitor.diff.ranks import RankDelta, rank_deltas
 from monitor.diff.reconcile import Revision, revisions
 from monitor.diff.scores import ScoreDelta, score_deltas
-from monitor.diff.text import SectionDelta, section_deltas
+from monitor.diff.text import EditedSentence, SectionDelta, WordRun, section_deltas
 from monitor.models import Extraction, Profile, Status
 
 
@@ -51,4 +52,42 @@ def compare(old: Extraction, new: Extraction, *, prior: Profile | None = None) -
         ranks=tuple(rank_deltas(a, b)),
         sections=tuple(section_deltas(a.sections, b.sections)),
         revisions=tuple(revisions(prior or a, b)),
+    )
+
+
+def comparison_from_dict(data: dict[str, Any]) -> Comparison:
+    """A `Comparison` back from `dataclasses.asdict` (as the comparisons table stores it)."""
+
+    def section(s: dict[str, Any]) -> SectionDelta:
+        edited = tuple(
+            EditedSentence(
+                e["old"],
+                e["new"],
+                tuple(WordRun(w["op"], tuple(w["words"])) for w in e["words"]),
+            )
+            for e in s["edited"]
+        )
+        lists = {k: tuple(s[k]) for k in ("added", "removed", "moved")}
+        return SectionDelta(
+            s["key"],
+            s["old_title"],
+            s["new_title"],
+            s["status"],
+            **lists,
+            edited=edited,
+            magnitude=s["magnitude"],
+        )
+
+    return Comparison(
+        country=data["country"],
+        old_edition=data["old_edition"],
+        new_edition=data["new_edition"],
+        old_status=Status(data["old_status"]),
+        new_status=Status(data["new_status"]),
+        old_scores=data["old_scores"],
+        new_scores=data["new_scores"],
+        scores=tuple(ScoreDelta(**d) for d in data["scores"]),
+        ranks=tuple(RankDelta(**r) for r in data["ranks"]),
+        sections=tuple(section(s) for s in data["sections"]),
+        revisions=tuple(Revision(**r) for r in data["revisions"]),
     )

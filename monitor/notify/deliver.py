@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,6 +21,7 @@ from monitor.errors import DeliveryError, MonitorError
 from monitor.notify.channels import CHANNEL_KINDS, ChannelKind
 from monitor.notify.digest import Digest, build_digest
 from monitor.notify.render import Templates
+from monitor.notify.settings import PERIODS as PERIOD_NAMES
 from monitor.notify.settings import ChannelSpec
 from monitor.store import Store
 from monitor.store.outbox import (
@@ -37,6 +38,7 @@ from monitor.store.outbox import (
 
 PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(weeks=1)}
 MAX_ROUND_WAIT = timedelta(days=1)
+SLACK = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -68,10 +70,12 @@ def notify(
     *,
     now: datetime,
     force: bool = False,
+    periods: Collection[str] = PERIOD_NAMES,
     sleep: Callable[[float], None] = time.sleep,
 ) -> NotifyReport:
-    """Compose due digests (all of them with `force`), then deliver what is due."""
-    composed = compose_due(store, config, now=now, force=force)
+    """Compose due digests of the channels with these `periods` (all of them, due or
+    not, with `force`), then deliver every notification that is due."""
+    composed = compose_due(store, config, now=now, force=force, periods=periods)
     return NotifyReport(tuple(composed), tuple(deliver_due(store, config, now=now, sleep=sleep)))
 
 
@@ -86,9 +90,18 @@ def preview(store: Store, config: Config, channel: str | None, *, now: datetime)
     return build_digest(store, spec.name, owed(store, spec.name), now.isoformat())
 
 
-def compose_due(store: Store, config: Config, *, now: datetime, force: bool = False) -> list[int]:
+def compose_due(
+    store: Store,
+    config: Config,
+    *,
+    now: datetime,
+    force: bool = False,
+    periods: Collection[str] = PERIOD_NAMES,
+) -> list[int]:
     composed = []
     for spec in config.notify.channels:
+        if spec.every not in periods:
+            continue
         items = owed(store, spec.name)
         if not items or not (force or _due(store, spec, now)):
             continue
@@ -172,7 +185,8 @@ def _due(store: Store, spec: ChannelSpec, now: datetime) -> bool:
     if spec.every == "run":
         return True
     last = last_composed_at(store, spec.name)
-    return last is None or datetime.fromisoformat(last) + PERIODS[spec.every] <= now
+    # An hour's slack: a daily digest scheduled at 08:00 is due at 07:59:30 too.
+    return last is None or datetime.fromisoformat(last) + PERIODS[spec.every] - SLACK <= now
 
 
 def _channel(config: Config, name: str | None) -> ChannelSpec:

@@ -20,6 +20,7 @@ from monitor.models import Finding, Profile
 from monitor.notify.settings import SEVERITIES
 from monitor.review import diff_snapshots
 from monitor.store import Store
+from monitor.store.findings import stored_comparison
 from monitor.store.outbox import OwedFinding
 
 SHOWN_SENTENCES = 5  # per list in a narrative change; the rest are counted
@@ -138,7 +139,10 @@ class Digest:
 
 
 def build_digest(store: Store, channel: str, items: Sequence[OwedFinding], now: str) -> Digest:
-    comparison = cache(lambda old, new: diff_snapshots(store, old, new))
+    # What assessment stored (recomputing costs a full narrative diff per country).
+    comparison = cache(
+        lambda old, new: stored_comparison(store, old, new) or diff_snapshots(store, old, new)
+    )
     profile = cache(lambda snapshot_id: store.snapshot(snapshot_id).extraction.profile)
     by_country: dict[str, list[OwedFinding]] = defaultdict(list)
     for item in items:

@@ -1,0 +1,82 @@
+"""Benchmark memory over many daemon cycles against N served pages.
+
+    python benchmarks/bench_daemon.py [--pages 193] [--cycles 20]
+
+The daemon's own check job (`Daemon.check`: writer lock, run_cycle, digest delivery)
+runs back to back against pages served from a child process (bench_cycle.py's pages).
+Every cycle publishes a new version of every page (scores moved, same narrative), so
+each cycle stores 193 snapshots, assesses them and delivers a digest. Printed per cycle:
+Python memory still allocated after the cycle and the cycle's peak (tracemalloc), and
+the process RSS. Flat means no growth from cycle 1 to the last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import sys
+import tempfile
+import time
+import tracemalloc
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench_cycle import _serve_child, generate, make_config
+
+from monitor.daemon import Daemon
+from monitor.schedule import ScheduleSettings
+
+MB = 1024 * 1024
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / MB
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=193)
+    parser.add_argument("--cycles", type=int, default=20)
+    args = parser.parse_args()
+    versions = [generate(args.pages, v, narrative=0) for v in range(3)]
+    conn, child = mp.Pipe()
+    server = mp.Process(target=_serve_child, args=(child,), daemon=True)
+    server.start()
+    try:
+        base_url = conn.recv()
+        with tempfile.TemporaryDirectory() as tmp:
+            config = make_config(Path(tmp), base_url, args.pages, 4)
+            config = replace(config, schedule=ScheduleSettings(jitter=0))
+            daemon = Daemon(config)
+            tracemalloc.start()
+            print(f"{args.pages} pages, {args.cycles} cycles, every page changed each cycle")
+            print(
+                f"{'cycle':>5} {'wall s':>6} {'new':>4} {'findings':>8} {'digests':>7}"
+                f" {'kept MB':>8} {'peak MB':>8} {'RSS MB':>7}"
+            )
+            for n in range(args.cycles):
+                conn.send(versions[n % 3])
+                conn.recv()
+                tracemalloc.reset_peak()
+                start = time.perf_counter()
+                report = daemon.check(config.sources)
+                wall = time.perf_counter() - start
+                kept, peak = tracemalloc.get_traced_memory()
+                assert report is not None and report.ok
+                delivered = len(list((Path(tmp) / "outbox").glob("*.eml")))
+                print(
+                    f"{n + 1:5d} {wall:6.2f} {report.count('new'):4d} {len(report.findings):8d}"
+                    f" {delivered:7d} {kept / MB:8.1f} {peak / MB:8.1f} {rss_mb():7.1f}"
+                )
+    finally:
+        conn.send(None)
+        server.join(timeout=5)
+
+
+if __name__ == "__main__":
+    main()

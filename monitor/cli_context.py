@@ -1,0 +1,31 @@
+"""What every `monitor` command gets from the global options: config and writer lock."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+
+from monitor import lock
+from monitor.config import Config, load_config
+from monitor.store import Store
+
+DEFAULT_CONFIG = "config.toml"
+
+
+@dataclass(frozen=True)
+class CliContext:
+    config_path: Path | None
+    data_dir: Path | None
+    lock_wait: float
+
+    def config(self, *, required: bool = True) -> Config:
+        """The config file given, else ./config.toml (required, or if present), else defaults."""
+        path = self.config_path
+        if path is None and (required or Path(DEFAULT_CONFIG).exists()):
+            path = Path(DEFAULT_CONFIG)
+        return load_config(path, data_dir=self.data_dir)
+
+    def writing(self, config: Config) -> AbstractContextManager[Store]:
+        """The store, opened under the data directory's writer lock."""
+        return lock.writing(config, wait=self.lock_wait)

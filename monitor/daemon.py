@@ -1,0 +1,162 @@
+"""`monitor daemon`: checks and digests on their schedules until SIGTERM or SIGINT.
+
+APScheduler 3.x runs one job per distinct check schedule (the sources sharing it) and
+one digest job. Jobs run one at a time (a single worker), each missed run is coalesced
+into one, and every job takes the data directory's writer lock, so a cron `monitor run`
+and the daemon take turns. On SIGTERM/SIGINT no new fetch starts; the sources already
+fetched are stored, then the daemon exits.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections import defaultdict
+from contextlib import AbstractContextManager
+from dataclasses import replace
+from datetime import UTC, datetime
+from types import FrameType
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from monitor.config import Config, SourceSpec
+from monitor.errors import MonitorError
+from monitor.lock import writing
+from monitor.notify.deliver import NotifyReport, notify
+from monitor.run import CycleReport, run_cycle
+from monitor.schedule import trigger
+from monitor.store import Store
+
+log = logging.getLogger(__name__)
+DIGEST_PERIODS = ("daily", "weekly")
+
+
+class Daemon:
+    def __init__(self, config: Config, *, lock_wait: float = 300.0) -> None:
+        self.config = config
+        self.lock_wait = lock_wait
+        self.stop = threading.Event()
+        settings = config.schedule
+        self.scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(1)},
+            job_defaults={
+                "coalesce": True,
+                "max_instances": 1,
+                "misfire_grace_time": int(settings.misfire_grace),
+            },
+            timezone=settings.timezone,
+        )
+
+    def start(self) -> None:
+        settings = self.config.schedule
+        groups: dict[str, list[SourceSpec]] = defaultdict(list)
+        for spec in self.config.sources:
+            groups[spec.schedule or settings.check].append(spec)
+        now = datetime.now(UTC)
+        for expression, specs in groups.items():
+            self.scheduler.add_job(
+                self.check,
+                trigger(expression, settings.timezone, jitter=settings.jitter or None),
+                args=(tuple(specs),),
+                id=f"check {expression}",
+                name=f"check {len(specs)} source(s) {expression}",
+                next_run_time=now,  # a first check at start, then on schedule
+            )
+        self.scheduler.add_job(
+            self.digest, trigger(settings.digest, settings.timezone), id="digest", name="digest"
+        )
+        self.scheduler.start()
+        for job in self.scheduler.get_jobs():
+            log.info("scheduled %s; next run %s", job.name, job.next_run_time)
+
+    def shutdown(self) -> None:
+        """Stop: no new fetch, the job in hand finishes, then the scheduler stops."""
+        self.stop.set()
+        self.scheduler.shutdown(wait=True)
+
+    def next_runs(self) -> dict[str, datetime | None]:
+        return {job.id: job.next_run_time for job in self.scheduler.get_jobs()}
+
+    def check(self, specs: tuple[SourceSpec, ...]) -> CycleReport | None:
+        if self.stop.is_set():
+            return None
+        config = replace(self.config, sources=specs)
+        started = time.monotonic()
+        try:
+            with self._store() as store:
+                report = run_cycle(config, store, stop=self.stop)
+                sent = notify(store, config, now=datetime.now(UTC), periods=("run",))
+        except MonitorError as exc:  # locked too long, unreadable database…: try next time
+            log.error("check skipped: %s", exc)
+            return None
+        self._log_cycle(report, sent, time.monotonic() - started)
+        return report
+
+    def digest(self) -> NotifyReport | None:
+        try:
+            with self._store() as store:
+                sent = notify(store, self.config, now=datetime.now(UTC), periods=DIGEST_PERIODS)
+        except MonitorError as exc:
+            log.error("digest skipped: %s", exc)
+            return None
+        log.info(
+            "digest: %d composed, %d delivered",
+            len(sent.composed),
+            sum(d.status == "delivered" for d in sent.deliveries),
+        )
+        return sent
+
+    def _store(self) -> AbstractContextManager[Store]:
+        return writing(self.config, wait=self.lock_wait, command="monitor daemon")
+
+    @staticmethod
+    def _log_cycle(report: CycleReport, sent: NotifyReport, seconds: float) -> None:
+        counts = {c: report.count(c) for c in ("new", "unchanged", "incomplete", "failed")}
+        delivered = sum(d.status == "delivered" for d in sent.deliveries)
+        log.info(
+            "cycle: %d checked, %d new, %d unchanged, %d incomplete, %d failed; "
+            "%d finding(s), %d digest(s) delivered; %.1f s",
+            len(report.results),
+            *counts.values(),
+            len(report.findings),
+            delivered,
+            seconds,
+            extra={
+                "checked": len(report.results),
+                **counts,
+                "findings": len(report.findings),
+                "delivered": delivered,
+                "seconds": round(seconds, 2),
+            },
+        )
+
+
+def run_daemon(config: Config, *, lock_wait: float = 300.0) -> int:
+    """Run until SIGTERM or SIGINT; the exit code (0: stopped cleanly)."""
+    if not config.sources:
+        raise MonitorError(f"{config.path}: the watch list is empty (add [[watch]] entries)")
+    daemon = Daemon(config, lock_wait=lock_wait)
+    stopping = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        log.info(
+            "received %s: finishing the source in hand, then stopping", signal.Signals(signum).name
+        )
+        daemon.stop.set()
+        stopping.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        daemon.start()
+        log.info("daemon started: %d source(s), data in %s", len(config.sources), config.data_dir)
+        while not stopping.wait(1.0):  # a timed wait: signal handlers run promptly
+            pass
+        daemon.shutdown()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    log.info("daemon stopped")
+    return 0

@@ -1,0 +1,73 @@
+"""When the daemon checks sources and sends digests: `[schedule]` and its triggers.
+
+A schedule is `every <n><s|m|h|d>` (an interval, e.g. `every 6h`) or a five-field cron
+expression (`15 6 * * *`), read in the configured time zone. `[[watch]] schedule`
+overrides `check` for its sources.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+_EVERY = re.compile(r"^every\s+(\d+)\s*([smhd])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    check: str = "every 6h"  # sources without their own schedule
+    digest: str = "0 8 * * *"  # daily and weekly channels' digests
+    timezone: str = "UTC"
+    jitter: float = 60.0  # seconds of random delay per check, so runs don't align
+    misfire_grace: float = 3600.0  # a run missed by less than this (a suspend) still runs
+
+
+def trigger(expression: str, timezone: str, *, jitter: float | None = None) -> BaseTrigger:
+    """The APScheduler trigger for a schedule expression; ValueError names the problem."""
+    zone = ZoneInfo(timezone)
+    if match := _EVERY.match(expression.strip()):
+        amount, unit = int(match[1]), _UNITS[match[2]]
+        if amount < 1:
+            raise ValueError("an interval must be at least 1")
+        return IntervalTrigger(**{unit: amount}, timezone=zone, jitter=jitter)
+    try:
+        return CronTrigger.from_crontab(expression, timezone=zone)
+    except ValueError as exc:
+        raise ValueError(
+            f"{expression!r} is neither 'every <n><s|m|h|d>' nor a cron expression ({exc})"
+        ) from None
+
+
+def interval(expression: str) -> timedelta | None:
+    """The period of an `every …` schedule (None for cron): what counts as overdue."""
+    match = _EVERY.match(expression.strip())
+    return timedelta(**{_UNITS[match[2]]: int(match[1])}) if match else None
+
+
+def read_schedule(table: Any, reader: Any) -> ScheduleSettings:
+    """Validate `[schedule]` with config's reader (errors name the file and key)."""
+    settings: ScheduleSettings = reader.dataclass_table(table, "schedule", ScheduleSettings)
+    try:
+        ZoneInfo(settings.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise reader.fail("schedule.timezone", f"unknown time zone {settings.timezone!r}") from None
+    for key in ("check", "digest"):
+        check_expression(getattr(settings, key), settings.timezone, reader, f"schedule.{key}")
+    return settings
+
+
+def check_expression(expression: Any, timezone: str, reader: Any, key: str) -> None:
+    if not isinstance(expression, str):
+        raise reader.fail(key, "must be a string: 'every 6h' or a cron expression")
+    try:
+        trigger(expression, timezone)
+    except ValueError as exc:
+        raise reader.fail(key, str(exc)) from None

@@ -1,0 +1,151 @@
+"""`monitor daemon` as a real process: cycles on a seconds-scale schedule, findings,
+a clean stop on SIGTERM, and a cron `monitor run` taking turns with it."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from monitor.config import load_config
+from monitor.models import Profile, Score
+from tests.notifying import page
+
+CHECK = "every 1s"
+
+
+class Site:
+    """Kyrgyzstan's page, swappable while the daemon runs; optionally slow."""
+
+    def __init__(self, body: bytes, delay: float = 0.0) -> None:
+        self.body, self.delay = body, delay
+        self.lock = threading.Lock()
+
+    def __call__(self, request: Request) -> Response:
+        time.sleep(self.delay)
+        with self.lock:
+            return Response(self.body, content_type="text/html; charset=utf-8")
+
+
+def write_config(tmp_path: Path, httpserver: HTTPServer) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f"""
+data_dir = "data"
+[fetch]
+max_retries = 0
+[kinds.ocindex_page]
+base_url = "{httpserver.url_for("/").rstrip("/")}"
+[schedule]
+check = "{CHECK}"
+jitter = 0
+[[watch]]
+country = "kyrgyzstan"
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def start_daemon(config: Path, log: Path) -> subprocess.Popen:
+    command = [sys.executable, "-m", "monitor", "--config", str(config), "--log-format", "json"]
+    return subprocess.Popen([*command, "daemon"], stderr=log.open("w"))
+
+
+def log_lines(log: Path) -> list[dict]:
+    return [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def cycles(log: Path) -> list[dict]:
+    return [e for e in log_lines(log) if e["message"].startswith("cycle:")]
+
+
+def test_the_daemon_cycles_finds_a_change_and_stops_cleanly_on_sigterm(
+    tmp_path, httpserver: HTTPServer
+):
+    site = Site(page("kyrgyzstan", 2023))
+    httpserver.expect_request("/country/kyrgyzstan").respond_with_handler(site)
+    config_path = write_config(tmp_path, httpserver)
+    log = tmp_path / "daemon.log"
+    daemon = start_daemon(config_path, log)
+    try:
+        wait_for(lambda: len(cycles(log)) >= 2, 30, "two cycles")
+        first, second = cycles(log)[:2]
+        assert (first["new"], second["unchanged"]) == (1, 1)
+        with site.lock:  # the publisher moves two indicators by 1.5
+            site.body = page("kyrgyzstan", 2023, edit=shift_markets(1.5))
+        wait_for(lambda: any(c["findings"] for c in cycles(log)), 30, "a finding")
+        moved = next(c for c in cycles(log) if c["findings"])
+        assert moved["new"] == 1 and moved["delivered"] == 1  # its digest went out
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        stopped = time.monotonic()
+        code = daemon.wait(timeout=10)
+    assert time.monotonic() - stopped < 5 and code == 0
+    assert log_lines(log)[-1]["message"] == "daemon stopped"
+    database = load_config(config_path).database
+    with sqlite3.connect(database) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        kinds = {r[0] for r in db.execute("SELECT key FROM findings WHERE kind = 'score'")}
+    assert {"human_trafficking", "human_smuggling"} <= kinds
+    assert len(list((database.parent / "outbox").glob("*.eml"))) == 1
+
+
+def test_a_cron_run_during_a_daemon_cycle_waits_or_exits_cleanly(tmp_path, httpserver):
+    site = Site(page("kyrgyzstan", 2023), delay=3.0)  # a slow server: a long cycle
+    httpserver.expect_request("/country/kyrgyzstan").respond_with_handler(site)
+    config_path = write_config(tmp_path, httpserver)
+    log = tmp_path / "daemon.log"
+    daemon = start_daemon(config_path, log)
+    lock = load_config(config_path).data_dir / "monitor.lock"
+    run = [sys.executable, "-m", "monitor", "--config", str(config_path)]
+    try:
+        wait_for(lambda: lock.exists() and "daemon" in lock.read_text(), 30, "a daemon cycle")
+        refused = subprocess.run([*run, "--lock-wait", "0", "run"], capture_output=True, text=True)
+        assert refused.returncode == 3, refused.stderr
+        assert "in use by pid" in refused.stderr and "monitor daemon" in refused.stderr
+        assert "Traceback" not in refused.stderr
+        waited = subprocess.run([*run, "--lock-wait", "60", "run"], capture_output=True, text=True)
+        assert waited.returncode == 0, waited.stderr
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(timeout=15)
+    with sqlite3.connect(load_config(config_path).database) as db:
+        # One content, however many checks: one snapshot, one raw document.
+        assert db.execute("SELECT count(*) FROM snapshots").fetchone() == (1,)
+        assert db.execute("SELECT count(*) FROM raw_documents").fetchone() == (1,)
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def shift_markets(amount: float):
+    """Two markets moved in opposite directions: the pillar mean (and validation) holds."""
+
+    def edit(profile: Profile) -> Profile:
+        moved = {"human_trafficking": amount, "human_smuggling": -amount}
+        indicators = tuple(
+            replace(i, score=Score(round(i.score.value + moved[i.key], 2), i.score.change))
+            if i.key in moved
+            else i
+            for i in profile.indicators
+        )
+        return replace(profile, indicators=indicators)
+
+    return edit
