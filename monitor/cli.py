@@ -363,6 +363,24 @@ def daemon(ctx: click.Context) -> None:
     sys.exit(run_daemon(_config(ctx), lock_wait=ctx.obj.lock_wait))
 
 
+@cli.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.pass_context
+def status_command(ctx: click.Context, as_json: bool) -> None:
+    """Sources' health, the outbox and the database; exit 1 when something needs
+    attention (a broken, stale or overdue source, a notification failed for good)."""
+    from monitor.status import status
+
+    config = _config(ctx, required=False)
+    with Store.open(config.database) as store:
+        report = status(store, config, now=datetime.now(UTC))
+    if as_json:
+        _json({**asdict(report), "attention": report.attention})
+    else:
+        console.print(display.status_view(report))
+    sys.exit(1 if report.attention else 0)
+
+
 cli.add_command(digest)
 cli.add_command(outbox)
 for _command in REVIEW_COMMANDS:

@@ -16,6 +16,7 @@ from typing import Any
 from monitor.catalogue import COMPOSITE_NAMES, INDICATORS
 from monitor.errors import ConfigError
 from monitor.fetch import FetchPolicy
+from monitor.health import HealthSettings
 from monitor.notify.settings import NotifySettings, read_notify
 from monitor.schedule import ScheduleSettings, check_expression, read_schedule
 from monitor.sources import KINDS, SourceKind, get_kind
@@ -76,6 +77,7 @@ class Config:
     kind_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     notify: NotifySettings = field(default_factory=NotifySettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    health: HealthSettings = field(default_factory=HealthSettings)
 
     @property
     def database(self) -> Path:
@@ -120,7 +122,9 @@ class _Reader:
     def config(self, raw: dict[str, Any], data_dir_override: str | Path | None) -> Config:
         self.no_secrets(raw, "")
         self.only(
-            raw, "", {"data_dir", "fetch", "thresholds", "kinds", "watch", "notify", "schedule"}
+            raw,
+            "",
+            {"data_dir", "fetch", "thresholds", "kinds", "watch", "notify", "schedule", "health"},
         )
         data_dir = Path(data_dir_override) if data_dir_override else self.data_dir(raw)
         kind_options = self.kinds(raw.get("kinds", {}))
@@ -137,9 +141,20 @@ class _Reader:
         thresholds = self.thresholds(raw.get("thresholds", {}), "thresholds", Thresholds())
         notify = read_notify(raw.get("notify", {}), self, self.path.parent)
         schedule = read_schedule(raw.get("schedule", {}), self)
+        health = self.health(raw.get("health", {}))
         config = Config(self.path, data_dir, fetch, concurrency, thresholds, (), kind_options)
         sources = self.watch(raw.get("watch", []), config, schedule.timezone)
-        return replace(config, sources=sources, notify=notify, schedule=schedule)
+        return replace(config, sources=sources, notify=notify, schedule=schedule, health=health)
+
+    def health(self, table: Any) -> HealthSettings:
+        settings: HealthSettings = self.dataclass_table(table, "health", HealthSettings)
+        if settings.failures < 1:
+            raise self.fail("health.failures", "must be at least 1")
+        if bool(settings.expect_edition) != bool(settings.expect_by):
+            raise self.fail("health", "give expect_edition and expect_by together")
+        if settings.expect_by and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", settings.expect_by):
+            raise self.fail("health.expect_by", "must be a date, YYYY-MM-DD")
+        return settings
 
     def thresholds(self, table: Any, where: str, inherited: Thresholds) -> Thresholds:
         if not isinstance(table, dict):

@@ -13,6 +13,7 @@ from monitor.diff.compare import Comparison
 from monitor.models import Extraction, Pillar, Status
 from monitor.notify.deliver import Delivery
 from monitor.run import CycleReport, SourceResult
+from monitor.status import StatusReport
 from monitor.store import SourceRecord
 from monitor.store.outbox import Notification
 
@@ -220,3 +221,32 @@ def notifications_table(rows: Iterable[Notification], owed: dict[str, int]) -> G
         )
     waiting = ", ".join(f"{channel}: {count}" for channel, count in owed.items()) or "none"
     return Group(table, Text(f"Findings not yet in a digest: {waiting}"))
+
+
+def status_view(report: StatusReport) -> Group:
+    table = Table(title="Sources")
+    for name in ("source", "last success", "last failure", "fails", "condition", "next check"):
+        table.add_column(name, overflow="fold")
+    for s in report.sources:
+        failure = f"{(s.last_failure_at or '')[:19]} {s.last_error or ''}".strip()
+        table.add_row(
+            s.key,
+            (s.last_success_at or "never")[:19],
+            failure,
+            str(s.consecutive_failures),
+            Text(", ".join(s.conditions) or "ok", style="red" if s.conditions else "green"),
+            (s.next_check_at or "not watched")[:19],
+        )
+    waiting = ", ".join(f"{c}: {n}" for c, n in report.owed.items()) or "none"
+    counts = ", ".join(f"{n:,} {table}" for table, n in report.counts.items())
+    lines = [
+        f"Notifications: {report.pending} pending, {report.failed} failed; "
+        f"findings not yet in a digest: {waiting}",
+        f"Database: {report.database_bytes / 1024 / 1024:.1f} MB ({counts})",
+    ]
+    attention = report.attention
+    summary = Text(
+        "Needs attention:\n  " + "\n  ".join(attention) if attention else "All well.",
+        style="bold red" if attention else "bold green",
+    )
+    return Group(table, *(Text(line) for line in lines), summary)

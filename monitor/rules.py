@@ -39,22 +39,13 @@ def evaluate(
     *,
     republished: bool = False,
 ) -> list[Finding]:
-    """The findings of one comparison. An incomplete or non-profile capture gives one
-    source-health finding and never a score finding; the printed changes it does hold
-    are still reconciled with our history (revisions). `republished`: the same edition
-    published again by a dataset of record, whose changed values are revisions of that
-    edition (each one reported), never movements."""
+    """The findings of one comparison. An incomplete or non-profile capture never gives
+    a score finding (the source is reported broken, once, by `monitor.health`); the
+    printed changes it does hold are still reconciled with our history (revisions).
+    `republished`: the same edition published again by a dataset of record, whose changed
+    values are revisions of that edition (each one reported), never movements."""
     if comparison.new_status != Status.COMPLETE:
-        return [
-            *_revisions(comparison),
-            Finding(
-                "source_health",
-                "capture",
-                "high",
-                f"the new capture is {comparison.new_status}: no score findings from it",
-                detail={"status": str(comparison.new_status)},
-            ),
-        ]
+        return _revisions(comparison)
     rules = thresholds.for_country(comparison.country)
     note = {"against_incomplete": True} if comparison.against_incomplete else {}
     scores = (

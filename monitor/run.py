@@ -19,6 +19,7 @@ from monitor.assess import assess_pending, rebase
 from monitor.config import Config, SourceSpec, source_key
 from monitor.errors import MonitorError, StoreError
 from monitor.fetch import Attempt, Fetcher, FetchResult, Outcome, Validators
+from monitor.health import check_health
 from monitor.models import Extraction, Finding, Status
 from monitor.sources import SourceKind, extract_safely
 from monitor.store import Store
@@ -117,8 +118,16 @@ def run_cycle(
                 if progress is not None:
                     progress(result)
     ordered = tuple(results[spec.key] for spec in config.sources if spec.key in results)
-    findings = tuple(assess_pending(store, config.thresholds, route=config.notify.route))
-    return CycleReport(ordered, started, now_iso(), findings)
+    findings = _assess(store, config, [r.key for r in ordered])
+    return CycleReport(ordered, started, now_iso(), tuple(findings))
+
+
+def _assess(store: Store, config: Config, checked: list[str]) -> list[Finding]:
+    """Findings of the new snapshots, then of the checked sources' health."""
+    route = config.notify.route
+    findings = assess_pending(store, config.thresholds, route=route)
+    findings += check_health(store, config.health, checked, now=datetime.now(UTC), route=route)
+    return findings
 
 
 def _process(
@@ -245,7 +254,7 @@ def ingest(
                 captured_at=when,
             )
         )
-    assess_pending(store, config.thresholds, route=config.notify.route)
+    _assess(store, config, [key])
     return results
 
 

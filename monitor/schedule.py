@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -71,3 +71,15 @@ def check_expression(expression: Any, timezone: str, reader: Any, key: str) -> N
         trigger(expression, timezone)
     except ValueError as exc:
         raise reader.fail(key, str(exc)) from None
+
+
+def next_check(
+    expression: str, timezone: str, last_checked: datetime | None, now: datetime
+) -> datetime:
+    """When a source on this schedule is checked next (by a daemon running now)."""
+    period = interval(expression)
+    if period is not None:
+        return max(now, last_checked + period) if last_checked else now
+    fire = trigger(expression, timezone).get_next_fire_time(None, now)
+    assert fire is not None  # a cron expression always fires again
+    return fire

@@ -110,7 +110,7 @@ def test_a_cycle_stores_pdf_and_article_snapshots_and_a_changed_sentence(tmp_pat
         }
         assert "an HTML page, not a PDF" in results[atlantis_key].detail
         # Only the broken capture is news; narrative-only documents are healthy.
-        assert [(f.kind, f.key) for f in first.findings] == [("source_health", "capture")]
+        assert [(f.kind, f.key) for f in first.findings] == [("source_health", "broken")]
         assert store.counts()["scores"] == 0
         pdf = store.snapshot(results[pdf_key].snapshot_id).extraction.profile
         written = narrative_for("Utopia", 2025, paragraphs_per_section=2)

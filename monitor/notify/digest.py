@@ -16,11 +16,12 @@ from functools import cache
 from monitor.catalogue import COMPOSITE_NAMES, display_name
 from monitor.diff.compare import Comparison
 from monitor.diff.text import EditedSentence, SectionDelta
+from monitor.identity import lookup
 from monitor.models import Finding, Profile
 from monitor.notify.settings import SEVERITIES
 from monitor.review import diff_snapshots
 from monitor.store import Store
-from monitor.store.findings import stored_comparison
+from monitor.store.findings import latest_comparison_pair, stored_comparison
 from monitor.store.outbox import OwedFinding
 
 SHOWN_SENTENCES = 5  # per list in a narrative change; the rest are counted
@@ -144,10 +145,13 @@ def build_digest(store: Store, channel: str, items: Sequence[OwedFinding], now: 
         lambda old, new: stored_comparison(store, old, new) or diff_snapshots(store, old, new)
     )
     profile = cache(lambda snapshot_id: store.snapshot(snapshot_id).extraction.profile)
+    pair = cache(lambda source_key: latest_comparison_pair(store, source_key))
     by_country: dict[str, list[OwedFinding]] = defaultdict(list)
     for item in items:
         by_country[item.country or item.source_key].append(item)
-    countries = [_country(slug, found, comparison, profile) for slug, found in by_country.items()]
+    countries = [
+        _country(slug, found, comparison, profile, pair) for slug, found in by_country.items()
+    ]
     by_weight = sorted(countries, key=lambda c: (-SEVERITIES.index(c.severity), -len(c.items)))
     brief = {c.country for c in by_weight[DETAILED_COUNTRIES:]}
     countries = [replace(c, detailed=c.country not in brief) for c in countries]
@@ -160,19 +164,23 @@ def _country(
     items: list[OwedFinding],
     comparison: Callable[[int, int], Comparison],
     profile: Callable[[int], Profile | None],
+    latest_pair: Callable[[str], tuple[int, int] | None],
 ) -> CountryDigest:
-    latest = max(items, key=lambda i: i.snapshot_id)
-    context: Comparison | None = None
-    if latest.base_snapshot_id is not None:
-        context = comparison(latest.base_snapshot_id, latest.snapshot_id)
-    current: Profile | None = profile(latest.snapshot_id)
+    # Context: the latest comparison a finding is about; for findings about a source
+    # itself (source health), that source's latest comparison.
+    about = [(i.base_snapshot_id, i.snapshot_id) for i in items if i.snapshot_id is not None]
+    if not about:
+        about = [p for i in items if (p := latest_pair(i.source_key)) is not None]
+    base, latest = max(about, key=lambda pair: pair[1]) if about else (None, None)
+    context = comparison(base, latest) if base is not None and latest is not None else None
+    current = profile(latest) if latest is not None else None
     findings = [i.finding for i in items]
     scores = {f.key: f for f in findings if f.kind == "score"}
     narrative = {f.key for f in findings if f.kind == "narrative"}
     handled = {"score", "rank", "revision", "narrative", "source_health", "methodology"}
     return CountryDigest(
         country=slug,
-        name=current.country.name if current and current.country else display_name(slug),
+        name=current.country.name if current and current.country else _name(slug),
         region=_region(current),
         severity=max((f.severity for f in findings), key=SEVERITIES.index),
         old_edition=context.old_edition if context else None,
@@ -198,6 +206,11 @@ def _country(
         other=tuple(f for f in findings if f.kind not in handled),
         items=tuple(items),
     )
+
+
+def _name(slug: str) -> str:
+    known = lookup(slug)
+    return known.name if known else slug.replace("_", " ").title()
 
 
 def _headline(context: Comparison | None) -> tuple[ScoreLine, ...]:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from monitor.diff.compare import Comparison, comparison_from_dict
 from monitor.models import Finding
 from monitor.store.outbox import enqueue
-from monitor.store.records import finding_from_row
+from monitor.store.records import SourceRecord, finding_from_row
 from monitor.store.store import Store
 
 # Which channels owe their readers a finding about a country (config's notify routing).
@@ -57,30 +57,9 @@ def save_assessment(
             )
         added = 0
         for f in findings:
-            cursor = store.db.execute(
-                "INSERT OR IGNORE INTO findings (source_id, snapshot_id, base_snapshot_id,"
-                " country_slug, kind, key, severity, message, old, new, direction, detail,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    source_id,
-                    snapshot_id,
-                    base_snapshot_id,
-                    country,
-                    f.kind,
-                    f.key,
-                    f.severity,
-                    f.message,
-                    f.old,
-                    f.new,
-                    f.direction,
-                    json.dumps(f.detail, default=str),
-                    now,
-                ],
+            added += _insert(
+                store, f, source_id, snapshot_id, base_snapshot_id, country, now, route
             )
-            if cursor.rowcount and route is not None:
-                assert cursor.lastrowid is not None
-                enqueue(store, cursor.lastrowid, route(f, country), now)
-            added += cursor.rowcount
         store.db.execute("UPDATE snapshots SET assessed_at = ? WHERE id = ?", [now, snapshot_id])
         if reset_baselines:
             store.db.execute("DELETE FROM baselines WHERE source_id = ?", [source_id])
@@ -155,3 +134,64 @@ def stored_comparison(store: Store, old_id: int, new_id: int) -> Comparison | No
         [old_id, new_id],
     ).fetchone()
     return comparison_from_dict(json.loads(row[0])) if row else None
+
+
+def save_source_findings(
+    store: Store,
+    source: SourceRecord,
+    findings: Sequence[Finding],
+    now: str,
+    route: Route | None = None,
+) -> None:
+    """Findings about a source itself (no snapshot), owed to the channels `route` names;
+    call inside a transaction."""
+    for f in findings:
+        _insert(store, f, source.id, None, None, source.country_slug, now, route)
+
+
+def _insert(
+    store: Store,
+    f: Finding,
+    source_id: int,
+    snapshot_id: int | None,
+    base_snapshot_id: int | None,
+    country: str | None,
+    now: str,
+    route: Route | None,
+) -> int:
+    """Insert a finding (ignored if already stored) and owe it to `route`'s channels."""
+    cursor = store.db.execute(
+        "INSERT OR IGNORE INTO findings (source_id, snapshot_id, base_snapshot_id,"
+        " country_slug, kind, key, severity, message, old, new, direction, detail,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            source_id,
+            snapshot_id,
+            base_snapshot_id,
+            country,
+            f.kind,
+            f.key,
+            f.severity,
+            f.message,
+            f.old,
+            f.new,
+            f.direction,
+            json.dumps(f.detail, default=str),
+            now,
+        ],
+    )
+    if cursor.rowcount and route is not None:
+        assert cursor.lastrowid is not None
+        enqueue(store, cursor.lastrowid, route(f, country), now)
+    return cursor.rowcount
+
+
+def latest_comparison_pair(store: Store, source_key: str) -> tuple[int, int] | None:
+    """(old, new) snapshot ids of the latest comparison stored for a source."""
+    row = store.db.execute(
+        "SELECT c.old_snapshot_id, c.new_snapshot_id FROM comparisons c"
+        " JOIN sources s ON s.id = c.source_id WHERE s.key = ?"
+        " ORDER BY c.new_snapshot_id DESC LIMIT 1",
+        [source_key],
+    ).fetchone()
+    return (row[0], row[1]) if row else None

@@ -29,7 +29,7 @@ class OwedFinding:
     country: str | None
     source_key: str
     source_kind: str
-    snapshot_id: int
+    snapshot_id: int | None  # None: a finding about the source itself
     base_snapshot_id: int | None
     created_at: str
 

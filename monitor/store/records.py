@@ -48,6 +48,8 @@ class SourceRecord:
     last_error: str | None
     current_snapshot_id: int | None
     last_success_at: str | None
+    consecutive_failures: int = 0
+    last_failure_at: str | None = None
 
 
 @dataclass(frozen=True)

@@ -357,12 +357,68 @@ def m004_views(db: Database) -> None:
         db.execute(statement)
 
 
+_HEALTH_DDL = (
+    # Consecutive failed checks (reset by any response we could store): what makes a
+    # source broken after [health] failures in a row.
+    "ALTER TABLE sources ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE sources ADD COLUMN last_failure_at TEXT",
+    # A condition a source is in (broken, stale, edition_overdue) since when: its finding
+    # was raised when the row was added and a recovery is raised when it goes, so each
+    # condition is reported once however many runs it lasts.
+    """
+    CREATE TABLE source_conditions (
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        condition TEXT NOT NULL,
+        since TEXT NOT NULL,
+        detail TEXT NOT NULL,                -- JSON: why
+        PRIMARY KEY (source_id, condition)
+    )
+    """,
+    # Findings about a source rather than a snapshot (a source that stopped answering)
+    # have no snapshot: findings.snapshot_id becomes nullable. SQLite cannot alter a
+    # column, so the table is rebuilt; the rows go back in after the table of that name
+    # exists again, which satisfies the outbox's deferred foreign keys.
+    "PRAGMA defer_foreign_keys = ON",
+    "CREATE TEMP TABLE findings_copy AS SELECT * FROM findings",
+    "DROP TABLE findings",
+    """
+    CREATE TABLE findings (
+        id INTEGER PRIMARY KEY,
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        snapshot_id INTEGER REFERENCES snapshots(id),  -- NULL: about the source itself
+        base_snapshot_id INTEGER REFERENCES snapshots(id),
+        country_slug TEXT,
+        kind TEXT NOT NULL,                  -- score / rank / methodology / revision /
+                                             -- narrative / disagreement / source_health
+        key TEXT NOT NULL,
+        severity TEXT NOT NULL,              -- low / medium / high
+        message TEXT NOT NULL,
+        old REAL,
+        new REAL,
+        direction TEXT NOT NULL,
+        detail TEXT NOT NULL,                -- JSON
+        created_at TEXT NOT NULL,
+        UNIQUE (snapshot_id, kind, key)
+    )
+    """,
+    "INSERT INTO findings SELECT * FROM findings_copy",
+    "DROP TABLE findings_copy",
+    "CREATE INDEX idx_findings_source ON findings (source_id, id)",
+)
+
+
+def m005_health(db: Database) -> None:
+    for statement in _HEALTH_DDL:
+        db.execute(statement)
+
+
 # In order; append new migrations, never edit or reorder applied ones.
 STEPS: tuple[Callable[[Database], None], ...] = (
     m001_initial,
     m002_findings,
     m003_outbox,
     m004_views,
+    m005_health,
 )
 SCHEMA_VERSION = len(STEPS)
 

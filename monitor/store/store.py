@@ -199,6 +199,7 @@ class Store:
                     last_error=None,
                     last_success_at=captured_at,
                     current_snapshot_id=snapshot_id,
+                    consecutive_failures=0,
                 )
         except sqlite3.IntegrityError as e:
             # Rolled back by now. Typically an extraction with duplicate keys: report it
@@ -245,6 +246,7 @@ class Store:
                 last_outcome=str(Outcome.NOT_MODIFIED),
                 last_error=None,
                 last_success_at=checked_at,
+                consecutive_failures=0,
             )
 
     def record_failure(
@@ -252,13 +254,15 @@ class Store:
     ) -> None:
         """Record a check that got no usable response; earlier state is kept."""
         with self.transaction():
-            self.source_by_id(source_id)
+            source = self.source_by_id(source_id)
             self._insert_attempts(source_id, attempts)
             self._update_source(
                 source_id,
                 last_checked_at=checked_at,
                 last_outcome=str(Outcome.FAILED),
                 last_error=error,
+                last_failure_at=checked_at,
+                consecutive_failures=source.consecutive_failures + 1,
             )
 
     def _insert_attempts(self, source_id: int, attempts: Sequence[Attempt]) -> None:

@@ -1,0 +1,154 @@
+"""Source health: broken, stale and overdue sources, each reported once, and recoveries.
+
+After each cycle every checked source is looked at: **broken** after `[health] failures`
+failed checks in a row, or as soon as what it serves is not a complete profile (a layout
+change, an error page); **stale** when nothing was fetched from it for `stale_days`;
+**edition_overdue** when a `current` source still shows an edition older than
+`expect_edition` after `expect_by`. A condition starting is one finding; it lasting adds
+nothing; it ending is one recovery finding. Findings go through the outbox like any other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from monitor.models import Finding, Status
+from monitor.store import SourceRecord, Store
+from monitor.store.findings import Route, save_source_findings
+from monitor.store.health import conditions, set_conditions
+
+
+@dataclass(frozen=True)
+class HealthSettings:
+    failures: int = 5  # failed checks in a row before a source is broken
+    stale_days: float = 14.0  # no successful fetch for this long: stale
+    expect_edition: int = 0  # an edition expected by `expect_by` (0: none)
+    expect_by: str = ""  # ISO date
+
+
+@dataclass(frozen=True)
+class Condition:
+    name: str  # broken / stale / edition_overdue
+    message: str
+    detail: dict[str, Any]
+
+
+# (severity when it starts, key of the finding when it ends)
+_KINDS = {
+    "broken": ("high", "recovered"),
+    "stale": ("medium", "fresh"),
+    "edition_overdue": ("medium", "edition_arrived"),
+}
+
+
+def check_health(
+    store: Store,
+    settings: HealthSettings,
+    source_keys: Iterable[str],
+    *,
+    now: datetime,
+    route: Route | None = None,
+) -> list[Finding]:
+    """Compare each source's conditions with those on record; the findings of changes."""
+    found: list[Finding] = []
+    for key in source_keys:
+        source = store.source(key)
+        if source is None:
+            continue
+        current = {c.name: c for c in source_conditions(store, source, settings, now)}
+        before = conditions(store, source.id)
+        findings = [_started(source, c) for name, c in current.items() if name not in before]
+        findings += [_ended(source, name, before[name]) for name in before if name not in current]
+        if findings:
+            with store.transaction():
+                set_conditions(store, source.id, {n: c.detail for n, c in current.items()}, now)
+                save_source_findings(store, source, findings, now.isoformat(), route)
+            found += findings
+    return found
+
+
+def source_conditions(
+    store: Store, source: SourceRecord, settings: HealthSettings, now: datetime
+) -> list[Condition]:
+    found = []
+    status = (
+        store.snapshot_status(source.current_snapshot_id) if source.current_snapshot_id else None
+    )
+    if source.consecutive_failures >= settings.failures:
+        found.append(
+            Condition(
+                "broken",
+                f"{source.key} is broken: {source.consecutive_failures} failed checks in a row"
+                f" (last: {source.last_error})",
+                {"failures": source.consecutive_failures, "error": source.last_error},
+            )
+        )
+    elif status is not None and status is not Status.COMPLETE:
+        found.append(
+            Condition(
+                "broken",
+                f"{source.key} is broken: what it serves is {status}, no scores are taken from it",
+                {"status": str(status), "snapshot_id": source.current_snapshot_id},
+            )
+        )
+    last_ok = datetime.fromisoformat(source.last_success_at or source.created_at)
+    if now - last_ok > timedelta(days=settings.stale_days):
+        days = (now - last_ok).days
+        found.append(
+            Condition(
+                "stale",
+                f"{source.key} is stale: nothing fetched successfully for {days} days",
+                {"last_success_at": source.last_success_at, "days": days},
+            )
+        )
+    overdue = (
+        settings.expect_edition
+        and settings.expect_by
+        and now.date().isoformat() > settings.expect_by
+    )
+    if overdue and source.edition is None:
+        edition = (
+            store.snapshot(source.current_snapshot_id).edition
+            if source.current_snapshot_id
+            else None
+        )
+        if edition is None or edition < settings.expect_edition:
+            found.append(
+                Condition(
+                    "edition_overdue",
+                    f"{source.key}: the {settings.expect_edition} edition was expected by "
+                    f"{settings.expect_by}; it still shows {edition or 'no edition'}",
+                    {
+                        "expected": settings.expect_edition,
+                        "by": settings.expect_by,
+                        "shows": edition,
+                    },
+                )
+            )
+    return found
+
+
+def _started(source: SourceRecord, condition: Condition) -> Finding:
+    severity, _ = _KINDS[condition.name]
+    return Finding(
+        "source_health", condition.name, severity, condition.message, detail=condition.detail
+    )
+
+
+def _ended(source: SourceRecord, name: str, detail: dict[str, Any]) -> Finding:
+    _, key = _KINDS[name]
+    what = {
+        "broken": "works again",
+        "stale": "was fetched again",
+        "edition_overdue": "shows the expected edition",
+    }[name]
+    return Finding(
+        "source_health",
+        key,
+        "low",
+        f"{source.key} {what} (was {name})",
+        detail={"was": name, **detail},
+    )

@@ -1,0 +1,87 @@
+"""`monitor status`: what needs attention, for people and for health checks.
+
+Per source: last success, last failure and why, failures in a row, its conditions
+(broken, stale, edition overdue), when it is checked next; the outbox (pending, failed,
+findings not yet in a digest); the database's size and counts. `attention` lists what
+a person should look at; the CLI exits 1 when it is not empty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from monitor.config import Config
+from monitor.schedule import next_check
+from monitor.store import Store
+from monitor.store.health import all_conditions
+from monitor.store.outbox import notifications, owed_counts
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    key: str
+    last_success_at: str | None
+    last_failure_at: str | None
+    last_error: str | None
+    consecutive_failures: int
+    conditions: dict[str, str]  # condition -> since
+    next_check_at: str | None  # None: no longer in the config's watch list
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    sources: tuple[SourceStatus, ...]
+    pending: int
+    failed: int
+    owed: dict[str, int]  # channel -> findings not yet in a digest
+    database_bytes: int
+    counts: dict[str, int]
+
+    @property
+    def attention(self) -> list[str]:
+        found = [f"{s.key}: {', '.join(s.conditions)}" for s in self.sources if s.conditions]
+        if self.failed:
+            found.append(f"{self.failed} notification(s) failed for good: monitor outbox")
+        return found
+
+
+def status(store: Store, config: Config, *, now: datetime) -> StatusReport:
+    watched = {spec.key: spec for spec in config.sources}
+    conditions = all_conditions(store)
+    settings = config.schedule
+    sources = []
+    for record in store.sources():
+        spec = watched.get(record.key)
+        upcoming = None
+        if spec is not None:
+            last = (
+                datetime.fromisoformat(record.last_checked_at) if record.last_checked_at else None
+            )
+            upcoming = next_check(
+                spec.schedule or settings.check, settings.timezone, last, now
+            ).isoformat(timespec="seconds")
+        sources.append(
+            SourceStatus(
+                key=record.key,
+                last_success_at=record.last_success_at,
+                last_failure_at=record.last_failure_at,
+                last_error=record.last_error,
+                consecutive_failures=record.consecutive_failures,
+                conditions=conditions.get(record.id, {}),
+                next_check_at=upcoming,
+            )
+        )
+    size = sum(
+        p.stat().st_size
+        for p in (config.database, config.database.with_name(config.database.name + "-wal"))
+        if p.exists()
+    )
+    return StatusReport(
+        sources=tuple(sources),
+        pending=len(notifications(store, status="pending")),
+        failed=len(notifications(store, status="failed")),
+        owed=owed_counts(store),
+        database_bytes=size,
+        counts=store.counts(),
+    )

@@ -1,0 +1,43 @@
+"""The conditions sources are in (`source_conditions`), as `monitor.health` records them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from monitor.store.store import Store
+
+
+def conditions(store: Store, source_id: int) -> dict[str, dict[str, Any]]:
+    rows = store.db.query(
+        "SELECT condition, detail FROM source_conditions WHERE source_id = ?", [source_id]
+    )
+    return {r["condition"]: json.loads(r["detail"]) for r in rows}
+
+
+def all_conditions(store: Store) -> dict[int, dict[str, str]]:
+    """source id -> {condition: since}, for `monitor status`."""
+    found: dict[int, dict[str, str]] = {}
+    for r in store.db.query("SELECT source_id, condition, since FROM source_conditions"):
+        found.setdefault(r["source_id"], {})[r["condition"]] = r["since"]
+    return found
+
+
+def set_conditions(
+    store: Store, source_id: int, current: Mapping[str, dict[str, Any]], now: datetime
+) -> None:
+    """Make the recorded conditions `current`; call inside a transaction. A condition
+    that lasts keeps its `since`."""
+    placeholders = ", ".join("?" for _ in current)
+    keep = f" AND condition NOT IN ({placeholders})" if current else ""
+    store.db.execute(
+        f"DELETE FROM source_conditions WHERE source_id = ?{keep}", [source_id, *current]
+    )
+    for name, detail in current.items():
+        store.db.execute(
+            "INSERT OR IGNORE INTO source_conditions (source_id, condition, since, detail)"
+            " VALUES (?, ?, ?, ?)",
+            [source_id, name, now.isoformat(), json.dumps(detail, default=str)],
+        )
