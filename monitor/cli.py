@@ -363,6 +363,17 @@ def daemon(ctx: click.Context) -> None:
     sys.exit(run_daemon(_config(ctx), lock_wait=ctx.obj.lock_wait))
 
 
+@cli.command()
+@click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def backup(ctx: click.Context, destination: Path) -> None:
+    """Copy the database to DESTINATION (a new file), safely, even while a daemon writes."""
+    config = _config(ctx, required=False)
+    with Store.open(config.database) as store:
+        store.backup(destination)
+    console.print(f"Backed up {config.database} to {destination}", highlight=False)
+
+
 @cli.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @click.pass_context

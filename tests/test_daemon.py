@@ -95,6 +95,12 @@ def test_the_daemon_cycles_finds_a_change_and_stops_cleanly_on_sigterm(
         wait_for(lambda: any(c["findings"] for c in cycles(log)), 30, "a finding")
         moved = next(c for c in cycles(log) if c["findings"])
         assert moved["new"] == 1 and moved["delivered"] == 1  # its digest went out
+        copy = tmp_path / "backup.db"  # a backup while the daemon keeps cycling
+        command = [sys.executable, "-m", "monitor", "--config", str(config_path), "backup"]
+        subprocess.run([*command, str(copy)], check=True, capture_output=True)
+        with sqlite3.connect(copy) as db:
+            assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            assert db.execute("SELECT count(*) FROM snapshots").fetchone() == (2,)
     finally:
         daemon.send_signal(signal.SIGTERM)
         stopped = time.monotonic()

@@ -366,6 +366,17 @@ class Store:
             )
         return zlib.decompress(row["content"])
 
+    def backup(self, destination: Path) -> None:
+        """A consistent copy of the database while others keep writing (SQLite's online
+        backup API: it restarts a step if a writer changed a page it had copied)."""
+        if destination.exists():
+            raise StoreError(f"{destination} exists; back up to a new file")
+        target = sqlite3.connect(destination)
+        try:
+            self.db.conn.backup(target)
+        finally:
+            target.close()
+
     def counts(self) -> dict[str, int]:
         """Rows per table."""
         return {name: self.db.table(name).count for name in TABLES}
