@@ -29,7 +29,12 @@ from monitor.models import Status
 from monitor.notify.channels import CHANNEL_KINDS
 from monitor.notify.deliver import notify
 from monitor.reextract import reextract
-from monitor.review.snapshots import diff_snapshots, resolve_snapshot
+from monitor.review.snapshots import (
+    country_slug,
+    diff_snapshots,
+    resolve_snapshot,
+    snapshot_kind,
+)
 from monitor.run import SourceResult, ingest, run_cycle
 from monitor.sources import KINDS, extract_safely, get_kind
 from monitor.store import Store
@@ -286,16 +291,31 @@ def _import_with_progress(
     help="Edition year or snapshot id (default: the one before --to).",
 )
 @click.option("--to", default=None, help="Edition year or snapshot id (default: the latest).")
+@click.option(
+    "--source",
+    "kind",
+    default=None,
+    help="Only snapshots from this source kind (default: without --from, --to's kind).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the deltas as JSON.")
 @click.pass_context
 def diff(
-    ctx: click.Context, country: str, from_: str | None, to: str | None, as_json: bool
+    ctx: click.Context,
+    country: str,
+    from_: str | None,
+    to: str | None,
+    kind: str | None,
+    as_json: bool,
 ) -> None:
-    """Score and text deltas between two snapshots of COUNTRY (a slug)."""
+    """Score and text deltas between two snapshots of COUNTRY (a name, slug or ISO code)."""
     config = _config(ctx, required=False)
+    country = country_slug(country)
     with Store.open(config.database) as store:
-        new_id = resolve_snapshot(store, country, to)
-        old_id = resolve_snapshot(store, country, from_, other_than=new_id)
+        new_id = resolve_snapshot(store, country, to, kind=kind)
+        # By default like with like (a page with the page before it); a --from edition
+        # may come from any source with scores.
+        like = kind or (snapshot_kind(store, new_id) if from_ is None else None)
+        old_id = resolve_snapshot(store, country, from_, other_than=new_id, kind=like)
         comparison = diff_snapshots(store, old_id, new_id)
     if as_json:
         _json({"from_snapshot": old_id, "to_snapshot": new_id, **asdict(comparison)})

@@ -3,6 +3,7 @@ a revised cell is one new snapshot and a revision; bad documents store nothing."
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import openpyxl
@@ -230,3 +231,33 @@ def test_the_cli_imports_and_prints_counts(tmp_path):
 def _stored(store: Store) -> dict[str, int]:
     counts = store.counts()
     return {t: counts[t] for t in ("sources", "snapshots", "scores", "raw_documents")}
+
+
+def test_monitor_diff_compares_like_with_like(tmp_path, shared_dir):
+    """Workbook rows and a page of one country in one store: `diff` compares the latest
+    complete snapshot with the one before it from the same kind of source."""
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+
+    data = ["--data-dir", str(tmp_path / "data")]
+    runner = CliRunner()
+    workbook = shared_dir / "data" / "global_oc_index_2021_2023.xlsx"
+    assert runner.invoke(cli, [*data, "import-workbook", str(workbook)]).exit_code == 0
+    page_2021 = shared_dir / "corpus" / "ocindex-page-2021-kyrgyzstan.txt"
+    url = "https://ocindex.net/2021/country/kyrgyzstan"
+    assert runner.invoke(cli, [*data, "ingest", str(page_2021), "--url", url]).exit_code == 0
+
+    # The latest complete snapshot is the 2021 page; before it, no other page.
+    alone = runner.invoke(cli, [*data, "diff", "KGZ", "--json"])
+    assert alone.exit_code == 1 and "from ocindex_page" in alone.output
+    rows = runner.invoke(
+        cli, [*data, "diff", "Kyrgyzstan", "--source", "ocindex_workbook", "--json"]
+    )
+    assert rows.exit_code == 0, rows.output
+    report = json.loads(rows.output)
+    assert (report["old_edition"], report["new_edition"]) == (2021, 2023)
+    across = runner.invoke(cli, [*data, "diff", "kyrgyzstan", "--from", "2023", "--json"])
+    assert across.exit_code == 0, across.output  # an explicit edition: any kind with scores
+    report = json.loads(across.output)
+    assert (report["old_edition"], report["new_edition"]) == (2023, 2021)

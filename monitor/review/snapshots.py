@@ -9,7 +9,7 @@ from monitor.diff.reconcile import prior_edition
 from monitor.errors import MonitorError
 from monitor.identity import lookup
 from monitor.store import Store, StoredSnapshot
-from monitor.store.findings import latest_complete
+from monitor.store.findings import KIND_FILTER, latest_complete
 
 
 def country_slug(text: str) -> str:
@@ -49,13 +49,19 @@ def latest_snapshot(
 
 
 def resolve_snapshot(
-    store: Store, country: str, ref: str | None, *, other_than: int | None = None
+    store: Store,
+    country: str,
+    ref: str | None,
+    *,
+    other_than: int | None = None,
+    kind: str | None = None,
 ) -> int:
     """A snapshot id from `ref`: an edition year (its latest complete snapshot), a
     snapshot id, or None: the most recently seen complete snapshot other than
-    `other_than` (so that `--from` defaults to what preceded `--to`)."""
+    `other_than` (so that `--from` defaults to what preceded `--to`); from sources of
+    `kind` only, when given."""
     if ref is not None and ref.isdigit() and 2000 <= int(ref) <= 2100:
-        found = latest_complete(store, country, int(ref), excluding=other_than)
+        found = latest_complete(store, country, int(ref), excluding=other_than, kind=kind)
         if found is None:
             raise MonitorError(f"no complete snapshot of {country} for the {ref} edition")
         return found
@@ -69,12 +75,21 @@ def resolve_snapshot(
         return int(ref)
     row = store.db.execute(
         "SELECT id FROM snapshots WHERE country_slug = ? AND status = 'complete'"
-        " AND id IS NOT ? ORDER BY last_seen_at DESC, id DESC LIMIT 1",
-        [country, other_than],
+        " AND id IS NOT ?" + KIND_FILTER + " ORDER BY last_seen_at DESC, id DESC LIMIT 1",
+        [country, other_than, kind, kind],
     ).fetchone()
     if row is None:
         what = f"other than snapshot {other_than}" if other_than else "at all"
+        what += f" from {kind}" if kind else ""
         raise MonitorError(f"no complete snapshot of {country} {what}")
+    return row[0]
+
+
+def snapshot_kind(store: Store, snapshot_id: int) -> str:
+    row = store.db.execute(
+        "SELECT src.kind FROM snapshots s JOIN sources src ON src.id = s.source_id WHERE s.id = ?",
+        [snapshot_id],
+    ).fetchone()
     return row[0]
 
 

@@ -13,6 +13,9 @@ from monitor.store.outbox import enqueue
 from monitor.store.records import SourceRecord, finding_from_row
 from monitor.store.store import Store
 
+# Snapshots from sources of one kind, or any kind when the parameter (given twice) is NULL.
+KIND_FILTER = " AND (? IS NULL OR source_id IN (SELECT id FROM sources WHERE kind = ?))"
+
 # Which channels owe their readers a finding about a country (config's notify routing).
 Route = Callable[[Finding, str | None], Iterable[str]]
 
@@ -81,17 +84,24 @@ def pending_snapshots(store: Store) -> list[tuple[int, int]]:
 
 
 def latest_complete(
-    store: Store, country: str, edition: int, *, excluding: int | None = None
+    store: Store,
+    country: str,
+    edition: int,
+    *,
+    excluding: int | None = None,
+    kind: str | None = None,
 ) -> int | None:
     """The most recently seen complete snapshot of a country's edition, from any source
-    with scores: a narrative-only one (a PDF summary) cannot stand for the edition's
-    figures, against which printed changes are reconciled."""
+    with scores (or from sources of `kind`): a narrative-only one (a PDF summary) cannot
+    stand for the edition's figures, against which printed changes are reconciled."""
     row = next(
         store.db.query(
             "SELECT id FROM snapshots WHERE country_slug = ? AND edition = ? AND status ="
             " 'complete' AND id IS NOT ? AND EXISTS (SELECT 1 FROM scores WHERE"
-            " scores.snapshot_id = snapshots.id) ORDER BY last_seen_at DESC, id DESC LIMIT 1",
-            [country, edition, excluding],
+            " scores.snapshot_id = snapshots.id)"
+            + KIND_FILTER
+            + " ORDER BY last_seen_at DESC, id DESC LIMIT 1",
+            [country, edition, excluding, kind, kind],
         ),
         None,
     )
