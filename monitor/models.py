@@ -160,6 +160,13 @@ class Extraction:
     def has_scores(self) -> bool:
         return self.profile is not None and bool(self.profile.scores())
 
+    @classmethod
+    def rejected(cls, reason: Reason, extractor: str, version: str) -> Extraction:
+        """`not_a_profile`, for `reason`: what every extractor returns for input it refuses."""
+        return cls(
+            Status.NOT_A_PROFILE, None, (reason,), extractor=extractor, extractor_version=version
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -139,10 +139,4 @@ def _clean(text: str) -> str:
 
 
 def _not_an_article(reason: Reason) -> Extraction:
-    return Extraction(
-        status=Status.NOT_A_PROFILE,
-        profile=None,
-        reasons=(reason,),
-        extractor=EXTRACTOR,
-        extractor_version=VERSION,
-    )
+    return Extraction.rejected(reason, EXTRACTOR, VERSION)

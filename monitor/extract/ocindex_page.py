@@ -79,13 +79,7 @@ def extract_page(
 
 
 def _not_a_profile(reason: Reason) -> Extraction:
-    return Extraction(
-        status=Status.NOT_A_PROFILE,
-        profile=None,
-        reasons=(reason,),
-        extractor=EXTRACTOR,
-        extractor_version=VERSION,
-    )
+    return Extraction.rejected(reason, EXTRACTOR, VERSION)
 
 
 def _describe_non_profile(lines: tuple[str, ...], is_html: bool) -> Reason:

@@ -99,10 +99,4 @@ def _country(slug: str | None, first_page: Sequence[Line]) -> Country | None:
 
 
 def _not_a_profile(reason: Reason) -> Extraction:
-    return Extraction(
-        status=Status.NOT_A_PROFILE,
-        profile=None,
-        reasons=(reason,),
-        extractor=EXTRACTOR,
-        extractor_version=VERSION,
-    )
+    return Extraction.rejected(reason, EXTRACTOR, VERSION)
