@@ -60,7 +60,7 @@ def check_health(
             continue
         current = {c.name: c for c in source_conditions(store, source, settings, now)}
         before = conditions(store, source.id)
-        findings = [_started(source, c) for name, c in current.items() if name not in before]
+        findings = [_started(c) for name, c in current.items() if name not in before]
         findings += [_ended(source, name, before[name]) for name in before if name not in current]
         if findings:
             with store.transaction():
@@ -131,7 +131,7 @@ def source_conditions(
     return found
 
 
-def _started(source: SourceRecord, condition: Condition) -> Finding:
+def _started(condition: Condition) -> Finding:
     severity, _ = _KINDS[condition.name]
     return Finding(
         "source_health", condition.name, severity, condition.message, detail=condition.detail
