@@ -77,9 +77,6 @@ class Daemon:
         self.stop.set()
         self.scheduler.shutdown(wait=True)
 
-    def next_runs(self) -> dict[str, datetime | None]:
-        return {job.id: job.next_run_time for job in self.scheduler.get_jobs()}
-
     def check(self, specs: tuple[SourceSpec, ...]) -> CycleReport | None:
         if self.stop.is_set():
             return None
