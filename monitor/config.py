@@ -321,7 +321,9 @@ class _Reader:
         for key, value in table.items():
             wanted = fields[key]
             ok = isinstance(value, wanted) or (wanted is float and isinstance(value, int))
-            if not ok or isinstance(value, bool) or (wanted is not str and value < 0):
+            # A TOML boolean is an int to Python: only a boolean setting takes one.
+            ok = ok and isinstance(value, bool) == (wanted is bool)
+            if not ok or (wanted not in (str, bool) and value < 0):
                 raise self.fail(f"{name}.{key}", f"must be a {_TYPE_NAMES[wanted]}, got {value!r}")
             values[key] = wanted(value)
         return cls(**values)
@@ -354,4 +356,9 @@ class _Reader:
         return f"unknown {what} {key!r} (known: {known})"
 
 
-_TYPE_NAMES = {str: "string", int: "whole number ≥ 0", float: "number ≥ 0"}
+_TYPE_NAMES = {
+    str: "string",
+    int: "whole number ≥ 0",
+    float: "number ≥ 0",
+    bool: "boolean (true or false)",
+}

@@ -1,8 +1,10 @@
-"""Fetch one URL over HTTP(S) with conditional GET, a body size cap and bounded retries.
+"""Fetch one URL over HTTP(S) with conditional GET, a body size cap and bounded retries,
+politely: robots.txt obeyed, request starts paced per host (see `monitor.politeness`).
 
 `Fetcher.fetch` never raises for network or HTTP trouble: it returns a `FetchResult`
 whose outcome is `ok`, `not_modified` or `failed`, with every attempt recorded (time,
-URL, status, bytes, duration, error) and, on failure, one clear reason. Whether the
+URL, status, bytes, duration, error) and, on failure, one clear reason. A URL that
+robots.txt disallows is `failed` with one attempt that made no request. Whether the
 body is the page we wanted is not judged here; that is the extractor's job.
 """
 
@@ -19,6 +21,7 @@ from enum import StrEnum
 import httpx
 
 import monitor
+from monitor.politeness import HostPacer, HostRules, RobotsCache, host_of, read_rules
 
 _VERSION: str = getattr(monitor, "__version__", "0.1")
 _SCHEMES = ("http", "https")
@@ -35,6 +38,9 @@ class FetchPolicy:
     max_backoff: float = 60.0
     max_retry_after: float = 300.0  # a longer Retry-After is not waited for
     max_redirects: int = 5
+    respect_robots: bool = True  # obey each origin's robots.txt
+    robots_ttl: float = 86_400.0  # seconds a robots.txt read is trusted (RFC 9309: a day)
+    per_host_interval: float = 1.0  # between request starts to one host; Crawl-delay can raise it
 
 
 @dataclass(frozen=True)
@@ -90,13 +96,27 @@ class _Try:
 
 
 class Fetcher:
-    """Owns one `httpx.Client`; safe to share across the threads of a pool."""
+    """Owns one `httpx.Client` and the politeness state (robots.txt read, per-host pace);
+    safe to share across the threads of a pool. `sleep` and `clock` (monotonic seconds)
+    are injectable so tests need not wait."""
 
     def __init__(
-        self, policy: FetchPolicy = FetchPolicy(), *, sleep: Callable[[float], None] = time.sleep
+        self,
+        policy: FetchPolicy = FetchPolicy(),
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.policy = policy
         self._sleep = sleep
+        self._pacer = HostPacer(
+            policy.per_host_interval,
+            max_hold=policy.max_retry_after,
+            backoff=self._backoff,
+            clock=clock,
+            sleep=sleep,
+        )
+        self._robots = RobotsCache(self._read_robots, policy.robots_ttl, clock)
         self._client = httpx.Client(
             follow_redirects=True,
             max_redirects=policy.max_redirects,
@@ -122,21 +142,48 @@ class Fetcher:
     def fetch(self, url: str, validators: Validators | None = None) -> FetchResult:
         sent = validators or Validators()
         try:
-            problem = _url_problem(httpx.URL(url))
+            target = httpx.URL(url)
+            problem = _url_problem(target)
         except httpx.InvalidURL as exc:
             problem = f"invalid URL: {exc}"
         if problem:
             return _failed(url, url, None, sent, (), problem)
+        if self.policy.respect_robots:
+            refusal = self._robots.rules(target).refusal_for(target)
+            if refusal:
+                return _failed(url, url, None, sent, (_not_requested(url, refusal),), refusal)
         conditions = {"If-None-Match": sent.etag, "If-Modified-Since": sent.last_modified}
         # Non-ASCII validators are invalid but do occur, and httpx cannot send them.
         headers = {name: value for name, value in conditions.items() if value and value.isascii()}
+        return self._get(url, headers, sent)
 
+    def _read_robots(self, robots_url: httpx.URL) -> HostRules:
+        # Through our own client and retry loop: the same caps, timeouts and pacing.
+        got = self._get(str(robots_url), {}, Validators())
+        host = host_of(robots_url)
+        rules = read_rules(host, self.policy.user_agent, got.status_code, got.content, got.error)
+        self._pacer.space(host, rules.robots.crawl_delay)
+        return rules
+
+    def _get(self, url: str, headers: dict[str, str], sent: Validators) -> FetchResult:
+        """GET with retries; every attempt waits for its host's turn."""
+        host = host_of(httpx.URL(url))
         attempts: list[Attempt] = []
+        final_url, status = url, None
         for number in range(1, self.policy.max_retries + 2):
+            refusal = self._pacer.turn(host)
+            if refusal:
+                attempts.append(_not_requested(url, refusal))
+                error = refusal
+                break
             tried = self._try_once(url, headers)
             attempts.append(tried.attempt)
             status, error = tried.attempt.status_code, tried.attempt.error
+            final_url = tried.final_url
+            # 429 and 503 hold the whole host, this request's retry included.
+            held = self._pacer.busy(host, tried.retry_after) if status in (429, 503) else None
             if error is None:
+                self._pacer.recovered(host)
                 return FetchResult(
                     url=url,
                     final_url=tried.final_url,
@@ -150,17 +197,17 @@ class Fetcher:
                 )
             if not tried.retryable or number > self.policy.max_retries:
                 break
-            wait = tried.retry_after
-            if wait is not None and wait > self.policy.max_retry_after:
+            if held is None:
+                self._sleep(self._backoff(number))
+            elif held > self.policy.max_retry_after:
                 error += (
-                    f"; the server asked to retry after {wait:g}s,"
+                    f"; the server asked to retry after {held:g}s,"
                     f" beyond the {self.policy.max_retry_after:g}s limit, so we gave up"
                 )
                 break
-            self._sleep(self._backoff(number) if wait is None else wait)
         if len(attempts) > 1:
             error += f" (after {len(attempts)} attempts)"
-        return _failed(url, tried.final_url, status, sent, tuple(attempts), error)
+        return _failed(url, final_url, status, sent, tuple(attempts), error)
 
     def _backoff(self, retry: int) -> float:
         # Jitter keeps sources that failed together from retrying in lockstep.
@@ -269,6 +316,11 @@ def _retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _not_requested(url: str, reason: str) -> Attempt:
+    """The record of an attempt that politeness stopped before any request was made."""
+    return Attempt(url, datetime.now(UTC).isoformat(), None, 0, 0.0, reason)
 
 
 def _failed(

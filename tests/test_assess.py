@@ -18,7 +18,8 @@ from monitor.store import Store
 from monitor.store.findings import baselines, findings
 
 FIXTURES = Path(__file__).parent / "fixtures"
-POLICY = FetchPolicy(max_retries=0)
+# Our own loopback server: nothing to be polite to (see test_fetch_politeness.py).
+POLICY = FetchPolicy(max_retries=0, respect_robots=False)
 
 
 def page(moved: float = 0.0) -> bytes:

@@ -29,6 +29,7 @@ def test_extract_a_file_as_json_exits_0_when_complete():
 def test_extract_from_a_url_and_an_incomplete_capture_exits_1(httpserver: HTTPServer):
     page = (FIXTURES / "ocindex-page-2023-cote-divoire.txt").read_text()
     cut = page[: page.index("Analysis")]  # the narrative is missing
+    httpserver.expect_request("/robots.txt").respond_with_data("User-agent: *\nAllow: /\n")
     httpserver.expect_request("/2023/country/cote_divoire").respond_with_data(cut)
     result = invoke("extract", httpserver.url_for("/2023/country/cote_divoire"))
     assert result.exit_code == 1
@@ -48,6 +49,7 @@ def test_run_then_sources_show_the_state(httpserver: HTTPServer, tmp_path):
     config = tmp_path / "config.toml"
     config.write_text(
         'data_dir = "data"\n[fetch]\nmax_retries = 0\n'
+        "respect_robots = false\nper_host_interval = 0\n"  # our own loopback server
         f'[kinds.ocindex_page]\nbase_url = "{httpserver.url_for("")}"\n'
         '[[watch]]\ncountries = ["tuvalu", "atlantis"]\n'
     )

@@ -75,6 +75,8 @@ data_dir = "data"
 [fetch]
 concurrency = {CONCURRENCY}
 max_retries = 0
+respect_robots = false  # our own loopback site
+per_host_interval = 0
 connect_timeout = 5.0
 read_timeout = 5.0
 

@@ -44,6 +44,7 @@ def write_config(tmp_path: Path, httpserver: HTTPServer) -> Path:
 data_dir = "data"
 [fetch]
 max_retries = 0
+respect_robots = false  # our own loopback site
 [kinds.ocindex_page]
 base_url = "{httpserver.url_for("/").rstrip("/")}"
 [schedule]

@@ -15,6 +15,8 @@ from werkzeug import Response
 from monitor.fetch import Fetcher, FetchPolicy, Outcome, Validators
 from tests.rawserver import Handler, RawServer, endless_chunks, never_answers, resets, truncated
 
+# One request's mechanics; robots.txt and per-host pacing are in test_fetch_politeness.py
+# (the raw servers here answer /robots.txt with their fault, like any other path).
 POLICY = FetchPolicy(
     connect_timeout=1.0,
     read_timeout=0.25,
@@ -23,6 +25,8 @@ POLICY = FetchPolicy(
     backoff_base=0.5,
     max_backoff=4.0,
     max_retry_after=60.0,
+    respect_robots=False,
+    per_host_interval=0.0,
 )
 ETAG = '"v1"'
 LAST_MODIFIED = "Wed, 21 Oct 2026 07:28:00 GMT"
@@ -36,7 +40,13 @@ def sleeps() -> list[float]:
 
 @pytest.fixture
 def fetcher(sleeps: list[float]) -> Iterator[Fetcher]:
-    with Fetcher(POLICY, sleep=sleeps.append) as f:
+    now = [0.0]  # the fetcher's clock: it moves only when the fetcher "sleeps"
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    with Fetcher(POLICY, sleep=sleep, clock=lambda: now[0]) as f:
         yield f
 
 

@@ -29,7 +29,7 @@ def config_for(httpserver: HTTPServer, tmp_path: Path, **health: object) -> Conf
     return Config(
         None,
         tmp_path,
-        FetchPolicy(max_retries=0),
+        FetchPolicy(max_retries=0, respect_robots=False),
         1,
         sources=(spec,),
         health=HealthSettings(**health),  # type: ignore[arg-type]
@@ -168,7 +168,8 @@ def test_monitor_status_exits_1_while_a_source_is_broken(httpserver: HTTPServer,
     config_path = tmp_path / "config.toml"
     base = httpserver.url_for("/").rstrip("/")
     config_path.write_text(
-        f'data_dir = "data"\n[fetch]\nmax_retries = 0\n[health]\nfailures = 2\n'
+        'data_dir = "data"\n[fetch]\nmax_retries = 0\nrespect_robots = false\n'
+        "[health]\nfailures = 2\n"
         f'[schedule]\ncheck = "every 6h"\n[kinds.ocindex_page]\nbase_url = "{base}"\n'
         '[[watch]]\ncountry = "kyrgyzstan"\n',
         encoding="utf-8",

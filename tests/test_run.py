@@ -20,8 +20,16 @@ from tests.rawserver import Handler, RawServer, never_answers, resets, truncated
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PAGE = (FIXTURES / "ocindex-page-2023-cote-divoire.html").read_bytes()
+# Our own loopback servers: nothing to be polite to (see test_fetch_politeness.py); the raw
+# servers would answer /robots.txt with their fault too.
 POLICY = FetchPolicy(
-    connect_timeout=1.0, read_timeout=0.5, max_bytes=200_000, max_retries=1, backoff_base=0.01
+    connect_timeout=1.0,
+    read_timeout=0.5,
+    max_bytes=200_000,
+    max_retries=1,
+    backoff_base=0.01,
+    respect_robots=False,
+    per_host_interval=0.0,
 )
 
 

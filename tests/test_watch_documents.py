@@ -67,6 +67,8 @@ data_dir = "data"
 
 [fetch]
 max_retries = 0
+respect_robots = false  # our own loopback site
+per_host_interval = 0
 
 [kinds.ocindex_pdf]
 base_url = "{base}"

@@ -161,6 +161,7 @@ def test_a_corrupt_file_stores_nothing(tmp_path, content):
 
 def test_import_from_a_url_goes_through_the_fetcher_and_its_caps(httpserver: HTTPServer, tmp_path):
     body = demo_workbook(tmp_path / "wb.xlsx").read_bytes()
+    httpserver.expect_request("/robots.txt").respond_with_data("User-agent: *\nAllow: /\n")
     httpserver.expect_request("/downloads/global_oc_index.xlsx").respond_with_data(body)
     url = httpserver.url_for("/downloads/global_oc_index.xlsx")
     with Store.open(tmp_path / "monitor.db") as store:
@@ -191,7 +192,7 @@ def test_a_workbook_row_is_a_watchable_source(httpserver: HTTPServer, tmp_path):
     config = Config(
         None,
         tmp_path,
-        FetchPolicy(max_retries=0),
+        FetchPolicy(max_retries=0, respect_robots=False),  # our own loopback server
         1,
         sources=(spec,),
         kind_options={KIND: {"base_url": httpserver.url_for("/")}},
