@@ -395,11 +395,18 @@ def backup(ctx: click.Context, destination: Path) -> None:
 
 
 @cli.command("status")
-@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON (every source).")
+@click.option(
+    "--all",
+    "every_source",
+    is_flag=True,
+    help="List every source, also those not in the watch list (imported workbook rows).",
+)
 @click.pass_context
-def status_command(ctx: click.Context, as_json: bool) -> None:
+def status_command(ctx: click.Context, as_json: bool, every_source: bool) -> None:
     """Sources' health, the outbox and the database; exit 1 when something needs
-    attention (a broken, stale or overdue source, a notification failed for good)."""
+    attention (a broken, stale or overdue source, a notification failed for good).
+    Sources not in the watch list and needing nothing are one line unless --all."""
     from monitor.status import status
 
     config = _config(ctx, required=False)
@@ -408,7 +415,7 @@ def status_command(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         _json({**asdict(report), "attention": report.attention})
     else:
-        console.print(display.status_view(report))
+        console.print(display.status_view(report, every_source=every_source))
     sys.exit(1 if report.attention else 0)
 
 

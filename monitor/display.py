@@ -99,8 +99,8 @@ def cycle_summary(report: CycleReport) -> Table:
 
 
 def sources_table(records: Iterable[SourceRecord]) -> Table:
-    table = Table(title="Sources")
-    table.add_column("source", no_wrap=True)
+    table = Table(title="Sources (times in UTC)")
+    table.add_column("source", overflow="fold")
     table.add_column("url", overflow="fold")
     for name in ("last checked", "last result", "snapshot", "last error"):
         table.add_column(name, overflow="fold")
@@ -223,22 +223,35 @@ def notifications_table(rows: Iterable[Notification], owed: dict[str, int]) -> G
     return Group(table, Text(f"Findings not yet in a digest: {waiting}"))
 
 
-def status_view(report: StatusReport) -> Group:
-    table = Table(title="Sources")
-    for name in ("source", "last success", "last failure", "fails", "condition", "next check"):
+def status_view(report: StatusReport, *, every_source: bool = False) -> Group:
+    """The watched sources and any needing attention; the others (imported workbook
+    rows, sources dropped from the config) are one line unless `every_source`."""
+    shown = [s for s in report.sources if every_source or s.watched or s.conditions]
+    table = Table(title="Sources (times in UTC)")
+    table.add_column("source", overflow="fold")
+    for name in ("last success", "last failure", "fails", "condition", "next check"):
         table.add_column(name, overflow="fold")
-    for s in report.sources:
-        failure = f"{(s.last_failure_at or '')[:19]} {s.last_error or ''}".strip()
+    for s in shown:
+        failure = f"{_minute(s.last_failure_at)} {s.last_error or ''}".strip()
         table.add_row(
             s.key,
-            (s.last_success_at or "never")[:19],
+            _minute(s.last_success_at) or "never",
             failure,
             str(s.consecutive_failures),
             Text(", ".join(s.conditions) or "ok", style="red" if s.conditions else "green"),
-            (s.next_check_at or "not watched")[:19],
+            _minute(s.next_check_at) or "not watched",
+        )
+    parts: list[Table | Text] = [table] if shown else []
+    if hidden := len(report.sources) - len(shown):
+        parts.append(
+            Text(
+                f"{hidden:,} source(s) not in the watch list, all well (imported or no "
+                "longer watched): monitor status --all lists them",
+                style="dim",
+            )
         )
     waiting = ", ".join(f"{c}: {n}" for c, n in report.owed.items()) or "none"
-    counts = ", ".join(f"{n:,} {table}" for table, n in report.counts.items())
+    counts = ", ".join(f"{n:,} {name}" for name, n in report.counts.items())
     lines = [
         f"Notifications: {report.pending} pending, {report.failed} failed; "
         f"findings not yet in a digest: {waiting}",
@@ -249,4 +262,9 @@ def status_view(report: StatusReport) -> Group:
         "Needs attention:\n  " + "\n  ".join(attention) if attention else "All well.",
         style="bold red" if attention else "bold green",
     )
-    return Group(table, *(Text(line) for line in lines), summary)
+    return Group(*parts, *(Text(line) for line in lines), summary)
+
+
+def _minute(moment: str | None) -> str:
+    """An ISO time to the minute, `2026-12-01 18:58`: narrow enough for a table cell."""
+    return (moment or "")[:16].replace("T", " ")

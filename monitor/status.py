@@ -26,7 +26,11 @@ class SourceStatus:
     last_error: str | None
     consecutive_failures: int
     conditions: dict[str, str]  # condition -> since
-    next_check_at: str | None  # None: no longer in the config's watch list
+    next_check_at: str | None  # None: not in the config's watch list
+
+    @property
+    def watched(self) -> bool:
+        return self.next_check_at is not None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from monitor.store import Store, schema
 from monitor.store.findings import findings
 from monitor.store.outbox import owed
 from tests.notifying import page
+from tests.xlsx import demo_workbook
 
 KEY = "ocindex_page:kyrgyzstan:current"
 
@@ -195,3 +196,32 @@ def test_monitor_status_exits_1_while_a_source_is_broken(httpserver: HTTPServer,
     assert runner.invoke(cli, [*args, "run"]).exit_code == 0
     code, report = status()
     assert code == 0 and report["attention"] == [] and report["counts"]["snapshots"] == 1
+
+
+def test_monitor_status_lists_watched_sources_and_counts_imported_ones(
+    httpserver: HTTPServer, tmp_path
+):
+    """A workbook import adds 2 sources a country; `status` would otherwise print
+    hundreds of rows that no schedule checks."""
+    config_path = tmp_path / "config.toml"
+    base = httpserver.url_for("/").rstrip("/")
+    config_path.write_text(
+        f'data_dir = "data"\n[fetch]\nrespect_robots = false\n[kinds.ocindex_page]\n'
+        f'base_url = "{base}"\n[[watch]]\ncountry = "kyrgyzstan"\n',
+        encoding="utf-8",
+    )
+    serve(httpserver, page("kyrgyzstan", 2023))
+    runner = CliRunner()
+    args = ["--config", str(config_path)]
+    workbook = demo_workbook(tmp_path / "global_oc_index.xlsx")
+    assert runner.invoke(cli, [*args, "run"]).exit_code == 0
+    assert runner.invoke(cli, [*args, "import-workbook", str(workbook)]).exit_code == 0
+
+    shown = runner.invoke(cli, [*args, "status"], env={"COLUMNS": "200"})  # keys unfolded
+    assert shown.exit_code == 0, shown.output
+    assert KEY in shown.output and "ocindex_workbook:" not in shown.output
+    assert "10 source(s) not in the watch list, all well" in shown.output
+    every = runner.invoke(cli, [*args, "status", "--all"])
+    assert every.output.count("not watched") == 10 and "not in the watch list" not in every.output
+    listed = json.loads(runner.invoke(cli, [*args, "status", "--json"]).output)
+    assert len(listed["sources"]) == 11
