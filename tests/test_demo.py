@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import io
+import socket
+import struct
+import time
 
 import pytest
 from rich.console import Console
 
+from monitor.demo.server import PageSite, serve
 from monitor.demo.walkthrough import run_demo
 from monitor.store import Store
 from tests.workbook import scores as workbook_scores
@@ -69,3 +73,17 @@ def test_monitor_diff_on_the_demo_database(demo, shared_dir):
     assert len(data["sections"]) == 11
     missing = runner.invoke(cli, [*args, "--from", "2019"])
     assert missing.exit_code == 1 and "no complete snapshot" in missing.output
+
+
+def test_a_client_resetting_its_connection_is_no_traceback_from_the_demo_server(capfd):
+    site = PageSite()
+    with serve(site):
+        host, port = site.base_url.removeprefix("http://").split(":")
+        client = socket.create_connection((host, int(port)))
+        client.sendall(b"GET /country/nowhere HTTP/1.1\r\nHost: demo\r\n\r\n")
+        client.recv(1)  # answered; the rest of the reply stays unread
+        # SO_LINGER 0: close with a reset (RST), as a client dropping its pool does
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        client.close()
+        time.sleep(0.3)  # the handler thread reads the reset
+    assert "Traceback" not in capfd.readouterr().err

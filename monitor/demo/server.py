@@ -7,6 +7,7 @@ being published), with ETags so conditional GETs answer 304 like a real site.
 from __future__ import annotations
 
 import hashlib
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -64,11 +65,20 @@ def _handler(site: PageSite) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
+        # A client dropping its keep-alive connection is normal at the end of a cycle;
+        # socketserver would print a traceback for it.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 @contextmanager
 def serve(site: PageSite) -> Iterator[PageSite]:
     """Serve `site` on 127.0.0.1 on a free port until the block ends."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(site))
-    server.daemon_threads = True
+    server = _Server(("127.0.0.1", 0), _handler(site))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     site.base_url = f"http://127.0.0.1:{server.server_address[1]}"
