@@ -31,7 +31,7 @@ class SourceResult:
 
     key: str
     url: str
-    change: str  # new_snapshot, unchanged, reverted, not_modified or failed
+    change: str  # new_snapshot, unchanged, reverted, backfilled, not_modified or failed
     status: Status | None  # the extraction's status; None when nothing was extracted
     snapshot_id: int | None = None
     previous_snapshot_id: int | None = None
@@ -44,7 +44,7 @@ class SourceResult:
             return "failed"
         if self.status is Status.INCOMPLETE:
             return "incomplete"
-        return "new" if self.change in ("new_snapshot", "reverted") else "unchanged"
+        return "new" if self.change in ("new_snapshot", "reverted", "backfilled") else "unchanged"
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,7 @@ class CycleReport:
 
 Progress = Callable[[SourceResult], None]
 NO_VALIDATORS = Validators()
+BACKFILLED = "older than the source's last successful check: kept as history, not alerted"
 
 
 def run_cycle(
@@ -174,8 +175,10 @@ def record_capture(
     captured_at: str,
     attempts: Iterable[Attempt] = (),
     validators: Validators = NO_VALIDATORS,
+    archived: bool = False,
 ) -> SourceResult:
-    """Extract and store one capture, however it was obtained (fetched or ingested)."""
+    """Extract and store one capture, however it was obtained (fetched, or `archived`:
+    ingested from a saved copy)."""
     extraction = extract_safely(kind, content, url=url, content_type=content_type, edition=edition)
     try:
         saved = store.save_capture(
@@ -188,12 +191,16 @@ def record_capture(
             etag=validators.etag,
             last_modified=validators.last_modified,
             match_reading=kind.shared_document,
+            archived=archived,
         )
     except StoreError as exc:
         store.record_failure(source_id, attempts=(), error=str(exc), checked_at=captured_at)
         return SourceResult(key, url, "failed", extraction.status, detail=str(exc))
     if saved.outcome == "reverted":
         rebase(store, source_id, saved.snapshot_id)
+    detail = summarize(extraction)
+    if saved.outcome == "backfilled":
+        detail = "; ".join(filter(None, [BACKFILLED, detail]))
     return SourceResult(
         key,
         url,
@@ -201,7 +208,7 @@ def record_capture(
         extraction.status,
         saved.snapshot_id,
         saved.previous_snapshot_id,
-        summarize(extraction),
+        detail,
     )
 
 
@@ -252,6 +259,7 @@ def ingest(
                 content=content,
                 content_type=content_type,
                 captured_at=when,
+                archived=True,
             )
         )
     _assess(store, config, [key])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pytest_httpserver import HTTPServer
@@ -70,6 +71,43 @@ def test_a_change_alerts_once_and_a_flip_back_does_not(httpserver: HTTPServer, t
     assert directions == {"human_trafficking": "deterioration", "human_smuggling": "improvement"}
 
 
+def test_an_archived_older_capture_is_history_not_news(httpserver: HTTPServer, tmp_path):
+    """Backfilling a 2021 copy after the live 2023 page: no findings (no false
+    "improvements", no "indicators removed", no stale source), the live state untouched,
+    and the next live change is measured against the 2023 snapshot."""
+    from monitor.health import source_conditions
+    from monitor.run import ingest
+    from tests.notifying import page as edition_page
+
+    config = config_for(httpserver, tmp_path)
+    archived = tmp_path / "kyrgyzstan-2021.html"
+    archived.write_bytes(edition_page("kyrgyzstan", 2021))
+    with Store.open(config.database) as store:
+        serve(httpserver, page())
+        live = run_cycle(config, store).results[0]
+        before = store.source(live.key)
+        (backfill,) = ingest(
+            config,
+            store,
+            [archived],
+            url=live.url,
+            kind_name="ocindex_page",
+            captured_at="2021-10-01T00:00:00Z",
+        )
+        after = store.source(live.key)
+        assert backfill.change == "backfilled" and backfill.snapshot_id != live.snapshot_id
+        assert after == before  # current snapshot, validators, last check and success
+        assert findings(store) == []
+        assert source_conditions(store, after, config.health, now=datetime.now(UTC)) == []
+        assert store.snapshot(backfill.snapshot_id).edition == 2021
+        serve(httpserver, page(moved=1.0))
+        moved = run_cycle(config, store)
+    assert {(f.kind, f.key) for f in moved.findings} == {
+        ("score", "human_trafficking"),
+        ("score", "human_smuggling"),
+    }
+
+
 def test_assessment_is_idempotent_and_crash_safe(httpserver: HTTPServer, tmp_path):
     config = config_for(httpserver, tmp_path)
     with Store.open(config.database) as store:
@@ -83,7 +121,7 @@ def test_assessment_is_idempotent_and_crash_safe(httpserver: HTTPServer, tmp_pat
             content=body,
             content_type="text/html",
             extraction=extract_page(body, url=source.url),
-            captured_at="2026-11-22T00:00:00+00:00",
+            captured_at=datetime.now(UTC).isoformat(),  # after the cycle: the newest capture
         )
         first = assess_pending(store, config.thresholds)
         again = assess_snapshot(store, config.thresholds, source.id, saved.snapshot_id)

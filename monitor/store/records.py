@@ -28,6 +28,9 @@ class Outcome(StrEnum):
     NEW_SNAPSHOT = "new_snapshot"  # content not seen before for this source
     UNCHANGED = "unchanged"  # same content as the current snapshot
     REVERTED = "reverted"  # content seen before for this source, but not the current one
+    # A capture older than the source's last successful one (an archived copy ingested
+    # later): history, never what the URL serves now, never news.
+    BACKFILLED = "backfilled"
     NOT_MODIFIED = "not_modified"  # the server answered 304
     FAILED = "failed"  # no usable response
 
@@ -55,7 +58,7 @@ class SourceRecord:
 @dataclass(frozen=True)
 class SavedCapture:
     snapshot_id: int
-    outcome: Outcome  # NEW_SNAPSHOT, UNCHANGED or REVERTED
+    outcome: Outcome  # NEW_SNAPSHOT, UNCHANGED, REVERTED or BACKFILLED
     new_raw_document: bool
     previous_snapshot_id: int | None  # the source's current snapshot before this save
 

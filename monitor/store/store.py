@@ -155,6 +155,7 @@ class Store:
         etag: str | None = None,
         last_modified: str | None = None,
         match_reading: bool = False,
+        archived: bool = False,
     ) -> SavedCapture:
         """Record a 200 response and its extraction.
 
@@ -163,6 +164,12 @@ class Store:
         With `match_reading` (a document shared by many sources, like a workbook's rows)
         the same reading from other bytes also counts as this content: a re-published
         workbook adds snapshots only for the rows that changed.
+
+        An `archived` capture (ingested, taken at `captured_at`) older than the source's
+        last success is a backfill: its snapshot is history, stored already assessed (an
+        old difference is not news), and the source's state (current snapshot,
+        validators, last check) stays as it was. Live captures are never backfills, so a
+        clock stepping back cannot keep new content from becoming current.
         """
         sha256 = hashlib.sha256(content).hexdigest()
         try:
@@ -173,6 +180,17 @@ class Store:
                 existing = self._reading(source_id, sha256, extraction.extractor_version)
                 if existing is None and match_reading and source.current_snapshot_id:
                     existing = self._same_reading(source_id, extraction)
+                if archived and _earlier(captured_at, source.last_success_at):
+                    snapshot_id = existing["id"] if existing else None
+                    if snapshot_id is None:
+                        snapshot_id = self._insert_snapshot(source, sha256, extraction, captured_at)
+                        self.db.execute(
+                            "UPDATE snapshots SET assessed_at = ? WHERE id = ?",
+                            [_now(), snapshot_id],
+                        )
+                    return SavedCapture(
+                        snapshot_id, Outcome.BACKFILLED, new_raw, source.current_snapshot_id
+                    )
                 if existing is None:
                     snapshot_id = self._insert_snapshot(source, sha256, extraction, captured_at)
                     outcome = Outcome.NEW_SNAPSHOT
@@ -388,6 +406,16 @@ class Store:
 def _without_url(extraction: Extraction) -> Extraction:
     profile = extraction.profile
     return replace(extraction, profile=replace(profile, source_url=None)) if profile else extraction
+
+
+def _earlier(moment: str, than: str | None) -> bool:
+    return than is not None and _instant(moment) < _instant(than)
+
+
+def _instant(text: str) -> datetime:
+    """An ISO time as an aware datetime; a time without an offset is UTC, as we store."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _now() -> str:
