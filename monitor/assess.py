@@ -21,6 +21,7 @@ from monitor.store.findings import (
     Route,
     baselines,
     country_findings,
+    edition_documents,
     latest_complete,
     latest_complete_by_kind,
     pending_snapshots,
@@ -49,7 +50,9 @@ def assess_snapshot(
 ) -> list[Finding]:
     snapshot = store.snapshot(snapshot_id)
     source = store.source_by_id(source_id)
-    previous = _previous_complete(store, source_id, snapshot)
+    previous = _previous_complete(store, source_id, snapshot) or _prior_edition_in_dataset(
+        store, source, snapshot
+    )
     new_edition = previous is None or previous.edition != snapshot.edition
     # The same edition again from a dataset of record (the workbook): its changed values
     # are revisions, and the revised values are the edition's new baseline.
@@ -123,6 +126,23 @@ def _previous_complete(
         return (s.extraction.extractor_version == version, s.last_seen_at, s.id)
 
     return max(earlier, key=rank, default=None)
+
+
+def _prior_edition_in_dataset(
+    store: Store, source: SourceRecord, snapshot: StoredSnapshot
+) -> StoredSnapshot | None:
+    """A dataset of record (the workbook) keeps one source per edition, so a new
+    edition's first row has no history of its own: it is measured against the country's
+    prior edition from the same kind, if the store held that before this document came.
+    A first import of a workbook holding several editions is a backfill, not news."""
+    kind = KINDS.get(source.kind)
+    if kind is None or not kind.revised_in_place or source.edition is None:
+        return None  # a `current` source follows new editions in its own history
+    prior = prior_edition(source.edition)
+    held = edition_documents(store, source.country_slug, prior, source.kind) if prior else []
+    if all(sha == snapshot.raw_sha256 for _, sha in held):
+        return None
+    return store.snapshot(held[0][0])
 
 
 def _prior_profile(store: Store, snapshot: StoredSnapshot) -> Profile | None:

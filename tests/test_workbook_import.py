@@ -132,6 +132,30 @@ def test_revisions_are_never_score_alerts(tmp_path):
     assert baseline == 8.0  # the revised value is the edition's baseline now
 
 
+def test_a_new_edition_sheet_in_a_later_workbook_is_news(tmp_path):
+    """The first import is a backfill; a later workbook adding 2025 is measured against
+    the 2023 held before it (as revised by that same workbook), like a page's new edition."""
+    revised = {"human_trafficking": 0.5, "human_smuggling": -0.5}  # the 2023 row revised
+    moved = {"human_trafficking": 1.5, "human_smuggling": -1.5}  # 2025 against 2023 as published
+    later = {
+        "2025_dataset": sheet(2025, demo_rows(2023, **moved)),
+        "2023_dataset": sheet(2023, demo_rows(2023, **revised)),
+        "2021_dataset": sheet(2021, demo_rows(2021)),
+    }
+    with Store.open(tmp_path / "monitor.db") as store:
+        first = import_workbook(store, demo_workbook(tmp_path / "2023.xlsx"))
+        report = import_workbook(store, write(tmp_path / "2025.xlsx", later))
+        again = import_workbook(store, tmp_path / "2025.xlsx")
+    assert first.findings == () and again.findings == ()
+    assert [(e.edition, e.added) for e in report.editions] == [(2021, 0), (2023, 1), (2025, 5)]
+    assert {(f.kind, f.key, f.old, f.new) for f in report.findings} == {
+        ("revision", "human_trafficking", 7.0, 7.5),
+        ("revision", "human_smuggling", 5.5, 5.0),
+        ("score", "human_trafficking", 7.5, 8.5),
+        ("score", "human_smuggling", 5.0, 4.0),
+    }
+
+
 def test_a_renamed_column_stores_nothing(tmp_path):
     headers = tuple("Criminality" if h == "Criminality avg," else h for h in HEADERS[2023])
     headers = tuple("Resilience score avg" if h == "Resilience avg," else h for h in headers)

@@ -108,6 +108,17 @@ def latest_complete(
     return row["id"] if row else None
 
 
+def edition_documents(store: Store, country: str, edition: int, kind: str) -> list[tuple[int, str]]:
+    """(snapshot id, raw document sha256) of a country's complete snapshots of an
+    edition from sources of `kind`, most recently seen first."""
+    rows = store.db.execute(
+        "SELECT id, raw_sha256 FROM snapshots WHERE country_slug = ? AND edition = ?"
+        " AND status = 'complete'" + KIND_FILTER + " ORDER BY last_seen_at DESC, id DESC",
+        [country, edition, kind, kind],
+    ).fetchall()
+    return [(r[0], r[1]) for r in rows]
+
+
 def latest_complete_by_kind(store: Store, country: str, edition: int) -> list[tuple[int, str, str]]:
     """(snapshot id, source key, kind) of the most recently seen complete snapshot of a
     country's edition from each kind of source (page, PDF, workbook…)."""
