@@ -19,6 +19,7 @@ from monitor.cli import cli
 from monitor.config import Config
 from monitor.demo import load_figures
 from monitor.models import Profile, Section
+from monitor.review.chart import Point, line_chart
 from monitor.review.report import write_reports
 from monitor.store import Store
 from tests.browser import rendered_dom, screenshot
@@ -133,3 +134,28 @@ def test_clear_errors(data_dir: Path, args: tuple[str, ...], code: int, message:
     result = invoke(data_dir, *(str(tmp_path / a) if a == "x" else a for a in args))
     assert result.exit_code == code and message in result.output
     assert not (tmp_path / "x").exists()  # a failed report writes nothing
+
+
+@pytest.mark.parametrize("editions", [(2021, 2023), (2021, 2023, 2025), (2023,)])
+def test_value_labels_of_close_scores_do_not_overlap(editions: tuple[int, ...]):
+    # Kyrgyzstan 2021: markets 4.40 and resilience 4.17 sit 7 px apart on the axis.
+    scores = {"criminality": 5.33, "criminal_markets": 4.40, "criminal_actors": 6.25}
+    chart = line_chart(
+        {
+            **{k: dict.fromkeys(editions, v) for k, v in scores.items()},
+            "resilience": dict.fromkeys(editions, 4.17),
+        }
+    )
+    char_width, height = 6.5, 11.0  # 11px digits: a generous box per label
+
+    def box(p: Point) -> tuple[float, float, float, float]:
+        width = char_width * len(f"{p.value:.2f}")
+        left = {"start": p.label_x, "middle": p.label_x - width / 2, "end": p.label_x - width}
+        return left[p.anchor], p.label_y - height, left[p.anchor] + width, p.label_y
+
+    boxes = [box(p) for s in chart.series for p in s.points]
+    assert len(boxes) == 4 * len(editions)
+    for n, (l1, t1, r1, b1) in enumerate(boxes):
+        assert l1 >= 0 and r1 <= chart.width and t1 >= 0 and b1 <= chart.bottom
+        for l2, t2, r2, b2 in boxes[n + 1 :]:
+            assert r1 <= l2 or r2 <= l1 or b1 <= t2 or b2 <= t1, "labels overlap"

@@ -12,6 +12,7 @@ from monitor.models import CRIMINALITY, Pillar
 # The index's scale: a fixed axis keeps every country's chart comparable.
 LOW, HIGH = 1.0, 10.0
 INSET = 36.0  # pixels between the plot's edges and the first and last edition
+LABEL_GAP = 13.0  # pixels between the baselines of two value labels (11px text)
 
 # The composites in the Okabe-Ito palette, which colour-blind readers can tell apart,
 # with a dash pattern each as well, since colour alone should not carry the meaning.
@@ -29,7 +30,9 @@ class Point:
     y: float
     edition: int
     value: float
-    label_y: float  # where its value is written
+    label_x: float  # where its value is written,
+    label_y: float
+    anchor: str  # as SVG's text-anchor: start, middle or end
 
 
 @dataclass(frozen=True)
@@ -81,19 +84,18 @@ def line_chart(
         return bottom - (value - LOW) / (HIGH - LOW) * (bottom - top)
 
     ordered = [k for k in STYLES if k in values] + [k for k in values if k not in STYLES]
-    # Values are written above the points of every other series and below the rest's,
-    # so that labels of neighbouring lines overlap less.
+    labels = {
+        e: _labels(editions, e, x[e], {k: y(values[k][e]) for k in ordered if e in values[k]})
+        for e in editions
+    }
     series = tuple(
         Series(
             key,
             display_name(key),
             *STYLES.get(key, ("#555555", "")),
-            tuple(
-                Point(x[e], y(v), e, v, y(v) - 9 if n % 2 == 0 else y(v) + 18)
-                for e, v in sorted(values[key].items())
-            ),
+            tuple(Point(x[e], y(v), e, v, *labels[e][key]) for e, v in sorted(values[key].items())),
         )
-        for n, key in enumerate(ordered)
+        for key in ordered
     )
     return Chart(
         width,
@@ -106,3 +108,23 @@ def line_chart(
         y_ticks=tuple(Tick(y(v), f"{v:g}") for v in range(int(LOW), int(HIGH) + 1)),
         series=series,
     )
+
+
+def _labels(
+    editions: list[int], edition: int, x: float, ys: Mapping[str, float]
+) -> dict[str, tuple[float, float, str]]:
+    """(x, y, anchor) of each value label at one edition: beside the points at the
+    first and last edition (outside the lines), above them in between; stacked at
+    least LABEL_GAP apart, top to bottom, so that close scores stay legible."""
+    if len(editions) > 1 and edition == editions[0]:
+        label_x, anchor, offset = x - 8, "end", 4.0
+    elif len(editions) > 1 and edition == editions[-1]:
+        label_x, anchor, offset = x + 8, "start", 4.0
+    else:
+        label_x, anchor, offset = x, "middle", -9.0
+    placed: dict[str, tuple[float, float, str]] = {}
+    floor = float("-inf")
+    for key in sorted(ys, key=ys.__getitem__):
+        floor = max(ys[key] + offset, floor + LABEL_GAP)
+        placed[key] = (label_x, floor, anchor)
+    return placed
