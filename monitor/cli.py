@@ -309,8 +309,8 @@ def diff(
 ) -> None:
     """Score and text deltas between two snapshots of COUNTRY (a name, slug or ISO code)."""
     config = _config(ctx, required=False)
-    country = country_slug(country)
     with Store.open(config.database) as store:
+        country = country_slug(store, country)
         new_id = resolve_snapshot(store, country, to, kind=kind)
         # By default like with like (a page with the page before it); a --from edition
         # may come from any source with scores.

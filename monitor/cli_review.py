@@ -73,7 +73,7 @@ def history(
     """Every snapshot of COUNTRY (a name, slug or ISO code) holding scores, oldest edition
     first: each score across them, with a sparkline and its change from first to last."""
     with _store(ctx) as store:
-        result = score_history(store, country_slug(country), keys=keys, source=source)
+        result = score_history(store, country_slug(store, country), keys=keys, source=source)
     if as_json:
         _print_json(result.to_dict())
     else:
@@ -92,7 +92,7 @@ def show(
     """The latest (or --edition's) snapshot of COUNTRY: scores grouped by pillar, ranks,
     narrative sections and the capture's status. Complete snapshots are preferred."""
     with _store(ctx) as store:
-        chosen = latest_snapshot(store, country_slug(country), edition=edition, kind=source)
+        chosen = latest_snapshot(store, country_slug(store, country), edition=edition, kind=source)
     snapshot = chosen.snapshot
     if as_json:
         _print_json(
@@ -186,7 +186,7 @@ def report(ctx: click.Context, country: str | None, every: bool, out: Path, as_j
         raise click.UsageError("give a COUNTRY or --all (not both)")
     started = time.perf_counter()
     with _store(ctx) as store:
-        pages = write_reports(store, out, None if every else [country_slug(country or "")])
+        pages = write_reports(store, out, None if every else [country_slug(store, country or "")])
     seconds = round(time.perf_counter() - started, 2)
     if as_json:
         _print_json({"pages": [str(p) for p in pages], "seconds": seconds})

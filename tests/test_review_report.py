@@ -123,7 +123,10 @@ def test_history_and_show_over_pages(data_dir: Path):
     [
         (("history", "kyrgyzstan", "--indicator", "bogus"), 2, "'bogus' names no score"),
         (("history", "kyrgyzstan", "--source", "ocindex_pdf"), 1, "no snapshot of kyrgyzstan"),
-        (("show", "atlantis"), 1, "no snapshot of atlantis"),
+        (("show", "atlantis"), 1, "unknown country 'atlantis': not one of the index's"),
+        (("history", "KGZX"), 1, "unknown country 'KGZX'"),
+        (("diff", "atlantis"), 1, "unknown country 'atlantis'"),
+        (("report", "atlantis", "--out", "x"), 1, "unknown country 'atlantis'"),
         (("show", "kyrgyzstan", "--edition", "2025"), 1, "of the 2025 edition"),
         (("report", "--out", "x"), 2, "give a COUNTRY or --all"),
         (("report", "tuvalu", "--out", "x"), 1, "no complete snapshot of tuvalu"),

@@ -146,6 +146,12 @@ def test_a_cycle_stores_pdf_and_article_snapshots_and_a_changed_sentence(tmp_pat
         assert (delta["key"], delta["status"]) == ("article", "changed")
         assert [(e["old"], e["new"]) for e in delta["edited"]] == [(OLD_SENTENCE, NEW_SENTENCE)]
         assert delta["added"] == delta["removed"] == delta["moved"] == []
+    # A country outside the index is known by the snapshots that carry it; others are not.
+    args = ["--config", str(write_config(tmp_path, base))]
+    shown = CliRunner().invoke(cli, [*args, "show", "utopia"])
+    assert shown.exit_code == 0 and "Utopia — 2025" in shown.output
+    unknown = CliRunner().invoke(cli, [*args, "show", "narnia"])
+    assert unknown.exit_code == 1 and "unknown country 'narnia'" in unknown.output
 
 
 @pytest.mark.parametrize(

@@ -7,16 +7,21 @@ from dataclasses import dataclass
 from monitor.diff.compare import Comparison, compare
 from monitor.diff.reconcile import prior_edition
 from monitor.errors import MonitorError
-from monitor.identity import lookup
+from monitor.identity import country_key, lookup
 from monitor.store import Store, StoredSnapshot
 from monitor.store.findings import KIND_FILTER, latest_complete
 
 
-def country_slug(text: str) -> str:
+def country_slug(store: Store, text: str) -> str:
     """The country key any spelling names (`Kyrgyzstan`, `cabo-verde`, `CPV`); the text
-    itself when it names none of the index's countries (another publisher's slug)."""
+    itself when it names none of the index's countries but snapshots carry it (an
+    article's country, say); UnknownCountryError when it is neither."""
     found = lookup(text)
-    return found.key if found is not None else text
+    if found is not None:
+        return found.key
+    if store.db.execute("SELECT 1 FROM snapshots WHERE country_slug = ?", [text]).fetchone():
+        return text
+    return country_key(text)  # raises, naming the text
 
 
 @dataclass(frozen=True)
