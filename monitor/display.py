@@ -59,7 +59,8 @@ def extraction_view(extraction: Extraction) -> Group:
                 for i in (i for i in profile.indicators if i.pillar == key):
                     change = _change(i.score.change, i.score.new_this_edition)
                     scores.add_row(f"  {i.name}", f"{i.score.value:.2f}", change)
-        parts.append(scores)
+        if scores.row_count:  # a PDF summary or an article is narrative only
+            parts.append(scores)
         if profile.ranks:
             ranks = Table("rank", "of", "in", "moved", title="Ranks", title_justify="left")
             for r in profile.ranks:

@@ -150,6 +150,7 @@ def test_a_cycle_stores_pdf_and_article_snapshots_and_a_changed_sentence(tmp_pat
     args = ["--config", str(write_config(tmp_path, base))]
     shown = CliRunner().invoke(cli, [*args, "show", "utopia"])
     assert shown.exit_code == 0 and "Utopia — 2025" in shown.output
+    assert "Scores" not in shown.output  # narrative only: no empty table
     unknown = CliRunner().invoke(cli, [*args, "show", "narnia"])
     assert unknown.exit_code == 1 and "unknown country 'narnia'" in unknown.output
 
