@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.text import Text
 
 from monitor import display
 from monitor.cli_context import DEFAULT_CONFIG, CliContext
@@ -40,8 +40,8 @@ from monitor.sources import KINDS, extract_safely, get_kind
 from monitor.store import Store
 from monitor.workbook_import import ImportReport, import_workbook
 
-console = Console(emoji=False)
-err_console = Console(stderr=True, emoji=False)
+console = display.terminal()
+err_console = display.terminal(stderr=True)
 
 
 class _Group(click.Group):
@@ -49,7 +49,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except MonitorError as exc:
-            err_console.print(f"[red]Error:[/red] {exc}", highlight=False, soft_wrap=True)
+            err_console.print(Text.assemble(("Error:", "red"), f" {exc}"), soft_wrap=True)
             sys.exit(exc.exit_code)
 
 
@@ -168,9 +168,9 @@ def run(ctx: click.Context, as_json: bool) -> None:
         console.print(display.cycle_table(report))
         console.print(display.cycle_summary(report))
         for f in report.findings:
-            console.print(f"[{f.severity}] {f.kind}: {f.message}", highlight=False, markup=False)
+            console.print(f"[{f.severity}] {f.kind}: {f.message}", highlight=False)
         for r in report.failed:
-            err_console.print(f"[red]failed:[/red] {r.key}: {r.detail}", highlight=False)
+            err_console.print(Text.assemble(("failed:", "red"), f" {r.key}: {r.detail}"))
         report_deliveries(sent)
     sys.exit(0 if report.ok else 1)
 
@@ -180,7 +180,7 @@ def _run_with_progress(config: Config, store: Store, *, quiet: bool) -> Any:
         TextColumn("checking"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),  # a source key holds a URL
     )
     with Progress(*columns, console=err_console, transient=True, disable=quiet) as bar:
         task = bar.add_task("", total=len(config.sources))
@@ -263,10 +263,10 @@ def import_workbook_command(ctx: click.Context, target: str, as_json: bool) -> N
             highlight=False,
         )
     for w in report.warnings:
-        err_console.print(f"[yellow]warning:[/yellow] {w.message}", highlight=False)
+        err_console.print(Text.assemble(("warning:", "yellow"), f" {w.message}"))
     console.print(f"{len(report.findings)} finding(s)", highlight=False)
     for f in report.findings:
-        console.print(f"[{f.severity}] {f.kind}: {f.message}", highlight=False, markup=False)
+        console.print(f"[{f.severity}] {f.kind}: {f.message}", highlight=False)
 
 
 def _import_with_progress(
@@ -350,11 +350,11 @@ def kinds() -> None:
     )
     for what, table, registry in tables:
         for name, cls in sorted(registry.items()):
-            console.print(f"[bold]{name}[/bold] ({what})")
-            console.print(cls.doc(), highlight=False, soft_wrap=True, markup=False)
+            console.print(Text.assemble((name, "bold"), f" ({what})"))
+            console.print(cls.doc(), highlight=False, soft_wrap=True)
             for option, meaning in cls.options.items():
                 line = f"  [{table.format(name)}] {option}: {meaning}"
-                console.print(line, highlight=False, markup=False)
+                console.print(line, highlight=False)
             console.print()
 
 

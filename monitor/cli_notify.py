@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from monitor import display
 from monitor.config import Config
@@ -18,7 +17,7 @@ from monitor.notify.render import Templates
 from monitor.store import Store
 from monitor.store.outbox import notifications, owed_counts
 
-console = Console(emoji=False)
+console = display.terminal()
 
 
 def report_deliveries(report: NotifyReport) -> None:

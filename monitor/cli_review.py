@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 
 from monitor import display
 from monitor.config import Config
@@ -25,8 +24,8 @@ from monitor.review.tables import history_table, movers_table, snapshot_header
 from monitor.review.where import Where, WhereError, parse
 from monitor.store import Store
 
-console = Console(emoji=False)
-err_console = Console(stderr=True, emoji=False)
+console = display.terminal()
+err_console = display.terminal(stderr=True)
 JSON_HELP = "Print the result as JSON."
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rich.console import Group
+from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
@@ -16,6 +16,14 @@ from monitor.run import CycleReport, SourceResult
 from monitor.status import StatusReport
 from monitor.store import SourceRecord
 from monitor.store.outbox import Notification
+
+
+def terminal(*, stderr: bool = False) -> Console:
+    """A console for the CLI. Markup is off: fetched text (a country name, a page title
+    quoted in an error) prints as written, never read as Rich markup; styles go through
+    `Text`."""
+    return Console(stderr=stderr, emoji=False, markup=False)
+
 
 STATUS_STYLE = {
     Status.COMPLETE: "green",

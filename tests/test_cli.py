@@ -78,3 +78,32 @@ def test_ingest_backfills_from_a_saved_file(tmp_path):
 def test_kinds_lists_the_page_kind_with_its_options():
     result = invoke("kinds")
     assert "ocindex_page" in result.output and "base_url" in result.output
+
+
+def test_fetched_text_that_looks_like_rich_markup_prints_as_written(tmp_path):
+    """A country name is the publisher's text: `[/]` must neither crash a table nor
+    restyle it, in tables, titles or error messages."""
+    from dataclasses import replace
+
+    from monitor.models import Country
+    from tests.notifying import page
+
+    name = "Kyrgyzstan [/] [red]x"
+
+    def rename(profile):
+        return replace(profile, country=Country("kyrgyzstan", name))
+
+    data = ("--data-dir", str(tmp_path))
+    for edition, when in ((2021, "2022-01-01"), (2023, "2024-01-01")):
+        saved = tmp_path / f"{edition}.html"
+        saved.write_bytes(page("kyrgyzstan", edition, rename))
+        url = "https://ocindex.net/country/kyrgyzstan"
+        ingested = invoke(*data, "ingest", str(saved), "--url", url, "--captured-at", when)
+        assert ingested.exit_code == 0
+    for command in (("movers", "--from", "2021", "--to", "2023"), ("history", "kyrgyzstan"),
+                    ("show", "kyrgyzstan"), ("extract", str(tmp_path / "2023.html"))):  # fmt: skip
+        result = invoke(*data, *command)
+        assert result.exit_code == 0, (command, result.output)
+        assert "[red]x" in result.output, command  # as written, not read as a style
+    failed = CliRunner().invoke(cli, [*data, "show", "[/] [bold]"])
+    assert failed.exit_code == 1 and "unknown country '[/] [bold]'" in failed.output

@@ -61,9 +61,10 @@ def run_demo(data_dir: Path | None, console: Console) -> DemoResult:
     with serve(site):
         config = _config(data_dir, site.base_url, slugs)
         console.print(
-            f"[bold]profile-monitor demo[/bold]: {len(slugs)} country profiles served on "
-            f"{site.base_url}; data in {data_dir}",
-            highlight=False,
+            Text.assemble(
+                ("profile-monitor demo", "bold"),
+                f": {len(slugs)} country profiles served on {site.base_url}; data in {data_dir}",
+            )
         )
         with Store.open(config.database) as store:
             steps = (
