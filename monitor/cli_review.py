@@ -119,7 +119,9 @@ def show(
     type=click.Choice(list(PILLARS)),
     help="Rank this pillar's scores and indicators (default: the composites); repeatable.",
 )
-@click.option("--top", type=int, default=20, show_default=True, help="Moves shown (0: all).")
+@click.option(
+    "--top", type=click.IntRange(min=0), default=20, show_default=True, help="Moves shown (0: all)."
+)
 @click.option(
     "--where",
     callback=_where,

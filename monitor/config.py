@@ -17,6 +17,7 @@ from monitor.catalogue import COMPOSITE_NAMES, INDICATORS
 from monitor.errors import ConfigError
 from monitor.fetch import FetchPolicy
 from monitor.health import HealthSettings
+from monitor.identity import lookup
 from monitor.notify.settings import NotifySettings, read_notify
 from monitor.schedule import ScheduleSettings, check_expression, read_schedule
 from monitor.sources import KINDS, SourceKind, get_kind
@@ -144,6 +145,13 @@ class _Reader:
         health = self.health(raw.get("health", {}))
         config = Config(self.path, data_dir, fetch, concurrency, thresholds, (), kind_options)
         sources = self.watch(raw.get("watch", []), config, schedule.timezone)
+        watched = {spec.country for spec in sources}
+        for name in raw.get("thresholds", {}).get("countries", {}):
+            if (slug := self.slug(name, "")) not in watched and lookup(slug) is None:
+                raise self.fail(
+                    f"thresholds.countries.{name}",
+                    "names no country of the index and none in the watch list",
+                )
         return replace(config, sources=sources, notify=notify, schedule=schedule, health=health)
 
     def health(self, table: Any) -> HealthSettings:
@@ -185,8 +193,9 @@ class _Reader:
         )
         base = replace(inherited, **values)
         countries = {}
-        for slug, override in table.get("countries", {}).items():
-            countries[slug] = self.thresholds(override, f"{where}.countries.{slug}", base)
+        for name, override in table.get("countries", {}).items():
+            key = f"{where}.countries.{name}"
+            countries[self.slug(name, key)] = self.thresholds(override, key, base)
         return replace(base, countries=countries)
 
     def key_numbers(
@@ -280,12 +289,17 @@ class _Reader:
         key = f"{where}.{'country' if 'country' in entry else 'countries'}"
         if not isinstance(names, list) or not names:
             raise self.fail(key, "must be a non-empty list of country slugs")
-        slugs = []
-        for name in names:
-            if not isinstance(name, str) or not _SLUG.match(name.lower()):
-                raise self.fail(key, f'{name!r} is not a country slug (like "cabo_verde")')
-            slugs.append(name.lower().replace("-", "_"))
-        return slugs
+        return [self.slug(name, key) for name in names]
+
+    def slug(self, name: object, key: str) -> str:
+        """A country's key: any name, slug or ISO code of the index's countries resolves
+        to its slug (`KGZ`, `cabo-verde`); another slug-shaped name is kept as written
+        (an article may concern a country outside the index)."""
+        if isinstance(name, str) and (known := lookup(name)) is not None:
+            return known.key
+        if not isinstance(name, str) or not _SLUG.match(name.lower()):
+            raise self.fail(key, f'{name!r} is not a country slug (like "cabo_verde")')
+        return name.lower().replace("-", "_")
 
     def editions(self, entry: dict[str, Any], where: str) -> list[int | None]:
         values = entry.get("editions", ["current"])

@@ -53,6 +53,32 @@ def test_data_dir_option_overrides_and_groups_expand(tmp_path):
     assert len(urls) == 4
 
 
+def test_countries_by_any_name_resolve_to_their_slug(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text(
+        """
+        [thresholds.countries.cabo-verde]
+        composite = 0.1
+        [thresholds.countries.KGZ]
+        indicator = 0.5
+        [thresholds.countries.utopia]  # not in the index, but watched
+        rank = 3
+        [[watch]]
+        countries = ["Kyrgyz Republic", "cabo_verde"]
+        [[watch]]
+        country = "utopia"
+        kinds = ["article"]
+        url = "https://example.org/utopia"
+        """
+    )
+    config = load_config(path)
+    assert {s.country for s in config.sources} == {"kyrgyzstan", "cabo_verde", "utopia"}
+    assert config.thresholds.for_country("cabo_verde").composite == 0.1
+    assert config.thresholds.for_country("kyrgyzstan").indicator == 0.5
+    assert config.thresholds.for_country("utopia").rank == 3
+    assert config.thresholds.for_country("nauru") == config.thresholds  # no override
+
+
 BAD = {
     "data_dir = 3": "data_dir",
     "colour = 'blue'": "colour",
@@ -63,7 +89,8 @@ BAD = {
     "[kinds.rss]": "kinds.rss",
     "[kinds.ocindex_page]\nbase_url = 'file:///etc'": "kinds.ocindex_page.base_url",
     "[[watch]]\ncountries = []": "watch[1].countries",
-    "[[watch]]\ncountry = 'Kyrgyz Republic'": "watch[1].country",
+    "[[watch]]\ncountry = 'Republic of Atlantis'": "watch[1].country",
+    "[thresholds.countries.kyrgyzstn]\ncomposite = 0.1": "thresholds.countries.kyrgyzstn",
     "[[watch]]\ncountry = 'nauru'\neditions = [2019]": "watch[1].editions",
     "[[watch]]\ncountry = 'nauru'\nkinds = ['tweets']": "watch[1].kinds",
     "[[watch]]\ncountry = 'a'\ncountries = ['b']": "watch[1]",

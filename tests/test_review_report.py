@@ -131,6 +131,7 @@ def test_history_and_show_over_pages(data_dir: Path):
         (("report", "--out", "x"), 2, "give a COUNTRY or --all"),
         (("report", "tuvalu", "--out", "x"), 1, "no complete snapshot of tuvalu"),
         (("movers", "--from", "2023", "--to", "2021"), 1, "must be an earlier edition"),
+        (("movers", "--from", "2021", "--to", "2023", "--top", "-1"), 2, "not in the range"),
     ],
 )
 def test_clear_errors(data_dir: Path, args: tuple[str, ...], code: int, message: str, tmp_path):
