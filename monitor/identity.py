@@ -234,26 +234,39 @@ _COUNTRIES: tuple[tuple[str, str, str], ...] = (
     ("zimbabwe", "ZWE", "Zimbabwe"),
 )
 
-# Names in common use that are neither the publisher's nor ISO's.
+# Names in common use that are neither the publisher's nor ISO's: short forms, and the
+# World Bank's (the style the publisher's workbook follows: "Congo, Dem. Rep.").
 _ALIASES = {
-    "COD": ("Democratic Republic of the Congo", "DR Congo"),
+    "ARE": ("UAE",),
+    "COD": ("Democratic Republic of the Congo", "DR Congo", "DRC", "Congo-Kinshasa"),
+    "COG": ("Republic of the Congo", "Congo-Brazzaville"),
     "CIV": ("Ivory Coast",),
     "CPV": ("Cape Verde",),
-    "FSM": ("Micronesia",),
-    "MKD": ("Macedonia",),
+    "CZE": ("Czechia",),
+    "EGY": ("Egypt, Arab Rep.",),
+    "FSM": ("Micronesia", "Micronesia, Fed. Sts."),
+    "GBR": ("UK", "Great Britain", "Britain"),
+    "IRN": ("Iran, Islamic Rep.",),
+    "KOR": ("South Korea", "Republic of Korea"),
+    "LAO": ("Lao PDR",),
+    "MKD": ("Macedonia", "Macedonia, FYR"),
     "MMR": ("Burma",),
+    "PRK": ("North Korea", "DPRK", "Korea, Dem. Rep.", "Korea, Dem. People's Rep."),
+    "SVK": ("Slovak Republic",),
     "SWZ": ("Swaziland",),
     "TLS": ("East Timor",),
+    "VEN": ("Venezuela, RB",),
+    "YEM": ("Yemen, Rep.",),
 }
 
 
 def normal_form(text: str) -> str:
     """`Côte d’Ivoire` -> `cote_divoire`, `Congo, Dem, Rep,` -> `congo_dem_rep`,
-    `St. Lucia ` -> `st_lucia`, `The Gambia` -> `gambia`."""
+    `St. Lucia ` -> `st_lucia`, `The Gambia` and `Gambia, The` -> `gambia`."""
     text = re.sub(r"['’‘ʼ`]", "", text)  # the publisher drops apostrophes: cote_divoire
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "_", folded.lower()).strip("_")
-    return slug.removeprefix("the_")
+    return slug.removeprefix("the_").removesuffix("_the")
 
 
 @dataclass(frozen=True)
