@@ -182,3 +182,43 @@ def test_reports_for_every_country(data_dir, tmp_path):
     assert len(pages) == 193 + 1 and pages[-1].endswith("index.html")
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert index.count("<li>") == 193 and 'href="cote_divoire.html"' in index
+
+
+def test_a_pdf_summary_never_hides_the_edition_scores(tmp_path):
+    """A narrative-only PDF of Kyrgyzstan 2023 seen after the workbook must not stand
+    for that edition in the views, movers, show or reports (it has no scores)."""
+    from monitor.config import Config
+    from monitor.demo.narrative import narrative_for
+    from monitor.run import ingest
+    from tests.pdfs import summary_pdf
+    from tests.xlsx import demo_workbook
+
+    blocks = []
+    for section in narrative_for("Kyrgyzstan", 2023, paragraphs_per_section=1):
+        blocks += [
+            ("heading", section.title.upper()),
+            *(("paragraph", p) for p in section.paragraphs),
+        ]
+    pdf = tmp_path / "ocindex_profile_kyrgyzstan_2023.pdf"
+    pdf.write_bytes(summary_pdf(blocks))
+    config = Config(None, tmp_path)
+    url = "https://ocindex.net/assets/downloads/2023/english/ocindex_profile_kyrgyzstan_2023.pdf"
+    with Store.open(config.database) as store:
+        import_workbook(store, demo_workbook(tmp_path / "global_oc_index.xlsx"))
+        (read,) = ingest(config, store, [pdf], url=url, kind_name="ocindex_pdf")
+        assert read.status.value == "complete"  # it could stand for the edition, by status
+        standing = {
+            r["edition"]: r["source"]
+            for r in store.db.query("SELECT * FROM edition_snapshots WHERE country = 'kyrgyzstan'")
+        }
+        latest = store.db.execute(
+            "SELECT score FROM latest_scores WHERE country = 'kyrgyzstan' AND indicator = ?",
+            ["criminality"],
+        ).fetchone()
+        moved = movers(store, 2021, 2023, top=0)
+    assert standing == {2021: "ocindex_workbook", 2023: "ocindex_workbook"}
+    assert latest == (5.32,)  # the 2023 workbook figure
+    assert "kyrgyzstan" in moved.countries and len(moved.countries) == 5
+    shown = invoke(tmp_path, "show", "kyrgyzstan", "--edition", "2023", "--json")
+    assert json.loads(shown.output)["profile"]["composites"]["criminality"]["value"] == 5.32
+    assert invoke(tmp_path, "report", "--all", "--out", str(tmp_path / "r")).exit_code == 0

@@ -70,7 +70,7 @@ def country_report(store: Store, country: str) -> CountryReport:
         store.db.query("SELECT * FROM score_history WHERE country = ? ORDER BY edition", [country])
     )
     if not rows:
-        raise MonitorError(f"no complete snapshot of {country}: nothing to report")
+        raise MonitorError(f"no complete snapshot of {country} holds scores: nothing to report")
     editions = {
         r["edition"]: EditionSource(r["edition"], r["source"], r["snapshot_id"], r["captured_at"])
         for r in rows

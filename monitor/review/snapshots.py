@@ -36,12 +36,15 @@ def latest_snapshot(
 ) -> ChosenSnapshot:
     """What `monitor show` shows: the latest edition's most recently seen snapshot with a
     profile, complete ones first (an incomplete capture only when nothing better exists,
-    since it is still what we hold)."""
+    since it is still what we hold), and of an edition one with scores before a
+    narrative-only one (a PDF summary)."""
     row = store.db.execute(
         "SELECT s.id, src.key, src.kind FROM snapshots s JOIN sources src ON src.id = s.source_id"
         " WHERE s.country_slug = ? AND s.profile IS NOT NULL"
         " AND (? IS NULL OR s.edition = ?) AND (? IS NULL OR src.kind = ?)"
-        " ORDER BY s.status = 'complete' DESC, s.edition DESC, s.last_seen_at DESC, s.id DESC"
+        " ORDER BY s.status = 'complete' DESC, s.edition DESC,"
+        " EXISTS (SELECT 1 FROM scores x WHERE x.snapshot_id = s.id) DESC,"
+        " s.last_seen_at DESC, s.id DESC"
         " LIMIT 1",
         [country, edition, edition, kind, kind],
     ).fetchone()

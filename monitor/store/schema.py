@@ -271,7 +271,8 @@ _VIEWS_DDL = (
     JOIN sources src ON src.id = s.source_id
     """,
     # The snapshot that stands for a country's edition: the most recently seen complete
-    # one from any source (page, PDF or workbook), as `monitor diff` chooses.
+    # one with scores from any source (page or workbook; a PDF summary is narrative
+    # only), as `monitor diff` and reconciliation choose.
     """
     CREATE VIEW edition_snapshots AS
     SELECT
@@ -288,6 +289,7 @@ _VIEWS_DDL = (
         SELECT p.id FROM snapshots p
         WHERE p.country_slug = s.country_slug AND p.edition = s.edition
             AND p.status = 'complete'
+            AND EXISTS (SELECT 1 FROM scores x WHERE x.snapshot_id = p.id)
         ORDER BY p.last_seen_at DESC, p.id DESC LIMIT 1
     )
     """,
@@ -311,15 +313,12 @@ _VIEWS_DDL = (
     JOIN scores sc ON sc.snapshot_id = e.snapshot_id
     WINDOW w AS (PARTITION BY e.country, sc.key ORDER BY e.edition)
     """,
-    # A country's latest edition is its latest with a complete snapshot.
+    # A country's latest edition is its latest with a complete snapshot with scores.
     """
     CREATE VIEW latest_scores AS
     SELECT h.*
     FROM score_history h
-    WHERE h.edition = (
-        SELECT MAX(x.edition) FROM snapshots x
-        WHERE x.country_slug = h.country AND x.status = 'complete'
-    )
+    WHERE h.edition = (SELECT MAX(e.edition) FROM edition_snapshots e WHERE e.country = h.country)
     """,
     # Every pair of a country's editions, not only consecutive ones (2021 -> 2025 too).
     # Up is a deterioration for every score but resilience and its indicators.
@@ -355,6 +354,14 @@ _VIEWS_DDL = (
 def m004_views(db: Database) -> None:
     for statement in _VIEWS_DDL:
         db.execute(statement)
+
+
+def m006_views_hold_scores(db: Database) -> None:
+    """The views as `_VIEWS_DDL` defines them now (a narrative-only PDF summary stood for
+    an edition before, hiding its scores); created last, dropped first."""
+    for statement in reversed(_VIEWS_DDL):
+        db.execute(f"DROP VIEW {statement.split()[2]}")
+    m004_views(db)
 
 
 _HEALTH_DDL = (
@@ -419,6 +426,7 @@ STEPS: tuple[Callable[[Database], None], ...] = (
     m003_outbox,
     m004_views,
     m005_health,
+    m006_views_hold_scores,
 )
 SCHEMA_VERSION = len(STEPS)
 
