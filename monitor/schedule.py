@@ -39,11 +39,57 @@ def trigger(expression: str, timezone: str, *, jitter: float | None = None) -> B
             raise ValueError("an interval must be at least 1")
         return IntervalTrigger(**{unit: amount}, timezone=zone, jitter=jitter)
     try:
-        return CronTrigger.from_crontab(expression, timezone=zone)
+        fields = expression.split()
+        if len(fields) != 5:
+            raise ValueError(f"Wrong number of fields; got {len(fields)}, expected 5")
+        minute, hour, day, month, weekdays = fields
+        return CronTrigger(
+            minute=minute,
+            hour=hour,
+            day=day,
+            month=month,
+            day_of_week=_weekdays(weekdays),
+            timezone=zone,
+            jitter=jitter,
+        )
     except ValueError as exc:
         raise ValueError(
             f"{expression!r} is neither 'every <n><s|m|h|d>' nor a cron expression ({exc})"
         ) from None
+
+
+_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+def _weekdays(field: str) -> str:
+    """Cron's day-of-week field as APScheduler 3 reads it. Cron counts 0 (or 7) as
+    Sunday, APScheduler 0 as Monday (its from_crontab runs `1-5` Tuesday to Saturday),
+    so the days are spelled out by name: `1-5` -> `mon,tue,wed,thu,fri`."""
+    if field == "*":
+        return field
+    days: set[int] = set()
+    for part in field.split(","):
+        span, _, step = part.partition("/")
+        if span == "*":
+            low, high = 0, 6
+        else:
+            first, _, last = span.partition("-")
+            low, high = _day(first), _day(last or first)
+            if high < low and high == 0:
+                high = 7  # `sat-sun`: Sunday closing a range is day 7
+        if high < low or (step and not step.isdigit()) or step == "0":
+            raise ValueError(f"{part!r} is not a day-of-week range")
+        days.update(d % 7 for d in range(low, high + 1, int(step or 1)))
+    return ",".join(_DAYS[d] for d in sorted(days))
+
+
+def _day(text: str) -> int:
+    name = text.strip().lower()
+    if name.isdigit() and int(name) <= 7:
+        return int(name)
+    if name in _DAYS:
+        return _DAYS.index(name)
+    raise ValueError(f"{text!r} is not a day of the week (0-7 or sun-sat)")
 
 
 def interval(expression: str) -> timedelta | None:

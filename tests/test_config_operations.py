@@ -18,6 +18,7 @@ WATCH = '[[watch]]\ncountry = "kyrgyzstan"\n'
         ('[schedule]\ncheck = "every day"\n', "schedule.check"),
         ('[schedule]\ncheck = "every 0h"\n', "schedule.check"),
         ('[schedule]\ndigest = "61 8 * * *"\n', "schedule.digest"),
+        ('[schedule]\ndigest = "0 8 * * 8"\n', "schedule.digest"),
         ('[schedule]\ntimezone = "Mars/Olympus"\n', "schedule.timezone"),
         ("[schedule]\njitter = -1\n", "schedule.jitter"),
         ('[[watch]]\ncountry = "kyrgyzstan"\nschedule = "sometimes"\n', "watch[1].schedule"),
@@ -44,3 +45,38 @@ def test_schedules_of_both_forms_are_accepted(tmp_path: Path):
     )
     result = CliRunner().invoke(cli, ["--config", str(path), "status", "--json"])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("weekdays", "fires"),
+    [
+        ("1", ["Mon"]),
+        ("1-5", ["Tue", "Wed", "Thu", "Fri", "Mon"]),  # from Monday noon: not Saturday
+        ("0", ["Sun"]),
+        ("7", ["Sun"]),
+        ("sat-sun", ["Sat", "Sun"]),
+        ("*/2", ["Tue", "Thu", "Sat", "Sun"]),  # cron's 0,2,4,6
+        ("mon,wed", ["Wed", "Mon"]),
+    ],
+)
+def test_cron_weekdays_count_as_cron_does(weekdays: str, fires: list[str]):
+    """Cron's 0 and 7 are Sunday; APScheduler 3 alone would read 1 as Tuesday."""
+    from datetime import UTC, datetime, timedelta
+
+    from monitor.schedule import trigger
+
+    cron = trigger(f"0 8 * * {weekdays}", "UTC")
+    moment = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)  # a Monday, after 08:00
+    seen = []
+    for _ in range(len(fires)):
+        moment = cron.get_next_fire_time(None, moment)
+        seen.append(f"{moment:%a}")
+        moment += timedelta(minutes=1)
+    assert seen == fires
+
+
+def test_jitter_applies_to_cron_schedules_too():
+    from monitor.schedule import trigger
+
+    assert trigger("15 */6 * * *", "UTC", jitter=60).jitter == 60
+    assert trigger("every 6h", "UTC", jitter=60).jitter == 60
