@@ -68,7 +68,7 @@ class CycleReport:
 
 Progress = Callable[[SourceResult], None]
 NO_VALIDATORS = Validators()
-BACKFILLED = "older than the source's last successful check: kept as history, not alerted"
+BACKFILLED = "older than what the source serves now: kept as history, not alerted"
 
 
 def run_cycle(

@@ -165,10 +165,11 @@ class Store:
         the same reading from other bytes also counts as this content: a re-published
         workbook adds snapshots only for the rows that changed.
 
-        An `archived` capture (ingested, taken at `captured_at`) older than the source's
-        last success is a backfill: its snapshot is history, stored already assessed (an
-        old difference is not news), and the source's state (current snapshot,
-        validators, last check) stays as it was. Live captures are never backfills, so a
+        An `archived` capture (ingested, taken at `captured_at`) is not a check: the
+        source's live state (validators, last check and success, failures) stays as it
+        was. One older than the source's current snapshot was last seen is a backfill:
+        its snapshot is history, stored already assessed (an old difference is not
+        news), and the current snapshot stays. Live captures are never backfills, so a
         clock stepping back cannot keep new content from becoming current.
         """
         sha256 = hashlib.sha256(content).hexdigest()
@@ -180,7 +181,7 @@ class Store:
                 existing = self._reading(source_id, sha256, extraction.extractor_version)
                 if existing is None and match_reading and source.current_snapshot_id:
                     existing = self._same_reading(source_id, extraction)
-                if archived and _earlier(captured_at, source.last_success_at):
+                if archived and _earlier(captured_at, self._last_seen(source)):
                     snapshot_id = existing["id"] if existing else None
                     if snapshot_id is None:
                         snapshot_id = self._insert_snapshot(source, sha256, extraction, captured_at)
@@ -208,16 +209,17 @@ class Store:
                 last_outcome = (
                     outcome if extraction.status is Status.COMPLETE else extraction.status
                 )
+                checked = {
+                    "etag": etag,
+                    "last_modified": last_modified,
+                    "last_checked_at": captured_at,
+                    "last_outcome": str(last_outcome),
+                    "last_error": None,
+                    "last_success_at": captured_at,
+                    "consecutive_failures": 0,
+                }
                 self._update_source(
-                    source_id,
-                    etag=etag,
-                    last_modified=last_modified,
-                    last_checked_at=captured_at,
-                    last_outcome=str(last_outcome),
-                    last_error=None,
-                    last_success_at=captured_at,
-                    current_snapshot_id=snapshot_id,
-                    consecutive_failures=0,
+                    source_id, current_snapshot_id=snapshot_id, **({} if archived else checked)
                 )
         except sqlite3.IntegrityError as e:
             # Rolled back by now. Typically an extraction with duplicate keys: report it
@@ -302,6 +304,15 @@ class Store:
             [sha256, len(content), content_type, zlib.compress(content, 9), seen_at],
         )
         return cursor.rowcount == 1
+
+    def _last_seen(self, source: SourceRecord) -> str | None:
+        """When the source's current content was last seen (captured or confirmed)."""
+        if source.current_snapshot_id is None:
+            return None
+        row = self._one(
+            "SELECT last_seen_at FROM snapshots WHERE id = ?", [source.current_snapshot_id]
+        )
+        return row["last_seen_at"] if row else None
 
     def _reading(self, source_id: int, sha256: str, version: str) -> dict[str, Any] | None:
         """The snapshot of this source's document as read by this extractor version."""
