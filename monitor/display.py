@@ -233,9 +233,9 @@ def notifications_table(rows: Iterable[Notification], owed: dict[str, int]) -> G
 
 
 def status_view(report: StatusReport, *, every_source: bool = False) -> Group:
-    """The watched sources and any needing attention; the others (imported workbook
-    rows, sources dropped from the config) are one line unless `every_source`."""
-    shown = [s for s in report.sources if every_source or s.watched or s.conditions]
+    """The watched sources; the others (imported workbook rows, sources dropped from
+    the config: never checked) are one line unless `every_source`."""
+    shown = [s for s in report.sources if every_source or s.watched]
     table = Table(title="Sources (times in UTC)")
     table.add_column("source", overflow="fold")
     for name in ("last success", "last failure", "fails", "condition", "next check"):
@@ -254,8 +254,8 @@ def status_view(report: StatusReport, *, every_source: bool = False) -> Group:
     if hidden := len(report.sources) - len(shown):
         parts.append(
             Text(
-                f"{hidden:,} source(s) not in the watch list, all well (imported or no "
-                "longer watched): monitor status --all lists them",
+                f"{hidden:,} source(s) not in the watch list (imported, or no longer "
+                "watched), not checked: monitor status --all lists them",
                 style="dim",
             )
         )

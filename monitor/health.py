@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from monitor.models import Finding, Status
+from monitor.sources import KINDS
 from monitor.store import SourceRecord, Store
 from monitor.store.findings import Route, save_source_findings
 from monitor.store.health import conditions, set_conditions
@@ -109,7 +110,7 @@ def source_conditions(
         and settings.expect_by
         and now.date().isoformat() > settings.expect_by
     )
-    if overdue and source.edition is None:
+    if overdue and source.edition is None and _follows_editions(source):
         edition = (
             store.snapshot(source.current_snapshot_id).edition
             if source.current_snapshot_id
@@ -129,6 +130,12 @@ def source_conditions(
                 )
             )
     return found
+
+
+def _follows_editions(source: SourceRecord) -> bool:
+    """A `current` source of an edition-publishing kind; an article has no editions."""
+    kind = KINDS.get(source.kind)
+    return kind is not None and kind.per_edition
 
 
 def _started(condition: Condition) -> Finding:

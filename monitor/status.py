@@ -9,7 +9,7 @@ a person should look at; the CLI exits 1 when it is not empty.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from monitor.config import Config
 from monitor.schedule import next_check
@@ -44,7 +44,10 @@ class StatusReport:
 
     @property
     def attention(self) -> list[str]:
-        found = [f"{s.key}: {', '.join(s.conditions)}" for s in self.sources if s.conditions]
+        # A source dropped from the watch list is never checked again, so its last
+        # condition could never clear: only watched sources count.
+        needing = [s for s in self.sources if s.conditions and s.watched]
+        found = [f"{s.key}: {', '.join(s.conditions)}" for s in needing]
         if self.failed:
             found.append(f"{self.failed} notification(s) failed for good: monitor outbox")
         return found
@@ -62,9 +65,11 @@ def status(store: Store, config: Config, *, now: datetime) -> StatusReport:
             last = (
                 datetime.fromisoformat(record.last_checked_at) if record.last_checked_at else None
             )
-            upcoming = next_check(
-                spec.schedule or settings.check, settings.timezone, last, now
-            ).isoformat(timespec="seconds")
+            upcoming = (
+                next_check(spec.schedule or settings.check, settings.timezone, last, now)
+                .astimezone(UTC)
+                .isoformat(timespec="seconds")
+            )
         sources.append(
             SourceStatus(
                 key=record.key,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,10 +19,15 @@ from monitor.run import run_cycle
 from monitor.store import Store, schema
 from monitor.store.findings import findings
 from monitor.store.outbox import owed
+from tests.articles import article_page
 from tests.notifying import page
 from tests.xlsx import demo_workbook
 
 KEY = "ocindex_page:kyrgyzstan:current"
+ARTICLE_TEXT = (
+    "Trade across the river has doubled in two years, and so has the number of unofficial "
+    "crossings. Few of the traders we met keep written records, and most pay no tax."
+)
 
 
 def config_for(httpserver: HTTPServer, tmp_path: Path, **health: object) -> Config:
@@ -220,8 +226,51 @@ def test_monitor_status_lists_watched_sources_and_counts_imported_ones(
     shown = runner.invoke(cli, [*args, "status"], env={"COLUMNS": "200"})  # keys unfolded
     assert shown.exit_code == 0, shown.output
     assert KEY in shown.output and "ocindex_workbook:" not in shown.output
-    assert "10 source(s) not in the watch list, all well" in shown.output
+    assert "10 source(s) not in the watch list (imported, or no longer watched)" in shown.output
     every = runner.invoke(cli, [*args, "status", "--all"])
     assert every.output.count("not watched") == 10 and "not in the watch list" not in every.output
     listed = json.loads(runner.invoke(cli, [*args, "status", "--json"]).output)
     assert len(listed["sources"]) == 11
+
+
+def test_an_article_is_never_overdue_for_an_edition(httpserver: HTTPServer, tmp_path):
+    url = httpserver.url_for("/a")
+    article = SourceSpec("article:kyrgyzstan:a", "article", "kyrgyzstan", None, url)
+    config = replace(
+        config_for(httpserver, tmp_path, expect_edition=2025, expect_by="2025-10-01"),
+        sources=(article,),
+    )
+    httpserver.expect_request("/a").respond_with_data(
+        article_page("A report on the border", [ARTICLE_TEXT, ARTICLE_TEXT.upper()]),
+        content_type="text/html",
+    )
+    with Store.open(config.database) as store:
+        run_cycle(config, store)
+        assert health_keys(store) == []
+
+
+def test_status_ignores_sources_no_longer_watched_and_shows_utc(httpserver: HTTPServer, tmp_path):
+    """A source broken and then dropped from the config is never checked again: it must
+    not fail the health check forever. Next checks are shown in UTC whatever the zone."""
+    base = httpserver.url_for("/").rstrip("/")
+    head = (
+        f'data_dir = "data"\n[fetch]\nmax_retries = 0\nrespect_robots = false\n[health]\n'
+        f'failures = 1\n[schedule]\ncheck = "0 8 * * *"\ntimezone = "Asia/Bishkek"\n'
+        f'[kinds.ocindex_page]\nbase_url = "{base}"\n'
+    )
+    broken, fine = tmp_path / "a.toml", tmp_path / "b.toml"
+    broken.write_text(head + '[[watch]]\ncountry = "kyrgyzstan"\n', encoding="utf-8")
+    fine.write_text(head + '[[watch]]\ncountry = "kazakhstan"\n', encoding="utf-8")
+    serve(httpserver, None, status=503)
+    httpserver.expect_request("/country/kazakhstan").respond_with_data(
+        page("kazakhstan", 2023), content_type="text/html"
+    )
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--config", str(broken), "run"]).exit_code == 1
+    assert runner.invoke(cli, ["--config", str(broken), "status"]).exit_code == 1
+    assert runner.invoke(cli, ["--config", str(fine), "run"]).exit_code == 0
+    result = runner.invoke(cli, ["--config", str(fine), "status", "--json"])
+    report = json.loads(result.output)
+    assert result.exit_code == 0 and report["attention"] == []
+    upcoming = next(s["next_check_at"] for s in report["sources"] if s["next_check_at"])
+    assert upcoming.endswith("+00:00") and upcoming[11:16] == "02:00"  # 08:00 in Bishkek
