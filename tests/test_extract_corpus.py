@@ -149,3 +149,15 @@ def test_a_capture_starting_mid_page_keeps_what_it_holds(page_2021, workbook):
     truth = workbook_scores(workbook, 2021, "Kyrgyzstan")
     assert len(profile.indicators) == 26
     assert all(truth[k] == v for k, v in profile.scores().items())
+
+
+def test_a_2025_header_without_a_year_line_tells_the_edition(page_2025):
+    # Header and resilience block only: no indicator new in 2023, so the missing
+    # `Year:` selector above the header is what tells 2025 from 2023.
+    head = page_2025[: page_2025.index("    Criminal markets")]
+    resilience = page_2025[page_2025.index("    3.79-0.04") :]  # the resilience score
+    extraction = extract_page(head + resilience, url="https://ocindex.net/country/kyrgyzstan")
+    assert extraction.profile.edition == 2025
+    tail = extract_page(resilience, url="https://ocindex.net/country/kyrgyzstan")
+    assert tail.profile.edition is None
+    assert "edition_unknown" in {r.code for r in tail.reasons}

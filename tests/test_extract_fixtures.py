@@ -81,3 +81,27 @@ def test_the_2023_layout_glued_rank_movement_is_read():
     assert glued and all(ln[-1].isdigit() and ln[-2] != " " for ln in glued)
     continental = [r for r in extraction.profile.ranks if r.scope == "continental"]
     assert all(r.group == "Africa" and r.movement is not None for r in continental)
+
+
+COTE_DIVOIRE_2023 = (FIXTURES / "ocindex-page-2023-cote-divoire.txt").read_text(encoding="utf-8")
+
+
+def test_a_2023_capture_cut_before_an_n_a_is_not_read_as_a_later_edition():
+    # A byte limit right after `5.50` of `5.50 n/a`: the new indicator shows no change.
+    cut = COTE_DIVOIRE_2023[: COTE_DIVOIRE_2023.index("5.50 n/a") + len("5.50")]
+    extraction = extract_page(cut, url="https://ocindex.net/country/cote_divoire")
+    assert extraction.profile.edition == 2023
+    assert "edition_mismatch" not in {r.code for r in extraction.reasons}
+
+
+def test_a_2023_capture_starting_mid_page_takes_the_edition_only_from_a_stated_year():
+    fragment = COTE_DIVOIRE_2023[COTE_DIVOIRE_2023.index("    5.130.71") :]
+    undated = extract_page(fragment, url="https://ocindex.net/country/cote_divoire")
+    assert undated.status is Status.INCOMPLETE
+    assert undated.profile.edition is None  # not guessed: no revision can follow
+    assert "edition_unknown" in {r.code for r in undated.reasons}
+    dated = extract_page(fragment, url="https://ocindex.net/2023/country/cote_divoire")
+    assert dated.profile.edition == 2023
+    assert not {"edition_unknown", "edition_mismatch"} & {r.code for r in dated.reasons}
+    hinted = extract_page(fragment, edition=2023)
+    assert hinted.profile.edition == 2023

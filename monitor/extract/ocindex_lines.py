@@ -58,6 +58,11 @@ class ParsedPage:
     unparsed: list[str] = field(default_factory=list)
 
     @property
+    def has_header(self) -> bool:
+        """The capture holds the top of the page (`Profile` and the country's name)."""
+        return self.country_name is not None
+
+    @property
     def any_score(self) -> bool:
         return bool(self.composites or self.indicators)
 

@@ -18,7 +18,7 @@ from monitor.models import Country, Extraction, Profile, Reason, Status
 EXTRACTOR = "ocindex_page"
 # Bump when parsing changes what an extraction holds: stored raw documents are then
 # re-extracted and compared like with like (provenance), never reported as score changes.
-VERSION = "1"
+VERSION = "2"
 
 _URL_YEAR = re.compile(r"/(20\d\d)/country/|_(20\d\d)\.pdf$")
 _URL_SLUG = re.compile(r"/country/([A-Za-z0-9_-]+)/?(?:[?#].*)?$")
@@ -118,7 +118,11 @@ def detect_edition(
     parsed: ParsedPage, url: str | None, hint: int | None = None
 ) -> tuple[int | None, list[Reason]]:
     """The edition from the content; the URL's year or a caller's hint only where the
-    content cannot tell (a narrative-only fragment) or to break a tie between editions."""
+    content cannot tell (a fragment that fits several editions) or to break a tie.
+
+    Nothing stated and several editions fitting is `edition_unknown`, never the latest:
+    a guessed edition would reconcile the printed changes against the wrong edition and
+    report false revisions."""
     stated = url_year(url) or parsed.year_line or hint
     from_content = _edition_from_content(parsed)
     if from_content is None:
@@ -128,22 +132,38 @@ def detect_edition(
     low, high = from_content
     if stated is not None and low <= stated <= high:
         return stated, []
-    year = low if high == low else max(e for e in EDITIONS if low <= e <= high)
+    fitting = [e for e in EDITIONS if low <= e <= high]
+    year = fitting[0] if len(fitting) == 1 else None
     reasons = []
     if stated is not None:
         reasons.append(
             Reason(
                 "edition_mismatch",
-                f"the URL or caller says {stated} but the page's layout is that of {year}",
+                f"the URL or caller says {stated} but the page's layout is that of "
+                f"{_editions_text(low, high)}",
                 {"stated": stated, "content": year},
+            )
+        )
+    if year is None:
+        reasons.append(
+            Reason(
+                "edition_unknown",
+                f"the capture's layout fits {_editions_text(low, high)} and no URL year or "
+                "hint tells which",
+                {"low": low, "high": high},
             )
         )
     return year, reasons
 
 
+def _editions_text(low: int, high: int) -> str:
+    return str(low) if low == high else f"{low} or later"
+
+
 def _edition_from_content(parsed: ParsedPage) -> tuple[int, int] | None:
     """The range of editions whose layout matches: 2021 prints no changes, 2023 prints
-    `n/a` for indicators new that edition, 2025 prints changes everywhere."""
+    `n/a` for indicators new that edition and a `Year:` selector, 2025 prints changes
+    everywhere. Only what the capture shows counts: a fragment proves no more."""
     scores = parsed.all_scores()
     if not scores:
         return None
@@ -151,10 +171,20 @@ def _edition_from_content(parsed: ParsedPage) -> tuple[int, int] | None:
         return (METHODOLOGY_2023, METHODOLOGY_2023)
     if all(s.change is None for s in scores):
         return (EDITIONS[0], EDITIONS[0])
-    new_since_2023 = any(
-        (spec := indicator_spec(key)) is not None and spec.since >= METHODOLOGY_2023
-        for key in parsed.indicators
+    # An indicator new in 2023 printing a change had an earlier value: 2025 or later.
+    # Without a change it may be a 2023 `n/a` cut off by a byte limit.
+    changed_since_2023 = any(
+        (spec := indicator_spec(i.key)) is not None
+        and spec.since >= METHODOLOGY_2023
+        and i.score.change is not None
+        for i in parsed.indicators.values()
     )
-    if new_since_2023 or not parsed.has_year_line:
+    if changed_since_2023:
         return (METHODOLOGY_2023 + 2, 9999)
-    return (METHODOLOGY_2023, METHODOLOGY_2023)  # a 2023 fragment without the new indicators
+    if parsed.has_year_line:
+        return (METHODOLOGY_2023, METHODOLOGY_2023)
+    # 2023 prints `Year:` above the header; a capture holding the header without it is
+    # later. A capture starting below the header may have lost that line.
+    if parsed.has_header:
+        return (METHODOLOGY_2023 + 2, 9999)
+    return (METHODOLOGY_2023, 9999)
