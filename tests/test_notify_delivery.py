@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import ssl
 import subprocess
 from datetime import UTC, datetime, timedelta
@@ -79,6 +80,30 @@ def test_smtp_delivers_one_multipart_digest_with_authentication(tmp_path, monkey
     assert sent.idempotency_key in message["Message-ID"]
     assert "== Kyrgyzstan" in message.get_body(("plain",)).get_content()
     assert "<table" in message.get_body(("html",)).get_content()
+
+
+def test_a_copy_resent_after_a_crash_keeps_its_message_id(tmp_path, monkeypatch):
+    def crash(*args, **kwargs):
+        raise RuntimeError("killed after the server accepted the message")
+
+    with smtp_server() as (mailbox, port):
+        # A channel name with a space: the Message-ID must still be a valid msg-id.
+        toml = smtp_toml(port).replace("[notify.channels.analysts]", '[notify.channels."ops team"]')
+        config = config_with(tmp_path, toml)
+        findings_for(config, tmp_path, "kyrgyzstan")
+        with Store.open(config.database) as store:
+            with monkeypatch.context() as patched:
+                patched.setattr("monitor.notify.deliver.mark_delivered", crash)
+                with pytest.raises(RuntimeError):
+                    notify(store, config, now=NOW, **NO_WAIT)
+            report = notify(store, config, now=NOW + timedelta(minutes=1), **NO_WAIT)
+            (sent,) = notifications(store)
+    assert [d.status for d in report.deliveries] == ["delivered"]
+    first, copy = mailbox.messages
+    atext = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+    assert re.fullmatch(rf"<{atext}@{atext}>", first["Message-ID"])
+    expected = "<" + sent.idempotency_key.replace(" ", "-") + "@profile-monitor>"
+    assert first["Message-ID"] == copy["Message-ID"] == expected
 
 
 def test_starttls_with_a_private_ca(tmp_path, monkeypatch):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import smtplib
 import ssl
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -17,6 +18,9 @@ from monitor.notify.settings import SmtpSettings, check_addresses
 from monitor.store.outbox import Notification
 
 OUTBOX_DIR = "outbox"
+MESSAGE_ID_DOMAIN = "profile-monitor"
+# What a msg-id's left part may not hold (RFC 5322 atext, dots left out for simplicity).
+_NOT_ATEXT = re.compile(r"[^A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+")
 
 
 @register
@@ -57,9 +61,7 @@ class Email(ChannelKind):
         message["From"] = self.settings.sender
         message["To"] = ", ".join(self.spec.options["to"])
         message["Date"] = formatdate(localtime=False)
-        # The idempotency key in the Message-ID: a re-sent copy (after a crash between
-        # sending and recording it) is recognisably the same message.
-        message["Message-ID"] = make_msgid(notification.idempotency_key, "profile-monitor")
+        message["Message-ID"] = message_id(notification.idempotency_key)
         message["X-Profile-Monitor-Key"] = notification.idempotency_key
         message.set_content(parts["text"])
         message.add_alternative(parts["html"], subtype="html")
@@ -76,6 +78,13 @@ class Email(ChannelKind):
         partial.write_bytes(bytes(message))
         os.replace(partial, path)
         return path
+
+
+def message_id(idempotency_key: str) -> str:
+    """The same for every copy of one notification, so a mail client drops a copy re-sent
+    after a crash between sending and recording it. A channel name's spaces and other
+    characters a msg-id cannot hold become '-'; the key's hash keeps it unique."""
+    return f"<{_NOT_ATEXT.sub('-', idempotency_key)}@{MESSAGE_ID_DOMAIN}>"
 
 
 def _smtp_send(message: EmailMessage, smtp: SmtpSettings) -> None:
