@@ -85,7 +85,8 @@ class Daemon:
         try:
             with self._store() as store:
                 report = run_cycle(config, store, stop=self.stop)
-                sent = notify(store, config, now=datetime.now(UTC), periods=("run",))
+                # Stopping: what is owed stays in the outbox for the next start.
+                sent = NotifyReport((), ()) if self.stop.is_set() else self._notify(store, ("run",))
         except MonitorError as exc:  # locked too long, unreadable database…: try next time
             log.error("check skipped: %s", exc)
             return None
@@ -93,9 +94,11 @@ class Daemon:
         return report
 
     def digest(self) -> NotifyReport | None:
+        if self.stop.is_set():
+            return None
         try:
             with self._store() as store:
-                sent = notify(store, self.config, now=datetime.now(UTC), periods=DIGEST_PERIODS)
+                sent = self._notify(store, DIGEST_PERIODS)
         except MonitorError as exc:
             log.error("digest skipped: %s", exc)
             return None
@@ -107,7 +110,10 @@ class Daemon:
         return sent
 
     def _store(self) -> AbstractContextManager[Store]:
-        return writing(self.config, wait=self.lock_wait, command="monitor daemon")
+        return writing(self.config, wait=self.lock_wait, command="monitor daemon", stop=self.stop)
+
+    def _notify(self, store: Store, periods: tuple[str, ...]) -> NotifyReport:
+        return notify(store, self.config, now=datetime.now(UTC), periods=periods)
 
     @staticmethod
     def _log_cycle(report: CycleReport, sent: NotifyReport, seconds: float) -> None:

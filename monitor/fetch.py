@@ -11,6 +11,7 @@ body is the page we wanted is not judged here; that is the extractor's job.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +22,14 @@ from enum import StrEnum
 import httpx
 
 import monitor
-from monitor.politeness import HostPacer, HostRules, RobotsCache, host_of, read_rules
+from monitor.politeness import (
+    STOPPING,
+    HostPacer,
+    HostRules,
+    RobotsCache,
+    host_of,
+    read_rules,
+)
 
 _VERSION: str = getattr(monitor, "__version__", "0.1")
 _SCHEMES = ("http", "https")
@@ -67,6 +75,7 @@ class Outcome(StrEnum):
     OK = "ok"
     NOT_MODIFIED = "not_modified"
     FAILED = "failed"
+    STOPPED = "stopped"  # the monitor is stopping: not requested, not a failure
 
 
 @dataclass(frozen=True)
@@ -97,24 +106,28 @@ class _Try:
 
 class Fetcher:
     """Owns one `httpx.Client` and the politeness state (robots.txt read, per-host pace);
-    safe to share across the threads of a pool. `sleep` and `clock` (monotonic seconds)
-    are injectable so tests need not wait."""
+    safe to share across the threads of a pool. Once `stop` is set no request starts and
+    no wait (pacing, backoff) goes on: fetches end `STOPPED`. `sleep` and `clock`
+    (monotonic seconds) are injectable so tests need not wait."""
 
     def __init__(
         self,
         policy: FetchPolicy = FetchPolicy(),
         *,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], object] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        stop: threading.Event | None = None,
     ) -> None:
         self.policy = policy
-        self._sleep = sleep
+        self._stop = stop or threading.Event()
+        self._sleep = sleep or self._stop.wait  # a real wait ends early when stopping
         self._pacer = HostPacer(
             policy.per_host_interval,
             max_hold=policy.max_retry_after,
             backoff=self._backoff,
             clock=clock,
-            sleep=sleep,
+            sleep=self._sleep,
+            stopping=self._stop.is_set,
         )
         self._robots = RobotsCache(self._read_robots, policy.robots_ttl, clock)
         self._client = httpx.Client(
@@ -148,10 +161,12 @@ class Fetcher:
             problem = f"invalid URL: {exc}"
         if problem:
             return _failed(url, url, None, sent, (), problem)
-        if self.policy.respect_robots:
+        if self.policy.respect_robots and not self._stop.is_set():
             refusal = self._robots.rules(target).refusal_for(target)
-            if refusal:
+            if refusal and not self._stop.is_set():  # robots.txt unread: stopped, not refused
                 return _failed(url, url, None, sent, (_not_requested(url, refusal),), refusal)
+        if self._stop.is_set():
+            return _stopped(url, sent)
         conditions = {"If-None-Match": sent.etag, "If-Modified-Since": sent.last_modified}
         # Non-ASCII validators are invalid but do occur, and httpx cannot send them.
         headers = {name: value for name, value in conditions.items() if value and value.isascii()}
@@ -172,6 +187,8 @@ class Fetcher:
         final_url, status = url, None
         for number in range(1, self.policy.max_retries + 2):
             refusal = self._pacer.turn(host)
+            if refusal is STOPPING:
+                return _stopped(url, sent)
             if refusal:
                 attempts.append(_not_requested(url, refusal))
                 error = refusal
@@ -211,7 +228,8 @@ class Fetcher:
 
     def _backoff(self, retry: int) -> float:
         # Jitter keeps sources that failed together from retrying in lockstep.
-        delay = self.policy.backoff_base * 2 ** (retry - 1) * random.uniform(1.0, 1.1)
+        # The exponent is capped: after ~1,000 answers of 503 in one cycle 2**n overflows.
+        delay = self.policy.backoff_base * 2 ** min(retry - 1, 30) * random.uniform(1.0, 1.1)
         return min(self.policy.max_backoff, delay)
 
     def _try_once(self, url: str, headers: dict[str, str]) -> _Try:
@@ -321,6 +339,10 @@ def _retry_after(value: str | None) -> float | None:
 def _not_requested(url: str, reason: str) -> Attempt:
     """The record of an attempt that politeness stopped before any request was made."""
     return Attempt(url, datetime.now(UTC).isoformat(), None, 0, 0.0, reason)
+
+
+def _stopped(url: str, sent: Validators) -> FetchResult:
+    return FetchResult(url, url, Outcome.STOPPED, None, None, None, sent, (), None)
 
 
 def _failed(

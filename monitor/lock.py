@@ -16,6 +16,7 @@ import logging
 import os
 import socket
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.config import Config
-from monitor.errors import LockedError
+from monitor.errors import LockedError, MonitorError
 from monitor.store import Store
 
 LOCK_FILE = "monitor.lock"
@@ -39,13 +40,21 @@ def writer_lock(
     wait: float = 0.0,
     command: str | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    stop: threading.Event | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Hold the data directory's writer lock; yields what the previous holder recorded."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    """Hold the data directory's writer lock; yields what the previous holder recorded.
+    Waiting ends early, with `LockedError`, once `stop` is set (a daemon stopping)."""
     path = data_dir / LOCK_FILE
-    with open(path, "a+", encoding="utf-8") as handle:
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 (closed by the with below)
+    except OSError as exc:
+        raise MonitorError(f"cannot open the writer lock {path}: {exc.strerror}") from None
+    with handle:
         deadline = time.monotonic() + wait
         while not _try_lock(handle):
+            if stop is not None and stop.is_set():
+                raise LockedError(f"stopping: gave up waiting for the writer lock {path}")
             if time.monotonic() >= deadline:
                 raise LockedError(_held_message(path, _holder(handle), wait))
             sleep(POLL)
@@ -123,10 +132,16 @@ def _held_message(path: Path, holder: dict[str, Any], wait: float) -> str:
 
 
 @contextmanager
-def writing(config: Config, *, wait: float, command: str | None = None) -> Iterator[Store]:
+def writing(
+    config: Config,
+    *,
+    wait: float,
+    command: str | None = None,
+    stop: threading.Event | None = None,
+) -> Iterator[Store]:
     """The config's store, opened under its data directory's writer lock."""
     with (
-        writer_lock(config.data_dir, wait=wait, command=command),
+        writer_lock(config.data_dir, wait=wait, command=command, stop=stop),
         Store.open(config.database) as store,
     ):
         yield store

@@ -25,7 +25,9 @@ import httpx
 from monitor.robots import RobotsTxt
 
 Clock = Callable[[], float]
-Sleep = Callable[[float], None]
+Sleep = Callable[[float], object]
+# What `HostPacer.turn` answers once the monitor is stopping: no request, and no waiting.
+STOPPING = "not requested: the monitor is stopping"
 
 
 @dataclass(frozen=True)
@@ -106,8 +108,10 @@ class HostPacer:
         backoff: Callable[[int], float],
         clock: Clock,
         sleep: Sleep,
+        stopping: Callable[[], bool] = lambda: False,
     ) -> None:
         self._interval = interval
+        self._stopping = stopping
         self._max_hold = max_hold  # a longer wait asked by a server is not waited for
         self._backoff = backoff  # seconds to wait after the n-th 429/503 in a row
         self._clock = clock
@@ -128,8 +132,11 @@ class HostPacer:
 
     def turn(self, host: str) -> str | None:
         """Wait until a request to `host` may start. None when it may; the reason when
-        the host asked for a longer wait than we agree to (nothing was waited then)."""
+        the host asked for a longer wait than we agree to (nothing was waited then);
+        `STOPPING` as soon as the monitor is stopping."""
         while True:
+            if self._stopping():
+                return STOPPING
             with self._lock:
                 state, now = self._host(host), self._clock()
                 if state.resume_at - now > self._max_hold:

@@ -78,8 +78,9 @@ def run_cycle(
     progress: Progress | None = None,
     stop: threading.Event | None = None,
 ) -> CycleReport:
-    """Check every watched source once. Once `stop` is set no new fetch starts; the
-    sources already fetched are stored and assessed, the rest wait for the next cycle."""
+    """Check every watched source once. Once `stop` is set no new request starts and
+    no fetch waits any longer (pacing, retries); the sources already fetched are stored
+    and assessed, the rest wait for the next cycle."""
     started = now_iso()
     records = {
         spec.key: store.ensure_source(
@@ -93,7 +94,10 @@ def run_cycle(
     }
     results: dict[str, SourceResult] = {}
     waiting = iter(config.sources)
-    with Fetcher(config.fetch) as fetcher, ThreadPoolExecutor(config.concurrency) as pool:
+    with (
+        Fetcher(config.fetch, stop=stop) as fetcher,
+        ThreadPoolExecutor(config.concurrency) as pool,
+    ):
         in_flight: dict[Future[FetchResult], SourceSpec] = {}
 
         def submit_next() -> None:
@@ -114,7 +118,10 @@ def run_cycle(
             for future in done:
                 spec = in_flight.pop(future)
                 submit_next()
-                result = _process(store, config, spec, records[spec.key].id, future.result())
+                fetched = future.result()
+                if fetched.outcome is Outcome.STOPPED:
+                    continue  # not checked: it waits for the next cycle
+                result = _process(store, config, spec, records[spec.key].id, fetched)
                 results[spec.key] = result
                 if progress is not None:
                     progress(result)

@@ -156,3 +156,58 @@ def shift_markets(amount: float):
         return replace(profile, indicators=indicators)
 
     return edit
+
+
+def stop_and_time(daemon: subprocess.Popen) -> float:
+    daemon.send_signal(signal.SIGTERM)
+    stopped = time.monotonic()
+    assert daemon.wait(timeout=30) == 0
+    return time.monotonic() - stopped
+
+
+def test_sigterm_while_waiting_for_the_writer_lock_stops_at_once(tmp_path, httpserver):
+    from monitor.lock import writer_lock
+
+    httpserver.expect_request("/country/kyrgyzstan").respond_with_handler(
+        Site(page("kyrgyzstan", 2023))
+    )
+    config_path = write_config(tmp_path, httpserver)
+    log = tmp_path / "daemon.log"
+    data_dir = load_config(config_path).data_dir
+    with writer_lock(data_dir, command="a long cron run"):  # held by this test
+        command = [sys.executable, "-m", "monitor", "--config", str(config_path)]
+        daemon = subprocess.Popen([*command, "--lock-wait", "120", "daemon"], stderr=log.open("w"))
+        wait_for(lambda: "daemon started" in log.read_text(), 30, "the daemon to start")
+        time.sleep(0.5)  # its first check is waiting for the lock now
+        assert stop_and_time(daemon) < 5
+    assert "gave up waiting for the writer lock" in log.read_text()
+
+
+def test_sigterm_mid_cycle_starts_no_more_requests_and_waits_no_crawl_delay(tmp_path, httpserver):
+    """Three sources on one host with a 5 s Crawl-delay: stopping after the first page
+    must neither wait out the delays nor count the unchecked sources as failures."""
+    httpserver.expect_request("/robots.txt").respond_with_data(
+        "User-agent: *\nCrawl-delay: 5\n", content_type="text/plain"
+    )
+    countries = ("kyrgyzstan", "kazakhstan", "tajikistan")
+    for slug in countries:
+        httpserver.expect_request(f"/country/{slug}").respond_with_handler(Site(page(slug, 2023)))
+    config_path = tmp_path / "config.toml"
+    config_path.write_text(
+        f'data_dir = "data"\n[fetch]\nmax_retries = 0\n[kinds.ocindex_page]\n'
+        f'base_url = "{httpserver.url_for("/").rstrip("/")}"\n[schedule]\ncheck = "every 1h"\n'
+        f"jitter = 0\n[[watch]]\ncountries = {list(countries)}\n".replace("'", '"'),
+        encoding="utf-8",
+    )
+    log = tmp_path / "daemon.log"
+    daemon = start_daemon(config_path, log)
+
+    def pages_requested() -> int:
+        return sum(r.path.startswith("/country/") for r, _ in httpserver.log)
+
+    wait_for(lambda: pages_requested() >= 1, 30, "the first page request")
+    assert stop_and_time(daemon) < 5
+    assert pages_requested() < len(countries)
+    with sqlite3.connect(load_config(config_path).database) as db:
+        failures = db.execute("SELECT sum(consecutive_failures) FROM sources").fetchone()[0]
+    assert failures == 0  # not checked is not failed

@@ -382,3 +382,8 @@ def test_redirect_loop_fails_with_too_many_redirects(
     assert result.error == "too many redirects (more than 5)"
     assert len(result.attempts) == 1
     assert len(httpserver.log) == POLICY.max_redirects + 1
+
+
+def test_backoff_stays_finite_however_long_a_host_answers_503():
+    with Fetcher(FetchPolicy(backoff_base=1.0, max_backoff=60)) as fetcher:
+        assert fetcher._backoff(2_000) == 60  # 2**1999 would overflow a float

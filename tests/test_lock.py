@@ -69,3 +69,13 @@ def test_a_waiting_writer_gets_the_lock_when_it_is_released(tmp_path):
             assert previous["pid"] == holder.pid
     finally:
         holder.wait()
+
+
+def test_a_lock_that_cannot_be_opened_is_a_clear_error(tmp_path):
+    """A data directory that is a file (or a lock file another user owns): one line."""
+    from monitor.errors import MonitorError
+
+    not_a_dir = tmp_path / "data"
+    not_a_dir.write_text("a file where the data directory should be")
+    with pytest.raises(MonitorError, match="cannot open the writer lock"), writer_lock(not_a_dir):
+        pass
