@@ -309,7 +309,7 @@ def diff(
 ) -> None:
     """Score and text deltas between two snapshots of COUNTRY (a name, slug or ISO code)."""
     config = _config(ctx, required=False)
-    with Store.open(config.database) as store:
+    with Store.open(config.database, create=False) as store:
         country = country_slug(store, country)
         new_id = resolve_snapshot(store, country, to, kind=kind)
         # By default like with like (a page with the page before it); a --from edition
@@ -389,7 +389,7 @@ def daemon(ctx: click.Context) -> None:
 def backup(ctx: click.Context, destination: Path) -> None:
     """Copy the database to DESTINATION (a new file), safely, even while a daemon writes."""
     config = _config(ctx, required=False)
-    with Store.open(config.database) as store:
+    with Store.open(config.database, create=False) as store:
         store.backup(destination)
     console.print(f"Backed up {config.database} to {destination}", highlight=False)
 
@@ -410,7 +410,7 @@ def status_command(ctx: click.Context, as_json: bool, every_source: bool) -> Non
     from monitor.status import status
 
     config = _config(ctx, required=False)
-    with Store.open(config.database) as store:
+    with Store.open(config.database, create=False) as store:
         report = status(store, config, now=datetime.now(UTC))
     if as_json:
         _json({**asdict(report), "attention": report.attention})

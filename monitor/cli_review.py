@@ -32,7 +32,7 @@ JSON_HELP = "Print the result as JSON."
 def _store(ctx: click.Context) -> Store:
     """The store for reading: no writer lock, as WAL lets readers run beside a writer."""
     config: Config = ctx.obj.config(required=False)
-    return Store.open(config.database)
+    return Store.open(config.database, create=False)
 
 
 def _print_json(data: Any) -> None:

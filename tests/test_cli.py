@@ -107,3 +107,23 @@ def test_fetched_text_that_looks_like_rich_markup_prints_as_written(tmp_path):
         assert "[red]x" in result.output, command  # as written, not read as a style
     failed = CliRunner().invoke(cli, [*data, "show", "[/] [bold]"])
     assert failed.exit_code == 1 and "unknown country '[/] [bold]'" in failed.output
+
+
+def test_read_only_commands_refuse_a_missing_database(tmp_path):
+    """Run from the wrong directory, `status` must not report 'All well' on a database
+    it just created empty: it says where it looked and exits 1."""
+    data = ("--data-dir", str(tmp_path / "nowhere"))
+    for command in (("status",), ("history", "kyrgyzstan"), ("diff", "kyrgyzstan"),
+                    ("backup", str(tmp_path / "copy.db"))):  # fmt: skip
+        result = CliRunner().invoke(cli, [*data, *command])
+        assert result.exit_code == 1, command
+        assert "no snapshot database at" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_a_backup_that_cannot_be_written_is_one_line(tmp_path):
+    data = ("--data-dir", str(tmp_path))
+    assert invoke(*data, "sources").exit_code == 0  # creates the database
+    result = CliRunner().invoke(cli, [*data, "backup", str(tmp_path / "no" / "such" / "x.db")])
+    assert result.exit_code == 1 and "cannot write the backup" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

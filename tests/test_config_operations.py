@@ -43,7 +43,7 @@ def test_schedules_of_both_forms_are_accepted(tmp_path: Path):
         '[[watch]]\ncountry = "kyrgyzstan"\nschedule = "every 30m"\n',
         encoding="utf-8",
     )
-    result = CliRunner().invoke(cli, ["--config", str(path), "status", "--json"])
+    result = CliRunner().invoke(cli, ["--config", str(path), "sources", "--json"])
     assert result.exit_code == 0, result.output
 
 

@@ -36,9 +36,12 @@ def invoke(data_dir: Path, *args: str):
 
 
 def test_dry_run_shows_the_command_and_metadata_and_writes_nothing(tmp_path: Path):
+    missing = CliRunner().invoke(cli, ["--data-dir", str(tmp_path), "browse", "--dry-run"])
+    assert missing.exit_code == 1 and "no snapshot database at" in missing.output
+    database = tmp_path / "monitor.db"
+    Store.open(database).close()  # an empty database
     result = invoke(tmp_path, "browse", "--dry-run", "--port", "8123")
     assert result.exit_code == 0
-    database = tmp_path / "monitor.db"
     assert f"-m datasette serve {database} --metadata" in result.output
     assert result.output.rstrip().endswith("--host 127.0.0.1 --port 8123")
     assert '"criminality_up_resilience_down"' in result.output

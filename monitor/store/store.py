@@ -54,9 +54,17 @@ class Store:
         self.path = path
 
     @classmethod
-    def open(cls, path: str | Path) -> Store:
-        """Open (creating if needed) the database at `path` and bring its schema up to date."""
+    def open(cls, path: str | Path, *, create: bool = True) -> Store:
+        """Open the database at `path` (creating it, unless `create` is false: commands
+        that only read refuse a missing one rather than report on an empty one) and bring
+        its schema up to date."""
         path = Path(path)
+        if not create and not path.exists():
+            raise StoreError(
+                f"no snapshot database at {path}: nothing was stored there yet. Run "
+                "`monitor run` (or import-workbook, ingest) first, or point --config or "
+                "--data-dir at the one you use"
+            )
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             db = Database(path)
@@ -400,11 +408,14 @@ class Store:
         backup API: it restarts a step if a writer changed a page it had copied)."""
         if destination.exists():
             raise StoreError(f"{destination} exists; back up to a new file")
-        target = sqlite3.connect(destination)
         try:
-            self.db.conn.backup(target)
-        finally:
-            target.close()
+            target = sqlite3.connect(destination)
+            try:
+                self.db.conn.backup(target)
+            finally:
+                target.close()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot write the backup {destination}: {exc}") from None
 
     def counts(self) -> dict[str, int]:
         """Rows per table."""
