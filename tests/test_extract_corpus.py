@@ -161,3 +161,18 @@ def test_a_2025_header_without_a_year_line_tells_the_edition(page_2025):
     tail = extract_page(resilience, url="https://ocindex.net/country/kyrgyzstan")
     assert tail.profile.edition is None
     assert "edition_unknown" in {r.code for r in tail.reasons}
+
+
+@pytest.mark.parametrize(
+    ("cut_after", "where"),
+    [
+        ("treatment services.", "before_footer"),  # a sentence end inside the last section
+        ("Overall, Kyrgyzstan\u2019", "mid_paragraph"),  # an apostrophe, mid-word
+    ],
+)
+def test_a_narrative_that_never_reaches_the_footer_is_truncated(page_2021, cut_after, where):
+    cut = page_2021[: page_2021.index(cut_after) + len(cut_after)]
+    extraction = extract_page(cut, url=URL_2021)
+    assert extraction.status is Status.INCOMPLETE
+    truncated = [r for r in extraction.reasons if r.code == "truncated"]
+    assert [r.detail["where"] for r in truncated] == [where]

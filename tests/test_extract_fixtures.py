@@ -105,3 +105,12 @@ def test_a_2023_capture_starting_mid_page_takes_the_edition_only_from_a_stated_y
     assert not {"edition_unknown", "edition_mismatch"} & {r.code for r in dated.reasons}
     hinted = extract_page(fragment, edition=2023)
     assert hinted.profile.edition == 2023
+
+
+def test_an_html_capture_cut_at_a_sentence_end_before_the_footer_is_truncated():
+    page = (FIXTURES / "ocindex-page-2023-tuvalu.html").read_bytes()
+    last_section = page.index(b"support for victims")
+    cut = page[: page.index(b"organised crime.", last_section) + len(b"organised crime.")]
+    extraction = extract_page(cut, url="https://ocindex.net/2023/country/tuvalu")
+    assert extraction.status is Status.INCOMPLETE
+    assert {r.code for r in extraction.reasons if r.is_error} == {"truncated"}

@@ -28,7 +28,8 @@ RANK_LINE = re.compile(
 SECTION_NAV = re.compile(r"^\d{2}(?:\s+\d{2})*$")
 YEAR_LINE = re.compile(r"^Year:?\s*(?P<year>20\d\d)?$")
 CHROME = frozenset({"The Organized Crime Index | ENACT", "Read the report", "x", "Profile"})
-# The narrative ends where the page footer begins.
+# The narrative ends where the page footer begins; every page has one, so a narrative
+# that never reaches it was cut off.
 FOOTER_STARTS = (
     "For a better experience",
     "The criminal markets score is represented",
@@ -36,7 +37,8 @@ FOOTER_STARTS = (
     "Give us feedback",
     "How to measure organized crime",
 )
-_TERMINAL = (".", "!", "?", "\u201d", '"', ")", "\u2019", "'")
+_SENTENCE_END = (".", "!", "?", "\u201d", '"', ")")
+_SINGLE_QUOTE = ("\u2019", "'")
 
 
 @dataclass
@@ -52,7 +54,9 @@ class ParsedPage:
     indicators: dict[str, Indicator] = field(default_factory=dict)
     sections: list[Section] = field(default_factory=list)
     section_count_shown: int | None = None
-    ends_mid_narrative: bool = False
+    # Where a narrative that never reaches the footer stops: "mid_paragraph" or
+    # "before_footer" (at a sentence end: cut between sentences, or the footer changed).
+    cut_off: str | None = None
     duplicates: int = 0
     conflicts: list[Reason] = field(default_factory=list)
     unparsed: list[str] = field(default_factory=list)
@@ -157,9 +161,10 @@ class _Parser:
                 self._narrative(line)
             else:
                 self._scores(line)
-        if self.in_narrative and not self.in_footer and self.section and self.section[2]:
-            # Input that stops inside a paragraph was cut off (a byte limit, a dropped link).
-            self.page.ends_mid_narrative = not self.section[2][-1].endswith(_TERMINAL)
+        if self.in_narrative and not self.in_footer:
+            # Cut off (a byte limit, a dropped link), even where the cut ends a sentence.
+            last = self.section[2][-1] if self.section and self.section[2] else ""
+            page.cut_off = "mid_paragraph" if last and not _ends_sentence(last) else "before_footer"
         self._close_section()
         if self.pending_score is not None:
             page.unparsed.append(f"{self.pending_score.value:.2f} (score with no label)")
@@ -302,6 +307,14 @@ class _Parser:
         key, title, paragraphs = self.section
         self.page.sections.append(Section(key, title, tuple(paragraphs)))
         self.section = None
+
+
+def _ends_sentence(text: str) -> bool:
+    """A single quote ends a sentence only after a full stop (`.’`); alone it is an
+    apostrophe, and the text was cut mid-word (`Kyrgyzstan’`)."""
+    if text.endswith(_SINGLE_QUOTE):
+        return text[:-1].endswith(_SENTENCE_END)
+    return text.endswith(_SENTENCE_END)
 
 
 def _looks_like_heading(line: str) -> bool:

@@ -18,7 +18,7 @@ from monitor.models import Country, Extraction, Profile, Reason, Status
 EXTRACTOR = "ocindex_page"
 # Bump when parsing changes what an extraction holds: stored raw documents are then
 # re-extracted and compared like with like (provenance), never reported as score changes.
-VERSION = "2"
+VERSION = "3"
 
 _URL_YEAR = re.compile(r"/(20\d\d)/country/|_(20\d\d)\.pdf$")
 _URL_SLUG = re.compile(r"/country/([A-Za-z0-9_-]+)/?(?:[?#].*)?$")
@@ -52,10 +52,8 @@ def extract_page(
     )
     reasons += parsed.conflicts
     reasons += validate(profile)
-    if parsed.ends_mid_narrative:
-        reasons.append(
-            Reason("truncated", "the capture stops in the middle of a narrative paragraph")
-        )
+    if parsed.cut_off is not None:
+        reasons.append(_truncated(parsed.cut_off))
     if profile.country is None:
         reasons.append(Reason("no_country", "neither the page nor the URL names the country"))
     if parsed.unparsed:
@@ -76,6 +74,14 @@ def extract_page(
         extractor=EXTRACTOR,
         extractor_version=VERSION,
     )
+
+
+def _truncated(cut_off: str) -> Reason:
+    where = {
+        "mid_paragraph": "in the middle of a narrative paragraph",
+        "before_footer": "inside the narrative, before the page footer",
+    }[cut_off]
+    return Reason("truncated", f"the capture stops {where}", {"where": cut_off})
 
 
 def _not_a_profile(reason: Reason) -> Extraction:
