@@ -20,7 +20,9 @@ from monitor.assess import assess_pending
 from monitor.cli import cli
 from monitor.config import Config, load_config
 from monitor.notify.channels.webhook import verify
-from monitor.notify.deliver import notify
+from monitor.notify.deliver import compose_due, notify
+from monitor.notify.due import period_began
+from monitor.schedule import ScheduleSettings
 from monitor.store import Store
 from monitor.store.outbox import notifications, owed_counts
 from tests.mailserver import free_port, smtp_server
@@ -356,6 +358,62 @@ def test_a_daily_channel_gets_one_digest_per_day(tmp_path):
         }
         assert len(notify(store, config, now=NOW + timedelta(days=1)).composed) == 1
         assert owed_counts(store) == {}
+
+
+def test_a_daily_digest_follows_the_schedule_across_dst_and_a_late_digest(tmp_path):
+    toml = (
+        '[schedule]\ndigest = "0 8 * * *"\ntimezone = "Europe/Berlin"\n'
+        '[notify.channels.daily]\nkind = "email"\nto = ["d@example.org"]\nevery = "daily"\n'
+    )
+    config = config_with(tmp_path, toml)
+    ms = timedelta(milliseconds=1)
+    saturday = datetime(2026, 3, 28, 7, tzinfo=UTC) + 20 * ms  # 08:00 CET, a little late
+    sunday = datetime(2026, 3, 29, 6, tzinfo=UTC) + 5 * ms  # 08:00 CEST: 23 hours on
+    monday_noon = datetime(2026, 3, 30, 10, tzinfo=UTC)  # a run long after 08:00
+    tuesday = datetime(2026, 3, 31, 6, tzinfo=UTC) + 5 * ms
+    with Store.open(config.database) as store:
+        composed = []
+        for country, now in [
+            ("kyrgyzstan", saturday),
+            ("kazakhstan", sunday),
+            ("tajikistan", monday_noon),
+            ("turkmenistan", tuesday),
+            ("uzbekistan", tuesday + timedelta(hours=6)),  # Tuesday's digest is out already
+        ]:
+            findings_for(config, tmp_path, country)
+            composed.append(len(compose_due(store, config, now=now)))
+    assert composed == [1, 1, 1, 1, 0]
+
+
+def test_a_weekly_digest_goes_out_at_the_first_digest_time_of_each_week(tmp_path):
+    toml = '[notify.channels.weekly]\nkind = "email"\nto = ["w@example.org"]\nevery = "weekly"\n'
+    config = config_with(tmp_path, toml)
+    monday_afternoon = datetime(2026, 11, 23, 14, tzinfo=UTC)  # after the 08:00 digest time
+    with Store.open(config.database) as store:
+        findings_for(config, tmp_path, "kyrgyzstan")
+        assert len(compose_due(store, config, now=monday_afternoon)) == 1
+        findings_for(config, tmp_path, "kazakhstan")
+        for day in range(1, 7):  # Tuesday to Sunday
+            assert compose_due(store, config, now=monday_afternoon + timedelta(days=day)) == []
+        next_monday = datetime(2026, 11, 30, 8, tzinfo=UTC) + timedelta(milliseconds=5)
+        assert compose_due(store, config, now=next_monday - timedelta(minutes=1)) == []
+        assert len(compose_due(store, config, now=next_monday)) == 1
+
+
+@pytest.mark.parametrize(
+    ("every", "digest", "now", "began"),
+    [
+        ("daily", "0 8,20 * * *", "2026-11-24T21:00", "2026-11-24T08:00"),  # still one a day
+        ("daily", "0 8 1,15 * *", "2026-11-20T12:00", "2026-11-15T08:00"),  # the last day it fired
+        ("daily", "every 6h", "2026-11-24T05:00", "2026-11-24T00:00"),
+        ("weekly", "0 8 * * *", "2026-11-29T23:00", "2026-11-23T08:00"),  # Monday's
+        ("weekly", "0 8 * * *", "2026-11-30T07:59", "2026-11-23T08:00"),
+    ],
+)
+def test_a_period_begins_with_its_first_digest_time(every, digest, now, began):
+    schedule = ScheduleSettings(digest=digest, timezone="UTC")
+    at = datetime.fromisoformat(now).replace(tzinfo=UTC)
+    assert period_began(every, schedule, at) == datetime.fromisoformat(began).replace(tzinfo=UTC)
 
 
 def test_findings_and_their_outbox_rows_commit_together(tmp_path):

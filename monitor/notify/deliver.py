@@ -20,9 +20,11 @@ from monitor.config import Config
 from monitor.errors import DeliveryError, MonitorError
 from monitor.notify.channels import CHANNEL_KINDS, ChannelKind
 from monitor.notify.digest import Digest, build_digest
+from monitor.notify.due import period_began
 from monitor.notify.render import Templates
 from monitor.notify.settings import PERIODS as PERIOD_NAMES
 from monitor.notify.settings import ChannelSpec
+from monitor.schedule import ScheduleSettings
 from monitor.store import Store
 from monitor.store.outbox import (
     OwedFinding,
@@ -36,9 +38,7 @@ from monitor.store.outbox import (
     requeue,
 )
 
-PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(weeks=1)}
 MAX_ROUND_WAIT = timedelta(days=1)
-SLACK = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def compose_due(
         if spec.every not in periods:
             continue
         items = owed(store, spec.name)
-        if not items or not (force or _due(store, spec, now)):
+        if not items or not (force or _due(store, spec, config.schedule, now)):
             continue
         digest = build_digest(store, spec.name, items, now.isoformat())
         key = idempotency_key(spec.name, items)
@@ -181,12 +181,13 @@ def _deliver(
     return Delivery(notification_id, current.channel, current.subject, status, attempts, "", error)
 
 
-def _due(store: Store, spec: ChannelSpec, now: datetime) -> bool:
+def _due(store: Store, spec: ChannelSpec, schedule: ScheduleSettings, now: datetime) -> bool:
+    """Every run, or once nothing was composed since the day's (week's) digest time."""
     if spec.every == "run":
         return True
     last = last_composed_at(store, spec.name)
-    # An hour's slack: a daily digest scheduled at 08:00 is due at 07:59:30 too.
-    return last is None or datetime.fromisoformat(last) + PERIODS[spec.every] - SLACK <= now
+    began = period_began(spec.every, schedule, now)
+    return last is None or (began is not None and datetime.fromisoformat(last) < began)
 
 
 def _channel(config: Config, name: str | None) -> ChannelSpec:
