@@ -20,6 +20,7 @@ from monitor.store import SourceRecord, Store, StoredSnapshot
 from monitor.store.findings import (
     Route,
     baselines,
+    baselines_after,
     country_findings,
     edition_documents,
     latest_complete,
@@ -89,15 +90,22 @@ def assess_snapshot(
     return findings
 
 
-def rebase(store: Store, source_id: int, snapshot_id: int, *, baselines: bool = True) -> None:
-    """Mark a snapshot assessed without findings; with `baselines`, measure from it again.
+def rebase(store: Store, source_id: int, snapshot_id: int, *, returned: bool = True) -> None:
+    """Mark a snapshot assessed without findings: neither content a source returns to
+    (A → B → A) nor a re-extraction of an old document is news.
 
-    For content a source returns to (A → B → A) and for re-extractions of old documents:
-    neither is news, and neither may become a finding.
+    `returned`: the baselines become what they were once this content was first
+    assessed, so a flip back is not alerted again while drift measured before it is kept
+    (A 6.0, B 6.2, C 6.1, B again, D 6.4: D is +0.4 from 6.0). A re-extraction
+    (`returned=False`) leaves the baselines as they are.
     """
     snapshot = store.snapshot(snapshot_id)
     profile = snapshot.extraction.profile
-    rebased = baselines and snapshot.status == Status.COMPLETE and profile is not None
+    restored: dict[str, float] = {}
+    if returned and snapshot.status == Status.COMPLETE and profile is not None:
+        # Assessed before migration 7 recorded baselines: measure from its values.
+        recorded = baselines_after(store, snapshot_id)
+        restored = profile.scores() if recorded is None else recorded
     save_assessment(
         store,
         source_id=source_id,
@@ -106,8 +114,8 @@ def rebase(store: Store, source_id: int, snapshot_id: int, *, baselines: bool = 
         country=snapshot.country_slug,
         comparison=None,
         findings=(),
-        new_baselines=profile.scores() if rebased else {},  # type: ignore[union-attr]
-        reset_baselines=rebased,
+        new_baselines=restored,
+        reset_baselines=bool(restored),
     )
 
 

@@ -38,7 +38,5 @@ def reextract(config: Config, store: Store) -> ReextractReport:
                 continue
             added += 1
             changed += extraction.status != old.status
-            current = store.source(source.key)
-            is_current = current is not None and current.current_snapshot_id == new_id
-            rebase(store, source.id, new_id, baselines=is_current)
+            rebase(store, source.id, new_id, returned=False)
     return ReextractReport(checked, added, changed)

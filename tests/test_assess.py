@@ -124,6 +124,25 @@ def test_ingested_history_in_order_is_assessed_but_is_no_check(tmp_path):
         assert source_conditions(store, source, config.health, now=datetime.now(UTC)) == []
 
 
+def test_returning_to_earlier_content_keeps_the_drift_measured_before(
+    httpserver: HTTPServer, tmp_path
+):
+    """A, B (+0.5), C (-0.5), B again, D (+1.0): nothing is alerted until D, which is
+    +1.0 from A's never-alerted values (measuring from B's would hide it)."""
+    config = config_for(httpserver, tmp_path)
+    with Store.open(config.database) as store:
+        cycles = []
+        for moved in (0.0, 0.5, -0.5, 0.5, 1.0):
+            serve(httpserver, page(moved=moved))
+            cycles.append(run_cycle(config, store))
+    assert [c.results[0].change for c in cycles] == [
+        "new_snapshot", "new_snapshot", "new_snapshot", "reverted", "new_snapshot"
+    ]  # fmt: skip
+    assert all(c.findings == () for c in cycles[:4])
+    moved = {(f.key, f.old, f.new) for f in cycles[4].findings}
+    assert moved == {("human_trafficking", 7.0, 8.0), ("human_smuggling", 5.5, 4.5)}
+
+
 def test_assessment_is_idempotent_and_crash_safe(httpserver: HTTPServer, tmp_path):
     config = config_for(httpserver, tmp_path)
     with Store.open(config.database) as store:

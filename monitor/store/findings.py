@@ -72,7 +72,21 @@ def save_assessment(
                 " VALUES (?, ?, ?, ?, ?)",
                 [source_id, key, value, snapshot_id, now],
             )
+        store.db.execute(
+            "UPDATE snapshots SET baselines_after = (SELECT json_group_object(key, value)"
+            " FROM baselines WHERE source_id = ?) WHERE id = ?",
+            [source_id, snapshot_id],
+        )
     return added
+
+
+def baselines_after(store: Store, snapshot_id: int) -> dict[str, float] | None:
+    """The source's baselines as they stood once `snapshot_id` was assessed; None for a
+    snapshot assessed before they were recorded."""
+    row = store.db.execute(
+        "SELECT baselines_after FROM snapshots WHERE id = ?", [snapshot_id]
+    ).fetchone()
+    return json.loads(row[0]) if row and row[0] is not None else None
 
 
 def pending_snapshots(store: Store) -> list[tuple[int, int]]:

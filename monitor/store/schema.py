@@ -419,6 +419,12 @@ def m005_health(db: Database) -> None:
         db.execute(statement)
 
 
+def m007_snapshot_baselines(db: Database) -> None:
+    # JSON {score key: value}: the source's baselines once this snapshot was assessed,
+    # which a return to this content (A -> B -> A) restores.
+    db.execute("ALTER TABLE snapshots ADD COLUMN baselines_after TEXT")
+
+
 # In order; append new migrations, never edit or reorder applied ones.
 STEPS: tuple[Callable[[Database], None], ...] = (
     m001_initial,
@@ -427,6 +433,7 @@ STEPS: tuple[Callable[[Database], None], ...] = (
     m004_views,
     m005_health,
     m006_views_hold_scores,
+    m007_snapshot_baselines,
 )
 SCHEMA_VERSION = len(STEPS)
 
