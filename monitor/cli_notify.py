@@ -29,24 +29,34 @@ def report_deliveries(report: NotifyReport) -> None:
 @click.option("--channel", default=None, help="Which channel's digest (default: the first).")
 @click.option("--preview", "mode", flag_value="preview", default=True, help="Render, don't send.")
 @click.option("--send", "mode", flag_value="send", help="Compose every channel's digest now, send.")
+@click.option("--due", is_flag=True, help="With --send: only the channels whose digest is due.")
 @click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @click.option("--text", "text_out", is_flag=True, help="Print the plain-text part.")
 @click.pass_context
 def digest(
-    ctx: click.Context, channel: str | None, mode: str, html_out: Path | None, text_out: bool
+    ctx: click.Context,
+    channel: str | None,
+    mode: str,
+    due: bool,
+    html_out: Path | None,
+    text_out: bool,
 ) -> None:
     """Render the next digest without sending it (--preview, the default), or compose
-    and send every channel's digest now, whatever its period (--send).
+    and send every channel's digest now, whatever its period (--send); with --send --due,
+    only the channels whose digest is due (daily and weekly ones at [schedule] digest).
 
     --html FILE writes the HTML part to FILE; --text (or no --html) prints the text part.
     """
+    if due and mode != "send":
+        raise click.UsageError("--due goes with --send")
     config: Config = ctx.obj.config(required=False)
     now = datetime.now(UTC)
     if mode == "send":
         with ctx.obj.writing(config) as store:
-            report = notify(store, config, now=now, force=True)
+            report = notify(store, config, now=now, force=not due)
         if not report.composed:
-            console.print("Nothing to send: no findings are waiting.")
+            why = "no channel with findings waiting is due" if due else "no findings are waiting"
+            console.print(f"Nothing to send: {why}.")
         report_deliveries(report)
         sys.exit(0 if report.ok else 1)
     with Store.open(config.database) as store:

@@ -52,6 +52,34 @@ def test_send_composes_and_delivers_now(configured: Path):
     assert len(list((config.data_dir / "outbox").glob("*.eml"))) == 1
 
 
+def test_send_due_leaves_a_weekly_channel_alone_until_its_week_begins(tmp_path: Path):
+    path = tmp_path / "config.toml"
+    path.write_text(
+        'data_dir = "data"\n[notify.channels.weekly]\nkind = "email"\n'
+        'to = ["w@example.org"]\nevery = "weekly"\n',
+        encoding="utf-8",
+    )
+    config = load_config(path)
+    runner = CliRunner()
+    send_due = ["--config", str(path), "digest", "--send", "--due"]
+    with Store.open(config.database) as store:
+        ingest_editions(config, store, tmp_path, ["kyrgyzstan"])
+    first = runner.invoke(cli, send_due)  # never sent: due
+    with Store.open(config.database) as store:
+        ingest_editions(config, store, tmp_path, ["kazakhstan"])
+    next_day = runner.invoke(cli, send_due)  # the daily cron line again: this week is sent
+    assert first.exit_code == next_day.exit_code == 0, first.output + next_day.output
+    assert "no channel with findings waiting is due" in next_day.output
+    with Store.open(config.database) as store:
+        assert len(notifications(store)) == 1
+    forced = runner.invoke(cli, ["--config", str(path), "digest", "--send"])
+    assert forced.exit_code == 0, forced.output
+    with Store.open(config.database) as store:
+        assert len(notifications(store)) == 2
+    alone = runner.invoke(cli, ["--config", str(path), "digest", "--due"])
+    assert alone.exit_code == 2 and "--due goes with --send" in alone.output
+
+
 @pytest.mark.parametrize(
     ("toml", "key"),
     [
