@@ -129,6 +129,16 @@ def test_a_repeated_block_that_disagrees_is_a_conflict():
     assert extraction.status is Status.INCOMPLETE
 
 
+def test_a_capital_named_like_the_country_is_a_fact_not_the_header():
+    header = "Singapore\nProfile\nSingapore\nCapital\nSingapore\nIncome group\nHigh income\n"
+    page = _mini_page().replace("Profile\nUtopia\n", header)
+    extraction = extract_page(page, url="https://ocindex.net/2021/country/singapore")
+    assert extraction.profile.country.name == "Singapore"
+    assert extraction.profile.facts.capital == "Singapore"
+    assert extraction.profile.facts.income_group == "High income"
+    assert extraction.unparsed_lines == ()
+
+
 def test_html_block_lines_join_inline_elements_and_drop_scripts():
     html = (
         "<html><head><title>T</title><style>p{}</style></head><body>"

@@ -185,7 +185,7 @@ class _Parser:
             page.has_year_line = True
             page.year_line = int(m["year"]) if m["year"] else None
             return
-        if line in CHROME or line == page.country_name or SCORE_ROW.match(line):
+        if line in CHROME or SCORE_ROW.match(line):
             return
         if self.rank_composite and (
             rank := parse_rank(line, self.rank_composite, self.grouped_ranks)
@@ -205,6 +205,8 @@ class _Parser:
         if expect is not None and expect[0] == "fact":
             page.facts[str(expect[1])] = parse_fact(str(expect[1]), line)
             return
+        if line == page.country_name:
+            return  # the header's name; skipped only now, as a capital may bear it (Singapore)
         if not page.any_score and (fact := fact_field(line)) is not None:
             self.expect = ("fact", fact)
             return
