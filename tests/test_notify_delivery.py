@@ -108,8 +108,11 @@ def test_a_copy_resent_after_a_crash_keeps_its_message_id(tmp_path, monkeypatch)
     assert first["Message-ID"] == copy["Message-ID"] == expected
 
 
-def test_starttls_with_a_private_ca(tmp_path, monkeypatch):
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+def self_signed(folder: Path) -> tuple[Path, ssl.SSLContext]:
+    """A certificate for 127.0.0.1 (the private CA a client must trust), and a server
+    context presenting it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
         [
             *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
@@ -121,6 +124,11 @@ def test_starttls_with_a_private_ca(tmp_path, monkeypatch):
     )
     tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     tls.load_cert_chain(cert, key)
+    return cert, tls
+
+
+def test_starttls_with_a_private_ca(tmp_path, monkeypatch):
+    cert, tls = self_signed(tmp_path)
     monkeypatch.setenv("TEST_SMTP_USER", "monitor")
     monkeypatch.setenv("TEST_SMTP_PASSWORD", "s3cret")
     with smtp_server(user="monitor", password="s3cret", tls=tls) as (mailbox, port):
@@ -135,6 +143,19 @@ def test_starttls_with_a_private_ca(tmp_path, monkeypatch):
             report = notify(store, config, now=NOW, **NO_WAIT)
     assert [d.status for d in report.deliveries] == ["delivered"]
     assert len(mailbox.messages) == 1 and mailbox.logins == ["monitor"]
+
+
+def test_a_relative_ca_file_is_found_beside_the_config_file(tmp_path, monkeypatch):
+    _, tls = self_signed(tmp_path / "certs")
+    with smtp_server(tls=tls) as (mailbox, port):
+        toml = smtp_toml(port, 'ca_file = "certs/cert.pem"')
+        config = config_with(tmp_path, toml.replace('security = "none"', 'security = "starttls"'))
+        findings_for(config, tmp_path, "kyrgyzstan")
+        monkeypatch.chdir(tmp_path / "data")  # a cron job started elsewhere
+        with Store.open(config.database) as store:
+            report = notify(store, config, now=NOW, **NO_WAIT)
+    assert [(d.status, d.error) for d in report.deliveries] == [("delivered", "")]
+    assert len(mailbox.messages) == 1
 
 
 def test_smtp_down_keeps_digests_pending_and_the_next_run_delivers_each_once(tmp_path):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -90,7 +90,8 @@ class TableReader(Protocol):
 
 
 def read_notify(table: Any, reader: TableReader, base: Path) -> NotifySettings:
-    """Validate a `[notify]` table; `base` resolves a relative template directory."""
+    """Validate a `[notify]` table; `base` resolves a relative template directory or
+    CA file."""
     from monitor.notify.channels import CHANNEL_KINDS  # the registry imports this module
 
     if not isinstance(table, dict):
@@ -104,7 +105,7 @@ def read_notify(table: Any, reader: TableReader, base: Path) -> NotifySettings:
         templates = (base / str(table["templates"])).resolve()
         if not templates.is_dir():
             raise reader.fail("notify.templates", f"{templates} is not a directory")
-    smtp = _smtp(table["smtp"], reader) if "smtp" in table else None
+    smtp = _smtp(table["smtp"], reader, base) if "smtp" in table else None
     delivery = reader.dataclass_table(table.get("delivery", {}), "notify.delivery", DeliveryPolicy)
     if delivery.attempts < 1 or delivery.rounds < 1:
         raise reader.fail("notify.delivery", "attempts and rounds must be at least 1")
@@ -117,13 +118,19 @@ def read_notify(table: Any, reader: TableReader, base: Path) -> NotifySettings:
     return NotifySettings(channels or (DEFAULT_CHANNEL,), smtp, sender, templates, delivery)
 
 
-def _smtp(table: Any, reader: TableReader) -> SmtpSettings:
+def _smtp(table: Any, reader: TableReader, base: Path) -> SmtpSettings:
     smtp = reader.dataclass_table(table, "notify.smtp", SmtpSettings)
     if not smtp.host:
         raise reader.fail("notify.smtp.host", "the mail server's host name is required")
     if smtp.security not in SECURITY:
         raise reader.fail("notify.smtp.security", f"must be one of {', '.join(SECURITY)}")
-    return smtp
+    if not smtp.ca_file:
+        return smtp
+    # Relative to the config file, so cron jobs started elsewhere find the same file.
+    ca_file = (base / smtp.ca_file).resolve()
+    if not ca_file.is_file():
+        raise reader.fail("notify.smtp.ca_file", f"{ca_file} is not a file")
+    return replace(smtp, ca_file=str(ca_file))
 
 
 def _channel(name: str, spec: Any, reader: TableReader, kinds: dict[str, Any]) -> ChannelSpec:
