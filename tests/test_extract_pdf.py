@@ -320,3 +320,14 @@ def test_summary_text_rejoins_a_word_broken_across_a_page_break():
     """The text path (a browser's copy of the PDF) joins like the PDF path."""
     text = "PEOPLE\nMostly State-\n\n3\n\nUTOPIA\n\nembedded actors profit.\n"
     assert summary_sections(text)[0].paragraphs == ("Mostly State-embedded actors profit.",)
+
+
+def test_summary_text_keeps_a_line_without_letters_that_ends_a_sentence():
+    text = (
+        "PEOPLE\nSeizures rose between 2021 and\n2023.\nVictims rarely speak.\n\n4\n\n"
+        "TRADE\nProsecutions fell to\n(12, 2024).\n"
+    )
+    assert [s.paragraphs for s in summary_sections(text)] == [
+        ("Seizures rose between 2021 and 2023. Victims rarely speak.",),
+        ("Prosecutions fell to (12, 2024).",),
+    ]

@@ -135,3 +135,20 @@ def test_headings_have_their_own_spacing_and_a_superscript_is_no_spacing():
         "Trucks bring the rest.",
         "Few are checked.",
     ]
+
+
+def test_only_page_numbers_go_not_a_sentence_end_without_letters():
+    pages = [
+        page("Seizures rose between 2021 and", "2023.", "1"),
+        page("Prosecutions fell to", "(12, 2024).", "- 2 -"),
+        page("Courts are slow.", "3 / 3"),
+    ]
+    assert layout_text(pages).split("\n") == [
+        "Seizures rose between 2021 and",
+        "2023.",
+        "",
+        "Prosecutions fell to",
+        "(12, 2024).",
+        "",
+        "Courts are slow.",
+    ]

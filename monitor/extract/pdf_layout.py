@@ -3,8 +3,8 @@
 What typesetting adds and a reader ignores goes; what it split is joined:
 - running headers and footers: a line among the first or last three of a page that
   recurs there on at least half the pages (and on two), digits ignored, so that the
-  footers `Utopia 3` and `Utopia 4` are one; and lines there without a letter (page
-  numbers);
+  footers `Utopia 3` and `Utopia 4` are one; and page numbers there (`7`, `- 7 -`,
+  `7 / 12`; a line like `2023.` is the end of a sentence, and stays);
 - words hyphenated across a line end, or a page end, are one word on the first line.
   Only the document can tell a typesetter's hyphen from a compound's, so it decides:
   the hyphen stays when the document spells the word with it elsewhere, goes when it
@@ -32,6 +32,9 @@ EDGE = 3  # lines at the top and at the bottom of a page where running lines sit
 GAP = 1.4  # a paragraph gap is more than this many line spacings (of one font size)
 
 _DIGITS = re.compile(r"\d+")
+# A page number on a line of its own. Other lines without letters are narrative: a
+# sentence's end (`2023.`, `(12, 2024).`) typeset on a line of its own.
+_PAGE_NUMBER = re.compile(r"[\s|\u2013\u2014-]*\d{1,3}(?:\s*/\s*\d{1,3})?[\s|\u2013\u2014-]*")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 # A line ending in a word fragment and a hyphen: `-`, the Unicode hyphen or a soft hyphen.
 _BROKEN = re.compile(r"([^\W\d_]+(?:-[^\W\d_]+)*)([-\u2010\u00ad])$")
@@ -45,7 +48,10 @@ def layout_text(pages: Sequence[Sequence[Line]]) -> str:
         body = [
             line
             for n, line in enumerate(page)
-            if not (_at_edge(n, len(page)) and (_mask(line.text) in running or _no_letters(line)))
+            if not (
+                _at_edge(n, len(page))
+                and (_mask(line.text) in running or is_page_number(line.text))
+            )
         ]
         if lines:
             lines.append(None)
@@ -70,8 +76,8 @@ def _mask(text: str) -> str:
     return _DIGITS.sub("#", text.casefold())
 
 
-def _no_letters(line: Line) -> bool:
-    return not any(c.isalpha() for c in line.text)
+def is_page_number(text: str) -> bool:
+    return _PAGE_NUMBER.fullmatch(text.strip()) is not None
 
 
 def _with_paragraph_breaks(lines: Sequence[Line]) -> list[str | None]:

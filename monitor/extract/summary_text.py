@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterator
 
 from monitor.catalogue import section_spec
+from monitor.extract.pdf_layout import is_page_number
 from monitor.models import Section
 
 # A sentence ends with . ! or ? possibly followed by closing quotes or brackets.
@@ -88,13 +89,13 @@ def summary_sections(text: str) -> tuple[Section, ...]:
 def _blocks(text: str) -> Iterator[tuple[str, str]]:
     """("heading", line), ("text", paragraph) or ("boilerplate", line), in reading order.
 
-    Upper-case lines are headings even inside a block (pypdf drops blank lines); lines
-    with no letters (page numbers) are skipped.
+    Upper-case lines are headings even inside a block (pypdf drops blank lines); page
+    numbers are skipped, other lines without letters (`2023.`) are text.
     """
     lines: list[str] = []
     for raw in [*text.splitlines(), ""]:
         line = raw.strip()
-        if line and not any(c.isalpha() for c in line):
+        if line and is_page_number(line):
             continue
         boundary = not line or _is_heading(line) or _BOILERPLATE.search(line) is not None
         if boundary and lines:
