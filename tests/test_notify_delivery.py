@@ -321,6 +321,23 @@ def test_failed_for_good_stays_visible_and_retry_delivers(
     assert json.loads(listed.output)["notifications"][0]["status"] == "delivered"
 
 
+def test_a_long_outage_keeps_retrying_daily_through_many_rounds(
+    tmp_path, monkeypatch, httpserver: HTTPServer
+):
+    monkeypatch.setenv("TEST_WEBHOOK_SECRET", SECRET)
+    httpserver.expect_request("/hook").respond_with_data("down", status=503)
+    toml = webhook_toml(httpserver.url_for("/hook"), rounds=60) + "attempts = 1\n"
+    config = config_with(tmp_path, toml)
+    findings_for(config, tmp_path, "kyrgyzstan")
+    days = 45  # past the 39 doublings of 300 s that overflowed a timedelta
+    with Store.open(config.database) as store:
+        runs = [notify(store, config, now=NOW + timedelta(days=d), **NO_WAIT) for d in range(days)]
+        (waiting,) = notifications(store)
+    assert [[d.status for d in run.deliveries] for run in runs] == [["pending"]] * days
+    assert waiting.rounds == days
+    assert datetime.fromisoformat(waiting.next_attempt_at) == NOW + timedelta(days=days)
+
+
 def test_a_missing_secret_leaves_the_notification_pending_and_says_which(
     tmp_path, monkeypatch, httpserver: HTTPServer
 ):

@@ -39,6 +39,9 @@ from monitor.store.outbox import (
 )
 
 MAX_ROUND_WAIT = timedelta(days=1)
+# Doublings of round_backoff counted at most: any backoff is past MAX_ROUND_WAIT by then,
+# and 2 ** rounds stays a number a float (and a timedelta) can hold.
+MAX_DOUBLINGS = 64
 
 
 @dataclass(frozen=True)
@@ -175,10 +178,17 @@ def _deliver(
             notification_id, current.channel, current.subject, "delivered", attempts, where
         )
     failed = current.rounds + 1 >= policy.rounds
-    wait = min(timedelta(seconds=policy.round_backoff * 2**current.rounds), MAX_ROUND_WAIT)
-    mark_attempt_failed(store, notification_id, attempts, error, (now + wait).isoformat(), failed)
+    next_at = now + _round_wait(policy.round_backoff, current.rounds)
+    mark_attempt_failed(store, notification_id, attempts, error, next_at.isoformat(), failed)
     status = "failed" if failed else "pending"
     return Delivery(notification_id, current.channel, current.subject, status, attempts, "", error)
+
+
+def _round_wait(round_backoff: float, rounds: int) -> timedelta:
+    """`round_backoff` doubled per failed round, at most MAX_ROUND_WAIT (capped in seconds:
+    300 s doubled 39 times no longer fits a timedelta)."""
+    seconds = round_backoff * 2 ** min(rounds, MAX_DOUBLINGS)
+    return timedelta(seconds=min(seconds, MAX_ROUND_WAIT.total_seconds()))
 
 
 def _due(store: Store, spec: ChannelSpec, schedule: ScheduleSettings, now: datetime) -> bool:
