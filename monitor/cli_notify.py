@@ -78,19 +78,22 @@ def digest(
 @click.option("--json", "as_json", is_flag=True, help="Print the notifications as JSON.")
 @click.pass_context
 def outbox(ctx: click.Context, status: str | None, limit: int, as_json: bool) -> None:
-    """Notifications: pending, delivered and failed (newest first)."""
+    """Notifications: pending, delivered and failed (newest first). Exit code 1 when any
+    failed for good, whether listed or not."""
     if ctx.invoked_subcommand is not None:
         return
     config: Config = ctx.obj.config(required=False)
     with Store.open(config.database) as store:
         rows = notifications(store, status=status, limit=limit)
         waiting = owed_counts(store)
+        # Any failed for good, listed or not: the exit code is a health check.
+        failed = bool(notifications(store, status="failed", limit=1))
     if as_json:
         listed = [asdict(n) | {"message": None} for n in rows]
         click.echo(json.dumps({"notifications": listed, "owed": waiting}, indent=2))
     else:
         console.print(display.notifications_table(rows, waiting))
-    sys.exit(1 if any(n.status == "failed" for n in rows) else 0)
+    sys.exit(1 if failed else 0)
 
 
 @outbox.command("retry")

@@ -321,6 +321,25 @@ def test_failed_for_good_stays_visible_and_retry_delivers(
     assert json.loads(listed.output)["notifications"][0]["status"] == "delivered"
 
 
+def test_outbox_exits_1_for_a_failed_notification_beyond_its_listing(
+    tmp_path, monkeypatch, httpserver: HTTPServer
+):
+    monkeypatch.setenv("TEST_WEBHOOK_SECRET", SECRET)
+    httpserver.expect_request("/hook").respond_with_handler(Receiver([500] * 3))
+    config = config_with(tmp_path, webhook_toml(httpserver.url_for("/hook"), rounds=1))
+    with Store.open(config.database) as store:
+        findings_for(config, tmp_path, "kyrgyzstan")
+        first = notify(store, config, now=NOW, **NO_WAIT)
+        findings_for(config, tmp_path, "kazakhstan")
+        second = notify(store, config, now=NOW + timedelta(hours=1), **NO_WAIT)
+    assert [d.status for d in first.deliveries + second.deliveries] == ["failed", "delivered"]
+    runner = CliRunner()
+    for listing in (["--limit", "1"], ["--status", "delivered"], ["--limit", "1", "--json"]):
+        listed = runner.invoke(cli, ["--config", str(config.path), "outbox", *listing])
+        assert listed.exit_code == 1, (listing, listed.output)
+        assert "HTTP 500" not in listed.output  # the failed one is not listed
+
+
 def test_a_long_outage_keeps_retrying_daily_through_many_rounds(
     tmp_path, monkeypatch, httpserver: HTTPServer
 ):
