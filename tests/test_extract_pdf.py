@@ -331,3 +331,10 @@ def test_summary_text_keeps_a_line_without_letters_that_ends_a_sentence():
         ("Seizures rose between 2021 and 2023. Victims rarely speak.",),
         ("Prosecutions fell to (12, 2024).",),
     ]
+
+
+def test_summary_text_keeps_the_space_after_a_suspended_hyphen():
+    text = "PEOPLE\nBoth state-\nand non-state actors gain. Short-\n\n5\n\nto long-term effects.\n"
+    assert summary_sections(text)[0].paragraphs == (
+        "Both state- and non-state actors gain. Short- to long-term effects.",
+    )

@@ -69,6 +69,9 @@ def test_a_line_on_one_page_only_is_kept_even_at_the_edge():
         # Not a broken word: a dash, a number, a line starting with a digit.
         (["Prices -", "rose."], ["Prices -", "rose."]),
         (["In 2019-", "2021 prices rose."], ["In 2019-", "2021 prices rose."]),
+        # Nor a suspended hyphen, standing for a repeated word before and/or/to/nor.
+        (["Both state-", "and non-state actors."], ["Both state-", "and non-state actors."]),
+        (["Short-", "to long-term effects."], ["Short-", "to long-term effects."]),
     ],
 )
 def test_words_broken_across_lines_are_rejoined(lines, expected):

@@ -23,7 +23,7 @@ from monitor.models import Country, Extraction, Profile, Reason, Status
 
 EXTRACTOR = "ocindex_pdf"
 # Bump when extraction changes what a snapshot holds (see ocindex_page.VERSION).
-VERSION = "2"
+VERSION = "3"
 
 _FILE_NAME = re.compile(r"ocindex_profile_([A-Za-z0-9_-]+?)_(20\d\d)\.pdf(?:[?#].*)?$")
 NARRATIVE_ONLY = Reason(

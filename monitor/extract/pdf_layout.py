@@ -11,7 +11,8 @@ What typesetting adds and a reader ignores goes; what it split is joined:
   spells it without; otherwise it stays before a capital (`Russia-` + `Ukraine`) and
   goes (`draw-` + `ing`, `comm-` + `only`; `private-` + `sector` too, a lesser evil).
   A soft hyphen always goes. A wrong guess is harmless to comparisons, whose
-  normalisation reads both spellings alike;
+  normalisation reads both spellings alike. A hyphen before `and`, `or`, `to` or `nor`
+  is suspended (`state-` + `and non-state`): no word was broken, the line stays;
 - a blank line where a paragraph ends: pypdf drops blank lines, so a gap above a line
   clearly larger than the page's spacing of lines of that font size (or a jump upwards:
   the next column) marks one; so does a page break (`summary_text` rejoins a paragraph
@@ -36,6 +37,9 @@ _DIGITS = re.compile(r"\d+")
 # sentence's end (`2023.`, `(12, 2024).`) typeset on a line of its own.
 _PAGE_NUMBER = re.compile(r"[\s|\u2013\u2014-]*\d{1,3}(?:\s*/\s*\d{1,3})?[\s|\u2013\u2014-]*")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+# A hyphen left hanging before one of these stands for a repeated word (`state- and
+# non-state`, `short- to long-term`): it ends a word, and a space follows it.
+_SUSPENDED_BEFORE = frozenset({"and", "or", "to", "nor"})
 # A line ending in a word fragment and a hyphen: `-`, the Unicode hyphen or a soft hyphen.
 _BROKEN = re.compile(r"([^\W\d_]+(?:-[^\W\d_]+)*)([-\u2010\u00ad])$")
 
@@ -78,6 +82,12 @@ def _mask(text: str) -> str:
 
 def is_page_number(text: str) -> bool:
     return _PAGE_NUMBER.fullmatch(text.strip()) is not None
+
+
+def suspends_hyphen(next_line: str) -> bool:
+    """Whether a hyphen ending the line before `next_line` is suspended, not a break."""
+    first = _WORD.match(next_line)
+    return first is not None and first[0].casefold() in _SUSPENDED_BEFORE
 
 
 def _with_paragraph_breaks(lines: Sequence[Line]) -> list[str | None]:
@@ -135,7 +145,7 @@ def _word_break(lines: Sequence[str | None], n: int) -> _Break | None:
     # never ends a paragraph).
     following = n + 1 if n + 1 < len(lines) and lines[n + 1] is not None else n + 2
     rest = _WORD.match(lines[following] or "") if following < len(lines) else None
-    if rest is None:
+    if rest is None or suspends_hyphen(rest[0]):
         return None
     return _Break(following, broken[1], broken[2], rest[0])
 

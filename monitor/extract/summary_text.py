@@ -11,7 +11,8 @@ the PDF's heading text. Words are kept as the PDF has them: undoing lost hyphena
 Layout repair, and nothing more:
 - lines of one block (no blank line between them) are one paragraph, joined with a
   space; a line ending in a hyphen after a letter is joined without one (`State-` +
-  `embedded` -> `State-embedded`: the hyphen stays, no space is invented). Text without
+  `embedded` -> `State-embedded`: the hyphen stays, no space is invented), unless the
+  hyphen is suspended (`state-` + `and non-state` keeps its space). Text without
   blank lines (pypdf's, before `pdf_layout` restores them) gives one paragraph a section;
 - a paragraph that does not end a sentence was cut by a page break: it continues in the
   next text paragraph, whatever blank lines, running headers or page numbers come
@@ -26,7 +27,7 @@ import re
 from collections.abc import Iterator
 
 from monitor.catalogue import section_spec
-from monitor.extract.pdf_layout import is_page_number
+from monitor.extract.pdf_layout import is_page_number, suspends_hyphen
 from monitor.models import Section
 
 # A sentence ends with . ! or ? possibly followed by closing quotes or brackets.
@@ -119,5 +120,5 @@ def _join(lines: list[str]) -> str:
     text = lines[0]
     for line in lines[1:]:
         hyphenated = len(text) > 1 and text[-1] == "-" and text[-2].isalpha()
-        text = f"{text}{line}" if hyphenated else f"{text} {line}"
+        text = f"{text}{line}" if hyphenated and not suspends_hyphen(line) else f"{text} {line}"
     return text
