@@ -417,6 +417,25 @@ def test_a_daily_channel_gets_one_digest_per_day(tmp_path):
         assert owed_counts(store) == {}
 
 
+def test_a_channel_watchlist_takes_names_and_iso_codes(tmp_path):
+    toml = (
+        '[notify.channels.desk]\nkind = "email"\nto = ["desk@example.org"]\n'
+        'countries = ["KGZ", "Kazakhstan", "tajikistan"]\n'
+    )
+    config = config_with(tmp_path, toml)
+    assert config.notify.channels[0].countries == ("kyrgyzstan", "kazakhstan", "tajikistan")
+    findings_for(config, tmp_path, "kyrgyzstan", "kazakhstan", "uzbekistan")
+    with Store.open(config.database) as store:
+        owed_by_country = {
+            r["country_slug"]
+            for r in store.db.query(
+                "SELECT f.country_slug FROM outbox o JOIN findings f ON f.id = o.finding_id"
+                " WHERE o.channel = 'desk'"
+            )
+        }
+    assert owed_by_country == {"kyrgyzstan", "kazakhstan"}
+
+
 def test_a_daily_digest_follows_the_schedule_across_dst_and_a_late_digest(tmp_path):
     toml = (
         '[schedule]\ndigest = "0 8 * * *"\ntimezone = "Europe/Berlin"\n'

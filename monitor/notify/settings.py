@@ -87,6 +87,7 @@ class TableReader(Protocol):
     def fail(self, key: str, problem: str) -> ConfigError: ...
     def only(self, table: dict[str, Any], where: str, allowed: set[str]) -> None: ...
     def dataclass_table(self, table: Any, name: str, cls: type) -> Any: ...
+    def slug(self, name: object, key: str) -> str: ...
 
 
 def read_notify(table: Any, reader: TableReader, base: Path) -> NotifySettings:
@@ -149,12 +150,13 @@ def _channel(name: str, spec: Any, reader: TableReader, kinds: dict[str, Any]) -
     if severity not in SEVERITIES:
         raise reader.fail(f"{where}.min_severity", f"must be one of {', '.join(SEVERITIES)}")
     countries = spec.get("countries", [])
-    if not isinstance(countries, list) or not all(isinstance(c, str) for c in countries):
+    if not isinstance(countries, list):
         raise reader.fail(f"{where}.countries", "must be a list of country slugs")
+    # Keyed as findings are (`KGZ`, `Kyrgyzstan` → kyrgyzstan), or the channel never hears.
+    slugs = tuple(reader.slug(c, f"{where}.countries") for c in countries)
     options = {k: v for k, v in spec.items() if k not in common}
     for problem_key, problem in kinds[kind].check(options):
         raise reader.fail(f"{where}.{problem_key}", problem)
-    slugs = tuple(c.lower().replace("-", "_") for c in countries)
     return ChannelSpec(name, kind, every, severity, slugs, options)
 
 
