@@ -311,6 +311,13 @@ def lookup(text: str) -> CountryIdentity | None:
     return found
 
 
+def canonical_slug(slug: str) -> str:
+    """The key of the index country `slug` names (`turkiye`, `KGZ`, `ivory-coast`), else
+    the slug itself: a URL's way of naming a country outside the index."""
+    found = lookup(slug)
+    return found.key if found is not None else slug
+
+
 def country_key(text: str) -> str:
     """The key of the country `text` names; UnknownCountryError when it names none."""
     found = lookup(text)

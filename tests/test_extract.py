@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -11,6 +13,8 @@ from monitor.extract.ocindex_lines import parse_rank, parse_score
 from monitor.extract.ocindex_page import extract_page
 from monitor.models import Score, Status
 from monitor.sources import extract_safely, get_kind
+
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.mark.parametrize(
@@ -203,3 +207,25 @@ def test_shuffled_page_lines_never_raise(lines, as_html):
     assert extraction.status in set(Status)
     if extraction.status is Status.COMPLETE:
         assert extraction.profile is not None and extraction.has_scores
+
+
+def test_a_page_naming_another_country_than_its_url_is_not_that_countrys_profile():
+    page = (FIXTURES / "ocindex-page-2023-cote-divoire.html").read_bytes()
+    right = extract_page(page, url="https://ocindex.net/country/cote-divoire")
+    wrong = extract_page(page, url="https://ocindex.net/country/tuvalu")
+    assert right.status is Status.COMPLETE
+    assert wrong.status is Status.INCOMPLETE
+    (reason,) = [r for r in wrong.reasons if r.code == "country_mismatch"]
+    assert reason.detail == {"url_country": "tuvalu", "page_country": "cote_divoire"}
+
+
+@pytest.mark.parametrize(
+    ("url", "key"),
+    [
+        ("https://ocindex.net/country/turkiye", "turkey"),
+        ("https://ocindex.net/2023/country/ivory-coast", "cote_divoire"),
+        ("https://ocindex.net/country/utopia", "utopia"),  # not in the index: as written
+    ],
+)
+def test_a_url_slug_resolves_to_the_country_key(url, key):
+    assert get_kind("ocindex_page").locate(url)[0] == key

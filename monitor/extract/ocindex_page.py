@@ -18,7 +18,7 @@ from monitor.models import Country, Extraction, Profile, Reason, Status
 EXTRACTOR = "ocindex_page"
 # Bump when parsing changes what an extraction holds: stored raw documents are then
 # re-extracted and compared like with like (provenance), never reported as score changes.
-VERSION = "4"
+VERSION = "5"
 
 _URL_YEAR = re.compile(r"/(20\d\d)/country/|_(20\d\d)\.pdf$")
 _URL_SLUG = re.compile(r"/country/([A-Za-z0-9_-]+)/?(?:[?#].*)?$")
@@ -52,6 +52,8 @@ def extract_page(
     )
     reasons += parsed.conflicts
     reasons += validate(profile)
+    if (mismatch := _country_mismatch(parsed, url)) is not None:
+        reasons.append(mismatch)
     if parsed.cut_off is not None:
         reasons.append(_truncated(parsed.cut_off))
     if profile.country is None:
@@ -118,6 +120,19 @@ def _country(parsed: ParsedPage, url: str | None) -> Country | None:
     known = lookup(slug or "") or lookup(name or "")
     key = known.key if known else slug or slugify(name or "")
     return Country(slug=key, name=name or (known.name if known else key.replace("_", " ").title()))
+
+
+def _country_mismatch(parsed: ParsedPage, url: str | None) -> Reason | None:
+    """The page names another country than its URL does (a redirect to the wrong
+    profile, a mistyped watch entry): its scores are not the URL's country's."""
+    by_url, by_page = lookup(url_slug(url) or ""), lookup(parsed.country_name or "")
+    if by_url is None or by_page is None or by_url.key == by_page.key:
+        return None
+    return Reason(
+        "country_mismatch",
+        f"the URL is {by_url.name}'s profile but the page is {by_page.name}'s",
+        {"url_country": by_url.key, "page_country": by_page.key},
+    )
 
 
 def detect_edition(

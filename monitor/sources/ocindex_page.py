@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from monitor.extract.ocindex_page import VERSION, extract_page, url_slug, url_year
+from monitor.identity import canonical_slug
 from monitor.models import Extraction
 from monitor.sources import SourceKind, register
 
@@ -29,7 +30,7 @@ class OcindexPage(SourceKind):
 
     def locate(self, url: str) -> tuple[str, int | None] | None:
         slug = url_slug(url)
-        return (slug, url_year(url)) if slug else None
+        return (canonical_slug(slug), url_year(url)) if slug else None
 
     def extract(
         self,

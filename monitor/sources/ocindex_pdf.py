@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from monitor.extract.ocindex_pdf import VERSION, extract_pdf, pdf_slug_year
+from monitor.identity import canonical_slug
 from monitor.models import Extraction
 from monitor.sources import SourceKind, register
 
@@ -41,7 +42,7 @@ class OcindexPdf(SourceKind):
 
     def locate(self, url: str) -> tuple[str, int | None] | None:
         slug, year = pdf_slug_year(url)
-        return (slug, year) if slug else None
+        return (canonical_slug(slug), year) if slug else None
 
     def extract(
         self,
