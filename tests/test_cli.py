@@ -114,7 +114,7 @@ def test_read_only_commands_refuse_a_missing_database(tmp_path):
     it just created empty: it says where it looked and exits 1."""
     data = ("--data-dir", str(tmp_path / "nowhere"))
     for command in (("status",), ("history", "kyrgyzstan"), ("diff", "kyrgyzstan"),
-                    ("backup", str(tmp_path / "copy.db"))):  # fmt: skip
+                    ("outbox",), ("digest",), ("backup", str(tmp_path / "copy.db"))):  # fmt: skip
         result = CliRunner().invoke(cli, [*data, *command])
         assert result.exit_code == 1, command
         assert "no snapshot database at" in result.output and "Traceback" not in result.output
