@@ -39,22 +39,32 @@ def test_lines_that_are_not_scores(line):
 
 
 @pytest.mark.parametrize(
-    ("line", "grouped_seen", "expected"),
+    ("line", "expected"),
     [
-        ("72nd of 193 countries", 0, ("global", 72, 193, None, None)),
-        ("85th of 193 countries 4", 0, ("global", 85, 193, None, 4)),
-        ("23rd of 46 countries in Asia", 0, ("continental", 23, 46, "Asia", None)),
-        ("11th of 44 countries in Europe0", 0, ("continental", 11, 44, "Europe", 0)),
+        ("72nd of 193 countries", ("global", 72, 193, None, None)),
+        ("85th of 193 countries 4", ("global", 85, 193, None, 4)),
+        ("23rd of 46 countries in Asia", ("continental", 23, 46, "Asia", None)),
+        ("11th of 44 countries in Europe0", ("continental", 11, 44, "Europe", 0)),
+        ("5th of 35 countries in the Americas", ("continental", 5, 35, "the Americas", None)),
         (
             "2nd of 8 countries in Central Asia and the Caucasus 12",
-            1,
             ("regional", 2, 8, "Central Asia and the Caucasus", 12),
         ),
     ],
 )
-def test_rank_lines_with_and_without_movement(line, grouped_seen, expected):
-    rank = parse_rank(line, "criminality", grouped_seen)
+def test_rank_lines_with_and_without_movement(line, expected):
+    rank = parse_rank(line, "criminality")
     assert (rank.scope, rank.rank, rank.out_of, rank.group, rank.movement) == expected
+
+
+def test_a_missing_continental_rank_line_leaves_the_regional_rank_regional():
+    page = (FIXTURES / "ocindex-page-2023-cote-divoire.txt").read_text(encoding="utf-8")
+    continental = next(ln for ln in page.splitlines() if "countries in Africa" in ln)
+    extraction = extract_page(page.replace(continental + "\n", "", 1))
+    scopes = [(r.composite, r.scope) for r in extraction.profile.ranks]
+    assert ("criminality", "regional") in scopes
+    assert ("criminality", "continental") not in scopes
+    assert extraction.status is Status.INCOMPLETE  # the continental rank is missing
 
 
 NON_PROFILES = {

@@ -88,12 +88,19 @@ def _number(text: str) -> float:
     return float(text.replace("\u2212", "-"))
 
 
-def parse_rank(line: str, composite: str, grouped_seen: int) -> Rank | None:
+# The index's continents (the workbook's `Continent` column); any other group is a region.
+# Named, not counted: a capture missing the continental line must not make the regional
+# rank continental.
+CONTINENTS = frozenset({"Africa", "Americas", "Asia", "Europe", "Oceania"})
+
+
+def parse_rank(line: str, composite: str) -> Rank | None:
     m = RANK_LINE.match(line)
     if not m:
         return None
     group = (m["group"] or "").strip() or None
-    scope = "global" if group is None else ("continental" if grouped_seen == 0 else "regional")
+    continent = group is not None and group.removeprefix("the ") in CONTINENTS
+    scope = "global" if group is None else ("continental" if continent else "regional")
     movement = m["movement"]
     return Rank(
         composite=composite,
@@ -144,7 +151,6 @@ class _Parser:
         self.expect: tuple[str, object] | None = None  # what the next line should be
         self.pending_score: Score | None = None  # a score whose label follows it
         self.rank_composite: str | None = None
-        self.grouped_ranks = 0
         self.section: tuple[str, str, list[str]] | None = None
         self.in_narrative = False
         self.in_footer = False
@@ -187,10 +193,7 @@ class _Parser:
             return
         if line in CHROME or SCORE_ROW.match(line):
             return
-        if self.rank_composite and (
-            rank := parse_rank(line, self.rank_composite, self.grouped_ranks)
-        ):
-            self.grouped_ranks += rank.group is not None
+        if self.rank_composite and (rank := parse_rank(line, self.rank_composite)):
             self._add_rank(rank)
             return
         if (key := composite_key(line)) is not None:
@@ -234,7 +237,7 @@ class _Parser:
                 return
             self._add_composite(key, self.pending_score)
             self.pending_score = None
-            self.rank_composite, self.grouped_ranks = key, 0
+            self.rank_composite = key
         else:
             self.expect = ("composite", key)
             self.rank_composite = None

@@ -18,7 +18,7 @@ from monitor.models import Country, Extraction, Profile, Reason, Status
 EXTRACTOR = "ocindex_page"
 # Bump when parsing changes what an extraction holds: stored raw documents are then
 # re-extracted and compared like with like (provenance), never reported as score changes.
-VERSION = "5"
+VERSION = "6"
 
 _URL_YEAR = re.compile(r"/(20\d\d)/country/|_(20\d\d)\.pdf$")
 _URL_SLUG = re.compile(r"/country/([A-Za-z0-9_-]+)/?(?:[?#].*)?$")
