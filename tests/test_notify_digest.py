@@ -193,3 +193,23 @@ def test_beyond_the_detail_limit_countries_get_one_summary_row_each(tmp_path, mo
     for c in digest.brief:
         assert f"  {c.name} ({c.region}) · {c.severity} · {len(c.items)} finding" in text
     assert len(digest.items) == stored  # nothing dropped: the brief rows count their findings
+
+
+def test_a_broken_capture_is_reported_without_a_headline_of_vanished_scores(tmp_path):
+    """A capture starting mid-page has no composites: the digest says the source is
+    broken, and shows no 'Criminality 5.32 → —' rows as if scores had gone."""
+    from tests.notifying import page
+
+    config = config_at(tmp_path)
+    full = page("kyrgyzstan", 2023).decode()
+    cut = full.index("Political leadership and governance") - 200
+    captures = {"full.html": full, "fragment.html": "<html><body>" + full[cut:]}
+    with Store.open(config.database) as store:
+        for name, text in captures.items():
+            (tmp_path / name).write_text(text, encoding="utf-8")
+            ingest(config, store, [tmp_path / name], url="https://ocindex.net/country/kyrgyzstan",
+                   kind_name="ocindex_page")  # fmt: skip
+        digest = preview(store, config, None, now=NOW)
+    text = Templates().text(digest)
+    assert "is broken" in text
+    assert "→ —" not in text and "Headline" not in text

@@ -214,9 +214,10 @@ def _name(slug: str) -> str:
 
 
 def _headline(context: Comparison | None) -> tuple[ScoreLine, ...]:
+    """The composites both captures show: a value a broken capture lacks is no news."""
     if context is None:
         return ()
-    deltas = {d.key: d for d in context.scores}
+    deltas = {d.key: d for d in context.scores if d.change is not None}
     return tuple(
         ScoreLine(key, name, deltas[key].old, deltas[key].new, deltas[key].direction)
         for key, name in COMPOSITE_NAMES.items()
