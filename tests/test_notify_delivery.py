@@ -515,3 +515,17 @@ def test_findings_and_their_outbox_rows_commit_together(tmp_path):
         assert counts == [0, 0]
         found = assess_pending(store, config.thresholds, route=config.notify.route)
         assert found and owed_counts(store) == {"digest": len(found)}
+
+
+def test_waits_between_tries_of_a_round_are_capped(tmp_path, monkeypatch, httpserver: HTTPServer):
+    monkeypatch.setenv("TEST_WEBHOOK_SECRET", SECRET)
+    httpserver.expect_request("/hook").respond_with_data("down", status=503)
+    toml = webhook_toml(httpserver.url_for("/hook")).replace("retry_wait = 0.0", "retry_wait = 1.0")
+    toml += "attempts = 40\n"
+    config = config_with(tmp_path, toml)
+    findings_for(config, tmp_path, "kyrgyzstan")
+    waits: list[float] = []
+    with Store.open(config.database) as store:
+        (delivery,) = notify(store, config, now=NOW, sleep=waits.append).deliveries
+    assert delivery.status == "pending" and delivery.attempts == 40
+    assert waits[:7] == [1, 2, 4, 8, 16, 32, 60] and max(waits) == 60  # not 2**38 s

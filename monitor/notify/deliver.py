@@ -39,6 +39,7 @@ from monitor.store.outbox import (
 )
 
 MAX_ROUND_WAIT = timedelta(days=1)
+MAX_RETRY_WAIT = 60.0  # seconds between two tries of one round, however many tries
 # Doublings of round_backoff counted at most: any backoff is past MAX_ROUND_WAIT by then,
 # and 2 ** rounds stays a number a float (and a timedelta) can hold.
 MAX_DOUBLINGS = 64
@@ -164,7 +165,7 @@ def _deliver(
     attempts, error = 0, ""
     for attempt in range(policy.attempts):
         if attempt:
-            sleep(policy.retry_wait * 2 ** (attempt - 1))
+            sleep(min(policy.retry_wait * 2 ** min(attempt - 1, MAX_DOUBLINGS), MAX_RETRY_WAIT))
         attempts += 1
         try:
             if spec is None:

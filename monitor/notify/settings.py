@@ -42,7 +42,7 @@ class DeliveryPolicy:
     """Retries within one delivery round, then rounds across runs, then failed."""
 
     attempts: int = 3  # tries per round
-    retry_wait: float = 1.0  # seconds before the second try of a round, doubled after each
+    retry_wait: float = 1.0  # seconds before a round's second try, doubled after each (≤ 60)
     rounds: int = 8  # rounds before a notification fails for good (`monitor outbox retry`)
     round_backoff: float = 300.0  # seconds before the next round, doubled per failed round
 
