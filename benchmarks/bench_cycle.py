@@ -3,12 +3,13 @@
     python benchmarks/bench_cycle.py [--pages 193] [--concurrency 4] [--data-dir DIR] [--keep]
 
 Pages: 2023-layout HTML (~45 KB, ~35 KB of text) from the Central Asia demo figures, each
-with its own slug (`country_001`…) and narrative seed, served by `monitor.demo.server` in a
-child process (its CPU and GIL stay out of the figures). Five cycles, each Store.open +
-run_cycle + close: cold, unchanged (ETags: 304s), unchanged without conditional GET (stored
-validators cleared first: 200s, same bytes), all changed (new narrative seed, two scores
-moved by 0.5), changed again. The whole sequence runs twice on fresh databases: timed, then
-under tracemalloc (which slows Python down) for the peak-memory column only.
+as a different real country (its slug and name) with its own narrative seed, served by
+`monitor.demo.server` in a child process (its CPU and GIL stay out of the figures). Five
+cycles, each Store.open + run_cycle + close: cold, unchanged (ETags: 304s), unchanged
+without conditional GET (stored validators cleared first: 200s, same bytes), all changed
+(new narrative seed, two scores moved by 0.5), changed again. The whole sequence runs
+twice on fresh databases: timed, then under tracemalloc (which slows Python down) for the
+peak-memory column only.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from monitor.demo import build_profile, load_figures
 from monitor.demo import server as demo_server
 from monitor.demo.render import render_page
 from monitor.fetch import FetchPolicy
+from monitor.identity import countries
 from monitor.models import Status
 from monitor.run import run_cycle
 from monitor.store import Store
@@ -54,15 +56,16 @@ UP, DOWN = "human_trafficking", "human_smuggling"
 
 def generate(count: int, version: int, *, narrative: int | None = None) -> Pages:
     """Pages of `version`; `narrative` fixes the narrative's version (default: `version`)."""
-    countries = list(load_figures()["countries"].values())
+    figures = list(load_figures()["countries"].values())
     pages: Pages = {}
-    for n in range(count):
-        entry = countries[n % len(countries)]
+    # Each page a different real country, with the figures of one of the demo countries.
+    for n, identity in enumerate(countries()[:count]):
+        entry = figures[n % len(figures)]
         editions = copy.deepcopy(entry["editions"])
         editions["2023"]["scores"][UP] += 0.5 * version
         editions["2023"]["scores"][DOWN] -= 0.5 * version
         seed = n + 1000 * (version if narrative is None else narrative)
-        slug, name = f"country_{n + 1:03d}", entry["workbook_name"]
+        slug, name = identity.key, identity.name
         profile = build_profile(slug, name, 2023, editions, seed=seed, paragraphs_per_section=4)
         html = render_page(profile, layout=2023, fmt="html").encode()
         pages[f"/country/{slug}"] = (html, "text/html; charset=utf-8")
@@ -145,7 +148,7 @@ def run_sequence(config: Config, conn: Connection, versions: list[Pages], trace:
 def make_config(data_dir: Path, base_url: str, pages: int, concurrency: int) -> Config:
     options = {KIND: {"base_url": base_url}}
     kind = Config(None, data_dir, kind_options=options).kind(KIND)
-    slugs = [f"country_{n + 1:03d}" for n in range(pages)]
+    slugs = [identity.key for identity in countries()[:pages]]
     sources = tuple(
         SourceSpec(source_key(KIND, s, None), KIND, s, None, kind.url(s, None)) for s in slugs
     )

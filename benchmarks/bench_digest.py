@@ -2,11 +2,12 @@
 
     python benchmarks/bench_digest.py [--countries 193]
 
-N countries (the Central Asia demo figures, cycled, each with its own slug and
-narrative) are ingested as their 2021 then 2023 edition into a fresh database, which
-assesses them and fills the outbox. Then, timed: building the digest (one comparison per
-country, recomputed from the stored snapshots), rendering text + HTML, and composing +
-delivering it to the file outbox. The digest must be one message however many countries.
+N countries (real countries' slugs and names, the Central Asia demo figures cycled, each
+with its own narrative) are ingested as their 2021 then 2023 edition into a fresh
+database, which assesses them and fills the outbox. Then, timed: building the digest (one
+comparison per country, recomputed from the stored snapshots), rendering text + HTML, and
+composing + delivering it to the file outbox. The digest must be one message however many
+countries.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from monitor.config import Config
 from monitor.demo import build_profile, load_figures
 from monitor.demo.render import render_page
+from monitor.identity import countries
 from monitor.notify.deliver import notify
 from monitor.notify.digest import build_digest
 from monitor.notify.render import Templates
@@ -32,14 +34,14 @@ from monitor.store.outbox import owed
 
 
 def populate(config: Config, store: Store, count: int, folder: Path) -> None:
-    countries = list(load_figures()["countries"].values())
-    for n in range(count):
-        entry = countries[n % len(countries)]
-        slug = f"country_{n + 1:03d}"
+    figures = list(load_figures()["countries"].values())
+    # Each page is a different real country (its own slug and name) with the figures of
+    # one of the demo countries: distinct countries, as a new edition of the index has.
+    for n, identity in enumerate(countries()[:count]):
+        entry = figures[n % len(figures)]
+        slug = identity.key
         for edition in (2021, 2023):
-            profile = build_profile(
-                slug, entry["workbook_name"], edition, entry["editions"], seed=n
-            )
+            profile = build_profile(slug, identity.name, edition, entry["editions"], seed=n)
             path = folder / f"{slug}-{edition}.html"
             path.write_text(render_page(profile, layout=edition, fmt="html"), encoding="utf-8")
             url = f"https://ocindex.net/country/{slug}"

@@ -26,6 +26,7 @@ from monitor.store.findings import (
     latest_complete,
     latest_complete_by_kind,
     pending_snapshots,
+    reported_elsewhere,
     save_assessment,
 )
 
@@ -74,6 +75,13 @@ def assess_snapshot(
     complete = snapshot.status == Status.COMPLETE
     scores = snapshot.extraction.profile.scores() if complete else {}  # type: ignore[union-attr]
     alerted = {f.key: scores[f.key] for f in findings if f.kind == "score" and f.key in scores}
+    # The page and the workbook (or a dated and an undated page) show the same new
+    # edition: a move another source reported already is not news twice.
+    findings = [
+        f
+        for f in findings
+        if not reported_elsewhere(store, source_id, snapshot.country_slug, snapshot.edition, f)
+    ]
     save_assessment(
         store,
         source_id=source_id,

@@ -156,6 +156,28 @@ def test_a_new_edition_sheet_in_a_later_workbook_is_news(tmp_path):
     }
 
 
+def test_a_move_the_page_reported_is_not_reported_again_by_the_workbook(tmp_path):
+    """Kyrgyzstan's page turned to 2023 and alerted; the workbook adding 2023 later
+    alerts the other countries' moves, not Kyrgyzstan's again."""
+    from tests.notifying import ingest_editions
+
+    config = Config(None, tmp_path)
+    only_2021 = write(tmp_path / "2021.xlsx", {"2021_dataset": sheet(2021, demo_rows(2021))})
+    with Store.open(config.database) as store:
+        import_workbook(store, only_2021)
+        ingest_editions(config, store, tmp_path, ["kyrgyzstan"])
+        import_workbook(store, demo_workbook(tmp_path / "2023.xlsx"))
+        rows = store.db.execute(
+            "SELECT f.country_slug, src.kind, f.kind FROM findings f"
+            " JOIN sources src ON src.id = f.source_id"
+        ).fetchall()
+    kinds = {(country, source): {kind for c, s, kind in rows if (c, s) == (country, source)}
+             for country, source, _ in rows}  # fmt: skip
+    assert {"score", "methodology"} <= kinds["kyrgyzstan", "ocindex_page"]
+    assert ("kyrgyzstan", "ocindex_workbook") not in kinds  # every move was the page's
+    assert {"score", "methodology"} <= kinds["kazakhstan", "ocindex_workbook"]
+
+
 def test_a_renamed_column_stores_nothing(tmp_path):
     headers = tuple("Criminality" if h == "Criminality avg," else h for h in HEADERS[2023])
     headers = tuple("Resilience score avg" if h == "Resilience avg," else h for h in headers)

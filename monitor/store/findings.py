@@ -148,6 +148,27 @@ def latest_complete_by_kind(store: Store, country: str, edition: int) -> list[tu
     return list(latest.values())
 
 
+# Findings about an edition's values, the same whichever source shows them.
+EDITION_MOVES = frozenset({"score", "rank", "methodology"})
+
+
+def reported_elsewhere(
+    store: Store, source_id: int, country: str, edition: int | None, finding: Finding
+) -> bool:
+    """Whether another source already reported this move of the country's edition: the
+    same kind and key reaching the same value (within the two decimals printed)."""
+    if finding.kind not in EDITION_MOVES or edition is None:
+        return False
+    row = store.db.execute(
+        "SELECT 1 FROM findings f JOIN snapshots s ON s.id = f.snapshot_id"
+        " WHERE f.country_slug = ? AND s.edition = ? AND f.kind = ? AND f.key = ?"
+        " AND f.source_id != ? AND (f.new IS NULL AND ? IS NULL OR abs(f.new - ?) < 0.005)"
+        " LIMIT 1",
+        [country, edition, finding.kind, finding.key, source_id, finding.new, finding.new],
+    ).fetchone()
+    return row is not None
+
+
 def country_findings(store: Store, country: str, kind: str) -> list[Finding]:
     """A country's findings of one kind, oldest first."""
     rows = store.db.query(

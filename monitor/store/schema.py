@@ -423,6 +423,8 @@ def m007_snapshot_baselines(db: Database) -> None:
     # JSON {score key: value}: the source's baselines once this snapshot was assessed,
     # which a return to this content (A -> B -> A) restores.
     db.execute("ALTER TABLE snapshots ADD COLUMN baselines_after TEXT")
+    # Whether another source reported a move already is asked once per finding.
+    db.execute("CREATE INDEX idx_findings_country ON findings (country_slug, kind, key)")
 
 
 # In order; append new migrations, never edit or reorder applied ones.
