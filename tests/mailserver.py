@@ -26,6 +26,15 @@ class Mailbox:
     messages: list[EmailMessage] = field(default_factory=list)
     recipients: list[list[str]] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
+    refuse: frozenset[str] = frozenset()  # recipients answered 550 (no such mailbox)
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if address in self.refuse:
+            return "550 5.1.1 No such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = message_from_bytes(envelope.content, policy=policy.default)
@@ -36,11 +45,16 @@ class Mailbox:
 
 @contextmanager
 def smtp_server(
-    *, port: int | None = None, user: str = "", password: str = "", tls: Any = None
+    *,
+    port: int | None = None,
+    user: str = "",
+    password: str = "",
+    tls: Any = None,
+    refuse: frozenset[str] = frozenset(),
 ) -> Iterator[tuple[Mailbox, int]]:
     """An SMTP server; with `user`, AUTH is required; with `tls` (an SSLContext),
-    STARTTLS is offered and required before AUTH."""
-    mailbox = Mailbox()
+    STARTTLS is offered and required before AUTH; `refuse` lists recipients it rejects."""
+    mailbox = Mailbox(refuse=refuse)
 
     def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, auth: Any):
         ok = isinstance(auth, LoginPassword) and (auth.login, auth.password) == (

@@ -84,6 +84,18 @@ def test_smtp_delivers_one_multipart_digest_with_authentication(tmp_path, monkey
     assert "<table" in message.get_body(("html",)).get_content()
 
 
+def test_a_recipient_the_server_refuses_is_reported_and_the_others_get_it_once(tmp_path):
+    with smtp_server(refuse=frozenset({"b@example.org"})) as (mailbox, port):
+        config = config_with(tmp_path, smtp_toml(port))
+        findings_for(config, tmp_path, "kyrgyzstan")
+        with Store.open(config.database) as store:
+            (delivery,) = notify(store, config, now=NOW, **NO_WAIT).deliveries
+            again = notify(store, config, now=NOW + timedelta(hours=1), **NO_WAIT)
+    assert delivery.status == "delivered"
+    assert "refused b@example.org: 550" in delivery.where
+    assert mailbox.recipients == [["a@example.org"]] and again.deliveries == ()
+
+
 def test_a_copy_resent_after_a_crash_keeps_its_message_id(tmp_path, monkeypatch):
     def crash(*args, **kwargs):
         raise RuntimeError("killed after the server accepted the message")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import smtplib
@@ -18,6 +19,7 @@ from monitor.notify.settings import SmtpSettings, check_addresses
 from monitor.store.outbox import Notification
 
 OUTBOX_DIR = "outbox"
+log = logging.getLogger(__name__)
 MESSAGE_ID_DOMAIN = "profile-monitor"
 # What a msg-id's left part may not hold (RFC 5322 atext, dots left out for simplicity).
 _NOT_ATEXT = re.compile(r"[^A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+")
@@ -51,8 +53,13 @@ class Email(ChannelKind):
         message = self.email(notification)
         if self.settings.smtp is None:
             return str(self._write(notification, message))
-        _smtp_send(message, self.settings.smtp)
-        return f"smtp://{self.settings.smtp.host}:{self.settings.smtp.port}"
+        refused = _smtp_send(message, self.settings.smtp)
+        where = f"smtp://{self.settings.smtp.host}:{self.settings.smtp.port}"
+        if refused:
+            # Sent to the others, who must not get it twice: delivered, but say who not.
+            log.warning("%s: %s", notification.subject, refused)
+            return f"{where} ({refused})"
+        return where
 
     def email(self, notification: Notification) -> EmailMessage:
         parts = notification.message
@@ -87,7 +94,9 @@ def message_id(idempotency_key: str) -> str:
     return f"<{_NOT_ATEXT.sub('-', idempotency_key)}@{MESSAGE_ID_DOMAIN}>"
 
 
-def _smtp_send(message: EmailMessage, smtp: SmtpSettings) -> None:
+def _smtp_send(message: EmailMessage, smtp: SmtpSettings) -> str:
+    """Send; what the server refused of the recipients ("" when none), when it took the
+    message for the rest (refusing every recipient raises DeliveryError)."""
     user = secret(smtp.username_env, "SMTP user name") if smtp.username_env else ""
     password = secret(smtp.password_env, "SMTP password") if smtp.password_env else ""
     context = ssl.create_default_context(cafile=smtp.ca_file or None)
@@ -103,6 +112,10 @@ def _smtp_send(message: EmailMessage, smtp: SmtpSettings) -> None:
                 server.starttls(context=context)
             if user:
                 server.login(user, password)
-            server.send_message(message)
+            refused = server.send_message(message)
     except (OSError, smtplib.SMTPException) as exc:
         raise DeliveryError(f"SMTP {smtp.host}:{smtp.port}: {type(exc).__name__}: {exc}") from exc
+    return "; ".join(
+        f"refused {address}: {code} {reply.decode(errors='replace')}"
+        for address, (code, reply) in refused.items()
+    )
