@@ -98,19 +98,22 @@ def assess_snapshot(
     return findings
 
 
-def rebase(store: Store, source_id: int, snapshot_id: int, *, returned: bool = True) -> None:
+def rebase(
+    store: Store, source_id: int, snapshot_id: int, *, reading_of: int | None = None
+) -> None:
     """Mark a snapshot assessed without findings: neither content a source returns to
     (A → B → A) nor a re-extraction of an old document is news.
 
-    `returned`: the baselines become what they were once this content was first
-    assessed, so a flip back is not alerted again while drift measured before it is kept
-    (A 6.0, B 6.2, C 6.1, B again, D 6.4: D is +0.4 from 6.0). A re-extraction
-    (`returned=False`) leaves the baselines as they are.
+    A return: the baselines become what they were once this content was first assessed,
+    so a flip back is not alerted again while drift measured before it is kept (A 6.0,
+    B 6.2, C 6.1, B again, D 6.4: D is +0.4 from 6.0). A re-extraction (`reading_of`,
+    the snapshot whose document was read again) leaves the baselines as they are and
+    takes over what that snapshot recorded.
     """
     snapshot = store.snapshot(snapshot_id)
     profile = snapshot.extraction.profile
     restored: dict[str, float] = {}
-    if returned and snapshot.status == Status.COMPLETE and profile is not None:
+    if reading_of is None and snapshot.status == Status.COMPLETE and profile is not None:
         # Assessed before migration 7 recorded baselines: measure from its values.
         recorded = baselines_after(store, snapshot_id)
         restored = profile.scores() if recorded is None else recorded
@@ -124,6 +127,7 @@ def rebase(store: Store, source_id: int, snapshot_id: int, *, returned: bool = T
         findings=(),
         new_baselines=restored,
         reset_baselines=bool(restored),
+        reading_of=reading_of,
     )
 
 
@@ -154,6 +158,10 @@ def _prior_edition_in_dataset(
     kind = KINDS.get(source.kind)
     if kind is None or not kind.revised_in_place or source.edition is None:
         return None  # a `current` source follows new editions in its own history
+    if store.db.execute(
+        "SELECT 1 FROM snapshots WHERE source_id = ? AND id < ? LIMIT 1", [source.id, snapshot.id]
+    ).fetchone():
+        return None  # the edition was held already (as an incomplete row, say): not new
     prior = prior_edition(source.edition)
     held = edition_documents(store, source.country_slug, prior, source.kind) if prior else []
     if all(sha == snapshot.raw_sha256 for _, sha in held):

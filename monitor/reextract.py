@@ -38,5 +38,5 @@ def reextract(config: Config, store: Store) -> ReextractReport:
                 continue
             added += 1
             changed += extraction.status != old.status
-            rebase(store, source.id, new_id, returned=False)
+            rebase(store, source.id, new_id, reading_of=old.id)
     return ReextractReport(checked, added, changed)

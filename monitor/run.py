@@ -201,7 +201,8 @@ def record_capture(
             archived=archived,
         )
     except StoreError as exc:
-        store.record_failure(source_id, attempts=(), error=str(exc), checked_at=captured_at)
+        if not archived:  # an ingested copy is not a check of the source
+            store.record_failure(source_id, attempts=(), error=str(exc), checked_at=captured_at)
         return SourceResult(key, url, "failed", extraction.status, detail=str(exc))
     if saved.outcome == "reverted":
         rebase(store, source_id, saved.snapshot_id)

@@ -6,6 +6,7 @@ import copy
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from pytest_httpserver import HTTPServer
 
 from monitor.assess import assess_pending, assess_snapshot
@@ -141,6 +142,59 @@ def test_returning_to_earlier_content_keeps_the_drift_measured_before(
     assert all(c.findings == () for c in cycles[:4])
     moved = {(f.key, f.old, f.new) for f in cycles[4].findings}
     assert moved == {("human_trafficking", 7.0, 8.0), ("human_smuggling", 5.5, 4.5)}
+
+
+def test_an_ingested_newer_copy_drops_the_validators_so_a_304_confirms_nothing_wrong(
+    httpserver: HTTPServer, tmp_path
+):
+    """The site still serves 2021 (ETag "a"); a 2023 copy is ingested; the next check
+    must not take the site's 304 as confirming the ingested copy."""
+    from werkzeug import Request, Response
+
+    from monitor.run import ingest
+    from tests.notifying import page as edition_page
+
+    served = edition_page("kyrgyzstan", 2021)
+
+    def site(request: Request) -> Response:
+        if request.headers.get("If-None-Match") == '"a"':
+            return Response(status=304, headers={"ETag": '"a"'})
+        return Response(served, content_type="text/html", headers={"ETag": '"a"'})
+
+    httpserver.expect_request("/country/kyrgyzstan").respond_with_handler(site)
+    config = config_for(httpserver, tmp_path)
+    copy = tmp_path / "kyrgyzstan-2023.html"
+    copy.write_bytes(edition_page("kyrgyzstan", 2023))
+    with Store.open(config.database) as store:
+        first = run_cycle(config, store).results[0]
+        ingest(config, store, [copy], url=first.url, kind_name="ocindex_page")
+        again = run_cycle(config, store).results[0]
+        current = store.source(first.key).current_snapshot_id
+    assert again.change == "reverted" and current == first.snapshot_id  # 2021, as served
+
+
+def test_a_reextraction_keeps_the_baselines_a_return_restores(httpserver: HTTPServer, tmp_path):
+    """A, B (alerted), re-extraction, A again, then 0.1 below A: no alert (A's baselines
+    come back, not B's alerted values stamped on the re-read snapshot)."""
+    from monitor.reextract import reextract
+    from monitor.sources.ocindex_page import OcindexPage
+
+    config = config_for(httpserver, tmp_path)
+    with Store.open(config.database) as store:
+        for moved in (0.0, 1.0):
+            serve(httpserver, page(moved=moved))
+            run_cycle(config, store)
+        upgraded = f"{OcindexPage.version}.next"
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(OcindexPage, "version", upgraded)
+            patch.setattr("monitor.extract.ocindex_page.VERSION", upgraded)
+            reextract(config, store)
+            serve(httpserver, page())
+            back = run_cycle(config, store)
+            serve(httpserver, page(moved=-0.1))
+            below = run_cycle(config, store)
+    assert back.results[0].change == "reverted" and back.findings == ()
+    assert below.results[0].change == "new_snapshot" and below.findings == ()
 
 
 def test_assessment_is_idempotent_and_crash_safe(httpserver: HTTPServer, tmp_path):

@@ -178,6 +178,29 @@ def test_a_move_the_page_reported_is_not_reported_again_by_the_workbook(tmp_path
     assert {"score", "methodology"} <= kinds["kazakhstan", "ocindex_workbook"]
 
 
+def test_a_blank_cell_filled_later_is_not_a_new_edition(tmp_path):
+    """2023 held as an incomplete row (a blank cell) and completed by a re-published
+    workbook: that edition is not news, so 2021 -> 2023 moves are not replayed."""
+    column = HEADERS[2023].index("Human trafficking")
+
+    def workbook(path, blank: bool):
+        rows = demo_rows(2023)
+        for row in rows:
+            if blank and row[2] == "Kyrgyzstan":
+                row[column] = None
+        sheets = {"2023_dataset": sheet(2023, rows), "2021_dataset": sheet(2021, demo_rows(2021))}
+        return write(path, sheets)
+
+    with Store.open(tmp_path / "monitor.db") as store:
+        first = import_workbook(store, workbook(tmp_path / "v1.xlsx", blank=True))
+        fixed = import_workbook(store, workbook(tmp_path / "v2.xlsx", blank=False))
+    assert [r.change for r in fixed.rows if r.country == "kyrgyzstan" and r.edition == 2023] == [
+        "new_snapshot"
+    ]
+    assert {f.kind for f in first.findings} <= {"source_health"}
+    assert {f.kind for f in fixed.findings} <= {"source_health"}  # recovered, no moves
+
+
 def test_a_renamed_column_stores_nothing(tmp_path):
     headers = tuple("Criminality" if h == "Criminality avg," else h for h in HEADERS[2023])
     headers = tuple("Resilience score avg" if h == "Resilience avg," else h for h in headers)

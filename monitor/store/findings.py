@@ -37,11 +37,14 @@ def save_assessment(
     new_baselines: Mapping[str, float],
     reset_baselines: bool = False,
     route: Route | None = None,
+    reading_of: int | None = None,
 ) -> int:
     """Store one assessment in one transaction; returns how many findings were new.
 
     Each new finding enters the outbox of the channels `route` names, in the same
     transaction. Idempotent: the same comparison or finding stored again is ignored.
+    The snapshot records the source's baselines as they now stand, or, as a new reading
+    of snapshot `reading_of`'s document, what that snapshot recorded.
     """
     now = datetime.now(UTC).isoformat()
     with store.transaction():
@@ -72,11 +75,18 @@ def save_assessment(
                 " VALUES (?, ?, ?, ?, ?)",
                 [source_id, key, value, snapshot_id, now],
             )
-        store.db.execute(
-            "UPDATE snapshots SET baselines_after = (SELECT json_group_object(key, value)"
-            " FROM baselines WHERE source_id = ?) WHERE id = ?",
-            [source_id, snapshot_id],
-        )
+        if reading_of is None:
+            store.db.execute(
+                "UPDATE snapshots SET baselines_after = (SELECT json_group_object(key, value)"
+                " FROM baselines WHERE source_id = ?) WHERE id = ?",
+                [source_id, snapshot_id],
+            )
+        else:
+            store.db.execute(
+                "UPDATE snapshots SET baselines_after = (SELECT baselines_after FROM snapshots"
+                " WHERE id = ?) WHERE id = ?",
+                [reading_of, snapshot_id],
+            )
     return added
 
 

@@ -226,9 +226,13 @@ class Store:
                     "last_success_at": captured_at,
                     "consecutive_failures": 0,
                 }
-                self._update_source(
-                    source_id, current_snapshot_id=snapshot_id, **({} if archived else checked)
-                )
+                # Validators vouch for the current snapshot: one an ingest replaced must
+                # not let the next 304 confirm the copy instead of what the URL serves.
+                moved = {"etag": None, "last_modified": None}
+                if snapshot_id == source.current_snapshot_id:
+                    moved = {}
+                live = moved if archived else checked
+                self._update_source(source_id, current_snapshot_id=snapshot_id, **live)
         except sqlite3.IntegrityError as e:
             # Rolled back by now. Typically an extraction with duplicate keys: report it
             # as this source's failure rather than crash the whole run.
