@@ -113,7 +113,11 @@ class Daemon:
         return writing(self.config, wait=self.lock_wait, command="monitor daemon", stop=self.stop)
 
     def _notify(self, store: Store, periods: tuple[str, ...]) -> NotifyReport:
-        return notify(store, self.config, now=datetime.now(UTC), periods=periods)
+        # Waits between tries end when stopping, and no further try starts.
+        stop = self.stop
+        return notify(
+            store, self.config, now=datetime.now(UTC), periods=periods, sleep=stop.wait, stop=stop
+        )
 
     @staticmethod
     def _log_cycle(report: CycleReport, sent: NotifyReport, seconds: float) -> None:

@@ -102,6 +102,7 @@ class _Try:
     content: bytes | None = None
     content_type: str | None = None
     validators: Validators | None = None
+    stopped: bool = False  # the monitor began stopping while the body came in
 
 
 class Fetcher:
@@ -194,6 +195,8 @@ class Fetcher:
                 error = refusal
                 break
             tried = self._try_once(url, headers)
+            if tried.stopped:
+                return _stopped(url, sent)
             attempts.append(tried.attempt)
             status, error = tried.attempt.status_code, tried.attempt.error
             final_url = tried.final_url
@@ -257,6 +260,8 @@ class Fetcher:
                     return _Try(attempt(too_big), final_url)  # refuse before reading a byte
                 chunks = []
                 for chunk in response.iter_bytes():
+                    if self._stop.is_set():  # a slow body must not hold a stop up
+                        return _Try(attempt(STOPPING), final_url, stopped=True)
                     received += len(chunk)
                     if received > cap:  # Content-Length may be absent or wrong
                         return _Try(attempt(too_big), final_url)

@@ -387,3 +387,27 @@ def test_redirect_loop_fails_with_too_many_redirects(
 def test_backoff_stays_finite_however_long_a_host_answers_503():
     with Fetcher(FetchPolicy(backoff_base=1.0, max_backoff=60)) as fetcher:
         assert fetcher._backoff(2_000) == 60  # 2**1999 would overflow a float
+
+
+def test_a_stop_ends_a_slow_body_at_once(httpserver: HTTPServer):
+    """A body trickling in (a byte every 0.2 s) must not hold a stopping daemon up."""
+    import threading
+    import time
+
+    from werkzeug import Response
+
+    def trickle():
+        for _ in range(100):
+            time.sleep(0.2)
+            yield b"x"
+
+    httpserver.expect_request("/slow").respond_with_handler(
+        lambda request: Response(trickle(), content_type="text/html")
+    )
+    stop = threading.Event()
+    threading.Timer(0.5, stop.set).start()
+    started = time.monotonic()
+    with Fetcher(POLICY, stop=stop) as fetcher:
+        result = fetcher.fetch(httpserver.url_for("/slow"))
+    assert result.outcome is Outcome.STOPPED and result.error is None
+    assert time.monotonic() - started < 3  # not the 20 s the body would take

@@ -541,3 +541,25 @@ def test_waits_between_tries_of_a_round_are_capped(tmp_path, monkeypatch, httpse
         (delivery,) = notify(store, config, now=NOW, sleep=waits.append).deliveries
     assert delivery.status == "pending" and delivery.attempts == 40
     assert waits[:7] == [1, 2, 4, 8, 16, 32, 60] and max(waits) == 60  # not 2**38 s
+
+
+def test_a_stop_ends_the_tries_of_a_round(tmp_path, monkeypatch, httpserver: HTTPServer):
+    """The daemon stopping mid-delivery: no wait goes on and no further try starts; the
+    notification stays pending for the next start."""
+    import threading
+    import time
+
+    monkeypatch.setenv("TEST_WEBHOOK_SECRET", SECRET)
+    httpserver.expect_request("/hook").respond_with_data("down", status=503)
+    toml = webhook_toml(httpserver.url_for("/hook")) + "attempts = 4\n"
+    config = config_with(tmp_path, toml.replace("retry_wait = 0.0", "retry_wait = 10.0"))
+    findings_for(config, tmp_path, "kyrgyzstan")
+    stop = threading.Event()
+    threading.Timer(0.5, stop.set).start()
+    started = time.monotonic()
+    with Store.open(config.database) as store:
+        report = notify(store, config, now=NOW, sleep=stop.wait, stop=stop)
+    assert time.monotonic() - started < 5  # not 10 + 20 + 40 s of waits
+    (delivery,) = report.deliveries
+    assert delivery.status == "pending" and delivery.attempts == 1
+    assert len(httpserver.log) == 1

@@ -11,6 +11,7 @@ independent: whatever one channel does wrong is recorded against it alone.
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -75,12 +76,15 @@ def notify(
     now: datetime,
     force: bool = False,
     periods: Collection[str] = PERIOD_NAMES,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], object] = time.sleep,
+    stop: threading.Event | None = None,
 ) -> NotifyReport:
     """Compose due digests of the channels with these `periods` (all of them, due or
-    not, with `force`), then deliver every notification that is due."""
+    not, with `force`), then deliver every notification that is due. Once `stop` is set
+    no further try starts: what is left stays pending for the next run."""
     composed = compose_due(store, config, now=now, force=force, periods=periods)
-    return NotifyReport(tuple(composed), tuple(deliver_due(store, config, now=now, sleep=sleep)))
+    deliveries = deliver_due(store, config, now=now, sleep=sleep, stop=stop)
+    return NotifyReport(tuple(composed), tuple(deliveries))
 
 
 def channel_kind(config: Config, spec: ChannelSpec) -> ChannelKind:
@@ -127,12 +131,20 @@ def compose_due(
 
 
 def deliver_due(
-    store: Store, config: Config, *, now: datetime, sleep: Callable[[float], None] = time.sleep
+    store: Store,
+    config: Config,
+    *,
+    now: datetime,
+    sleep: Callable[[float], object] = time.sleep,
+    stop: threading.Event | None = None,
 ) -> list[Delivery]:
-    return [
-        _deliver(store, config, n.id, now, sleep)
-        for n in notifications(store, due_by=now.isoformat())
-    ]
+    stop = stop or threading.Event()
+    deliveries = []
+    for n in notifications(store, due_by=now.isoformat()):
+        if stop.is_set():
+            break
+        deliveries.append(_deliver(store, config, n.id, now, sleep, stop))
+    return deliveries
 
 
 def retry(
@@ -146,7 +158,8 @@ def retry(
     """Failed notifications (`ids`, or every failed one when empty) delivered again now."""
     chosen = list(ids) or [n.id for n in notifications(store, status="failed")]
     requeue(store, chosen, now.isoformat())
-    return [_deliver(store, config, i, now, sleep) for i in chosen if _is_pending(store, i)]
+    never = threading.Event()
+    return [_deliver(store, config, i, now, sleep, never) for i in chosen if _is_pending(store, i)]
 
 
 def idempotency_key(channel: str, items: Sequence[OwedFinding]) -> str:
@@ -156,7 +169,12 @@ def idempotency_key(channel: str, items: Sequence[OwedFinding]) -> str:
 
 
 def _deliver(
-    store: Store, config: Config, notification_id: int, now: datetime, sleep: Callable
+    store: Store,
+    config: Config,
+    notification_id: int,
+    now: datetime,
+    sleep: Callable[[float], object],
+    stop: threading.Event,
 ) -> Delivery:
     current = notification(store, notification_id)
     assert current is not None
@@ -166,6 +184,8 @@ def _deliver(
     for attempt in range(policy.attempts):
         if attempt:
             sleep(min(policy.retry_wait * 2 ** min(attempt - 1, MAX_DOUBLINGS), MAX_RETRY_WAIT))
+            if stop.is_set():
+                break  # stopping: this round ends with the tries made
         attempts += 1
         try:
             if spec is None:
