@@ -9,6 +9,7 @@ import re
 import ssl
 import subprocess
 from datetime import UTC, datetime, timedelta
+from email import message_from_bytes
 from pathlib import Path
 
 import pytest
@@ -563,3 +564,20 @@ def test_a_stop_ends_the_tries_of_a_round(tmp_path, monkeypatch, httpserver: HTT
     (delivery,) = report.deliveries
     assert delivery.status == "pending" and delivery.attempts == 1
     assert len(httpserver.log) == 1
+
+
+def test_two_databases_never_share_a_message_id(tmp_path):
+    """Finding ids restart at 1 in every database: the same findings in two monitors (or
+    a rebuilt database) must still give distinct notification keys and Message-IDs."""
+    ids = []
+    for name in ("first", "second"):
+        folder = tmp_path / name
+        folder.mkdir()
+        channel = '[notify.channels.analysts]\nkind = "email"\nto = ["a@x.org"]\n'
+        config = config_with(folder, channel)
+        findings_for(config, folder, "kyrgyzstan")
+        with Store.open(config.database) as store:
+            notify(store, config, now=NOW, **NO_WAIT)
+        (eml,) = (config.data_dir / "outbox").glob("*.eml")
+        ids.append(message_from_bytes(eml.read_bytes())["Message-ID"])
+    assert ids[0] != ids[1]

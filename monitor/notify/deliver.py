@@ -114,7 +114,7 @@ def compose_due(
         if not items or not (force or _due(store, spec, config.schedule, now)):
             continue
         digest = build_digest(store, spec.name, items, now.isoformat())
-        key = idempotency_key(spec.name, items)
+        key = idempotency_key(store.instance_id, spec.name, items)
         message = channel_kind(config, spec).compose(digest, key)
         composed.append(
             add_notification(
@@ -162,10 +162,12 @@ def retry(
     return [_deliver(store, config, i, now, sleep, never) for i in chosen if _is_pending(store, i)]
 
 
-def idempotency_key(channel: str, items: Sequence[OwedFinding]) -> str:
-    """Stable for one channel and set of findings: a receiver can de-duplicate on it."""
+def idempotency_key(instance: str, channel: str, items: Sequence[OwedFinding]) -> str:
+    """Stable for one channel and set of findings of one database (`instance`, its own
+    id: finding ids restart at 1 in each): a receiver can de-duplicate on it."""
     ids = ",".join(str(i.finding_id) for i in sorted(items, key=lambda i: i.finding_id))
-    return f"{channel}-{hashlib.sha256(f'{channel}:{ids}'.encode()).hexdigest()[:24]}"
+    digest = hashlib.sha256(f"{instance}:{channel}:{ids}".encode()).hexdigest()[:24]
+    return f"{channel}-{digest}"
 
 
 def _deliver(

@@ -33,10 +33,12 @@ TABLES = {
     "baselines": "Per source and score, the value thresholds are measured against.",
     "outbox": "A finding a notification channel owes its readers.",
     "notifications": "One composed message for one channel, and its delivery.",
+    "source_conditions": "A condition a source is in (broken, stale, edition overdue), since when.",
+    "instance": "This database's random id, part of every notification key.",
     "snapshot_scores": "Every score of every snapshot, with its country, edition and source "
     "(what `monitor export` writes).",
     "edition_snapshots": "The snapshot standing for each country's edition: the most "
-    "recently seen complete one, from any source.",
+    "recently seen complete one with scores, from any source.",
     "score_history": "Each country's scores by edition, with the delta from the edition before.",
     "latest_scores": "Each country's scores in its latest edition.",
     "score_movers": "Each score's move between any two editions of a country, with its direction.",

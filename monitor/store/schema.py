@@ -14,6 +14,7 @@ risking writes the newer schema does not expect.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 
 from sqlite_utils import Database, Migrations
@@ -427,6 +428,14 @@ def m007_snapshot_baselines(db: Database) -> None:
     db.execute("CREATE INDEX idx_findings_country ON findings (country_slug, kind, key)")
 
 
+def m008_instance(db: Database) -> None:
+    # One random id per database: notification keys (and e-mail Message-IDs) made from
+    # finding ids, which restart at 1 in every database, must not collide between two
+    # monitors or a rebuilt database.
+    db.execute("CREATE TABLE instance (id TEXT NOT NULL)")
+    db.execute("INSERT INTO instance (id) VALUES (?)", [secrets.token_hex(8)])
+
+
 # In order; append new migrations, never edit or reorder applied ones.
 STEPS: tuple[Callable[[Database], None], ...] = (
     m001_initial,
@@ -436,6 +445,7 @@ STEPS: tuple[Callable[[Database], None], ...] = (
     m005_health,
     m006_views_hold_scores,
     m007_snapshot_baselines,
+    m008_instance,
 )
 SCHEMA_VERSION = len(STEPS)
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -420,6 +421,14 @@ class Store:
                 target.close()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot write the backup {destination}: {exc}") from None
+
+    @cached_property
+    def instance_id(self) -> str:
+        """This database's own random id (migration 8)."""
+        row = self._one("SELECT id FROM instance", [])
+        if row is None:
+            raise StoreError(f"{self.path}: the instance id is missing")
+        return str(row["id"])
 
     def counts(self) -> dict[str, int]:
         """Rows per table."""
