@@ -264,6 +264,11 @@ def status_view(report: StatusReport, *, every_source: bool = False) -> Group:
     lines = [
         f"Notifications: {report.pending} pending, {report.failed} failed; "
         f"findings not yet in a digest: {waiting}",
+        *(
+            [f"{report.unconfigured} notification(s) for channels no longer configured: kept"]
+            if report.unconfigured
+            else []
+        ),
         f"Database: {report.database_bytes / 1024 / 1024:.1f} MB ({counts})",
     ]
     attention = report.attention

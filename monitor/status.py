@@ -37,7 +37,8 @@ class SourceStatus:
 class StatusReport:
     sources: tuple[SourceStatus, ...]
     pending: int
-    failed: int
+    failed: int  # failed for good, on channels still configured
+    unconfigured: int  # pending or failed, on channels no longer configured: kept
     owed: dict[str, int]  # channel -> findings not yet in a digest
     database_bytes: int
     counts: dict[str, int]
@@ -56,6 +57,8 @@ class StatusReport:
 def status(store: Store, config: Config, *, now: datetime) -> StatusReport:
     watched = {spec.key: spec for spec in config.sources}
     conditions = all_conditions(store)
+    channels = {c.name for c in config.notify.channels}
+    waiting = [*notifications(store, status="pending"), *notifications(store, status="failed")]
     settings = config.schedule
     sources = []
     for record in store.sources():
@@ -88,8 +91,9 @@ def status(store: Store, config: Config, *, now: datetime) -> StatusReport:
     )
     return StatusReport(
         sources=tuple(sources),
-        pending=len(notifications(store, status="pending")),
-        failed=len(notifications(store, status="failed")),
+        pending=sum(n.channel in channels for n in waiting if n.status == "pending"),
+        failed=sum(n.channel in channels for n in waiting if n.status == "failed"),
+        unconfigured=sum(n.channel not in channels for n in waiting),
         owed=owed_counts(store),
         database_bytes=size,
         counts=store.counts(),

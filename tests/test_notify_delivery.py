@@ -581,3 +581,30 @@ def test_two_databases_never_share_a_message_id(tmp_path):
         (eml,) = (config.data_dir / "outbox").glob("*.eml")
         ids.append(message_from_bytes(eml.read_bytes())["Message-ID"])
     assert ids[0] != ids[1]
+
+
+def test_a_channel_removed_from_the_config_keeps_its_notifications_and_raises_no_alarm(
+    tmp_path, monkeypatch, httpserver: HTTPServer
+):
+    """Its notifications are not tried (and do not fail for good, which would fail
+    `monitor status` forever); they go out if the channel is configured again."""
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+
+    monkeypatch.setenv("TEST_WEBHOOK_SECRET", SECRET)
+    httpserver.expect_request("/hook").respond_with_data("down", status=503)
+    with_hook = config_with(tmp_path, webhook_toml(httpserver.url_for("/hook")))
+    findings_for(with_hook, tmp_path, "kyrgyzstan")
+    with Store.open(with_hook.database) as store:
+        notify(store, with_hook, now=NOW, **NO_WAIT)  # the receiver is down: pending
+    without = tmp_path / "without.toml"
+    without.write_text('data_dir = "data"\n', encoding="utf-8")
+    tried = len(httpserver.log)
+    with Store.open(with_hook.database) as store:
+        report = notify(store, load_config(without), now=NOW + timedelta(days=2), **NO_WAIT)
+        (kept,) = notifications(store, status="pending")
+    assert report.deliveries == () and len(httpserver.log) == tried
+    status = CliRunner().invoke(cli, ["--config", str(without), "status", "--json"])
+    assert status.exit_code == 0 and json.loads(status.output)["unconfigured"] == 1
+    assert kept.channel == "hook"

@@ -143,6 +143,8 @@ def deliver_due(
     for n in notifications(store, due_by=now.isoformat()):
         if stop.is_set():
             break
+        if config.notify.channel(n.channel) is None:
+            continue  # a channel no longer configured: kept, it goes out if it comes back
         deliveries.append(_deliver(store, config, n.id, now, sleep, stop))
     return deliveries
 
