@@ -162,12 +162,14 @@ class Fetcher:
             problem = f"invalid URL: {exc}"
         if problem:
             return _failed(url, url, None, sent, (), problem)
-        if self.policy.respect_robots and not self._stop.is_set():
-            refusal = self._robots.rules(target).refusal_for(target)
-            if refusal and not self._stop.is_set():  # robots.txt unread: stopped, not refused
-                return _failed(url, url, None, sent, (_not_requested(url, refusal),), refusal)
         if self._stop.is_set():
             return _stopped(url, sent)
+        if self.policy.respect_robots:
+            refusal = self._robots.rules(target).refusal_for(target)
+            if self._stop.is_set():  # robots.txt read cut short: stopped, not refused
+                return _stopped(url, sent)
+            if refusal:
+                return _failed(url, url, None, sent, (_not_requested(url, refusal),), refusal)
         conditions = {"If-None-Match": sent.etag, "If-Modified-Since": sent.last_modified}
         # Non-ASCII validators are invalid but do occur, and httpx cannot send them.
         headers = {name: value for name, value in conditions.items() if value and value.isascii()}
