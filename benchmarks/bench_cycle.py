@@ -29,14 +29,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.config import Config, SourceSpec, source_key
+from monitor.config.reader import Config, SourceSpec, source_key
 from monitor.demo import build_profile, load_figures
 from monitor.demo import server as demo_server
 from monitor.demo.render import render_page
-from monitor.fetch import FetchPolicy
+from monitor.fetch.client import FetchPolicy
 from monitor.identity import countries
 from monitor.models import Status
-from monitor.run import run_cycle
+from monitor.ops.cycle import run_cycle
 from monitor.store import Store
 
 Pages = dict[str, tuple[bytes, str]]

@@ -21,14 +21,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.config import Config
+from monitor.config.reader import Config
 from monitor.demo import build_profile, load_figures
 from monitor.demo.render import render_page
 from monitor.identity import countries
 from monitor.notify.deliver import notify
 from monitor.notify.digest import build_digest
 from monitor.notify.render import Templates
-from monitor.run import ingest
+from monitor.ops.cycle import ingest
 from monitor.store import Store
 from monitor.store.outbox import owed
 

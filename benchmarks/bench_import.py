@@ -25,8 +25,8 @@ import openpyxl
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from monitor.extract.workbook import read_workbook
+from monitor.ops.workbook_import import import_workbook
 from monitor.store import Store
-from monitor.workbook_import import import_workbook
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 MB = 1024 * 1024

@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from timing import p95, timings
 
+from monitor.ops.workbook_import import import_workbook
 from monitor.review.browse import metadata
 from monitor.review.export import write_export
 from monitor.review.history import score_history
@@ -30,7 +31,6 @@ from monitor.review.movers import movers
 from monitor.review.report import write_reports
 from monitor.review.where import parse
 from monitor.store import Store
-from monitor.workbook_import import import_workbook
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 QUESTION = "criminality >= +0.2 and resilience < -0.3"

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from monitor.config import Config
+from monitor.config.reader import Config
 from monitor.demo import build_profile, load_figures
 from monitor.demo.render import render_page
 from monitor.models import Profile
-from monitor.run import ingest
+from monitor.ops.cycle import ingest
 from monitor.store import Store
 
 Edit = Callable[[Profile], Profile]

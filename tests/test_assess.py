@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from monitor.assess import assess_pending, assess_snapshot
-from monitor.config import Config, SourceSpec
+from monitor.assess.findings import assess_pending, assess_snapshot
+from monitor.config.reader import Config, SourceSpec
 from monitor.demo import build_profile, load_figures
 from monitor.demo.render import render_page
 from monitor.extract.ocindex_page import extract_page
-from monitor.fetch import FetchPolicy
-from monitor.run import run_cycle
+from monitor.fetch.client import FetchPolicy
+from monitor.ops.cycle import run_cycle
 from monitor.store import Store
 from monitor.store.findings import baselines, findings
 
@@ -76,8 +76,8 @@ def test_an_archived_older_capture_is_history_not_news(httpserver: HTTPServer, t
     """Backfilling a 2021 copy after the live 2023 page: no findings (no false
     "improvements", no "indicators removed", no stale source), the live state untouched,
     and the next live change is measured against the 2023 snapshot."""
-    from monitor.health import source_conditions
-    from monitor.run import ingest
+    from monitor.assess.health import source_conditions
+    from monitor.ops.cycle import ingest
     from tests.notifying import page as edition_page
 
     config = config_for(httpserver, tmp_path)
@@ -112,7 +112,7 @@ def test_an_archived_older_capture_is_history_not_news(httpserver: HTTPServer, t
 def test_ingested_history_in_order_is_assessed_but_is_no_check(tmp_path):
     """Old copies ingested oldest first: the later one is compared and alerted as usual,
     while the source's live state stays untouched (no 'stale' from a 2021 date)."""
-    from monitor.health import source_conditions
+    from monitor.assess.health import source_conditions
     from tests.notifying import ingest_editions
 
     config = Config(None, tmp_path)
@@ -151,7 +151,7 @@ def test_an_ingested_newer_copy_drops_the_validators_so_a_304_confirms_nothing_w
     must not take the site's 304 as confirming the ingested copy."""
     from werkzeug import Request, Response
 
-    from monitor.run import ingest
+    from monitor.ops.cycle import ingest
     from tests.notifying import page as edition_page
 
     served = edition_page("kyrgyzstan", 2021)
@@ -176,7 +176,7 @@ def test_an_ingested_newer_copy_drops_the_validators_so_a_304_confirms_nothing_w
 def test_a_reextraction_keeps_the_baselines_a_return_restores(httpserver: HTTPServer, tmp_path):
     """A, B (alerted), re-extraction, A again, then 0.1 below A: no alert (A's baselines
     come back, not B's alerted values stamped on the re-read snapshot)."""
-    from monitor.reextract import reextract
+    from monitor.ops.reextract import reextract
     from monitor.sources.ocindex_page import OcindexPage
 
     config = config_for(httpserver, tmp_path)
@@ -240,7 +240,7 @@ def test_an_incomplete_capture_gives_one_health_finding_only(httpserver: HTTPSer
 def test_reextraction_with_a_new_extractor_version_alerts_nothing(
     httpserver: HTTPServer, tmp_path, monkeypatch
 ):
-    from monitor.reextract import reextract
+    from monitor.ops.reextract import reextract
     from monitor.sources.ocindex_page import OcindexPage
 
     config = config_for(httpserver, tmp_path)
@@ -272,8 +272,8 @@ def test_reextraction_with_a_new_extractor_version_alerts_nothing(
 def test_the_stored_comparison_reads_back_equal_to_a_fresh_one(tmp_path, shared_dir):
     from dataclasses import replace
 
+    from monitor.ops.cycle import ingest
     from monitor.review import diff_snapshots
-    from monitor.run import ingest
     from monitor.store.findings import stored_comparison
     from tests.notifying import ingest_editions
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
-from monitor.cli import cli
+from monitor.cli.main import cli
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import load_config
+from monitor.config.reader import load_config
 from monitor.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]

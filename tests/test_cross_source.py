@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from monitor.config import Config
+from monitor.config.reader import Config
 from monitor.diff.cross_source import Reading, disagreements
-from monitor.run import ingest
+from monitor.ops.cycle import ingest
+from monitor.ops.workbook_import import import_workbook
 from monitor.sources import get_kind
 from monitor.store import Store
 from monitor.store.findings import findings
-from monitor.workbook_import import import_workbook
 from tests.xlsx import FIXTURES, fixture_scores, row, sheet, write
 
 PAGE = "ocindex-page-2023-cote-divoire"

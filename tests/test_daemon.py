@@ -17,7 +17,7 @@ from pathlib import Path
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from monitor.config import load_config
+from monitor.config.reader import load_config
 from monitor.models import Profile, Score
 from tests.notifying import page
 
@@ -122,7 +122,7 @@ def test_a_cron_run_during_a_daemon_cycle_waits_or_exits_cleanly(tmp_path, https
     config_path = write_config(tmp_path, httpserver)
     log = tmp_path / "daemon.log"
     daemon = start_daemon(config_path, log)
-    lock = load_config(config_path).data_dir / "monitor.lock"
+    lock = load_config(config_path).data_dir / "monitor.ops.lock"
     run = [sys.executable, "-m", "monitor", "--config", str(config_path)]
     try:
         wait_for(lambda: lock.exists() and "daemon" in lock.read_text(), 30, "a daemon cycle")
@@ -166,7 +166,7 @@ def stop_and_time(daemon: subprocess.Popen) -> float:
 
 
 def test_sigterm_while_waiting_for_the_writer_lock_stops_at_once(tmp_path, httpserver):
-    from monitor.lock import writer_lock
+    from monitor.ops.lock import writer_lock
 
     httpserver.expect_request("/country/kyrgyzstan").respond_with_handler(
         Site(page("kyrgyzstan", 2023))

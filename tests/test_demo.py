@@ -54,7 +54,7 @@ def test_monitor_diff_on_the_demo_database(demo, shared_dir):
 
     from click.testing import CliRunner
 
-    from monitor.cli import cli
+    from monitor.cli.main import cli
 
     result, _ = demo
     args = ["--data-dir", str(result.data_dir), "diff", "kyrgyzstan"]

@@ -21,7 +21,7 @@ from monitor.extract.ocindex_pdf import NARRATIVE_ONLY
 from monitor.extract.pdf_text import PdfLimits, read_pdf
 from monitor.extract.summary_text import summary_sections
 from monitor.models import Country, Section, Status
-from monitor.run import record_capture
+from monitor.ops.cycle import record_capture
 from monitor.sources import get_kind
 from monitor.store import Store
 from tests.pdfs import hyphenated_lines, summary_pdf, text_blocks

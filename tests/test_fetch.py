@@ -1,4 +1,4 @@
-"""monitor.fetch against real loopback servers: pytest-httpserver for HTTP behaviour, a
+"""monitor.fetch.client against real loopback servers: pytest-httpserver for HTTP behaviour, a
 raw socket server for faults it cannot produce (reset, truncated body, silence)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from monitor.fetch import Fetcher, FetchPolicy, Outcome, Validators
+from monitor.fetch.client import Fetcher, FetchPolicy, Outcome, Validators
 from tests.rawserver import Handler, RawServer, endless_chunks, never_answers, resets, truncated
 
 # One request's mechanics; robots.txt and per-host pacing are in test_fetch_politeness.py

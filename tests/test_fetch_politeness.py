@@ -16,11 +16,11 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from monitor.config import load_config
+from monitor.config.reader import load_config
 from monitor.errors import ConfigError
-from monitor.fetch import Fetcher, FetchPolicy, FetchResult, Outcome
-from monitor.robots import RobotsTxt
-from monitor.run import run_cycle
+from monitor.fetch.client import Fetcher, FetchPolicy, FetchResult, Outcome
+from monitor.fetch.robots import RobotsTxt
+from monitor.ops.cycle import run_cycle
 from monitor.store import Store
 from tests.rawserver import Handler, RawServer, resets
 

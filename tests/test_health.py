@@ -11,11 +11,11 @@ from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 from sqlite_utils import Database
 
-from monitor.cli import cli
-from monitor.config import Config, SourceSpec
-from monitor.fetch import FetchPolicy
-from monitor.health import HealthSettings, check_health
-from monitor.run import run_cycle
+from monitor.assess.health import HealthSettings, check_health
+from monitor.cli.main import cli
+from monitor.config.reader import Config, SourceSpec
+from monitor.fetch.client import FetchPolicy
+from monitor.ops.cycle import run_cycle
 from monitor.store import Store, schema
 from monitor.store.findings import findings
 from monitor.store.outbox import owed

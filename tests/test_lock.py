@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import LockedError
-from monitor.lock import LOCK_FILE, writer_lock
+from monitor.ops.lock import LOCK_FILE, writer_lock
 
 HOLD = """
 import sys, time
 from pathlib import Path
-from monitor.lock import writer_lock
+from monitor.ops.lock import writer_lock
 with writer_lock(Path(sys.argv[1]), command="test holder"):
     print("held", flush=True)
     time.sleep(60)
@@ -54,7 +54,10 @@ def test_a_killed_holders_lock_is_taken_over_at_once(tmp_path, caplog):
     holder.wait()
     recorded = json.loads((tmp_path / LOCK_FILE).read_text())
     assert recorded["pid"] == holder.pid  # the dead holder's note is still there
-    with caplog.at_level(logging.WARNING, logger="monitor.lock"), writer_lock(tmp_path) as previous:
+    with (
+        caplog.at_level(logging.WARNING, logger="monitor.ops.lock"),
+        writer_lock(tmp_path) as previous,
+    ):
         assert previous["pid"] == holder.pid
         assert json.loads((tmp_path / LOCK_FILE).read_text())["pid"] == os.getpid()
     assert f"left by pid {holder.pid}" in caplog.text

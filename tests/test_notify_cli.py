@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from monitor.cli import cli
-from monitor.config import load_config
+from monitor.cli.main import cli
+from monitor.config.reader import load_config
 from monitor.store import Store
 from monitor.store.outbox import notifications
 from tests.notifying import ingest_editions

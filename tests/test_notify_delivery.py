@@ -17,13 +17,13 @@ from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from monitor.assess import assess_pending
-from monitor.cli import cli
-from monitor.config import Config, load_config
+from monitor.assess.findings import assess_pending
+from monitor.cli.main import cli
+from monitor.config.reader import Config, load_config
 from monitor.notify.channels.webhook import verify
 from monitor.notify.deliver import compose_due, notify
 from monitor.notify.due import period_began
-from monitor.schedule import ScheduleSettings
+from monitor.ops.schedule import ScheduleSettings
 from monitor.store import Store
 from monitor.store.outbox import notifications, owed_counts
 from tests.mailserver import free_port, smtp_server
@@ -590,7 +590,7 @@ def test_a_channel_removed_from_the_config_keeps_its_notifications_and_raises_no
     `monitor status` forever); they go out if the channel is configured again."""
     from click.testing import CliRunner
 
-    from monitor.cli import cli
+    from monitor.cli.main import cli
 
     monkeypatch.setenv("TEST_WEBHOOK_SECRET", SECRET)
     httpserver.expect_request("/hook").respond_with_data("down", status=503)

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from monitor.cli import cli
-from monitor.config import Config
+from monitor.cli.main import cli
+from monitor.config.reader import Config
 from monitor.review.browse import QUERIES, browse_plan
 from monitor.review.movers import movers
 from monitor.store import Store

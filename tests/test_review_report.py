@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 from selectolax.lexbor import LexborHTMLParser
 
-from monitor.cli import cli
-from monitor.config import Config
+from monitor.cli.main import cli
+from monitor.config.reader import Config
 from monitor.demo import load_figures
 from monitor.models import Profile, Section
 from monitor.review.chart import Point, line_chart

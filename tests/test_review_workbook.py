@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from monitor.cli import cli
+from monitor.cli.main import cli
 from monitor.diff.scores import score_direction
+from monitor.ops.workbook_import import import_workbook
 from monitor.review.browse import QUERIES
 from monitor.review.movers import movers
 from monitor.review.where import parse
 from monitor.store import Store
-from monitor.workbook_import import import_workbook
 from tests.workbook import letters, paired_names, scores
 
 WORKBOOK = "data/global_oc_index_2021_2023.xlsx"
@@ -187,9 +187,9 @@ def test_reports_for_every_country(data_dir, tmp_path):
 def test_a_pdf_summary_never_hides_the_edition_scores(tmp_path):
     """A narrative-only PDF of Kyrgyzstan 2023 seen after the workbook must not stand
     for that edition in the views, movers, show or reports (it has no scores)."""
-    from monitor.config import Config
+    from monitor.config.reader import Config
     from monitor.demo.narrative import narrative_for
-    from monitor.run import ingest
+    from monitor.ops.cycle import ingest
     from tests.pdfs import summary_pdf
     from tests.xlsx import demo_workbook
 

@@ -6,12 +6,12 @@ from dataclasses import replace
 
 import pytest
 
+from monitor.assess.rules import evaluate, score_limit
 from monitor.catalogue import COMPOSITE_NAMES
-from monitor.config import Thresholds
+from monitor.config.reader import Thresholds
 from monitor.diff.compare import compare
 from monitor.extract.ocindex_page import extract_page
 from monitor.models import Country, Extraction, Profile, Score, Status
-from monitor.rules import evaluate, score_limit
 from tests.workbook import NEW_IN_2023, workbook_profile
 
 PAGE_2021 = "corpus/ocindex-page-2021-kyrgyzstan.txt"
@@ -40,7 +40,7 @@ def test_2021_page_to_2025_page(shared_dir):
     }
     assert comparison.against_incomplete
     # An incomplete capture: no score (or "removed") findings; the source is reported
-    # broken once by monitor.health, not per comparison.
+    # broken once by monitor.assess.health, not per comparison.
     assert evaluate(comparison, Thresholds()) == []
 
 

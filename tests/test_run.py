@@ -10,10 +10,10 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from monitor.config import Config, SourceSpec
-from monitor.fetch import FetchPolicy
+from monitor.config.reader import Config, SourceSpec
+from monitor.fetch.client import FetchPolicy
 from monitor.models import Status
-from monitor.run import CycleReport, run_cycle
+from monitor.ops.cycle import CycleReport, run_cycle
 from monitor.sources import get_kind
 from monitor.store import Store
 from tests.rawserver import Handler, RawServer, never_answers, resets, truncated
@@ -195,7 +195,7 @@ def test_a_new_edition_at_the_same_url_is_a_new_snapshot(httpserver: HTTPServer,
 
 
 def test_ingest_records_a_saved_page_like_a_fetch(tmp_path):
-    from monitor.run import ingest
+    from monitor.ops.cycle import ingest
 
     saved = FIXTURES / "ocindex-page-2023-cote-divoire.html"
     config = Config(None, tmp_path / "data")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from monitor.errors import StoreError
-from monitor.fetch import Attempt
+from monitor.fetch.client import Attempt
 from monitor.models import (
     Country,
     Extraction,

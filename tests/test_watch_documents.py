@@ -14,13 +14,13 @@ from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from monitor.cli import cli
-from monitor.config import load_config
+from monitor.cli.main import cli
+from monitor.config.reader import load_config
 from monitor.demo.narrative import narrative_for
 from monitor.diff.text import section_deltas
 from monitor.errors import ConfigError
 from monitor.models import Status
-from monitor.run import run_cycle
+from monitor.ops.cycle import run_cycle
 from monitor.store import Store
 from tests.articles import article_page
 from tests.pdfs import summary_pdf

@@ -11,18 +11,18 @@ import pytest
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
-from monitor.cli import cli
-from monitor.config import Config, SourceSpec
+from monitor.cli.main import cli
+from monitor.config.reader import Config, SourceSpec
 from monitor.errors import FetchError, NotAProfileError
-from monitor.fetch import FetchPolicy
+from monitor.fetch.client import FetchPolicy
 from monitor.identity import country_key
 from monitor.models import Status
+from monitor.ops.cycle import run_cycle
+from monitor.ops.workbook_import import import_workbook
 from monitor.review import diff_snapshots, resolve_snapshot
-from monitor.run import run_cycle
 from monitor.sources import get_kind
 from monitor.store import Store
 from monitor.store.findings import findings
-from monitor.workbook_import import import_workbook
 from tests.workbook import paired_names
 from tests.workbook import scores as workbook_scores
 from tests.xlsx import HEADERS, demo_rows, demo_workbook, sheet, write
@@ -308,7 +308,7 @@ def test_monitor_diff_compares_like_with_like(tmp_path, shared_dir):
     complete snapshot with the one before it from the same kind of source."""
     from click.testing import CliRunner
 
-    from monitor.cli import cli
+    from monitor.cli.main import cli
 
     data = ["--data-dir", str(tmp_path / "data")]
     runner = CliRunner()

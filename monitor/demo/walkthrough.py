@@ -17,17 +17,17 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from monitor import display
 from monitor.catalogue import COMPOSITE_NAMES
-from monitor.config import Config, SourceSpec, Thresholds, source_key
+from monitor.cli import display
+from monitor.config.reader import Config, SourceSpec, Thresholds, source_key
 from monitor.demo import demo_profiles
 from monitor.demo.render import render_page
 from monitor.demo.server import PageSite, serve
 from monitor.diff import ScoreDelta, score_deltas
-from monitor.fetch import FetchPolicy
+from monitor.fetch.client import FetchPolicy
 from monitor.models import Profile
 from monitor.notify.deliver import NotifyReport, notify
-from monitor.run import CycleReport, run_cycle
+from monitor.ops.cycle import CycleReport, run_cycle
 from monitor.store import Store
 
 KIND = "ocindex_page"

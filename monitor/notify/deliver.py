@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from monitor.config import Config
+from monitor.config.reader import Config
 from monitor.errors import DeliveryError, MonitorError
 from monitor.notify.channels import CHANNEL_KINDS, ChannelKind
 from monitor.notify.digest import Digest, build_digest
@@ -25,7 +25,7 @@ from monitor.notify.due import period_began
 from monitor.notify.render import Templates
 from monitor.notify.settings import PERIODS as PERIOD_NAMES
 from monitor.notify.settings import ChannelSpec
-from monitor.schedule import ScheduleSettings
+from monitor.ops.schedule import ScheduleSettings
 from monitor.store import Store
 from monitor.store.outbox import (
     OwedFinding,

@@ -17,9 +17,9 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from monitor.catalogue import COMPOSITE_NAMES, display_name
+from monitor.cli.display import arrow
 from monitor.diff.scores import score_direction
 from monitor.diff.text import SectionDelta, section_deltas
-from monitor.display import arrow
 from monitor.errors import MonitorError
 from monitor.models import Section
 from monitor.notify.render import COLOURS

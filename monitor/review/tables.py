@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
-from monitor.display import DIRECTION_STYLE, arrow
+from monitor.cli.display import DIRECTION_STYLE, arrow
 from monitor.models import COMPOSITES
 from monitor.review.history import History
 from monitor.review.movers import Movers

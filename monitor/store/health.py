@@ -1,4 +1,4 @@
-"""The conditions sources are in (`source_conditions`), as `monitor.health` records them."""
+"""The conditions sources are in (`source_conditions`), as `monitor.assess.health` records them."""
 
 from __future__ import annotations
 

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from monitor.assess import assess_pending, rebase
-from monitor.config import Config, SourceSpec, source_key
+from monitor.assess.findings import assess_pending, rebase
+from monitor.assess.health import check_health
+from monitor.config.reader import Config, SourceSpec, source_key
 from monitor.errors import MonitorError, StoreError
-from monitor.fetch import Attempt, Fetcher, FetchResult, Outcome, Validators
-from monitor.health import check_health
+from monitor.fetch.client import Attempt, Fetcher, FetchResult, Outcome, Validators
 from monitor.models import Extraction, Finding, Status
 from monitor.sources import SourceKind, extract_safely
 from monitor.store import Store

@@ -11,8 +11,8 @@ from typing import Any
 
 import click
 
-from monitor import display
-from monitor.config import Config
+from monitor.cli import display
+from monitor.config.reader import Config
 from monitor.review.browse import browse_plan, launch
 from monitor.review.export import FORMATS, write_export
 from monitor.review.history import score_history

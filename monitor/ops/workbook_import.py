@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import cast
 from urllib.parse import urldefrag
 
-from monitor.assess import assess_pending
-from monitor.config import Config, source_key
+from monitor.assess.findings import assess_pending
+from monitor.config.reader import Config, source_key
 from monitor.errors import FetchError, MonitorError, NotAProfileError
-from monitor.fetch import Fetcher, FetchPolicy, Outcome
+from monitor.fetch.client import Fetcher, FetchPolicy, Outcome
 from monitor.models import Finding, Reason, Status
-from monitor.run import now_iso, record_capture
+from monitor.ops.cycle import now_iso, record_capture
 from monitor.sources.ocindex_workbook import OcindexWorkbook, row_url, workbook_reading
 from monitor.store import Store
 

@@ -12,8 +12,8 @@ from monitor.catalogue import COMPOSITE_NAMES
 from monitor.diff.compare import Comparison
 from monitor.models import Extraction, Pillar, Status
 from monitor.notify.deliver import Delivery
-from monitor.run import CycleReport, SourceResult
-from monitor.status import StatusReport
+from monitor.ops.cycle import CycleReport, SourceResult
+from monitor.ops.status import StatusReport
 from monitor.store import SourceRecord
 from monitor.store.outbox import Notification
 

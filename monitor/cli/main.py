@@ -17,28 +17,28 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.text import Text
 
-from monitor import display
-from monitor.cli_context import DEFAULT_CONFIG, CliContext
-from monitor.cli_notify import digest, outbox, report_deliveries
-from monitor.cli_review import COMMANDS as REVIEW_COMMANDS
-from monitor.config import Config
+from monitor.cli import display
+from monitor.cli.context import DEFAULT_CONFIG, CliContext
+from monitor.cli.logs import FORMATS, setup_logging
+from monitor.cli.notify import digest, outbox, report_deliveries
+from monitor.cli.review import COMMANDS as REVIEW_COMMANDS
+from monitor.config.reader import Config
 from monitor.errors import MonitorError
-from monitor.fetch import Fetcher, Outcome
-from monitor.logs import FORMATS, setup_logging
+from monitor.fetch.client import Fetcher, Outcome
 from monitor.models import Status
 from monitor.notify.channels import CHANNEL_KINDS
 from monitor.notify.deliver import notify
-from monitor.reextract import reextract
+from monitor.ops.cycle import SourceResult, ingest, run_cycle
+from monitor.ops.reextract import reextract
+from monitor.ops.workbook_import import ImportReport, import_workbook
 from monitor.review.snapshots import (
     country_slug,
     diff_snapshots,
     resolve_snapshot,
     snapshot_kind,
 )
-from monitor.run import SourceResult, ingest, run_cycle
 from monitor.sources import KINDS, extract_safely, get_kind
 from monitor.store import Store
-from monitor.workbook_import import ImportReport, import_workbook
 
 console = display.terminal()
 err_console = display.terminal(stderr=True)
@@ -378,7 +378,7 @@ def daemon(ctx: click.Context) -> None:
     Each check takes the data directory's writer lock (waiting up to --lock-wait), so a
     cron `monitor run` and the daemon never write at once. Logs one line per cycle.
     """
-    from monitor.daemon import run_daemon
+    from monitor.ops.daemon import run_daemon
 
     sys.exit(run_daemon(_config(ctx), lock_wait=ctx.obj.lock_wait))
 
@@ -407,7 +407,7 @@ def status_command(ctx: click.Context, as_json: bool, every_source: bool) -> Non
     """Sources' health, the outbox and the database; exit 1 when something needs
     attention (a broken, stale or overdue source, a notification failed for good).
     Sources not in the watch list and needing nothing are one line unless --all."""
-    from monitor.status import status
+    from monitor.ops.status import status
 
     config = _config(ctx, required=False)
     with Store.open(config.database, create=False) as store:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from monitor.assess import rebase
-from monitor.config import Config
+from monitor.assess.findings import rebase
+from monitor.config.reader import Config
 from monitor.sources import extract_safely
 from monitor.store import Store
 

@@ -9,12 +9,12 @@ source returns to (A → B → A) is not alerted again: `rebase` measures from i
 
 from __future__ import annotations
 
-from monitor.config import Thresholds
+from monitor.assess.rules import evaluate
+from monitor.config.reader import Thresholds
 from monitor.diff.compare import Comparison, compare
 from monitor.diff.cross_source import Reading, disagreements
 from monitor.diff.reconcile import prior_edition
 from monitor.models import Finding, Profile, Status
-from monitor.rules import evaluate
 from monitor.sources import KINDS
 from monitor.store import SourceRecord, Store, StoredSnapshot
 from monitor.store.findings import (

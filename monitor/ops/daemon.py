@@ -22,12 +22,12 @@ from types import FrameType
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from monitor.config import Config, SourceSpec
+from monitor.config.reader import Config, SourceSpec
 from monitor.errors import MonitorError
-from monitor.lock import writing
 from monitor.notify.deliver import NotifyReport, notify
-from monitor.run import CycleReport, run_cycle
-from monitor.schedule import trigger
+from monitor.ops.cycle import CycleReport, run_cycle
+from monitor.ops.lock import writing
+from monitor.ops.schedule import trigger
 from monitor.store import Store
 
 log = logging.getLogger(__name__)

@@ -1,5 +1,5 @@
 """Fetch one URL over HTTP(S) with conditional GET, a body size cap and bounded retries,
-politely: robots.txt obeyed, request starts paced per host (see `monitor.politeness`).
+politely: robots.txt obeyed, request starts paced per host (see `monitor.fetch.politeness`).
 
 `Fetcher.fetch` never raises for network or HTTP trouble: it returns a `FetchResult`
 whose outcome is `ok`, `not_modified` or `failed`, with every attempt recorded (time,
@@ -22,7 +22,7 @@ from enum import StrEnum
 import httpx
 
 import monitor
-from monitor.politeness import (
+from monitor.fetch.politeness import (
     STOPPING,
     HostPacer,
     HostRules,

@@ -1,4 +1,4 @@
-"""One writer at a time per data directory: an advisory lock on `<data_dir>/monitor.lock`.
+"""One writer at a time per data directory: an advisory lock on `<data_dir>/monitor.ops.lock`.
 
 The lock is `flock` on the file, so the kernel releases it when its holder dies however
 it dies: a lock left by a killed process is never in the way. The file also records who
@@ -24,11 +24,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from monitor.config import Config
+from monitor.config.reader import Config
 from monitor.errors import LockedError, MonitorError
 from monitor.store import Store
 
-LOCK_FILE = "monitor.lock"
+LOCK_FILE = "monitor.ops.lock"
 POLL = 0.2  # seconds between tries while waiting
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from monitor.robots import RobotsTxt
+from monitor.fetch.robots import RobotsTxt
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], object]

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
-from monitor import display
-from monitor.config import Config
+from monitor.cli import display
+from monitor.config.reader import Config
 from monitor.notify.deliver import NotifyReport, notify, preview, retry
 from monitor.notify.render import Templates
 from monitor.store import Store

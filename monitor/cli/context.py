@@ -6,8 +6,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-from monitor import lock
-from monitor.config import Config, load_config
+from monitor.config.reader import Config, load_config
+from monitor.ops import lock
 from monitor.store import Store
 
 DEFAULT_CONFIG = "config.toml"

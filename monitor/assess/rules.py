@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from monitor.catalogue import COMPOSITE_NAMES, display_name, indicator_spec
-from monitor.config import Thresholds
+from monitor.config.reader import Thresholds
 from monitor.diff.compare import Comparison
 from monitor.diff.scores import score_direction
 from monitor.models import Finding, Status
@@ -40,7 +40,7 @@ def evaluate(
     republished: bool = False,
 ) -> list[Finding]:
     """The findings of one comparison. An incomplete or non-profile capture never gives
-    a score finding (the source is reported broken, once, by `monitor.health`); the
+    a score finding (the source is reported broken, once, by `monitor.assess.health`); the
     printed changes it does hold are still reconciled with our history (revisions).
     `republished`: the same edition published again by a dataset of record, whose changed
     values are revisions of that edition (each one reported), never movements."""

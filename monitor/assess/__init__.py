@@ -1,0 +1,1 @@
+"""Assessment: rules that turn comparisons into findings, baselines, and source health."""

@@ -1,0 +1,1 @@
+"""Settings: typed configuration and the TOML reader that validates it."""

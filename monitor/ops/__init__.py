@@ -1,0 +1,1 @@
+"""Operations: the run cycle, daemon, schedule, writer lock, status, re-extraction, imports."""
