@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench_cycle import _serve_child, generate, make_config
 
+from monitor.config.schedule import ScheduleSettings
 from monitor.ops.daemon import Daemon
-from monitor.ops.schedule import ScheduleSettings
 
 MB = 1024 * 1024
 

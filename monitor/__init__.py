@@ -1,3 +1,5 @@
 """profile-monitor: watch published country profiles, snapshot them, alert on what moved."""
 
-__version__ = "0.1.0"
+from monitor.version import __version__
+
+__all__ = ["__version__"]

@@ -63,7 +63,7 @@ def test_cron_weekdays_count_as_cron_does(weekdays: str, fires: list[str]):
     """Cron's 0 and 7 are Sunday; APScheduler 3 alone would read 1 as Tuesday."""
     from datetime import UTC, datetime, timedelta
 
-    from monitor.ops.schedule import trigger
+    from monitor.config.schedule import trigger
 
     cron = trigger(f"0 8 * * {weekdays}", "UTC")
     moment = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)  # a Monday, after 08:00
@@ -76,7 +76,7 @@ def test_cron_weekdays_count_as_cron_does(weekdays: str, fires: list[str]):
 
 
 def test_jitter_applies_to_cron_schedules_too():
-    from monitor.ops.schedule import trigger
+    from monitor.config.schedule import trigger
 
     assert trigger("15 */6 * * *", "UTC", jitter=60).jitter == 60
     assert trigger("every 6h", "UTC", jitter=60).jitter == 60

@@ -10,8 +10,8 @@ import time
 import pytest
 from rich.console import Console
 
+from monitor.cli.walkthrough import run_demo
 from monitor.demo.server import PageSite, serve
-from monitor.demo.walkthrough import run_demo
 from monitor.store import Store
 from tests.workbook import scores as workbook_scores
 

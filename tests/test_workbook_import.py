@@ -13,13 +13,14 @@ from pytest_httpserver import HTTPServer
 
 from monitor.cli.main import cli
 from monitor.config.reader import Config, SourceSpec
+from monitor.diff.snapshots import diff_snapshots
 from monitor.errors import FetchError, NotAProfileError
 from monitor.fetch.client import FetchPolicy
 from monitor.identity import country_key
 from monitor.models import Status
 from monitor.ops.cycle import run_cycle
 from monitor.ops.workbook_import import import_workbook
-from monitor.review import diff_snapshots, resolve_snapshot
+from monitor.review import resolve_snapshot
 from monitor.sources import get_kind
 from monitor.store import Store
 from monitor.store.findings import findings

@@ -9,6 +9,8 @@ source returns to (A → B → A) is not alerted again: `rebase` measures from i
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from monitor.assess.rules import evaluate
 from monitor.config.reader import Thresholds
 from monitor.diff.compare import Comparison, compare
@@ -88,7 +90,8 @@ def assess_snapshot(
         snapshot_id=snapshot_id,
         base_snapshot_id=previous.id if previous else None,
         country=snapshot.country_slug,
-        comparison=comparison,
+        comparison=asdict(comparison) if comparison is not None else None,
+        against_incomplete=comparison is not None and comparison.against_incomplete,
         findings=findings,
         # A new edition (or the first capture) is the new baseline for every score.
         new_baselines=scores if complete and (new_edition or republished) else alerted,

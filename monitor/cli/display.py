@@ -9,7 +9,9 @@ from rich.table import Table
 from rich.text import Text
 
 from monitor.catalogue import COMPOSITE_NAMES
+from monitor.diff import ScoreDelta
 from monitor.diff.compare import Comparison
+from monitor.formatting import DIRECTION_STYLE, arrow, number
 from monitor.models import Extraction, Pillar, Status
 from monitor.notify.deliver import Delivery
 from monitor.ops.cycle import CycleReport, SourceResult
@@ -35,7 +37,7 @@ STATUS_STYLE = {
 def _change(value: float | None, new: bool) -> str:
     if new:
         return "new"
-    return "" if value is None else f"{value:+.2f}"
+    return "" if value is None else number(value, signed=True)
 
 
 def extraction_view(extraction: Extraction) -> Group:
@@ -125,11 +127,15 @@ def sources_table(records: Iterable[SourceRecord]) -> Table:
     return table
 
 
-DIRECTION_STYLE = {"deterioration": "red", "improvement": "green"}
-
-
-def arrow(change: float) -> str:
-    return "▲" if change > 0 else "▼" if change < 0 else "="
+def moved_cells(d: ScoreDelta, *, bold: bool = False) -> tuple[Text, str, str, str, Text]:
+    """A moved score as table cells: name, old, new, signed change, arrow and direction."""
+    return (
+        Text(d.name, style="bold" if bold else ""),
+        number(d.old),
+        number(d.new),
+        number(d.change, signed=True),
+        Text(f"{arrow(d.change)} {d.direction}", style=DIRECTION_STYLE.get(d.direction, "")),
+    )
 
 
 def comparison_view(c: Comparison, *, sentences: int = 5) -> Group:
@@ -148,14 +154,7 @@ def comparison_view(c: Comparison, *, sentences: int = 5) -> Group:
     scores = Table("score", "old", "new", "change", "", title="Scores", title_justify="left")
     for d in c.scores:
         if d.kind == "moved" and d.change is not None:
-            style = DIRECTION_STYLE.get(d.direction, "")
-            scores.add_row(
-                d.name,
-                f"{d.old:.2f}",
-                f"{d.new:.2f}",
-                f"{d.change:+.2f}",
-                Text(f"{arrow(d.change)} {d.direction}", style=style),
-            )
+            scores.add_row(*moved_cells(d))
     parts.append(scores)
     for kind, label in (
         ("added", "added by methodology"),

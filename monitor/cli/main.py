@@ -23,6 +23,7 @@ from monitor.cli.logs import FORMATS, setup_logging
 from monitor.cli.notify import digest, outbox, report_deliveries
 from monitor.cli.review import COMMANDS as REVIEW_COMMANDS
 from monitor.config.reader import Config
+from monitor.diff.snapshots import diff_snapshots
 from monitor.errors import MonitorError
 from monitor.fetch.client import Fetcher, Outcome
 from monitor.models import Status
@@ -33,7 +34,6 @@ from monitor.ops.reextract import reextract
 from monitor.ops.workbook_import import ImportReport, import_workbook
 from monitor.review.snapshots import (
     country_slug,
-    diff_snapshots,
     resolve_snapshot,
     snapshot_kind,
 )
@@ -365,7 +365,7 @@ def demo(ctx: click.Context) -> None:
 
     Uses a temporary data directory unless --data-dir is given; no network is used.
     """
-    from monitor.demo.walkthrough import run_demo
+    from monitor.cli.walkthrough import run_demo
 
     run_demo(ctx.obj.data_dir, console)
 

@@ -15,11 +15,11 @@ from typing import Any
 
 from monitor.assess.health import HealthSettings
 from monitor.catalogue import COMPOSITE_NAMES, INDICATORS
+from monitor.config.schedule import ScheduleSettings, check_expression, read_schedule
 from monitor.errors import ConfigError
 from monitor.fetch.client import FetchPolicy
 from monitor.identity import lookup
 from monitor.notify.settings import NotifySettings, read_notify
-from monitor.ops.schedule import ScheduleSettings, check_expression, read_schedule
 from monitor.sources import KINDS, SourceKind, get_kind
 
 DEFAULT_DATA_DIR = "snapshots"

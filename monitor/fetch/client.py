@@ -21,7 +21,6 @@ from enum import StrEnum
 
 import httpx
 
-import monitor
 from monitor.fetch.politeness import (
     STOPPING,
     HostPacer,
@@ -30,14 +29,14 @@ from monitor.fetch.politeness import (
     host_of,
     read_rules,
 )
+from monitor.version import __version__
 
-_VERSION: str = getattr(monitor, "__version__", "0.1")
 _SCHEMES = ("http", "https")
 
 
 @dataclass(frozen=True)
 class FetchPolicy:
-    user_agent: str = f"profile-monitor/{_VERSION} (+https://github.com/profile-monitor)"
+    user_agent: str = f"profile-monitor/{__version__} (+https://github.com/profile-monitor)"
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
     max_bytes: int = 20_000_000

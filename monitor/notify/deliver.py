@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from monitor.config.reader import Config
+from monitor.config.schedule import ScheduleSettings
 from monitor.errors import DeliveryError, MonitorError
 from monitor.notify.channels import CHANNEL_KINDS, ChannelKind
 from monitor.notify.digest import Digest, build_digest
@@ -25,7 +26,6 @@ from monitor.notify.due import period_began
 from monitor.notify.render import Templates
 from monitor.notify.settings import PERIODS as PERIOD_NAMES
 from monitor.notify.settings import ChannelSpec
-from monitor.ops.schedule import ScheduleSettings
 from monitor.store import Store
 from monitor.store.outbox import (
     OwedFinding,

@@ -15,13 +15,13 @@ from functools import cache
 
 from monitor.catalogue import COMPOSITE_NAMES, display_name
 from monitor.diff.compare import Comparison
+from monitor.diff.snapshots import comparison_of
 from monitor.diff.text import EditedSentence, SectionDelta
 from monitor.identity import lookup
 from monitor.models import Finding, Profile
 from monitor.notify.settings import SEVERITIES
-from monitor.review import diff_snapshots
 from monitor.store import Store
-from monitor.store.findings import latest_comparison_pair, stored_comparison
+from monitor.store.findings import latest_comparison_pair
 from monitor.store.outbox import OwedFinding
 
 SHOWN_SENTENCES = 5  # per list in a narrative change; the rest are counted
@@ -141,9 +141,7 @@ class Digest:
 
 def build_digest(store: Store, channel: str, items: Sequence[OwedFinding], now: str) -> Digest:
     # What assessment stored (recomputing costs a full narrative diff per country).
-    comparison = cache(
-        lambda old, new: stored_comparison(store, old, new) or diff_snapshots(store, old, new)
-    )
+    comparison = cache(lambda old, new: comparison_of(store, old, new))
     profile = cache(lambda snapshot_id: store.snapshot(snapshot_id).extraction.profile)
     pair = cache(lambda source_key: latest_comparison_pair(store, source_key))
     by_country: dict[str, list[OwedFinding]] = defaultdict(list)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from monitor.ops.schedule import ScheduleSettings, interval, trigger
+from monitor.config.schedule import ScheduleSettings, interval, trigger
 
 PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(weeks=1)}
 # How far back to look for a fire time: past any schedule's gap (29 February: 8 years).

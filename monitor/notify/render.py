@@ -11,23 +11,12 @@ from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 
+from monitor.formatting import arrow, number
 from monitor.notify.digest import Digest
 
 # Colours by direction, chosen to stay readable for red-green colour blindness
 # beside the arrows, which carry the same meaning.
 COLOURS = {"deterioration": "#b42318", "improvement": "#1b6e3a", "": "#555555"}
-
-
-def _number(value: float | None, signed: bool = False) -> str:
-    if value is None:
-        return "—"
-    return f"{value:+.2f}" if signed else f"{value:.2f}"
-
-
-def _arrow(change: float | None) -> str:
-    if not change:
-        return "="
-    return "▲" if change > 0 else "▼"
 
 
 def _slack_escape(text: str) -> str:
@@ -55,7 +44,7 @@ class Templates:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
-        env.filters.update(number=_number, arrow=_arrow)
+        env.filters.update(number=number, arrow=arrow)
         env.globals["colours"] = COLOURS
         return env
 

@@ -23,11 +23,11 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor.config.reader import Config, SourceSpec
+from monitor.config.schedule import trigger
 from monitor.errors import MonitorError
 from monitor.notify.deliver import NotifyReport, notify
 from monitor.ops.cycle import CycleReport, run_cycle
 from monitor.ops.lock import writing
-from monitor.ops.schedule import trigger
 from monitor.store import Store
 
 log = logging.getLogger(__name__)

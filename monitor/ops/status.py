@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from monitor.config.reader import Config
-from monitor.ops.schedule import next_check
+from monitor.config.schedule import next_check
 from monitor.store import Store
 from monitor.store.health import all_conditions
 from monitor.store.outbox import notifications, owed_counts

@@ -7,6 +7,6 @@ every snapshot), `movers` (the biggest changes between two editions, filtered by
 `m004_views` in `monitor.store.schema`.
 """
 
-from monitor.review.snapshots import diff_snapshots, resolve_snapshot
+from monitor.review.snapshots import resolve_snapshot
 
-__all__ = ["diff_snapshots", "resolve_snapshot"]
+__all__ = ["resolve_snapshot"]

@@ -17,10 +17,10 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from monitor.catalogue import COMPOSITE_NAMES, display_name
-from monitor.cli.display import arrow
 from monitor.diff.scores import score_direction
 from monitor.diff.text import SectionDelta, section_deltas
 from monitor.errors import MonitorError
+from monitor.formatting import arrow, number
 from monitor.models import Section
 from monitor.notify.render import COLOURS
 from monitor.review.chart import Chart, line_chart
@@ -126,13 +126,6 @@ def _sections(store: Store, snapshot_id: int) -> list[Section]:
     return [Section(key, title, tuple(json.loads(text))) for key, title, text in rows]
 
 
-def _number(value: float | None, signed: bool = False) -> str:
-    """`5.33`; signed `+0.23`, `-0.34` and `0.00` (no sign on no change); `—` for none."""
-    if value is None:
-        return "—"
-    return f"{value:+.2f}" if signed and value else f"{value:.2f}"
-
-
 def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("monitor.review", "templates"),
@@ -141,7 +134,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["number"] = _number
+    env.filters["number"] = number
     env.filters["arrow"] = lambda v: "" if v is None else arrow(v)
     env.globals["colours"] = COLOURS
     return env

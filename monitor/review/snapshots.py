@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from monitor.diff.compare import Comparison, compare
-from monitor.diff.reconcile import prior_edition
 from monitor.errors import MonitorError
 from monitor.identity import country_key, lookup
 from monitor.store import Store, StoredSnapshot
@@ -99,12 +97,3 @@ def snapshot_kind(store: Store, snapshot_id: int) -> str:
         [snapshot_id],
     ).fetchone()
     return row[0]
-
-
-def diff_snapshots(store: Store, old_id: int, new_id: int) -> Comparison:
-    old, new = store.snapshot(old_id), store.snapshot(new_id)
-    prior = None
-    if new.edition is not None and (edition := prior_edition(new.edition)) is not None:
-        prior_id = latest_complete(store, new.country_slug, edition, excluding=new.id)
-        prior = store.snapshot(prior_id).extraction.profile if prior_id else None
-    return compare(old.extraction, new.extraction, prior=prior)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
-from monitor.cli.display import DIRECTION_STYLE, arrow
+from monitor.formatting import DIRECTION_STYLE, arrow, number
 from monitor.models import COMPOSITES
 from monitor.review.history import History
 from monitor.review.movers import Movers
@@ -15,8 +15,9 @@ from monitor.review.snapshots import ChosenSnapshot
 def _delta(delta: float | None, direction: str) -> Text:
     if delta is None:
         return Text("")
-    text = f"{delta:+.2f}" if delta else "0.00"
-    return Text(f"{arrow(delta)} {text}", style=DIRECTION_STYLE.get(direction, ""))
+    return Text(
+        f"{arrow(delta)} {number(delta, signed=True)}", style=DIRECTION_STYLE.get(direction, "")
+    )
 
 
 def history_table(history: History) -> Table:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict
 from datetime import UTC, datetime
+from typing import Any
 
-from monitor.diff.compare import Comparison, comparison_from_dict
 from monitor.models import Finding
 from monitor.store.outbox import enqueue
 from monitor.store.records import SourceRecord, finding_from_row
@@ -32,7 +31,8 @@ def save_assessment(
     snapshot_id: int,
     base_snapshot_id: int | None,
     country: str | None,
-    comparison: Comparison | None,
+    comparison: Mapping[str, Any] | None,
+    against_incomplete: bool = False,
     findings: Sequence[Finding],
     new_baselines: Mapping[str, float],
     reset_baselines: bool = False,
@@ -56,8 +56,8 @@ def save_assessment(
                     source_id,
                     base_snapshot_id,
                     snapshot_id,
-                    int(comparison.against_incomplete),
-                    json.dumps(asdict(comparison), default=str),
+                    int(against_incomplete),
+                    json.dumps(comparison, default=str),
                     now,
                 ],
             )
@@ -193,13 +193,13 @@ def findings(store: Store, *, snapshot_id: int | None = None) -> list[Finding]:
     return [finding_from_row(r) for r in rows]
 
 
-def stored_comparison(store: Store, old_id: int, new_id: int) -> Comparison | None:
-    """The comparison assessment stored for this pair of snapshots, if any."""
+def stored_comparison(store: Store, old_id: int, new_id: int) -> dict[str, Any] | None:
+    """The comparison assessment stored for this pair of snapshots (as saved), if any."""
     row = store.db.execute(
         "SELECT deltas FROM comparisons WHERE old_snapshot_id = ? AND new_snapshot_id = ?",
         [old_id, new_id],
     ).fetchone()
-    return comparison_from_dict(json.loads(row[0])) if row else None
+    return json.loads(row[0]) if row else None
 
 
 def save_source_findings(

@@ -18,12 +18,12 @@ from typing import Any, ClassVar
 
 import httpx
 
-from monitor import __version__
 from monitor.errors import DeliveryError
 from monitor.notify.channels import ChannelKind, register, secret
 from monitor.notify.digest import CountryDigest, Digest
 from monitor.notify.settings import check_url
 from monitor.store.outbox import Notification
+from monitor.version import __version__
 
 SCHEMA = "profile-monitor.digest/1"
 DEFAULT_TIMEOUT = 10.0

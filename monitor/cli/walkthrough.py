@@ -144,16 +144,7 @@ def _delta_table(slug: str, deltas: list[ScoreDelta], thresholds: Thresholds) ->
         composite = d.key in COMPOSITE_NAMES
         big = d.change is not None and abs(d.change) >= thresholds.indicator
         if d.kind == "moved" and (composite or big):
-            table.add_row(
-                Text(d.name, style="bold" if composite else ""),
-                f"{d.old:.2f}",
-                f"{d.new:.2f}",
-                f"{d.change:+.2f}",
-                Text(
-                    f"{display.arrow(d.change)} {d.direction}",
-                    style=display.DIRECTION_STYLE.get(d.direction, ""),
-                ),
-            )
+            table.add_row(*display.moved_cells(d, bold=composite))
     added = sum(d.kind == "added" for d in deltas)
     if added:
         table.caption = f"+ {added} indicators new with the methodology (not moves)"
