@@ -103,5 +103,20 @@ def extract_safely(
         return Extraction(Status.NOT_A_PROFILE, None, (reason,), extractor=kind.name)
 
 
+def extract(
+    content: bytes | str,
+    *,
+    kind: str = "ocindex_page",
+    url: str | None = None,
+    content_type: str | None = None,
+    edition: int | None = None,
+) -> Extraction:
+    """Extract a capture with the named source kind (`monitor extract`); never raises
+    for bad content, which comes back as `not_a_profile` with its reasons."""
+    return extract_safely(
+        get_kind(kind), content, url=url, content_type=content_type, edition=edition
+    )
+
+
 for _module in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_module.name}")
