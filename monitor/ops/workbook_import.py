@@ -16,7 +16,6 @@ import mimetypes
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
 from urllib.parse import urldefrag
 
 from monitor.assess.findings import assess_pending
@@ -25,7 +24,6 @@ from monitor.errors import FetchError, MonitorError, NotAProfileError
 from monitor.fetch.client import Fetcher, FetchPolicy, Outcome
 from monitor.models import Finding, Reason, Status
 from monitor.ops.cycle import now_iso, record_capture
-from monitor.sources.ocindex_workbook import OcindexWorkbook, row_url, workbook_reading
 from monitor.store import Store
 
 # Called after each row is stored: (rows done, rows in the workbook).
@@ -89,58 +87,59 @@ def import_workbook(
     *,
     progress: Progress | None = None,
     config: Config | None = None,
+    kind_name: str = "ocindex_workbook",
 ) -> ImportReport:
-    """Import every country and edition of a workbook file or http(s) URL, then assess.
+    """Import every country and edition of a release (a file or http(s) URL of a
+    shared-document kind, by default the OC Index workbook), then assess.
 
     `config` gives the fetch caps, thresholds and notification routes (default: the
     built-in defaults). NotAProfileError when the document cannot be imported whole.
     """
     config = config or Config(None, store.path.parent)
-    kind = cast(OcindexWorkbook, config.kind(OcindexWorkbook.name))
+    kind = config.kind(kind_name)
+    if not kind.shared_document:
+        raise MonitorError(f"{kind_name} is not a kind of document that holds many countries")
     content, content_type, url = _load(source, config.fetch)
-    reading = workbook_reading(content)
-    if reading.errors:
-        problems = "; ".join(r.message for r in reading.errors)
+    release = kind.read_release(content)
+    if release.errors:
+        problems = "; ".join(r.message for r in release.errors)
         raise NotAProfileError(f"{source}: not imported, nothing stored: {problems}")
     # A file is taken for the publisher's workbook, like `monitor ingest` takes a page.
     document_url = url or kind.document_url()
     captured_at = now_iso()
-    total = sum(len(sheet.rows) for sheet in reading.sheets.values())
     rows = []
-    for edition, sheet in reading.sheets.items():
-        for country in sheet.rows:
-            key = source_key(kind.name, country, edition)
-            address = row_url(document_url, country, edition)
-            record = store.ensure_source(
-                key=key, kind=kind.name, country_slug=country, edition=edition, url=address
+    for row in release.rows:
+        key = source_key(kind.name, row.country, row.edition)
+        address = kind.row_url(document_url, row.country, row.edition)
+        record = store.ensure_source(
+            key=key, kind=kind.name, country_slug=row.country, edition=row.edition, url=address
+        )
+        result = record_capture(
+            store,
+            kind,
+            key=key,
+            source_id=record.id,
+            url=address,
+            edition=row.edition,
+            content=content,
+            content_type=content_type,
+            captured_at=captured_at,
+        )
+        rows.append(
+            ImportedRow(
+                row.country,
+                row.edition,
+                result.change,
+                row.status,
+                result.snapshot_id,
+                result.previous_snapshot_id,
             )
-            result = record_capture(
-                store,
-                kind,
-                key=key,
-                source_id=record.id,
-                url=address,
-                edition=edition,
-                content=content,
-                content_type=content_type,
-                captured_at=captured_at,
-            )
-            rows.append(
-                ImportedRow(
-                    country,
-                    edition,
-                    result.change,
-                    sheet.rows[country].status,
-                    result.snapshot_id,
-                    result.previous_snapshot_id,
-                )
-            )
-            if progress is not None:
-                progress(len(rows), total)
+        )
+        if progress is not None:
+            progress(len(rows), len(release.rows))
     findings = assess_pending(store, config.thresholds, route=config.notify.route)
-    warnings = tuple(w for sheet in reading.sheets.values() for w in sheet.warnings)
     sha256 = hashlib.sha256(content).hexdigest()
-    return ImportReport(str(source), sha256, tuple(rows), tuple(findings), warnings)
+    return ImportReport(str(source), sha256, tuple(rows), tuple(findings), release.warnings)
 
 
 def _load(source: str | Path, policy: FetchPolicy) -> tuple[bytes, str | None, str | None]:

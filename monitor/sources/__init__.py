@@ -11,9 +11,32 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+from dataclasses import dataclass
 from typing import ClassVar
+from urllib.parse import urldefrag
 
 from monitor.models import Extraction, Reason, Status
+
+
+@dataclass(frozen=True)
+class ReleaseRow:
+    """One (country, edition) a release holds, and how its reading went."""
+
+    country: str
+    edition: int
+    status: Status
+
+
+@dataclass(frozen=True)
+class Release:
+    """A whole document of a shared-document kind, read once: every row it holds.
+
+    `errors` stop the import of the whole document (nothing is stored); `warnings` are
+    worth saying (a column not recognised) but stop nothing."""
+
+    rows: tuple[ReleaseRow, ...]
+    errors: tuple[Reason, ...] = ()
+    warnings: tuple[Reason, ...] = ()
 
 
 class SourceKind:
@@ -58,6 +81,20 @@ class SourceKind:
         edition: int | None = None,
     ) -> Extraction:
         raise NotImplementedError
+
+    def document_url(self) -> str:
+        """A shared document's own URL (where `monitor import-workbook` fetches it)."""
+        raise NotImplementedError
+
+    def read_release(self, content: bytes) -> Release:
+        """Every row a shared document holds (kinds with `shared_document` only)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def row_url(document_url: str, country: str, edition: int | None) -> str:
+        """One row's URL in a shared document: the document's, the row as its fragment."""
+        row = f"{edition}/{country}" if edition else country
+        return f"{urldefrag(document_url).url}#{row}"
 
     @classmethod
     def doc(cls) -> str:

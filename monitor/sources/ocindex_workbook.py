@@ -10,7 +10,7 @@ from urllib.parse import unquote, urldefrag
 from monitor.extract.workbook import VERSION, not_a_profile, read_workbook
 from monitor.identity import lookup
 from monitor.models import Extraction, Reason
-from monitor.sources import SourceKind, register
+from monitor.sources import Release, ReleaseRow, SourceKind, register
 
 WORKBOOK_PATH = "/assets/downloads/global_oc_index.xlsx"
 # The fragment names the row: `#2023/kyrgyzstan`, or `#kyrgyzstan` for the latest edition.
@@ -18,12 +18,6 @@ _FRAGMENT = re.compile(r"^(?:(\d{4})/)?([^/]+)$")
 
 # All sources of one workbook share its bytes: read them once, not once per country.
 workbook_reading = lru_cache(maxsize=2)(read_workbook)
-
-
-def row_url(document_url: str, country: str, edition: int | None) -> str:
-    """The URL of one country's row: the document's, with the row as its fragment."""
-    row = f"{edition}/{country}" if edition else country
-    return f"{urldefrag(document_url).url}#{row}"
 
 
 @register
@@ -51,7 +45,17 @@ class OcindexWorkbook(SourceKind):
         return f"{self.base_url}{WORKBOOK_PATH}"
 
     def url(self, country: str, edition: int | None) -> str:
-        return row_url(self.document_url(), country, edition)
+        return self.row_url(self.document_url(), country, edition)
+
+    def read_release(self, content: bytes) -> Release:
+        reading = workbook_reading(content)
+        rows = tuple(
+            ReleaseRow(country, edition, extraction.status)
+            for edition, sheet in reading.sheets.items()
+            for country, extraction in sheet.rows.items()
+        )
+        warnings = tuple(w for sheet in reading.sheets.values() for w in sheet.warnings)
+        return Release(rows, tuple(reading.errors), warnings)
 
     def locate(self, url: str) -> tuple[str, int | None] | None:
         match = _FRAGMENT.match(unquote(urldefrag(url).fragment))
