@@ -226,3 +226,15 @@ def extraction_from_dict(d: dict[str, Any]) -> Extraction:
         extractor=d.get("extractor", ""),
         extractor_version=d.get("extractor_version", ""),
     )
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One HTTP attempt (redirects included), recorded whether it succeeded or not."""
+
+    url: str
+    started_at: str  # ISO 8601 UTC
+    status_code: int | None
+    bytes: int  # body bytes received, after content decoding
+    duration_ms: float
+    error: str | None  # None on success and on 304

@@ -9,6 +9,8 @@ offending import.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -121,3 +123,21 @@ def test_no_two_modules_import_each_other():
     ]
     pairs = [p for p in pairs if p != "monitor.notify.channels <-> monitor.notify.settings"]
     assert not pairs, "modules that import each other:\n" + "\n".join(sorted(set(pairs)))
+
+
+# What importing a stage may cost: the libraries of stages it does not need stay out.
+HEAVY = ("httpx", "sqlite_utils", "deepdiff", "openpyxl", "apscheduler", "pypdf", "trafilatura")
+LIGHT = {
+    "monitor.store": {"sqlite_utils"},
+}
+
+
+@pytest.mark.parametrize("module", sorted(LIGHT))
+def test_a_stage_loads_only_the_libraries_it_uses(module):
+    code = f"import sys, {module}; print(' '.join(sorted(set(sys.modules) & set({HEAVY!r}))))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert set(loaded) <= LIGHT[module], (
+        f"import {module} loads {sorted(set(loaded) - LIGHT[module])}"
+    )

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from monitor.errors import StoreError
-from monitor.fetch.client import Attempt
 from monitor.models import (
+    Attempt,
     Country,
     Extraction,
     Indicator,

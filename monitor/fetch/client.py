@@ -29,6 +29,7 @@ from monitor.fetch.politeness import (
     host_of,
     read_rules,
 )
+from monitor.models import Attempt
 from monitor.version import __version__
 
 _SCHEMES = ("http", "https")
@@ -56,18 +57,6 @@ class Validators:
 
     etag: str | None = None
     last_modified: str | None = None
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """One HTTP attempt (redirects included), recorded whether it succeeded or not."""
-
-    url: str
-    started_at: str  # ISO 8601 UTC
-    status_code: int | None
-    bytes: int  # body bytes received, after content decoding
-    duration_ms: float
-    error: str | None  # None on success and on 304
 
 
 class Outcome(StrEnum):

@@ -19,8 +19,8 @@ from monitor.assess.findings import assess_pending, rebase
 from monitor.assess.health import check_health
 from monitor.config.reader import Config, SourceSpec, source_key
 from monitor.errors import MonitorError, StoreError
-from monitor.fetch.client import Attempt, Fetcher, FetchResult, Outcome, Validators
-from monitor.models import Extraction, Finding, Status
+from monitor.fetch.client import Fetcher, FetchResult, Outcome, Validators
+from monitor.models import Attempt, Extraction, Finding, Status
 from monitor.sources import SourceKind, extract_safely
 from monitor.store import Store
 

@@ -21,8 +21,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from monitor.errors import StoreError
-from monitor.fetch.client import Attempt
-from monitor.models import Extraction, Status
+from monitor.models import Attempt, Extraction, Status
 from monitor.store.records import (
     Outcome,
     SavedCapture,
