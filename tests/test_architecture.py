@@ -141,3 +141,28 @@ def test_a_stage_loads_only_the_libraries_it_uses(module):
     assert set(loaded) <= LIGHT[module], (
         f"import {module} loads {sorted(set(loaded) - LIGHT[module])}"
     )
+
+
+def test_the_root_command_names_every_command_where_it_lives():
+    import click
+
+    from monitor.cli.main import COMMANDS, cli
+
+    ctx = click.Context(cli)
+    named = {name: cli.get_command(ctx, name) for name in COMMANDS}
+    assert {name: command.name for name, command in named.items() if command} == {
+        name: name for name in COMMANDS
+    }
+
+
+def test_the_version_loads_no_stage():
+    code = (
+        "import sys; from monitor.cli.main import cli\n"
+        "try: cli(['--version'], prog_name='monitor')\n"
+        "except SystemExit: pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('monitor.') and m.count('.') > 1))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[-1]
+    assert loaded == "['monitor.cli.context', 'monitor.cli.logs', 'monitor.cli.main']"

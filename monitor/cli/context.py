@@ -1,14 +1,22 @@
-"""What every `monitor` command gets from the global options: config and writer lock."""
+"""What every `monitor` command gets from the global options: config and writer lock.
+
+Imports of the pipeline happen inside the methods: the root command loads this module,
+and `monitor --version` must not pay for the config reader's stages.
+"""
 
 from __future__ import annotations
 
+import json
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from monitor.config.reader import Config, load_config
-from monitor.ops import lock
-from monitor.store import Store
+import click
+
+if TYPE_CHECKING:
+    from monitor.config.reader import Config
+    from monitor.store import Store
 
 DEFAULT_CONFIG = "config.toml"
 
@@ -21,6 +29,8 @@ class CliContext:
 
     def config(self, *, required: bool = True) -> Config:
         """The config file given, else ./config.toml (required, or if present), else defaults."""
+        from monitor.config.reader import load_config
+
         path = self.config_path
         if path is None and (required or Path(DEFAULT_CONFIG).exists()):
             path = Path(DEFAULT_CONFIG)
@@ -28,4 +38,16 @@ class CliContext:
 
     def writing(self, config: Config) -> AbstractContextManager[Store]:
         """The store, opened under the data directory's writer lock."""
+        from monitor.ops import lock
+
         return lock.writing(config, wait=self.lock_wait)
+
+
+def config_of(ctx: click.Context, *, required: bool = True) -> Config:
+    """The command's config (see `CliContext.config`)."""
+    context: CliContext = ctx.obj
+    return context.config(required=required)
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))

@@ -1,0 +1,287 @@
+"""`monitor extract|run|sources|ingest|import-workbook|diff|reextract|kinds`: the
+pipeline's commands, thin over `monitor.sources`, `monitor.ops` and `monitor.diff`."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.text import Text
+
+from monitor.cli import display
+from monitor.cli.context import config_of, print_json
+from monitor.cli.notify import report_deliveries
+from monitor.config.reader import Config
+from monitor.diff.snapshots import diff_snapshots
+from monitor.errors import MonitorError
+from monitor.fetch.client import Fetcher, Outcome
+from monitor.models import Status
+from monitor.notify.channels import CHANNEL_KINDS
+from monitor.notify.deliver import notify
+from monitor.ops.cycle import SourceResult, ingest, run_cycle
+from monitor.ops.reextract import reextract
+from monitor.ops.workbook_import import ImportReport, import_workbook
+from monitor.review.snapshots import country_slug, resolve_snapshot, snapshot_kind
+from monitor.sources import KINDS, extract_safely, get_kind
+from monitor.store import Store
+
+console = display.terminal()
+err_console = display.terminal(stderr=True)
+
+
+@click.command()
+@click.argument("target")
+@click.option("--kind", default="ocindex_page", show_default=True, help="Source kind.")
+@click.option("--edition", type=int, default=None, help="Edition hint (content decides).")
+@click.option("--json", "as_json", is_flag=True, help="Print the extraction as JSON.")
+def extract(target: str, kind: str, edition: int | None, as_json: bool) -> None:
+    """Extract a profile from FILE or URL and print it with its validation status.
+
+    Exit code 0 when the capture is complete, 1 when incomplete or not a profile.
+    """
+    try:
+        source_kind = get_kind(kind)
+    except KeyError as exc:
+        raise click.BadParameter(str(exc.args[0]), param_hint="--kind") from None
+    if target.startswith(("http://", "https://")):
+        with Fetcher() as fetcher:
+            fetched = fetcher.fetch(target)
+        if fetched.outcome is not Outcome.OK:
+            raise MonitorError(f"{target}: {fetched.error}")
+        content, content_type, url = fetched.content or b"", fetched.content_type, target
+    else:
+        path = Path(target)
+        if not path.is_file():
+            raise MonitorError(f"{target}: no such file (give a file path or an http(s) URL)")
+        content, content_type, url = path.read_bytes(), None, None
+    extraction = extract_safely(
+        source_kind, content, url=url, content_type=content_type, edition=edition
+    )
+    if as_json:
+        print_json(extraction.to_dict())
+    else:
+        console.print(display.extraction_view(extraction))
+    sys.exit(0 if extraction.status is Status.COMPLETE else 1)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.pass_context
+def run(ctx: click.Context, as_json: bool) -> None:
+    """Check every watched source once: fetch, extract, store, assess; then compose
+    the digests that are due and deliver what is waiting in the outbox.
+
+    Exit code 0 when every source was checked, 1 when any failed (listed).
+    """
+    config = config_of(ctx)
+    if not config.sources:
+        raise MonitorError(f"{config.path}: the watch list is empty (add [[watch]] entries)")
+    with ctx.obj.writing(config) as store:
+        report = _run_with_progress(config, store, quiet=as_json)
+        sent = notify(store, config, now=datetime.now(UTC))
+    if as_json:
+        print_json(
+            {
+                "ok": report.ok,
+                "results": [vars(r) for r in report.results],
+                "findings": [asdict(f) for f in report.findings],
+                "deliveries": [asdict(d) for d in sent.deliveries],
+            }
+        )
+    else:
+        console.print(display.cycle_table(report))
+        console.print(display.cycle_summary(report))
+        for f in report.findings:
+            console.print(f"[{f.severity}] {f.kind}: {f.message}", highlight=False)
+        for r in report.failed:
+            err_console.print(Text.assemble(("failed:", "red"), f" {r.key}: {r.detail}"))
+        report_deliveries(sent)
+    sys.exit(0 if report.ok else 1)
+
+
+def _run_with_progress(config: Config, store: Store, *, quiet: bool) -> Any:
+    columns = (
+        TextColumn("checking"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}", markup=False),  # a source key holds a URL
+    )
+    with Progress(*columns, console=err_console, transient=True, disable=quiet) as bar:
+        task = bar.add_task("", total=len(config.sources))
+
+        def advance(result: SourceResult) -> None:
+            bar.update(task, advance=1, description=result.key)
+
+        return run_cycle(config, store, progress=advance)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the sources as JSON.")
+@click.pass_context
+def sources(ctx: click.Context, as_json: bool) -> None:
+    """What is watched, and each source's last state."""
+    config = config_of(ctx)
+    with ctx.obj.writing(config) as store:
+        for spec in config.sources:
+            store.ensure_source(
+                key=spec.key,
+                kind=spec.kind,
+                country_slug=spec.country,
+                edition=spec.edition,
+                url=spec.url,
+            )
+        records = store.sources()
+    if as_json:
+        print_json([vars(r) for r in records])
+    else:
+        console.print(display.sources_table(records))
+
+
+@click.command("ingest")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--url", required=True, help="The URL the capture was taken from.")
+@click.option("--kind", default="ocindex_page", show_default=True, help="Source kind.")
+@click.option("--captured-at", default=None, help="When it was captured (ISO 8601).")
+@click.pass_context
+def ingest_command(
+    ctx: click.Context, files: tuple[Path, ...], url: str, kind: str, captured_at: str | None
+) -> None:
+    """Record captures you already have (saved pages, archived copies) as if fetched."""
+    config = config_of(ctx, required=False)
+    if kind not in KINDS:
+        raise click.BadParameter(f"unknown source kind {kind!r}", param_hint="--kind")
+    with ctx.obj.writing(config) as store:
+        results = ingest(config, store, files, url=url, kind_name=kind, captured_at=captured_at)
+    for path, r in zip(files, results, strict=True):
+        status = r.status.value if r.status else "-"
+        console.print(
+            f"{path}: {r.change.replace('_', ' ')} (snapshot {r.snapshot_id}, {status}) {r.detail}",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+@click.command("import-workbook")
+@click.argument("target")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def import_workbook_command(ctx: click.Context, target: str, as_json: bool) -> None:
+    """Import the publisher's dataset workbook (FILE or URL): every country, every edition.
+
+    Each country's row of each edition is a snapshot of its own source
+    (ocindex_workbook:<country>:<edition>); importing the same workbook again adds
+    nothing, and a revised cell is reported as a revision. A document that cannot be
+    imported whole stores nothing (exit code 1).
+    """
+    config = config_of(ctx, required=False)
+    with ctx.obj.writing(config) as store:
+        report = _import_with_progress(store, target, config, quiet=as_json)
+    if as_json:
+        print_json({**asdict(report), "editions": [asdict(e) for e in report.editions]})
+        return
+    for e in report.editions:
+        others = {"reverted": e.reverted, "incomplete": e.incomplete, "failed": e.failed}
+        extra = "".join(f", {n} {what}" for what, n in others.items() if n)
+        console.print(
+            f"{e.edition}: {e.added} snapshot(s) added, {e.unchanged} unchanged{extra}",
+            highlight=False,
+        )
+    for w in report.warnings:
+        err_console.print(Text.assemble(("warning:", "yellow"), f" {w.message}"))
+    console.print(f"{len(report.findings)} finding(s)", highlight=False)
+    for f in report.findings:
+        console.print(f"[{f.severity}] {f.kind}: {f.message}", highlight=False)
+
+
+def _import_with_progress(
+    store: Store, target: str, config: Config, *, quiet: bool
+) -> ImportReport:
+    columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=err_console, transient=True, disable=quiet) as bar:
+        task = bar.add_task("", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return import_workbook(store, target, progress=advance, config=config)
+
+
+@click.command()
+@click.argument("country")
+@click.option(
+    "--from",
+    "from_",
+    default=None,
+    help="Edition year or snapshot id (default: the one before --to).",
+)
+@click.option("--to", default=None, help="Edition year or snapshot id (default: the latest).")
+@click.option(
+    "--source",
+    "kind",
+    default=None,
+    help="Only snapshots from this source kind (default: without --from, --to's kind).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the deltas as JSON.")
+@click.pass_context
+def diff(
+    ctx: click.Context,
+    country: str,
+    from_: str | None,
+    to: str | None,
+    kind: str | None,
+    as_json: bool,
+) -> None:
+    """Score and text deltas between two snapshots of COUNTRY (a name, slug or ISO code)."""
+    config = config_of(ctx, required=False)
+    with Store.open(config.database, create=False) as store:
+        country = country_slug(store, country)
+        new_id = resolve_snapshot(store, country, to, kind=kind)
+        # By default like with like (a page with the page before it); a --from edition
+        # may come from any source with scores.
+        like = kind or (snapshot_kind(store, new_id) if from_ is None else None)
+        old_id = resolve_snapshot(store, country, from_, other_than=new_id, kind=like)
+        comparison = diff_snapshots(store, old_id, new_id)
+    if as_json:
+        print_json({"from_snapshot": old_id, "to_snapshot": new_id, **asdict(comparison)})
+    else:
+        console.print(display.comparison_view(comparison))
+
+
+@click.command("reextract")
+@click.pass_context
+def reextract_command(ctx: click.Context) -> None:
+    """Re-read stored raw documents with the current extractors (after an upgrade).
+
+    New snapshots are stored beside the old ones and become the baselines; a parser
+    change never produces score findings.
+    """
+    config = config_of(ctx, required=False)
+    with ctx.obj.writing(config) as store:
+        report = reextract(config, store)
+    console.print(
+        f"{report.checked} snapshot(s) read by an older extractor; {report.added} re-extracted,"
+        f" {report.changed_status} with a different status",
+        highlight=False,
+    )
+
+
+@click.command()
+def kinds() -> None:
+    """The source kinds and notification channel kinds this monitor knows."""
+    tables = (
+        ("source kind", "kinds.{}", KINDS),
+        ("channel kind", "notify.channels.<name>", CHANNEL_KINDS),
+    )
+    for what, table, registry in tables:
+        for name, cls in sorted(registry.items()):
+            console.print(Text.assemble((name, "bold"), f" ({what})"))
+            console.print(cls.doc(), highlight=False, soft_wrap=True)
+            for option, meaning in cls.options.items():
+                line = f"  [{table.format(name)}] {option}: {meaning}"
+                console.print(line, highlight=False)
+            console.print()
