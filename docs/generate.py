@@ -47,8 +47,14 @@ def source_kinds() -> str:
     """The registered source kinds: what each declares, its documentation and options."""
     from monitor.sources import KINDS
 
-    rows = ["| kind | a source is | one document, many sources | a changed value is | extractor |"]
-    rows.append("| --- | --- | --- | --- | --- |")
+    columns = (
+        "kind",
+        "a source is",
+        "one document, many sources",
+        "a changed score is",
+        "extractor",
+    )
+    rows = ["| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns)]
     for name, kind in sorted(KINDS.items()):
         if kind.takes_url:
             address = "a URL given in `[[watch]] url`"
