@@ -44,9 +44,9 @@ def verify(
 
 @register
 class Webhook(ChannelKind):
-    """A JSON POST of the whole digest (schema `profile-monitor.digest/1`, see README),
-    signed with HMAC-SHA256; the secret is read from the environment variable
-    `secret_env` names."""
+    """A JSON POST of the whole digest (schema `profile-monitor.digest/1`, documented in
+    docs/notifications.md), signed with HMAC-SHA256; the secret is read from the
+    environment variable `secret_env` names."""
 
     name = "webhook"
     options: ClassVar[dict[str, str]] = {
@@ -104,7 +104,7 @@ class Slack(Webhook):
 
 
 def digest_payload(digest: Digest, idempotency_key: str) -> dict[str, Any]:
-    """The generic webhook body; README "Webhook payload" documents every field."""
+    """The generic webhook body; docs/notifications.md documents every field."""
     return {
         "schema": SCHEMA,
         "id": idempotency_key,

@@ -1,0 +1,93 @@
+"""The docs stay true to the code: generated pages are current, every command is in the
+CLI reference, every table is in the data model, and every config example loads."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from cogapp import Cog
+
+from monitor.config.reader import load_config
+from monitor.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+PAGES = sorted(DOCS.glob("*.md"))
+# A fenced TOML block, and the fragment marker of its first line (see docs/development.md).
+_TOML = re.compile(r"^```toml\n(.*?)^```", re.MULTILINE | re.DOTALL)
+_FRAGMENT = re.compile(r"# fragment(?: (\[[^\]]+\]))?")
+
+
+def _generate() -> ModuleType:
+    """docs/generate.py, the code the cog blocks call (docs/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("docs_generate", DOCS / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _examples() -> list[pytest.param]:
+    examples = []
+    for page in [ROOT / "README.md", *PAGES]:
+        text = page.read_text(encoding="utf-8")
+        for match in _TOML.finditer(text):
+            line = text.count("\n", 0, match.start()) + 1
+            name = f"{page.relative_to(ROOT)}:{line}"
+            examples.append(pytest.param(match[1], id=name))
+    return examples
+
+
+def test_generated_pages_are_current() -> None:
+    # cog's exit status: 5 when the page would change, others when a block fails.
+    stale = [
+        str(page.relative_to(ROOT))
+        for page in PAGES
+        if Cog().main(["cog", "--check", str(page)]) != 0
+    ]
+    assert not stale, f"stale: {', '.join(stale)}; regenerate with `cog -r docs/*.md`"
+
+
+def test_every_command_is_in_the_cli_reference() -> None:
+    reference = (DOCS / "cli-reference.md").read_text(encoding="utf-8")
+    paths = [ctx.command_path for ctx in _generate().commands()]
+    assert "monitor outbox retry" in paths  # subcommands of groups are walked too
+    missing = [path for path in paths if f"## `{path}`\n" not in reference]
+    assert not missing, f"not in docs/cli-reference.md: {missing}"
+
+
+def test_every_table_and_view_is_in_the_data_model(tmp_path: Path) -> None:
+    page = (DOCS / "data-model.md").read_text(encoding="utf-8")
+    with Store.open(tmp_path / "monitor.db") as store:
+        names = [
+            row["name"]
+            for row in store.db.query(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"
+                " AND name NOT LIKE '\\_%' ESCAPE '\\'"  # sqlite-utils' migration log
+            )
+        ]
+    assert "score_movers" in names
+    missing = [name for name in names if f"| `{name}` |" not in page]
+    assert not missing, f"not in docs/data-model.md: {missing}"
+
+
+def test_the_readme_and_the_configuration_page_show_config() -> None:
+    pages = {param.id.split(":")[0] for param in _examples()}
+    assert {"README.md", "docs/configuration.md", "docs/notifications.md"} <= pages
+
+
+@pytest.mark.parametrize("example", _examples())
+def test_config_example_loads(example: str, tmp_path: Path) -> None:
+    """Loaded from a temporary directory, where its relative paths resolve; a fragment of
+    one table's keys goes under that table's header first."""
+    marker = _FRAGMENT.match(example)
+    table = marker[1] if marker and marker[1] else None
+    path = tmp_path / "config.toml"
+    path.write_text(f"{table}\n{example}" if table else example, encoding="utf-8")
+    config = load_config(path)
+    assert config.path == path
+    assert config.data_dir.is_relative_to(tmp_path)
