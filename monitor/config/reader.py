@@ -16,7 +16,7 @@ from typing import Any
 from monitor.assess.health import HealthSettings
 from monitor.catalogue import COMPOSITE_NAMES, INDICATORS
 from monitor.errors import ConfigError
-from monitor.fetch.client import FetchPolicy
+from monitor.fetch.client import LIMIT_RANGES, FetchPolicy
 from monitor.identity import lookup
 from monitor.notify.settings import NotifySettings, read_notify
 from monitor.ops.schedule import ScheduleSettings, check_expression, read_schedule
@@ -139,6 +139,10 @@ class _Reader:
         fetch = self.dataclass_table(fetch_table, "fetch", FetchPolicy)
         if fetch.max_bytes < 1:
             raise self.fail("fetch.max_bytes", "must be ≥ 1")
+        for key, (low, high) in LIMIT_RANGES.items():
+            value = getattr(fetch, key)
+            if not low <= value <= high:  # nan fails every comparison
+                raise self.fail(f"fetch.{key}", f"must be from {low:g} to {high:g}, got {value!r}")
         thresholds = self.thresholds(raw.get("thresholds", {}), "thresholds", Thresholds())
         notify = read_notify(raw.get("notify", {}), self, self.path.parent)
         schedule = read_schedule(raw.get("schedule", {}), self)
