@@ -101,10 +101,12 @@ def _result_text(result: SourceResult) -> Text:
 
 
 def cycle_summary(report: CycleReport) -> Table:
-    table = Table("checked", "unchanged", "new snapshot", "incomplete", "failed", title="Summary")
+    table = Table(
+        "checked", "unchanged", "new snapshot", "incomplete", "failed", "deferred", title="Summary"
+    )
     table.add_row(
-        str(len(report.results)),
-        *(str(report.count(c)) for c in ("unchanged", "new", "incomplete", "failed")),
+        str(len(report.results) - report.count("deferred")),
+        *(str(report.count(c)) for c in ("unchanged", "new", "incomplete", "failed", "deferred")),
     )
     return table
 

@@ -17,7 +17,7 @@ from monitor.assess.health import HealthSettings
 from monitor.catalogue import COMPOSITE_NAMES, INDICATORS
 from monitor.config.schedule import ScheduleSettings, check_expression, read_schedule
 from monitor.errors import ConfigError
-from monitor.fetch.client import FetchPolicy
+from monitor.fetch.client import LIMIT_RANGES, FetchPolicy
 from monitor.identity import lookup
 from monitor.notify.settings import NotifySettings, read_notify
 from monitor.sources import KINDS, SourceKind, get_kind
@@ -139,6 +139,10 @@ class _Reader:
         fetch = self.dataclass_table(fetch_table, "fetch", FetchPolicy)
         if fetch.max_bytes < 1:
             raise self.fail("fetch.max_bytes", "must be ≥ 1")
+        for key, (low, high) in LIMIT_RANGES.items():
+            value = getattr(fetch, key)
+            if not low <= value <= high:  # nan fails every comparison
+                raise self.fail(f"fetch.{key}", f"must be from {low:g} to {high:g}, got {value!r}")
         thresholds = self.thresholds(raw.get("thresholds", {}), "thresholds", Thresholds())
         notify = read_notify(raw.get("notify", {}), self, self.path.parent)
         schedule = read_schedule(raw.get("schedule", {}), self)

@@ -6,10 +6,18 @@ whose outcome is `ok`, `not_modified` or `failed`, with every attempt recorded (
 URL, status, bytes, duration, error) and, on failure, one clear reason. A URL that
 robots.txt disallows is `failed` with one attempt that made no request. Whether the
 body is the page we wanted is not judged here; that is the extractor's job.
+
+Each attempt has an overall deadline (`max_fetch_seconds`: connect, headers and body)
+and a minimum body throughput; a gzip or deflate body counts against `max_bytes` as it
+is decoded. A fetch whose first request would start after the cycle's budget
+(`cycle_budget_seconds` from the Fetcher's creation), or while its host holds requests
+for longer than we wait (another URL's 429 or 503), is `deferred`: not requested, not a
+failure, left for the next cycle.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 import threading
 import time
@@ -21,8 +29,16 @@ from enum import StrEnum
 
 import httpx
 
+from monitor.fetch.limits import (
+    ACCEPT_ENCODING,
+    BodyDecoder,
+    Deadlines,
+    UndecodableBody,
+    apply_deadlines,
+)
 from monitor.fetch.politeness import (
     STOPPING,
+    TOO_LATE,
     HostPacer,
     HostRules,
     RobotsCache,
@@ -49,6 +65,19 @@ class FetchPolicy:
     respect_robots: bool = True  # obey each origin's robots.txt
     robots_ttl: float = 86_400.0  # seconds a robots.txt read is trusted (RFC 9309: a day)
     per_host_interval: float = 1.0  # between request starts to one host; Crawl-delay can raise it
+    max_fetch_seconds: float = 120.0  # one attempt, connect to last body byte
+    min_bytes_per_second: int = 1024  # body throughput on the wire, averaged; 0: no minimum
+    min_rate_after_seconds: float = 5.0  # of body before the throughput is judged
+    cycle_budget_seconds: float = 1800.0  # no source starts later in a cycle: deferred
+
+
+# The documented range of each limit above ([fetch] keys); a value outside is a config error.
+LIMIT_RANGES: dict[str, tuple[float, float]] = {
+    "max_fetch_seconds": (1, 3600),
+    "min_bytes_per_second": (0, 1_000_000_000),
+    "min_rate_after_seconds": (0, 600),
+    "cycle_budget_seconds": (10, 86_400),
+}
 
 
 @dataclass(frozen=True)
@@ -64,6 +93,7 @@ class Outcome(StrEnum):
     NOT_MODIFIED = "not_modified"
     FAILED = "failed"
     STOPPED = "stopped"  # the monitor is stopping: not requested, not a failure
+    DEFERRED = "deferred"  # not requested now (cycle budget, host on hold): not a failure
 
 
 @dataclass(frozen=True)
@@ -93,11 +123,20 @@ class _Try:
     stopped: bool = False  # the monitor began stopping while the body came in
 
 
+class _NotNow(Exception):
+    """robots.txt was not asked for now (stopping or deferred); nothing is cached."""
+
+    def __init__(self, reason: str | None) -> None:
+        super().__init__(reason)
+        self.reason = reason  # None: stopping
+
+
 class Fetcher:
     """Owns one `httpx.Client` and the politeness state (robots.txt read, per-host pace);
     safe to share across the threads of a pool. Once `stop` is set no request starts and
-    no wait (pacing, backoff) goes on: fetches end `STOPPED`. `sleep` and `clock`
-    (monotonic seconds) are injectable so tests need not wait."""
+    no wait (pacing, backoff) goes on: fetches end `STOPPED`. One Fetcher serves one
+    cycle: its budget runs from its creation. `sleep` and `clock` (monotonic seconds, for
+    pacing and the budget) are injectable so tests need not wait."""
 
     def __init__(
         self,
@@ -119,6 +158,8 @@ class Fetcher:
             stopping=self._stop.is_set,
         )
         self._robots = RobotsCache(self._read_robots, policy.robots_ttl, clock)
+        self._clock = clock
+        self._start_by = clock() + policy.cycle_budget_seconds
         self._client = httpx.Client(
             follow_redirects=True,
             max_redirects=policy.max_redirects,
@@ -128,9 +169,12 @@ class Fetcher:
                 write=policy.read_timeout,
                 pool=policy.connect_timeout,
             ),
-            headers={"User-Agent": policy.user_agent},
+            # Only encodings BodyDecoder undoes piece by piece, whatever httpx could do.
+            headers={"User-Agent": policy.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
             event_hooks={"request": [_refuse_bad_urls]},
         )
+        self._deadlines = Deadlines()
+        apply_deadlines(self._client, self._deadlines)
 
     def close(self) -> None:
         self._client.close()
@@ -152,10 +196,13 @@ class Fetcher:
             return _failed(url, url, None, sent, (), problem)
         if self._stop.is_set():
             return _stopped(url, sent)
+        if self._clock() >= self._start_by:
+            return _deferred(url, sent, self._out_of_budget())
         if self.policy.respect_robots:
-            refusal = self._robots.rules(target).refusal_for(target)
-            if self._stop.is_set():  # robots.txt read cut short: stopped, not refused
-                return _stopped(url, sent)
+            try:
+                refusal = self._robots.rules(target).refusal_for(target)
+            except _NotNow as exc:  # robots.txt not asked now: stopped or deferred, not refused
+                return _deferred(url, sent, exc.reason) if exc.reason else _stopped(url, sent)
             if refusal:
                 return _failed(url, url, None, sent, (_not_requested(url, refusal),), refusal)
         conditions = {"If-None-Match": sent.etag, "If-Modified-Since": sent.last_modified}
@@ -166,20 +213,27 @@ class Fetcher:
     def _read_robots(self, robots_url: httpx.URL) -> HostRules:
         # Through our own client and retry loop: the same caps, timeouts and pacing.
         got = self._get(str(robots_url), {}, Validators())
+        if got.outcome in (Outcome.STOPPED, Outcome.DEFERRED):
+            raise _NotNow(got.error)
         host = host_of(robots_url)
         rules = read_rules(host, self.policy.user_agent, got.status_code, got.content, got.error)
         self._pacer.space(host, rules.robots.crawl_delay)
         return rules
 
     def _get(self, url: str, headers: dict[str, str], sent: Validators) -> FetchResult:
-        """GET with retries; every attempt waits for its host's turn."""
+        """GET with retries; every attempt waits for its host's turn. The first waits
+        no longer than the cycle's budget; a retry of a started fetch is not cut short."""
         host = host_of(httpx.URL(url))
         attempts: list[Attempt] = []
         final_url, status = url, None
         for number in range(1, self.policy.max_retries + 2):
-            refusal = self._pacer.turn(host)
+            refusal = self._pacer.turn(host, start_by=self._start_by if number == 1 else None)
             if refusal is STOPPING:
                 return _stopped(url, sent)
+            if refusal is TOO_LATE:
+                return _deferred(url, sent, self._out_of_budget())
+            if refusal and not attempts:  # held for another URL's answer: not this one's fault
+                return _deferred(url, sent, refusal)
             if refusal:
                 attempts.append(_not_requested(url, refusal))
                 error = refusal
@@ -219,6 +273,10 @@ class Fetcher:
             error += f" (after {len(attempts)} attempts)"
         return _failed(url, final_url, status, sent, tuple(attempts), error)
 
+    def _out_of_budget(self) -> str:
+        budget = self.policy.cycle_budget_seconds
+        return f"not started: the cycle used its {budget:g}s budget; deferred to the next cycle"
+
     def _backoff(self, retry: int) -> float:
         # Jitter keeps sources that failed together from retrying in lockstep.
         # The exponent is capped: after ~1,000 answers of 503 in one cycle 2**n overflows.
@@ -228,6 +286,7 @@ class Fetcher:
     def _try_once(self, url: str, headers: dict[str, str]) -> _Try:
         started_at = datetime.now(UTC).isoformat()
         start = time.perf_counter()
+        deadline = time.monotonic() + self.policy.max_fetch_seconds
         status: int | None = None
         final_url, received, cap = url, 0, self.policy.max_bytes
 
@@ -237,7 +296,10 @@ class Fetcher:
 
         too_big = f"body exceeds the size cap of {cap} bytes"
         try:
-            with self._client.stream("GET", url, headers=headers) as response:
+            with (
+                self._deadlines.within(deadline),
+                self._client.stream("GET", url, headers=headers) as response,
+            ):
                 status, final_url = response.status_code, str(response.url)
                 if status == 304:
                     return _Try(attempt(None), final_url)  # no body; keep the validators sent
@@ -248,14 +310,22 @@ class Fetcher:
                     return _Try(attempt(reason), final_url, retryable, _retry_after(after))
                 if _declared_length(response) > cap:
                     return _Try(attempt(too_big), final_url)  # refuse before reading a byte
+                decoder = BodyDecoder(response.headers.get("Content-Encoding"))
+                body_started = time.monotonic()
                 chunks = []
-                for chunk in response.iter_bytes():
+                # Raw chunks, decoded here in bounded pieces: the cap counts decoded bytes
+                # before they pile up (a 1 KB gzip chunk can hold 1 MB).
+                for raw in itertools.chain(response.iter_raw(), [None]):  # None: the end
                     if self._stop.is_set():  # a slow body must not hold a stop up
                         return _Try(attempt(STOPPING), final_url, stopped=True)
-                    received += len(chunk)
-                    if received > cap:  # Content-Length may be absent or wrong
-                        return _Try(attempt(too_big), final_url)
-                    chunks.append(chunk)
+                    slow = self._too_slow(response.num_bytes_downloaded, body_started)
+                    if slow:
+                        return _Try(attempt(slow), final_url)
+                    for piece in decoder.feed(raw) if raw is not None else [decoder.flush()]:
+                        received += len(piece)
+                        if received > cap:  # Content-Length may be absent or wrong
+                            return _Try(attempt(too_big), final_url)
+                        chunks.append(piece)
                 return _Try(
                     attempt(None),
                     final_url,
@@ -265,9 +335,30 @@ class Fetcher:
                         response.headers.get("ETag"), response.headers.get("Last-Modified")
                     ),
                 )
+        except UndecodableBody as exc:
+            return _Try(attempt(str(exc)), final_url)
         except httpx.HTTPError as exc:
+            if isinstance(exc, httpx.TimeoutException) and time.monotonic() >= deadline:
+                # Retrying would hold the cycle as long again; the next cycle tries anew.
+                return _Try(attempt(self._late(status, received)), final_url)
             error, retryable = self._describe(exc, in_body=status is not None)
             return _Try(attempt(error), final_url, retryable)
+
+    def _late(self, status: int | None, received: int) -> str:
+        limit = self.policy.max_fetch_seconds
+        if status is None:
+            return f"no response within {limit:g}s"
+        return f"body not complete within {limit:g}s ({received} bytes by then)"
+
+    def _too_slow(self, downloaded: int, body_started: float) -> str | None:
+        """Why the body comes in too slowly to wait for, once it has had its grace."""
+        minimum, elapsed = self.policy.min_bytes_per_second, time.monotonic() - body_started
+        if not minimum or elapsed < max(self.policy.min_rate_after_seconds, 1e-3):
+            return None
+        rate = downloaded / elapsed
+        if rate >= minimum:
+            return None
+        return f"body arrived at {rate:.0f} B/s, under the {minimum} B/s minimum"
 
     def _describe(self, exc: httpx.HTTPError, *, in_body: bool) -> tuple[str, bool]:
         """A clear reason for a transport failure, and whether trying again may help."""
@@ -338,6 +429,10 @@ def _not_requested(url: str, reason: str) -> Attempt:
 
 def _stopped(url: str, sent: Validators) -> FetchResult:
     return FetchResult(url, url, Outcome.STOPPED, None, None, None, sent, (), None)
+
+
+def _deferred(url: str, sent: Validators, reason: str) -> FetchResult:
+    return FetchResult(url, url, Outcome.DEFERRED, None, None, None, sent, (), reason)
 
 
 def _failed(

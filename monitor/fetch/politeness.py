@@ -28,6 +28,8 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], object]
 # What `HostPacer.turn` answers once the monitor is stopping: no request, and no waiting.
 STOPPING = "not requested: the monitor is stopping"
+# What it answers once the time given to start by has come.
+TOO_LATE = "not requested: too late to start"
 
 
 @dataclass(frozen=True)
@@ -130,15 +132,19 @@ class HostPacer:
                 state = self._host(host)
                 state.interval = max(state.interval, min(seconds, self._max_hold))
 
-    def turn(self, host: str) -> str | None:
+    def turn(self, host: str, *, start_by: float | None = None) -> str | None:
         """Wait until a request to `host` may start. None when it may; the reason when
         the host asked for a longer wait than we agree to (nothing was waited then);
-        `STOPPING` as soon as the monitor is stopping."""
+        `STOPPING` as soon as the monitor is stopping; `TOO_LATE` once `start_by` (clock
+        seconds) has come."""
+        until = math.inf if start_by is None else start_by
         while True:
             if self._stopping():
                 return STOPPING
             with self._lock:
                 state, now = self._host(host), self._clock()
+                if now >= until:
+                    return TOO_LATE
                 if state.resume_at - now > self._max_hold:
                     return (
                         f"not requested: {host} asked to wait {state.resume_at - now:.0f}s more,"
@@ -150,7 +156,7 @@ class HostPacer:
                     return None
             # Then look again: another thread may have started meanwhile, or a 429/503
             # may have asked for a longer wait.
-            self._sleep(wait)
+            self._sleep(min(wait, until - now))
 
     def busy(self, host: str, retry_after: float | None) -> float:
         """`host` answered 429 or 503: hold every request to it for its Retry-After, else

@@ -2,7 +2,10 @@
 
 Fetching runs in a bounded thread pool; extraction and storage run in the calling
 thread, one source at a time, each source in its own transaction. One source's failure
-(network, a broken page, a rejected row) is recorded and never stops the others.
+(network, a broken page, a rejected row) is recorded and never stops the others. A source
+the fetcher deferred (the cycle's budget spent, its host holding requests for another
+URL's 429 or 503) is reported as deferred and left as it was: not a failure, no count
+toward broken; the next cycle checks it.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ class SourceResult:
 
     key: str
     url: str
-    change: str  # new_snapshot, unchanged, reverted, backfilled, not_modified or failed
+    change: str  # new_snapshot, unchanged, reverted, backfilled, not_modified, failed, deferred
     status: Status | None  # the extraction's status; None when nothing was extracted
     snapshot_id: int | None = None
     previous_snapshot_id: int | None = None
@@ -39,7 +42,9 @@ class SourceResult:
 
     @property
     def category(self) -> str:
-        """The summary column: failed, incomplete, new or unchanged."""
+        """The summary column: failed, deferred, incomplete, new or unchanged."""
+        if self.change == "deferred":
+            return "deferred"
         if self.change == "failed" or self.status is Status.NOT_A_PROFILE:
             return "failed"
         if self.status is Status.INCOMPLETE:
@@ -80,7 +85,8 @@ def run_cycle(
 ) -> CycleReport:
     """Check every watched source once. Once `stop` is set no new request starts and
     no fetch waits any longer (pacing, retries); the sources already fetched are stored
-    and assessed, the rest wait for the next cycle."""
+    and assessed, the rest wait for the next cycle. Once `[fetch] cycle_budget_seconds`
+    have passed, the sources not yet started are deferred (reported, not stored)."""
     started = now_iso()
     records = {
         spec.key: store.ensure_source(
@@ -141,6 +147,8 @@ def _assess(store: Store, config: Config, checked: list[str]) -> list[Finding]:
 def _process(
     store: Store, config: Config, spec: SourceSpec, source_id: int, fetched: FetchResult
 ) -> SourceResult:
+    if fetched.outcome is Outcome.DEFERRED:  # not requested: nothing to record
+        return SourceResult(spec.key, spec.url, "deferred", None, detail=fetched.error or "")
     checked_at = now_iso()
     if fetched.outcome is Outcome.FAILED:
         error = fetched.error or "fetch failed"

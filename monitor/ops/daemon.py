@@ -121,18 +121,20 @@ class Daemon:
 
     @staticmethod
     def _log_cycle(report: CycleReport, sent: NotifyReport, seconds: float) -> None:
-        counts = {c: report.count(c) for c in ("new", "unchanged", "incomplete", "failed")}
+        kinds = ("new", "unchanged", "incomplete", "failed", "deferred")
+        counts = {c: report.count(c) for c in kinds}
         delivered = sum(d.status == "delivered" for d in sent.deliveries)
+        checked = len(report.results) - counts["deferred"]
         log.info(
-            "cycle: %d checked, %d new, %d unchanged, %d incomplete, %d failed; "
+            "cycle: %d checked, %d new, %d unchanged, %d incomplete, %d failed, %d deferred; "
             "%d finding(s), %d digest(s) delivered; %.1f s",
-            len(report.results),
+            checked,
             *counts.values(),
             len(report.findings),
             delivered,
             seconds,
             extra={
-                "checked": len(report.results),
+                "checked": checked,
                 **counts,
                 "findings": len(report.findings),
                 "delivered": delivered,
