@@ -91,3 +91,16 @@ def test_config_example_loads(example: str, tmp_path: Path) -> None:
     config = load_config(path)
     assert config.path == path
     assert config.data_dir.is_relative_to(tmp_path)
+
+
+def test_python_examples_use_only_the_public_api() -> None:
+    """A script needs `monitor` alone; private module paths may move."""
+    import monitor
+
+    blocks = re.findall(r"^```python\n(.*?)^```", (ROOT / "README.md").read_text(), re.M | re.S)
+    assert blocks, "the README shows the Python API"
+    for block in blocks:
+        imports = re.findall(r"^(?:from \S+ )?import .*$", block, re.M)
+        assert imports == ["import monitor"], imports
+        used = set(re.findall(r"\bmonitor\.(\w+)", block))
+        assert used <= set(monitor.__all__), sorted(used - set(monitor.__all__))
