@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -105,13 +105,23 @@ class Bench:
 
 
 @pytest.fixture
-def bench(tmp_path: Path) -> Iterator[Bench]:
-    """A bench whose healthy baseline cycle has run: every source has one snapshot."""
+def make_bench(tmp_path: Path) -> Iterator[Callable[[str], Bench]]:
+    """Benches (with the given [notify] TOML) whose healthy baseline cycle has run:
+    every source has one snapshot."""
     with site() as served:
-        ready = Bench(tmp_path, served)
-        baseline = ready.run()
-        assert baseline.exit_code == 0, baseline.output
-        yield ready
+
+        def make(notify_toml: str = "") -> Bench:
+            ready = Bench(tmp_path, served, notify_toml)
+            baseline = ready.run()
+            assert baseline.exit_code == 0, baseline.output
+            return ready
+
+        yield make
+
+
+@pytest.fixture
+def bench(make_bench: Callable[[str], Bench]) -> Bench:
+    return make_bench("")
 
 
 def check_guarantees(bench: Bench, result: Result, outcome: str, words: tuple[str, ...]) -> None:
@@ -139,7 +149,10 @@ def check_guarantees(bench: Bench, result: Result, outcome: str, words: tuple[st
         ((last_outcome, error, checked_at, status),) = rows
         assert checked_at >= bench.cycle_began, f"{country} was not checked in the fault cycle"
         assert (last_outcome, error, status) == ("unchanged", None, "complete"), country
-    findings = bench.query("SELECT kind, key, message FROM findings WHERE kind != 'source_health'")
+    findings = bench.query(
+        "SELECT kind, key, message FROM findings WHERE kind != 'source_health' AND created_at >= ?",
+        bench.cycle_began,
+    )
     assert findings == [], f"a fault made findings: {findings}"
     assert bench.query("PRAGMA integrity_check") == [("ok",)]
     named = [line for line in result.stderr.splitlines() if key_of(FAULTY) in line]
