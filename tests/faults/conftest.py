@@ -1,6 +1,6 @@
 """The fault suite's bench: healthy sources beside one faulty source, on loopback.
 
-A `Bench` serves the five demo countries' 2023 pages from one loopback site, runs a
+A `Bench` serves four demo countries' 2023 pages from one loopback site, runs a
 healthy baseline cycle (so every source has a snapshot a fault could be falsely compared
 with), then lets a test turn one source's path into a fault and run `monitor run` again,
 in-process through the real CLI. `check_guarantees` asserts what every fault kind
@@ -27,7 +27,7 @@ from tests.rawserver import Handler
 
 HEALTHY = ("kyrgyzstan", "kazakhstan", "uzbekistan")
 FAULTY = "tajikistan"
-# Read while healthy sources run beside it: a fault must cost this source only.
+# One quick retry and short timeouts, so that each fault case takes seconds.
 FETCH = """
 [fetch]
 max_retries = 1
