@@ -49,7 +49,7 @@ def write_config(folder: Path, base_url: str, slugs: list[str]) -> Path:
     path.write_text(
         f'data_dir = "data"\n[fetch]\nper_host_interval = 0\nrespect_robots = false\n'
         f'[kinds.ocindex_page]\nbase_url = "{base_url}"\n'
-        f"[[watch]]\ncountries = {slugs!r}\neditions = [\"current\"]\n".replace("'", '"')
+        f'[[watch]]\ncountries = {slugs!r}\neditions = ["current"]\n'.replace("'", '"')
     )
     return path
 
@@ -91,11 +91,9 @@ def main() -> None:
         ("monitor run (all 304), to first request", first, 0.3),
         ("monitor run (all 304), to exit", whole, None),
     ):
-        met = "" if goal is None else f"  goal <= {goal}: {'met' if statistics.median(values) <= goal else 'NOT met'}"
-        print(
-            f"  {name:<42} {statistics.median(values):.3f} "
-            f"({min(values):.3f}-{max(values):.3f}){met}"
-        )
+        median = statistics.median(values)
+        met = "" if goal is None else f"  goal <= {goal}: {'met' if median <= goal else 'NOT met'}"
+        print(f"  {name:<42} {median:.3f} ({min(values):.3f}-{max(values):.3f}){met}")
 
 
 if __name__ == "__main__":

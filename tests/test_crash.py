@@ -241,6 +241,8 @@ def check_sound(database: Path) -> int:
         db.close()
 
 
+@pytest.mark.slow
+@pytest.mark.fault("SIGKILL mid-cycle")
 def test_sigkill_mid_cycle_leaves_a_sound_database_and_the_next_run_completes(
     config_file: Path,
 ):

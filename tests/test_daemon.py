@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -116,6 +117,8 @@ def test_the_daemon_cycles_finds_a_change_and_stops_cleanly_on_sigterm(
     assert len(list((database.parent / "outbox").glob("*.eml"))) == 1
 
 
+@pytest.mark.slow
+@pytest.mark.fault("daemon plus run")
 def test_a_cron_run_during_a_daemon_cycle_waits_or_exits_cleanly(tmp_path, httpserver):
     site = Site(page("kyrgyzstan", 2023), delay=3.0)  # a slow server: a long cycle
     httpserver.expect_request("/country/kyrgyzstan").respond_with_handler(site)

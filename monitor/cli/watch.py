@@ -99,7 +99,9 @@ def run(ctx: click.Context, as_json: bool) -> None:
         for f in report.findings:
             console.print(f"[{f.severity}] {f.kind}: {f.message}", highlight=False)
         for r in report.failed:
-            err_console.print(Text.assemble(("failed:", "red"), f" {r.key}: {r.detail}"))
+            # One line however narrow the terminal: a wrapped reason reads as two faults.
+            line = Text.assemble(("failed:", "red"), f" {r.key}: {r.detail}")
+            err_console.print(line, soft_wrap=True)
         report_deliveries(sent)
     sys.exit(0 if report.ok else 1)
 
