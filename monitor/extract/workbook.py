@@ -18,7 +18,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
-import openpyxl
 
 from monitor.catalogue import (
     COMPOSITE_NAMES,
@@ -144,6 +143,9 @@ def not_a_profile(*reasons: Reason) -> Extraction:
 
 def _tables(content: bytes) -> dict[str, list[tuple[object, ...]]]:
     """Every sheet's cell values, row by row (read-only mode streams the XML)."""
+    # Imported here: openpyxl takes ~0.15 s to import, which every other command would pay.
+    import openpyxl
+
     book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     try:
         return {ws.title: list(ws.iter_rows(values_only=True)) for ws in book.worksheets}
