@@ -29,7 +29,13 @@ class NotAProfileError(MonitorError):
 
 
 class StoreError(MonitorError):
-    """The snapshot database cannot be opened or is from a newer version."""
+    """The snapshot database cannot be opened, read or written, or is from a newer
+    version; the message names the file and what to do."""
+
+
+class DamagedDatabaseError(StoreError):
+    """The database file is corrupt or not a database: nothing more can be done with
+    it until it is restored (a cycle stops rather than fail every source alike)."""
 
 
 class LockedError(MonitorError):

@@ -1,4 +1,5 @@
-"""What every `monitor` command gets from the global options: config and writer lock."""
+"""What every `monitor` command gets from the global options: config, and the store
+under the writer lock (commands that write) or read-only (commands that only read)."""
 
 from __future__ import annotations
 
@@ -29,3 +30,9 @@ class CliContext:
     def writing(self, config: Config) -> AbstractContextManager[Store]:
         """The store, opened under the data directory's writer lock."""
         return lock.writing(config, wait=self.lock_wait)
+
+    @staticmethod
+    def reading(config: Config) -> Store:
+        """The store for a command that only reads: opened read-only, without the writer
+        lock (WAL lets readers run beside a writer), so it runs while a cycle does."""
+        return Store.open(config.database, read_only=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ from monitor.review.snapshots import (
     snapshot_kind,
 )
 from monitor.sources import KINDS, extract_safely, get_kind
-from monitor.store import Store
+from monitor.store import SourceRecord, Store
 
 console = display.terminal()
 err_console = display.terminal(stderr=True)
@@ -195,18 +195,33 @@ def _run_with_progress(config: Config, store: Store, *, quiet: bool) -> Any:
 @click.option("--json", "as_json", is_flag=True, help="Print the sources as JSON.")
 @click.pass_context
 def sources(ctx: click.Context, as_json: bool) -> None:
-    """What is watched, and each source's last state."""
+    """What is watched, and each source's last state (a source not checked yet has id 0).
+    Only reads: it runs while a cycle holds the data directory."""
     config = _config(ctx)
-    with ctx.obj.writing(config) as store:
-        for spec in config.sources:
-            store.ensure_source(
-                key=spec.key,
-                kind=spec.kind,
-                country_slug=spec.country,
-                edition=spec.edition,
-                url=spec.url,
-            )
-        records = store.sources()
+    stored: dict[str, SourceRecord] = {}
+    if config.database.exists():
+        with ctx.obj.reading(config) as store:
+            stored = {r.key: r for r in store.sources()}
+    for spec in config.sources:
+        # The config says where a source is fetched from next; the store, how it went.
+        record = stored.get(spec.key) or SourceRecord(
+            id=0,
+            key=spec.key,
+            kind=spec.kind,
+            country_slug=spec.country,
+            edition=spec.edition,
+            url=spec.url,
+            etag=None,
+            last_modified=None,
+            created_at="",
+            last_checked_at=None,
+            last_outcome=None,
+            last_error=None,
+            current_snapshot_id=None,
+            last_success_at=None,
+        )
+        stored[spec.key] = replace(record, url=spec.url, kind=spec.kind)
+    records = [stored[key] for key in sorted(stored)]
     if as_json:
         _json([vars(r) for r in records])
     else:
@@ -309,7 +324,7 @@ def diff(
 ) -> None:
     """Score and text deltas between two snapshots of COUNTRY (a name, slug or ISO code)."""
     config = _config(ctx, required=False)
-    with Store.open(config.database, create=False) as store:
+    with ctx.obj.reading(config) as store:
         country = country_slug(store, country)
         new_id = resolve_snapshot(store, country, to, kind=kind)
         # By default like with like (a page with the page before it); a --from edition
@@ -389,7 +404,7 @@ def daemon(ctx: click.Context) -> None:
 def backup(ctx: click.Context, destination: Path) -> None:
     """Copy the database to DESTINATION (a new file), safely, even while a daemon writes."""
     config = _config(ctx, required=False)
-    with Store.open(config.database, create=False) as store:
+    with ctx.obj.reading(config) as store:
         store.backup(destination)
     console.print(f"Backed up {config.database} to {destination}", highlight=False)
 
@@ -410,7 +425,7 @@ def status_command(ctx: click.Context, as_json: bool, every_source: bool) -> Non
     from monitor.ops.status import status
 
     config = _config(ctx, required=False)
-    with Store.open(config.database, create=False) as store:
+    with ctx.obj.reading(config) as store:
         report = status(store, config, now=datetime.now(UTC))
     if as_json:
         _json({**asdict(report), "attention": report.attention})

@@ -14,7 +14,6 @@ from monitor.cli import display
 from monitor.config.reader import Config
 from monitor.notify.deliver import NotifyReport, notify, preview, retry
 from monitor.notify.render import Templates
-from monitor.store import Store
 from monitor.store.outbox import notifications, owed_counts
 
 console = display.terminal()
@@ -59,7 +58,7 @@ def digest(
             console.print(f"Nothing to send: {why}.")
         report_deliveries(report)
         sys.exit(0 if report.ok else 1)
-    with Store.open(config.database, create=False) as store:
+    with ctx.obj.reading(config) as store:
         upcoming = preview(store, config, channel, now=now)
     templates = Templates(config.notify.templates)
     if not upcoming.countries:
@@ -83,7 +82,7 @@ def outbox(ctx: click.Context, status: str | None, limit: int, as_json: bool) ->
     if ctx.invoked_subcommand is not None:
         return
     config: Config = ctx.obj.config(required=False)
-    with Store.open(config.database, create=False) as store:
+    with ctx.obj.reading(config) as store:
         rows = notifications(store, status=status, limit=limit)
         waiting = owed_counts(store)
         # Any failed for good, listed or not: the exit code is a health check.

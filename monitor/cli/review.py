@@ -30,9 +30,10 @@ JSON_HELP = "Print the result as JSON."
 
 
 def _store(ctx: click.Context) -> Store:
-    """The store for reading: no writer lock, as WAL lets readers run beside a writer."""
+    """The store for reading: read-only, no writer lock."""
     config: Config = ctx.obj.config(required=False)
-    return Store.open(config.database, create=False)
+    store: Store = ctx.obj.reading(config)
+    return store
 
 
 def _print_json(data: Any) -> None:

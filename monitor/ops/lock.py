@@ -26,6 +26,7 @@ from typing import Any
 
 from monitor.config.reader import Config
 from monitor.errors import LockedError, MonitorError
+from monitor.files import private_dir, private_opener
 from monitor.store import Store
 
 LOCK_FILE = "monitor.ops.lock"
@@ -46,8 +47,10 @@ def writer_lock(
     Waiting ends early, with `LockedError`, once `stop` is set (a daemon stopping)."""
     path = data_dir / LOCK_FILE
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 (closed by the with below)
+        private_dir(data_dir)
+        handle = open(  # noqa: SIM115 (closed by the with below)
+            path, "a+", encoding="utf-8", opener=private_opener
+        )
     except OSError as exc:
         raise MonitorError(f"cannot open the writer lock {path}: {exc.strerror}") from None
     with handle:
