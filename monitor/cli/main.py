@@ -23,11 +23,12 @@ from monitor.cli.logs import FORMATS, setup_logging
 from monitor.cli.notify import digest, outbox, report_deliveries
 from monitor.cli.review import COMMANDS as REVIEW_COMMANDS
 from monitor.config.reader import Config
-from monitor.errors import MonitorError
+from monitor.errors import MonitorError, StoreError
 from monitor.fetch.client import Fetcher, Outcome
 from monitor.models import Status
 from monitor.notify.channels import CHANNEL_KINDS
 from monitor.notify.deliver import notify
+from monitor.ops import last_cycle
 from monitor.ops.cycle import SourceResult, ingest, run_cycle
 from monitor.ops.reextract import reextract
 from monitor.ops.workbook_import import ImportReport, import_workbook
@@ -152,13 +153,19 @@ def run(ctx: click.Context, as_json: bool) -> None:
     config = _config(ctx)
     if not config.sources:
         raise MonitorError(f"{config.path}: the watch list is empty (add [[watch]] entries)")
-    with ctx.obj.writing(config) as store:
-        report = _run_with_progress(config, store, quiet=as_json)
-        sent = notify(store, config, now=datetime.now(UTC))
+    try:
+        with ctx.obj.writing(config) as store:
+            report = _run_with_progress(config, store, quiet=as_json)
+            sent = notify(store, config, now=datetime.now(UTC))
+    except StoreError as exc:
+        last_cycle.record(config.data_dir, str(exc))  # for `monitor status`
+        raise
+    last_cycle.record(config.data_dir, report.problem)
     if as_json:
         _json(
             {
                 "ok": report.ok,
+                "problem": report.problem,
                 "results": [vars(r) for r in report.results],
                 "findings": [asdict(f) for f in report.findings],
                 "deliveries": [asdict(d) for d in sent.deliveries],
@@ -171,6 +178,8 @@ def run(ctx: click.Context, as_json: bool) -> None:
             console.print(f"[{f.severity}] {f.kind}: {f.message}", highlight=False)
         for r in report.failed:
             err_console.print(Text.assemble(("failed:", "red"), f" {r.key}: {r.detail}"))
+        if report.problem:
+            err_console.print(Text.assemble(("Error:", "red"), f" {report.problem}"))
         report_deliveries(sent)
     sys.exit(0 if report.ok else 1)
 

@@ -264,7 +264,7 @@ class Store:
                 last_outcome = (
                     outcome if extraction.status is Status.COMPLETE else extraction.status
                 )
-                checked = {
+                checked: dict[str, Any] = {
                     "etag": etag,
                     "last_modified": last_modified,
                     "last_checked_at": captured_at,
@@ -273,6 +273,17 @@ class Store:
                     "last_success_at": captured_at,
                     "consecutive_failures": 0,
                 }
+                if extraction.status is Status.NOT_A_PROFILE:
+                    # Fetched but rejected (a maintenance or error page served with 200):
+                    # a failed check, and no validators, so a 304 cannot vouch for it.
+                    checked |= {
+                        "etag": None,
+                        "last_modified": None,
+                        "last_error": _rejection(extraction),
+                        "last_success_at": source.last_success_at,
+                        "last_failure_at": captured_at,
+                        "consecutive_failures": source.consecutive_failures + 1,
+                    }
                 # Validators vouch for the current snapshot: one an ingest replaced must
                 # not let the next 304 confirm the copy instead of what the URL serves.
                 moved = {"etag": None, "last_modified": None}
@@ -487,6 +498,12 @@ class Store:
 
     def _one(self, sql: str, params: Sequence[Any]) -> dict[str, Any] | None:
         return next(iter(self.db.query(sql, params)), None)
+
+
+def _rejection(extraction: Extraction) -> str:
+    """Why a fetched document was not taken as a profile, in words."""
+    said = [r.message for r in extraction.reasons if r.is_error]
+    return "not a profile: " + ("; ".join(said) or "nothing recognisable in it")
 
 
 def _without_url(extraction: Extraction) -> Extraction:
