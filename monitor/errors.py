@@ -33,9 +33,13 @@ class StoreError(MonitorError):
     version; the message names the file and what to do."""
 
 
-class DamagedDatabaseError(StoreError):
-    """The database file is corrupt or not a database: nothing more can be done with
-    it until it is restored (a cycle stops rather than fail every source alike)."""
+class UnusableDatabaseError(StoreError):
+    """Nothing more can be done with the database for now (damaged, or locked by another
+    program past the wait): a cycle stops rather than fail every source alike."""
+
+
+class DamagedDatabaseError(UnusableDatabaseError):
+    """The database file is corrupt or not a database: it must be restored."""
 
 
 class LockedError(MonitorError):

@@ -3,7 +3,8 @@
 Fetching runs in a bounded thread pool; extraction and storage run in the calling
 thread, one source at a time, each source in its own transaction. One source's failure
 (network, a broken page, a rejected row, a full disk) is recorded where it can be and
-never stops the others; only a damaged database stops the cycle.
+never stops the others; only a damaged database, or one locked by another program past
+the wait, stops the cycle.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 from monitor.assess.findings import assess_pending, rebase
 from monitor.assess.health import check_health
 from monitor.config.reader import Config, SourceSpec, source_key
-from monitor.errors import DamagedDatabaseError, MonitorError, StoreError
+from monitor.errors import MonitorError, StoreError, UnusableDatabaseError
 from monitor.fetch.client import Attempt, Fetcher, FetchResult, Outcome, Validators
 from monitor.models import Extraction, Finding, Status
 from monitor.sources import SourceKind, extract_safely
@@ -125,7 +126,7 @@ def run_cycle(
                     continue  # not checked: it waits for the next cycle
                 try:
                     result = _process(store, config, spec, records[spec.key].id, fetched)
-                except DamagedDatabaseError:
+                except UnusableDatabaseError:
                     raise  # every source would fail alike: the cycle stops, saying why
                 except StoreError as exc:
                     # A full disk or a lock held too long fails this source; a smaller
@@ -137,7 +138,7 @@ def run_cycle(
     ordered = tuple(results[spec.key] for spec in config.sources if spec.key in results)
     try:
         findings, problem = _assess(store, config, [r.key for r in ordered]), ""
-    except DamagedDatabaseError:
+    except UnusableDatabaseError:
         raise
     except StoreError as exc:
         # What was stored stays unassessed and is assessed by the next cycle.
@@ -215,6 +216,8 @@ def record_capture(
             match_reading=kind.shared_document,
             archived=archived,
         )
+    except UnusableDatabaseError:
+        raise  # recording the failure would fail (or wait) alike
     except StoreError as exc:
         if not archived:  # an ingested copy is not a check of the source
             store.record_failure(source_id, attempts=(), error=str(exc), checked_at=captured_at)

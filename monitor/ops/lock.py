@@ -104,8 +104,11 @@ def _record(handle: Any, command: str | None) -> None:
         "command": command or " ".join(["monitor", *sys.argv[1:]]),
         "since": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    handle.write(json.dumps(holder))
-    handle.flush()
+    try:
+        # Unbuffered: on a full disk the record is lost, not left to fail the close.
+        os.write(handle.fileno(), json.dumps(holder).encode())
+    except OSError as exc:  # only a courtesy to waiters; the flock is what excludes
+        log.warning("cannot record the holder in %s: %s", handle.name, exc.strerror)
 
 
 def _alive(holder: dict[str, Any]) -> bool:

@@ -95,10 +95,9 @@ class StatusReport:
 def status(store: Store, config: Config, *, now: datetime) -> StatusReport:
     """The report; `DamagedDatabaseError` when SQLite's quick check finds damage."""
     if problems := store.quick_check():
-        more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise DamagedDatabaseError(
-            f"{store.path} is damaged (quick_check: {problems[0]}{more}): {RESTORE}"
-        )
+        said = " ".join(" ".join(problems).replace("*** in database main ***", "").split())
+        said = said if len(said) <= 160 else said[:157] + "..."  # one line, however bad
+        raise DamagedDatabaseError(f"{store.path} is damaged (quick_check: {said}): {RESTORE}")
     watched = {spec.key: spec for spec in config.sources}
     conditions = all_conditions(store)
     channels = {c.name for c in config.notify.channels}

@@ -7,10 +7,11 @@ daemon job shows a traceback for a damaged file, a full disk or a lock held too 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
-from monitor.errors import DamagedDatabaseError, StoreError
+from monitor.errors import DamagedDatabaseError, StoreError, UnusableDatabaseError
 
 RESTORE = (
     "stop the monitor, move the file aside and restore the last copy made with "
@@ -30,7 +31,8 @@ def translate(path: Path, exc: sqlite3.Error) -> StoreError:
             f"{path} is not a database, or its header is damaged ({said}): check that "
             f"--config and --data-dir point at the monitor's database; if they do, {RESTORE}"
         )
-    if primary == sqlite3.SQLITE_FULL:
+    if primary == sqlite3.SQLITE_FULL or (primary == sqlite3.SQLITE_IOERR and _full(path)):
+        # Growing the -shm file on a full disk is reported as an I/O error.
         return StoreError(
             f"{path}: the disk is full ({said}); free space on {path.parent}'s file "
             "system: the next run records again"
@@ -41,7 +43,7 @@ def translate(path: Path, exc: sqlite3.Error) -> StoreError:
             f"if it persists, {RESTORE}"
         )
     if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-        return StoreError(
+        return UnusableDatabaseError(
             f"{path} stayed locked by another process past the wait ({said}); stop the "
             "other program writing to it (a second daemon, a sqlite3 shell) and try again"
         )
@@ -51,3 +53,12 @@ def translate(path: Path, exc: sqlite3.Error) -> StoreError:
             "the file are writable by this user and the file system is not read-only"
         )
     return StoreError(f"{path}: database error: {said}")
+
+
+def _full(path: Path) -> bool:
+    """Whether the file system holding `path` has (next to) no room left."""
+    try:
+        room = os.statvfs(path.parent)
+    except OSError:
+        return False
+    return room.f_bavail * room.f_frsize < 64 * 1024

@@ -86,9 +86,7 @@ class Store:
     def _connect(cls, path: Path, *, read_only: bool) -> Store:
         try:
             if read_only:
-                # A reader of a WAL database needs the -shm file: SQLite creates it
-                # beside the database (0600, like the database) if it is missing.
-                db = Database(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True))
+                db = _read_only(path)
             else:
                 private_dir(path.parent)
                 touch_private(path)
@@ -170,6 +168,9 @@ class Store:
         self, *, key: str, kind: str, country_slug: str, edition: int | None, url: str
     ) -> SourceRecord:
         """Insert the source, or update the URL and kind of the one with this key."""
+        known = self.source(key)
+        if known is not None and (known.url, known.kind) == (url, kind):
+            return known  # no write: a cycle on a full disk still gets to each source
         with self.transaction():
             self.db.execute(
                 """
@@ -498,6 +499,24 @@ class Store:
 
     def _one(self, sql: str, params: Sequence[Any]) -> dict[str, Any] | None:
         return next(iter(self.db.query(sql, params)), None)
+
+
+def _read_only(path: Path) -> Database:
+    """A read-only connection. A reader of a WAL database needs the -shm file, which
+    SQLite creates beside the database (0600, like it) if missing; on a read-only file
+    system it cannot, and with no -wal left to read (closed cleanly, and no writer can
+    be at work there) the file alone is the whole database: open it as immutable."""
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    db = Database(sqlite3.connect(uri, uri=True))
+    try:
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        wal = path.with_name(path.name + "-wal")
+        if os.access(path.parent, os.W_OK) or (wal.exists() and wal.stat().st_size):
+            raise
+        db.close()
+        db = Database(sqlite3.connect(f"{uri}&immutable=1", uri=True))
+    return db
 
 
 def _rejection(extraction: Extraction) -> str:
