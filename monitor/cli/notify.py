@@ -12,6 +12,7 @@ import click
 
 from monitor.cli import display
 from monitor.config.reader import Config
+from monitor.files import private_opener, within
 from monitor.notify.deliver import NotifyReport, notify, preview, retry
 from monitor.notify.render import Templates
 from monitor.store.outbox import notifications, owed_counts
@@ -65,7 +66,9 @@ def digest(
         console.print("Nothing waiting: the next digest would be empty.")
         return
     if html_out is not None:
-        html_out.write_text(templates.html(upcoming), encoding="utf-8")
+        opener = private_opener if within(html_out, config.data_dir) else None
+        with open(html_out, "w", encoding="utf-8", opener=opener) as stream:
+            stream.write(templates.html(upcoming))
         console.print(f"HTML digest written to {html_out}", highlight=False)
     if text_out or html_out is None:
         click.echo(templates.text(upcoming))

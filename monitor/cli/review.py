@@ -13,6 +13,7 @@ import click
 
 from monitor.cli import display
 from monitor.config.reader import Config
+from monitor.files import private_opener, within
 from monitor.review.browse import browse_plan, launch
 from monitor.review.export import FORMATS, write_export
 from monitor.review.history import score_history
@@ -164,8 +165,10 @@ def export(ctx: click.Context, fmt: str, as_json: bool, out: Path | None) -> Non
         if out is None:
             write_export(store, sys.stdout, fmt)
             return
-        # newline="": the csv module writes its own line endings.
-        with out.open("w", encoding="utf-8", newline="") as stream:
+        # newline="": the csv module writes its own line endings. Into the data
+        # directory, private like all there.
+        opener = private_opener if within(out, store.path.parent) else None
+        with open(out, "w", encoding="utf-8", newline="", opener=opener) as stream:
             count = write_export(store, stream, fmt)
     err_console.print(f"{count} rows written to {out}", highlight=False)
 
