@@ -29,7 +29,17 @@ class NotAProfileError(MonitorError):
 
 
 class StoreError(MonitorError):
-    """The snapshot database cannot be opened or is from a newer version."""
+    """The snapshot database cannot be opened, read or written, or is from a newer
+    version; the message names the file and what to do."""
+
+
+class UnusableDatabaseError(StoreError):
+    """Nothing more can be done with the database for now (damaged, or locked by another
+    program past the wait): a cycle stops rather than fail every source alike."""
+
+
+class DamagedDatabaseError(UnusableDatabaseError):
+    """The database file is corrupt or not a database: it must be restored."""
 
 
 class LockedError(MonitorError):

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
 from monitor.cli.main import cli
+from monitor.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -123,7 +124,7 @@ def test_read_only_commands_refuse_a_missing_database(tmp_path):
 
 def test_a_backup_that_cannot_be_written_is_one_line(tmp_path):
     data = ("--data-dir", str(tmp_path))
-    assert invoke(*data, "sources").exit_code == 0  # creates the database
+    Store.open(tmp_path / "monitor.db").close()
     result = CliRunner().invoke(cli, [*data, "backup", str(tmp_path / "no" / "such" / "x.db")])
     assert result.exit_code == 1 and "cannot write the backup" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -192,7 +192,9 @@ def test_monitor_status_exits_1_while_a_source_is_broken(httpserver: HTTPServer,
     for _ in range(2):
         assert runner.invoke(cli, [*args, "run"]).exit_code == 1
     code, report = status()
-    assert code == 1 and report["attention"] == [f"{KEY}: broken"]
+    (reason,) = report["attention"]  # the condition, with its reason in words
+    assert code == 1 and reason.startswith(f"{KEY}: broken: 2 failed check(s) in a row")
+    assert reason.endswith("last: HTTP 503 Service Unavailable")
     (source,) = report["sources"]
     assert source["consecutive_failures"] == 2 and "HTTP 503" in source["last_error"]
     checked = datetime.fromisoformat(source["last_failure_at"])

@@ -1,4 +1,5 @@
-"""What every `monitor` command gets from the global options: config and writer lock.
+"""What every `monitor` command gets from the global options: config, and the store
+under the writer lock (commands that write) or read-only (commands that only read).
 
 Imports of the pipeline happen inside the methods: the root command loads this module,
 and `monitor --version` must not pay for the config reader's stages.
@@ -41,6 +42,14 @@ class CliContext:
         from monitor.ops import lock
 
         return lock.writing(config, wait=self.lock_wait)
+
+    @staticmethod
+    def reading(config: Config) -> Store:
+        """The store for a command that only reads: opened read-only, without the writer
+        lock (WAL lets readers run beside a writer), so it runs while a cycle does."""
+        from monitor.store import Store
+
+        return Store.open(config.database, read_only=True)
 
 
 def config_of(ctx: click.Context, *, required: bool = True) -> Config:

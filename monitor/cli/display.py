@@ -15,7 +15,7 @@ from monitor.formatting import DIRECTION_STYLE, arrow, number
 from monitor.models import Extraction, Pillar, Status
 from monitor.notify.deliver import Delivery
 from monitor.ops.cycle import CycleReport, SourceResult
-from monitor.ops.status import StatusReport
+from monitor.ops.status import StatusReport, minute
 from monitor.store import SourceRecord
 from monitor.store.outbox import Notification
 
@@ -242,14 +242,14 @@ def status_view(report: StatusReport, *, every_source: bool = False) -> Group:
     for name in ("last success", "last failure", "fails", "condition", "next check"):
         table.add_column(name, overflow="fold")
     for s in shown:
-        failure = f"{_minute(s.last_failure_at)} {s.last_error or ''}".strip()
+        failure = f"{minute(s.last_failure_at)} {s.last_error or ''}".strip()
         table.add_row(
             s.key,
-            _minute(s.last_success_at) or "never",
+            minute(s.last_success_at) or "never",
             failure,
             str(s.consecutive_failures),
             Text(", ".join(s.conditions) or "ok", style="red" if s.conditions else "green"),
-            _minute(s.next_check_at) or "not watched",
+            minute(s.next_check_at) or "not watched",
         )
     parts: list[Table | Text] = [table] if shown else []
     if hidden := len(report.sources) - len(shown):
@@ -272,14 +272,13 @@ def status_view(report: StatusReport, *, every_source: bool = False) -> Group:
         ),
         f"Database: {report.database_bytes / 1024 / 1024:.1f} MB ({counts})",
     ]
+    if report.last_cycle is not None:
+        ending = report.last_cycle.problem or "completed"
+        lines.append(f"Last cycle: {minute(report.last_cycle.finished_at)} {ending}")
     attention = report.attention
     summary = Text(
         "Needs attention:\n  " + "\n  ".join(attention) if attention else "All well.",
         style="bold red" if attention else "bold green",
     )
-    return Group(*parts, *(Text(line) for line in lines), summary)
-
-
-def _minute(moment: str | None) -> str:
-    """An ISO time to the minute, `2026-12-01 18:58`: narrow enough for a table cell."""
-    return (moment or "")[:16].replace("T", " ")
+    warnings = [Text(f"Warning: {w}", style="yellow") for w in report.warnings]
+    return Group(*parts, *(Text(line) for line in lines), *warnings, summary)

@@ -12,9 +12,9 @@ import click
 
 from monitor.cli import display
 from monitor.config.reader import Config
+from monitor.files import private_opener, within
 from monitor.notify.deliver import NotifyReport, notify, preview, retry
 from monitor.notify.render import Templates
-from monitor.store import Store
 from monitor.store.outbox import notifications, owed_counts
 
 console = display.terminal()
@@ -59,14 +59,16 @@ def digest(
             console.print(f"Nothing to send: {why}.")
         report_deliveries(report)
         sys.exit(0 if report.ok else 1)
-    with Store.open(config.database, create=False) as store:
+    with ctx.obj.reading(config) as store:
         upcoming = preview(store, config, channel, now=now)
     templates = Templates(config.notify.templates)
     if not upcoming.countries:
         console.print("Nothing waiting: the next digest would be empty.")
         return
     if html_out is not None:
-        html_out.write_text(templates.html(upcoming), encoding="utf-8")
+        opener = private_opener if within(html_out, config.data_dir) else None
+        with open(html_out, "w", encoding="utf-8", opener=opener) as stream:
+            stream.write(templates.html(upcoming))
         console.print(f"HTML digest written to {html_out}", highlight=False)
     if text_out or html_out is None:
         click.echo(templates.text(upcoming))
@@ -83,7 +85,7 @@ def outbox(ctx: click.Context, status: str | None, limit: int, as_json: bool) ->
     if ctx.invoked_subcommand is not None:
         return
     config: Config = ctx.obj.config(required=False)
-    with Store.open(config.database, create=False) as store:
+    with ctx.obj.reading(config) as store:
         rows = notifications(store, status=status, limit=limit)
         waiting = owed_counts(store)
         # Any failed for good, listed or not: the exit code is a health check.

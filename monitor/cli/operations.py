@@ -11,7 +11,6 @@ import click
 
 from monitor.cli import display
 from monitor.cli.context import config_of, print_json
-from monitor.store import Store
 
 console = display.terminal()
 
@@ -47,7 +46,7 @@ def daemon(ctx: click.Context) -> None:
 def backup(ctx: click.Context, destination: Path) -> None:
     """Copy the database to DESTINATION (a new file), safely, even while a daemon writes."""
     config = config_of(ctx, required=False)
-    with Store.open(config.database, create=False) as store:
+    with ctx.obj.reading(config) as store:
         store.backup(destination)
     console.print(f"Backed up {config.database} to {destination}", highlight=False)
 
@@ -68,7 +67,7 @@ def status_command(ctx: click.Context, as_json: bool, every_source: bool) -> Non
     from monitor.ops.status import status
 
     config = config_of(ctx, required=False)
-    with Store.open(config.database, create=False) as store:
+    with ctx.obj.reading(config) as store:
         report = status(store, config, now=datetime.now(UTC))
     if as_json:
         print_json({**asdict(report), "attention": report.attention})

@@ -13,6 +13,7 @@ import click
 
 from monitor.cli import display
 from monitor.config.reader import Config
+from monitor.files import private_opener, within
 from monitor.review.browse import browse_plan, launch
 from monitor.review.export import FORMATS, write_export
 from monitor.review.history import score_history
@@ -30,9 +31,10 @@ JSON_HELP = "Print the result as JSON."
 
 
 def _store(ctx: click.Context) -> Store:
-    """The store for reading: no writer lock, as WAL lets readers run beside a writer."""
+    """The store for reading: read-only, no writer lock."""
     config: Config = ctx.obj.config(required=False)
-    return Store.open(config.database, create=False)
+    store: Store = ctx.obj.reading(config)
+    return store
 
 
 def _print_json(data: Any) -> None:
@@ -163,8 +165,10 @@ def export(ctx: click.Context, fmt: str, as_json: bool, out: Path | None) -> Non
         if out is None:
             write_export(store, sys.stdout, fmt)
             return
-        # newline="": the csv module writes its own line endings.
-        with out.open("w", encoding="utf-8", newline="") as stream:
+        # newline="": the csv module writes its own line endings. Into the data
+        # directory, private like all there.
+        opener = private_opener if within(out, store.path.parent) else None
+        with open(out, "w", encoding="utf-8", newline="", opener=opener) as stream:
             count = write_export(store, stream, fmt)
     err_console.print(f"{count} rows written to {out}", highlight=False)
 

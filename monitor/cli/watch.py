@@ -4,7 +4,7 @@ pipeline's commands, thin over `monitor.sources`, `monitor.ops` and `monitor.dif
 from __future__ import annotations
 
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,17 +18,18 @@ from monitor.cli.context import config_of, print_json
 from monitor.cli.notify import report_deliveries
 from monitor.config.reader import Config
 from monitor.diff.snapshots import diff_snapshots
-from monitor.errors import MonitorError
+from monitor.errors import MonitorError, StoreError
 from monitor.fetch.client import Fetcher, Outcome
 from monitor.models import Status
 from monitor.notify.channels import CHANNEL_KINDS
 from monitor.notify.deliver import notify
+from monitor.ops import last_cycle
 from monitor.ops.cycle import SourceResult, ingest, run_cycle
 from monitor.ops.reextract import reextract
 from monitor.ops.workbook_import import ImportReport, import_workbook
 from monitor.review.snapshots import country_slug, resolve_snapshot, snapshot_kind
 from monitor.sources import KINDS, extract_safely, get_kind
-from monitor.store import Store
+from monitor.store import SourceRecord, Store
 
 console = display.terminal()
 err_console = display.terminal(stderr=True)
@@ -81,13 +82,19 @@ def run(ctx: click.Context, as_json: bool) -> None:
     config = config_of(ctx)
     if not config.sources:
         raise MonitorError(f"{config.path}: the watch list is empty (add [[watch]] entries)")
-    with ctx.obj.writing(config) as store:
-        report = _run_with_progress(config, store, quiet=as_json)
-        sent = notify(store, config, now=datetime.now(UTC))
+    try:
+        with ctx.obj.writing(config) as store:
+            report = _run_with_progress(config, store, quiet=as_json)
+            sent = notify(store, config, now=datetime.now(UTC))
+    except StoreError as exc:
+        last_cycle.record(config.data_dir, str(exc))  # for `monitor status`
+        raise
+    last_cycle.record(config.data_dir, report.problem)
     if as_json:
         print_json(
             {
                 "ok": report.ok,
+                "problem": report.problem,
                 "results": [vars(r) for r in report.results],
                 "findings": [asdict(f) for f in report.findings],
                 "deliveries": [asdict(d) for d in sent.deliveries],
@@ -102,6 +109,8 @@ def run(ctx: click.Context, as_json: bool) -> None:
             # One line however narrow the terminal: a wrapped reason reads as two faults.
             line = Text.assemble(("failed:", "red"), f" {r.key}: {r.detail}")
             err_console.print(line, soft_wrap=True)
+        if report.problem:
+            err_console.print(Text.assemble(("Error:", "red"), f" {report.problem}"))
         report_deliveries(sent)
     sys.exit(0 if report.ok else 1)
 
@@ -126,18 +135,33 @@ def _run_with_progress(config: Config, store: Store, *, quiet: bool) -> Any:
 @click.option("--json", "as_json", is_flag=True, help="Print the sources as JSON.")
 @click.pass_context
 def sources(ctx: click.Context, as_json: bool) -> None:
-    """What is watched, and each source's last state."""
+    """What is watched, and each source's last state (a source not checked yet has id 0).
+    Only reads: it runs while a cycle holds the data directory."""
     config = config_of(ctx)
-    with ctx.obj.writing(config) as store:
-        for spec in config.sources:
-            store.ensure_source(
-                key=spec.key,
-                kind=spec.kind,
-                country_slug=spec.country,
-                edition=spec.edition,
-                url=spec.url,
-            )
-        records = store.sources()
+    stored: dict[str, SourceRecord] = {}
+    if config.database.exists():
+        with ctx.obj.reading(config) as store:
+            stored = {r.key: r for r in store.sources()}
+    for spec in config.sources:
+        # The config says where a source is fetched from next; the store, how it went.
+        record = stored.get(spec.key) or SourceRecord(
+            id=0,
+            key=spec.key,
+            kind=spec.kind,
+            country_slug=spec.country,
+            edition=spec.edition,
+            url=spec.url,
+            etag=None,
+            last_modified=None,
+            created_at="",
+            last_checked_at=None,
+            last_outcome=None,
+            last_error=None,
+            current_snapshot_id=None,
+            last_success_at=None,
+        )
+        stored[spec.key] = replace(record, url=spec.url, kind=spec.kind)
+    records = [stored[key] for key in sorted(stored)]
     if as_json:
         print_json([vars(r) for r in records])
     else:
@@ -240,7 +264,7 @@ def diff(
 ) -> None:
     """Score and text deltas between two snapshots of COUNTRY (a name, slug or ISO code)."""
     config = config_of(ctx, required=False)
-    with Store.open(config.database, create=False) as store:
+    with ctx.obj.reading(config) as store:
         country = country_slug(store, country)
         new_id = resolve_snapshot(store, country, to, kind=kind)
         # By default like with like (a page with the page before it); a --from edition

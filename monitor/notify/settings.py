@@ -7,6 +7,7 @@ severity and digest period. With no channels configured, one email channel write
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -72,6 +73,8 @@ class NotifySettings:
     sender: str = "profile-monitor@localhost"
     templates: Path | None = None  # a directory whose templates override the packaged ones
     delivery: DeliveryPolicy = field(default_factory=DeliveryPolicy)
+    # Seconds a notification may wait undelivered before `monitor status` exits 1.
+    max_pending_age: float = 3600.0
 
     def route(self, finding: Finding, country: str | None) -> list[str]:
         """The channels that owe their readers this finding."""
@@ -97,7 +100,18 @@ def read_notify(table: Any, reader: TableReader, base: Path) -> NotifySettings:
 
     if not isinstance(table, dict):
         raise reader.fail("notify", "must be a table")
-    reader.only(table, "notify", {"channels", "smtp", "sender", "templates", "delivery"})
+    allowed = {"channels", "smtp", "sender", "templates", "delivery", "max_pending_age"}
+    reader.only(table, "notify", allowed)
+    max_age = table.get("max_pending_age", NotifySettings.max_pending_age)
+    if (
+        isinstance(max_age, bool)
+        or not isinstance(max_age, int | float)
+        or not math.isfinite(max_age)
+        or max_age <= 0
+    ):
+        raise reader.fail(
+            "notify.max_pending_age", f"must be a positive number of seconds, got {max_age!r}"
+        )
     sender = table.get("sender", NotifySettings.sender)
     if not isinstance(sender, str) or not _ADDRESS.match(sender):
         raise reader.fail("notify.sender", f"must be an email address, got {sender!r}")
@@ -116,7 +130,9 @@ def read_notify(table: Any, reader: TableReader, base: Path) -> NotifySettings:
     channels = tuple(
         _channel(name, spec, reader, CHANNEL_KINDS) for name, spec in channels_table.items()
     )
-    return NotifySettings(channels or (DEFAULT_CHANNEL,), smtp, sender, templates, delivery)
+    return NotifySettings(
+        channels or (DEFAULT_CHANNEL,), smtp, sender, templates, delivery, float(max_age)
+    )
 
 
 def _smtp(table: Any, reader: TableReader, base: Path) -> SmtpSettings:

@@ -2,10 +2,11 @@
 
 Fetching runs in a bounded thread pool; extraction and storage run in the calling
 thread, one source at a time, each source in its own transaction. One source's failure
-(network, a broken page, a rejected row) is recorded and never stops the others. A source
-the fetcher deferred (the cycle's budget spent, its host holding requests for another
-URL's 429 or 503) is reported as deferred and left as it was: not a failure, no count
-toward broken; the next cycle checks it.
+(network, a broken page, a rejected row, a full disk) is recorded where it can be and
+never stops the others; only a damaged database, or one locked by another program past
+the wait, stops the cycle. A source the fetcher deferred (the cycle's budget spent, its
+host holding requests for another URL's 429 or 503) is reported as deferred and left as
+it was: not a failure, no count toward broken; the next cycle checks it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 from monitor.assess.findings import assess_pending, rebase
 from monitor.assess.health import check_health
 from monitor.config.reader import Config, SourceSpec, source_key
-from monitor.errors import MonitorError, StoreError
+from monitor.errors import MonitorError, StoreError, UnusableDatabaseError
 from monitor.fetch.client import Fetcher, FetchResult, Outcome, Validators
 from monitor.models import Attempt, Extraction, Finding, Status
 from monitor.sources import SourceKind, extract_safely
@@ -58,6 +59,7 @@ class CycleReport:
     started_at: str
     finished_at: str
     findings: tuple[Finding, ...] = ()
+    problem: str = ""  # what kept the cycle from completing (the findings not made)
 
     def count(self, category: str) -> int:
         return sum(r.category == category for r in self.results)
@@ -68,7 +70,7 @@ class CycleReport:
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and not self.problem
 
 
 Progress = Callable[[SourceResult], None]
@@ -127,13 +129,26 @@ def run_cycle(
                 fetched = future.result()
                 if fetched.outcome is Outcome.STOPPED:
                     continue  # not checked: it waits for the next cycle
-                result = _process(store, config, spec, records[spec.key].id, fetched)
+                try:
+                    result = _process(store, config, spec, records[spec.key].id, fetched)
+                except UnusableDatabaseError:
+                    raise  # every source would fail alike: the cycle stops, saying why
+                except StoreError as exc:
+                    # A full disk or a lock held too long fails this source; a smaller
+                    # capture, a 304, may still be recorded for the next ones.
+                    result = SourceResult(spec.key, spec.url, "failed", None, detail=str(exc))
                 results[spec.key] = result
                 if progress is not None:
                     progress(result)
     ordered = tuple(results[spec.key] for spec in config.sources if spec.key in results)
-    findings = _assess(store, config, [r.key for r in ordered])
-    return CycleReport(ordered, started, now_iso(), tuple(findings))
+    try:
+        findings, problem = _assess(store, config, [r.key for r in ordered]), ""
+    except UnusableDatabaseError:
+        raise
+    except StoreError as exc:
+        # What was stored stays unassessed and is assessed by the next cycle.
+        findings, problem = [], f"findings not assessed: {exc}"
+    return CycleReport(ordered, started, now_iso(), tuple(findings), problem)
 
 
 def _assess(store: Store, config: Config, checked: list[str]) -> list[Finding]:
@@ -208,6 +223,8 @@ def record_capture(
             match_reading=kind.shared_document,
             archived=archived,
         )
+    except UnusableDatabaseError:
+        raise  # recording the failure would fail (or wait) alike
     except StoreError as exc:
         if not archived:  # an ingested copy is not a check of the source
             store.record_failure(source_id, attempts=(), error=str(exc), checked_at=captured_at)

@@ -24,8 +24,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor.config.reader import Config, SourceSpec
 from monitor.config.schedule import trigger
-from monitor.errors import MonitorError
+from monitor.errors import LockedError, MonitorError
 from monitor.notify.deliver import NotifyReport, notify
+from monitor.ops import last_cycle
 from monitor.ops.cycle import CycleReport, run_cycle
 from monitor.ops.lock import writing
 from monitor.store import Store
@@ -87,9 +88,14 @@ class Daemon:
                 report = run_cycle(config, store, stop=self.stop)
                 # Stopping: what is owed stays in the outbox for the next start.
                 sent = NotifyReport((), ()) if self.stop.is_set() else self._notify(store, ("run",))
-        except MonitorError as exc:  # locked too long, unreadable database…: try next time
+        except LockedError as exc:  # a cron run holds the data directory: next time
             log.error("check skipped: %s", exc)
             return None
+        except MonitorError as exc:  # a damaged database, a full disk…: one line, no traceback
+            log.error("check failed: %s", exc)
+            last_cycle.record(self.config.data_dir, str(exc))
+            return None
+        last_cycle.record(self.config.data_dir, report.problem)
         self._log_cycle(report, sent, time.monotonic() - started)
         return report
 
@@ -121,6 +127,8 @@ class Daemon:
 
     @staticmethod
     def _log_cycle(report: CycleReport, sent: NotifyReport, seconds: float) -> None:
+        if report.problem:
+            log.error("cycle incomplete: %s", report.problem)
         kinds = ("new", "unchanged", "incomplete", "failed", "deferred")
         counts = {c: report.count(c) for c in kinds}
         delivered = sum(d.status == "delivered" for d in sent.deliveries)

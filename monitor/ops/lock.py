@@ -26,6 +26,7 @@ from typing import Any
 
 from monitor.config.reader import Config
 from monitor.errors import LockedError, MonitorError
+from monitor.files import private_dir, private_opener
 from monitor.store import Store
 
 LOCK_FILE = "monitor.ops.lock"
@@ -46,8 +47,10 @@ def writer_lock(
     Waiting ends early, with `LockedError`, once `stop` is set (a daemon stopping)."""
     path = data_dir / LOCK_FILE
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 (closed by the with below)
+        private_dir(data_dir)
+        handle = open(  # noqa: SIM115 (closed by the with below)
+            path, "a+", encoding="utf-8", opener=private_opener
+        )
     except OSError as exc:
         raise MonitorError(f"cannot open the writer lock {path}: {exc.strerror}") from None
     with handle:
@@ -101,8 +104,11 @@ def _record(handle: Any, command: str | None) -> None:
         "command": command or " ".join(["monitor", *sys.argv[1:]]),
         "since": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    handle.write(json.dumps(holder))
-    handle.flush()
+    try:
+        # Unbuffered: on a full disk the record is lost, not left to fail the close.
+        os.write(handle.fileno(), json.dumps(holder).encode())
+    except OSError as exc:  # only a courtesy to waiters; the flock is what excludes
+        log.warning("cannot record the holder in %s: %s", handle.name, exc.strerror)
 
 
 def _alive(holder: dict[str, Any]) -> bool:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.errors import MonitorError
+from monitor.files import private_opener
 from monitor.store import Store
 
 TABLES = {
@@ -169,7 +170,9 @@ class BrowsePlan:
     metadata: dict[str, Any]
 
     def write_metadata(self) -> None:
-        self.metadata_file.write_text(json.dumps(self.metadata, indent=2), encoding="utf-8")
+        # Beside the database, in the data directory: private like all there.
+        with open(self.metadata_file, "w", encoding="utf-8", opener=private_opener) as stream:
+            json.dump(self.metadata, stream, indent=2)
 
 
 def browse_plan(store: Store, *, host: str = "127.0.0.1", port: int = 8001) -> BrowsePlan:

@@ -17,11 +17,13 @@ def conditions(store: Store, source_id: int) -> dict[str, dict[str, Any]]:
     return {r["condition"]: json.loads(r["detail"]) for r in rows}
 
 
-def all_conditions(store: Store) -> dict[int, dict[str, str]]:
-    """source id -> {condition: since}, for `monitor status`."""
-    found: dict[int, dict[str, str]] = {}
-    for r in store.db.query("SELECT source_id, condition, since FROM source_conditions"):
-        found.setdefault(r["source_id"], {})[r["condition"]] = r["since"]
+def all_conditions(store: Store) -> dict[int, dict[str, tuple[str, dict[str, Any]]]]:
+    """source id -> {condition: (since, detail)}, for `monitor status`."""
+    found: dict[int, dict[str, tuple[str, dict[str, Any]]]] = {}
+    rows = store.db.query("SELECT source_id, condition, since, detail FROM source_conditions")
+    for r in rows:
+        detail = json.loads(r["detail"])
+        found.setdefault(r["source_id"], {})[r["condition"]] = (r["since"], detail)
     return found
 
 

@@ -459,13 +459,18 @@ def schema_version(db: Database) -> int:
     return len(_migrations.applied(db))
 
 
-def migrate(db: Database, path: str) -> None:
-    """Apply pending migrations; refuse a database written by a newer schema."""
+def migrate(db: Database, path: str, *, read_only: bool = False) -> bool:
+    """Apply pending migrations (`read_only`: only say whether some are pending); refuse
+    a database written by a newer schema. True when the schema is (now) current."""
     known = {step.__name__ for step in STEPS}
-    unknown = [m.name for m in _migrations.applied(db) if m.name not in known]
+    applied = _migrations.applied(db)
+    unknown = [m.name for m in applied if m.name not in known]
     if unknown:
         raise StoreError(
             f"{path}: database schema is newer than this profile-monitor understands "
             f"(unknown migrations: {', '.join(unknown)}); upgrade profile-monitor"
         )
+    if read_only:
+        return len(applied) == len(STEPS)
     _migrations.apply(db)
+    return True

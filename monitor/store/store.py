@@ -7,6 +7,7 @@ row never leaves half a capture behind.
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import zlib
 from collections.abc import Iterator, Sequence
@@ -21,7 +22,9 @@ from typing import Any
 from sqlite_utils import Database
 
 from monitor.errors import StoreError
+from monitor.files import private_dir, private_opener, touch_private
 from monitor.models import Attempt, Extraction, Status
+from monitor.store.faults import translate
 from monitor.store.records import (
     Outcome,
     SavedCapture,
@@ -54,35 +57,57 @@ class Store:
         self.path = path
 
     @classmethod
-    def open(cls, path: str | Path, *, create: bool = True) -> Store:
+    def open(cls, path: str | Path, *, create: bool = True, read_only: bool = False) -> Store:
         """Open the database at `path` (creating it, unless `create` is false: commands
         that only read refuse a missing one rather than report on an empty one) and bring
-        its schema up to date."""
+        its schema up to date.
+
+        `read_only` opens it for reading only (SQLite's `mode=ro`), beside any writer; the
+        one write such an open may make is the schema upgrade after installing a newer
+        profile-monitor, done once in a separate read-write open.
+        """
         path = Path(path)
-        if not create and not path.exists():
+        if (read_only or not create) and not path.exists():
             raise StoreError(
                 f"no snapshot database at {path}: nothing was stored there yet. Run "
                 "`monitor run` (or import-workbook, ingest) first, or point --config or "
                 "--data-dir at the one you use"
             )
+        if read_only:
+            with cls._connect(path, read_only=True) as store:
+                current = migrate(store.db, str(path), read_only=True)
+            if not current:
+                cls._connect(path, read_only=False).close()  # upgrade the schema once
+            return cls._connect(path, read_only=True)
+        return cls._connect(path, read_only=False)
+
+    @classmethod
+    def _connect(cls, path: Path, *, read_only: bool) -> Store:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            db = Database(path)
-        except (OSError, sqlite3.Error) as e:
+            if read_only:
+                db = _read_only(path)
+            else:
+                private_dir(path.parent)
+                touch_private(path)
+                db = Database(path)
+        except OSError as e:
             raise StoreError(f"{path}: cannot open the snapshot database: {e}") from e
+        except sqlite3.Error as e:
+            raise translate(path, e) from None
         try:
             # Connection settings, each outside any transaction: SQLite ignores
             # foreign_keys and refuses journal_mode changes inside one.
-            db.execute("PRAGMA foreign_keys = ON")
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            db.enable_wal()
-            # In WAL mode NORMAL cannot corrupt the database on a crash; only the last
-            # commits may be lost on power failure. It halves the cost of each commit.
-            db.execute("PRAGMA synchronous = NORMAL")
-            migrate(db, str(path))
-        except sqlite3.DatabaseError as e:
+            if not read_only:
+                db.execute("PRAGMA foreign_keys = ON")
+                db.enable_wal()
+                # In WAL mode NORMAL cannot corrupt the database on a crash; only the
+                # last commits may be lost on power failure. It halves each commit's cost.
+                db.execute("PRAGMA synchronous = NORMAL")
+                migrate(db, str(path))
+        except sqlite3.Error as e:
             db.close()
-            raise StoreError(f"{path}: cannot open the snapshot database: {e}") from e
+            raise translate(path, e) from None
         except BaseException:
             db.close()
             raise
@@ -101,21 +126,40 @@ class Store:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+        # Whatever read or wrote through this store: its SQLite error becomes words.
+        if isinstance(exc, sqlite3.Error):
+            raise translate(self.path, exc) from None
+
+    def quick_check(self) -> list[str]:
+        """SQLite's `PRAGMA quick_check`: the problems found, [] when the file is sound."""
+        try:
+            rows = [r[0] for r in self.db.execute("PRAGMA quick_check").fetchall()]
+        except sqlite3.Error as e:
+            raise translate(self.path, e) from None
+        return [] if rows == ["ok"] else rows
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """One write transaction: everything inside commits together or not at all.
+        """One write transaction: everything inside commits together or not at all;
+        a SQLite error other than a refused row comes out as a `StoreError`.
 
         BEGIN IMMEDIATE takes the write lock up front (waiting up to busy_timeout), so a
         transaction that reads before it writes cannot fail halfway with SQLITE_BUSY.
         """
-        self.db.execute("BEGIN IMMEDIATE")
         try:
-            yield
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.rollback()
-            raise
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.rollback()
+                raise
+        except sqlite3.IntegrityError:
+            raise  # a row this code built was refused: the caller knows which
+        except sqlite3.Error as e:
+            # A full disk, a damaged page, a lock held past busy_timeout: rolled back,
+            # and said in words so a cycle can fail this source and go on.
+            raise translate(self.path, e) from None
 
     # -- sources ------------------------------------------------------------------
 
@@ -123,6 +167,9 @@ class Store:
         self, *, key: str, kind: str, country_slug: str, edition: int | None, url: str
     ) -> SourceRecord:
         """Insert the source, or update the URL and kind of the one with this key."""
+        known = self.source(key)
+        if known is not None and (known.url, known.kind) == (url, kind):
+            return known  # no write: a cycle on a full disk still gets to each source
         with self.transaction():
             self.db.execute(
                 """
@@ -217,7 +264,7 @@ class Store:
                 last_outcome = (
                     outcome if extraction.status is Status.COMPLETE else extraction.status
                 )
-                checked = {
+                checked: dict[str, Any] = {
                     "etag": etag,
                     "last_modified": last_modified,
                     "last_checked_at": captured_at,
@@ -226,6 +273,17 @@ class Store:
                     "last_success_at": captured_at,
                     "consecutive_failures": 0,
                 }
+                if extraction.status is Status.NOT_A_PROFILE:
+                    # Fetched but rejected (a maintenance or error page served with 200):
+                    # a failed check, and no validators, so a 304 cannot vouch for it.
+                    checked |= {
+                        "etag": None,
+                        "last_modified": None,
+                        "last_error": _rejection(extraction),
+                        "last_success_at": source.last_success_at,
+                        "last_failure_at": captured_at,
+                        "consecutive_failures": source.consecutive_failures + 1,
+                    }
                 # Validators vouch for the current snapshot: one an ingest replaced must
                 # not let the next 304 confirm the copy instead of what the URL serves.
                 moved = {"etag": None, "last_modified": None}
@@ -410,8 +468,13 @@ class Store:
     def backup(self, destination: Path) -> None:
         """A consistent copy of the database while others keep writing (SQLite's online
         backup API: it restarts a step if a writer changed a page it had copied)."""
-        if destination.exists():
-            raise StoreError(f"{destination} exists; back up to a new file")
+        try:
+            # Made here, 0600 and only if new: a backup holds all the database does.
+            os.close(private_opener(str(destination), os.O_WRONLY | os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            raise StoreError(f"{destination} exists; back up to a new file") from None
+        except OSError as exc:
+            raise StoreError(f"cannot write the backup {destination}: {exc.strerror}") from None
         try:
             target = sqlite3.connect(destination)
             try:
@@ -435,6 +498,30 @@ class Store:
 
     def _one(self, sql: str, params: Sequence[Any]) -> dict[str, Any] | None:
         return next(iter(self.db.query(sql, params)), None)
+
+
+def _read_only(path: Path) -> Database:
+    """A read-only connection. A reader of a WAL database needs the -shm file, which
+    SQLite creates beside the database (0600, like it) if missing; on a read-only file
+    system it cannot, and with no -wal left to read (closed cleanly, and no writer can
+    be at work there) the file alone is the whole database: open it as immutable."""
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    db = Database(sqlite3.connect(uri, uri=True))
+    try:
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        wal = path.with_name(path.name + "-wal")
+        if os.access(path.parent, os.W_OK) or (wal.exists() and wal.stat().st_size):
+            raise
+        db.close()
+        db = Database(sqlite3.connect(f"{uri}&immutable=1", uri=True))
+    return db
+
+
+def _rejection(extraction: Extraction) -> str:
+    """Why a fetched document was not taken as a profile, in words."""
+    said = [r.message for r in extraction.reasons if r.is_error]
+    return "not a profile: " + ("; ".join(said) or "nothing recognisable in it")
 
 
 def _without_url(extraction: Extraction) -> Extraction:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from monitor.errors import DeliveryError
+from monitor.files import private_dir, private_opener
 from monitor.notify.channels import ChannelKind, register, secret
 from monitor.notify.digest import Digest
 from monitor.notify.settings import SmtpSettings, check_addresses
@@ -76,13 +77,14 @@ class Email(ChannelKind):
 
     def _write(self, notification: Notification, message: EmailMessage) -> Path:
         folder = self.data_dir / OUTBOX_DIR
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dir(folder)
         stamp = notification.created_at[:19].replace(":", "").replace("-", "")
         path = folder / f"{stamp}-{self.spec.name}-{notification.id}.eml"
         partial = path.with_suffix(".eml.partial")
         # Written whole, then renamed: a reader never sees half a message, and a second
         # write after a crash replaces the first instead of adding a copy.
-        partial.write_bytes(bytes(message))
+        with open(partial, "wb", opener=private_opener) as stream:
+            stream.write(bytes(message))
         os.replace(partial, path)
         return path
 

@@ -1,0 +1,91 @@
+"""What `monitor status` says about faults that do not stop a run: a mail server down
+(a warning after the first failed round, exit 1 once a notification waited too long)
+and a page served with 200 that is no profile (a failed check, with its reason)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pytest_httpserver import HTTPServer
+
+from tests.faults.db_helpers import integrity_ok, monitor, serve, wait_for, write_config
+from tests.mailserver import free_port, smtp_server
+from tests.notifying import page
+
+MAINTENANCE = b"<html><body><h1>Down for maintenance</h1><p>Back soon.</p></body></html>"
+
+
+def mail_config(tmp_path: Path, httpserver: HTTPServer, port: int, max_age: float) -> Path:
+    return write_config(
+        tmp_path,
+        httpserver,
+        tmp_path / "data",
+        f"[notify]\nmax_pending_age = {max_age}\n"
+        f'[notify.smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\ntimeout = 5\n'
+        "[notify.delivery]\nattempts = 1\nretry_wait = 0\nround_backoff = 0\n"
+        '[notify.channels.desk]\nkind = "email"\nto = ["desk@example.org"]\n',
+    )
+
+
+def test_status_warns_then_fails_while_mail_waits_and_nothing_is_sent_twice(
+    tmp_path, httpserver: HTTPServer
+):
+    port = free_port()  # nothing listens there yet: connections are refused
+    serve(httpserver, 2021)
+    config = mail_config(tmp_path, httpserver, port, 3600)
+    assert monitor(config, "run").returncode == 0
+    serve(httpserver, 2023)  # moved scores: a digest is owed
+    assert monitor(config, "run").returncode == 0
+    status = monitor(config, "status")
+    assert status.returncode == 0, status.stdout  # one failed round: a warning only
+    assert "Warning: 1 notification(s) not delivered yet" in status.stdout
+    assert "ConnectionRefusedError" in status.stdout
+    config = mail_config(tmp_path, httpserver, port, 0.5)
+    wait_for(lambda: monitor(config, "status").returncode == 1, 30, "the mail to be overdue")
+    overdue = json.loads(monitor(config, "status", "--json").stdout)["attention"]
+    assert any("waiting longer than 0.5 s" in line for line in overdue), overdue
+    with smtp_server(port=port) as (mailbox, _):
+        assert monitor(config, "run").returncode == 0
+        assert monitor(config, "run").returncode == 0  # nothing more to send
+        assert len(mailbox.messages) == 1  # delivered once, not lost, not twice
+    after = monitor(config, "status")
+    assert after.returncode == 0 and "All well." in after.stdout and "Warning" not in after.stdout
+    integrity_ok(tmp_path / "data" / "monitor.db")
+
+
+def test_a_maintenance_page_served_with_200_is_a_failed_check_with_its_reason(
+    tmp_path, httpserver: HTTPServer
+):
+    serve(httpserver)
+    config = write_config(tmp_path, httpserver, tmp_path / "data")
+    assert monitor(config, "run").returncode == 0
+    first = json.loads(monitor(config, "status", "--json").stdout)
+    before = {s["key"]: s for s in first["sources"]}
+    httpserver.clear()
+    httpserver.expect_request("/country/kyrgyzstan").respond_with_data(
+        MAINTENANCE, content_type="text/html"
+    )
+    for other in ("kazakhstan", "tajikistan"):
+        httpserver.expect_request(f"/country/{other}").respond_with_data(
+            page(other, 2023), content_type="text/html"
+        )
+    run = monitor(config, "run")
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    status = monitor(config, "status", "--json")
+    assert status.returncode == 1
+    report = json.loads(status.stdout)
+    sources = {s["key"]: s for s in report["sources"]}
+    key = "ocindex_page:kyrgyzstan:current"
+    broken = sources[key]
+    assert broken["consecutive_failures"] == 1
+    assert broken["last_success_at"] == before[key]["last_success_at"]
+    assert broken["last_error"].startswith("not a profile:")
+    (reason,) = report["attention"]
+    assert reason.startswith(f"{key}: broken: 1 failed check(s) in a row")
+    assert "last: not a profile:" in reason
+    for other in ("kazakhstan", "tajikistan"):  # healthy sources in the same cycle
+        assert sources[f"ocindex_page:{other}:current"]["consecutive_failures"] == 0
+    shown = monitor(config, "status").stdout
+    assert "broken: 1 failed check(s)" in shown and "not a profile" in shown
+    integrity_ok(tmp_path / "data" / "monitor.db")
