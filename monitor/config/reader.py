@@ -15,6 +15,7 @@ from typing import Any
 
 from monitor.assess.health import HealthSettings
 from monitor.catalogue import COMPOSITE_NAMES, INDICATORS
+from monitor.config.numbers import NUMBERS
 from monitor.errors import ConfigError
 from monitor.fetch.client import FetchPolicy
 from monitor.identity import lookup
@@ -133,12 +134,10 @@ class _Reader:
         if not isinstance(fetch_table, dict):
             raise self.fail("fetch", "must be a table")
         fetch_table = dict(fetch_table)  # concurrency is ours; the rest is the FetchPolicy
-        concurrency = fetch_table.pop("concurrency", DEFAULT_CONCURRENCY)
-        if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
-            raise self.fail("fetch.concurrency", f"must be a whole number ≥ 1, got {concurrency!r}")
+        concurrency = self.number(
+            fetch_table.pop("concurrency", DEFAULT_CONCURRENCY), "fetch.concurrency"
+        )
         fetch = self.dataclass_table(fetch_table, "fetch", FetchPolicy)
-        if fetch.max_bytes < 1:
-            raise self.fail("fetch.max_bytes", "must be ≥ 1")
         thresholds = self.thresholds(raw.get("thresholds", {}), "thresholds", Thresholds())
         notify = read_notify(raw.get("notify", {}), self, self.path.parent)
         schedule = read_schedule(raw.get("schedule", {}), self)
@@ -156,8 +155,8 @@ class _Reader:
 
     def health(self, table: Any) -> HealthSettings:
         settings: HealthSettings = self.dataclass_table(table, "health", HealthSettings)
-        if settings.failures < 1:
-            raise self.fail("health.failures", "must be at least 1")
+        if 0 < settings.expect_edition < 2021:
+            raise self.fail("health.expect_edition", "must be an edition year ≥ 2021 (0: none)")
         if bool(settings.expect_edition) != bool(settings.expect_by):
             raise self.fail("health", "give expect_edition and expect_by together")
         if settings.expect_by and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", settings.expect_by):
@@ -173,7 +172,7 @@ class _Reader:
         )
         self.only(table, where, scalars | nested)
         given = {k: table[k] for k in scalars & set(table)}
-        checked = self.dataclass_table(given, where, Thresholds)
+        checked = self.dataclass_table(given, where, Thresholds, ranges="thresholds")
         values: dict[str, Any] = {k: getattr(checked, k) for k in given}
         directions = table.get("directions", list(inherited.directions))
         if (
@@ -186,10 +185,10 @@ class _Reader:
             )
         values["directions"] = tuple(directions)
         values["pillars"] = inherited.pillars | self.key_numbers(
-            table, where, "pillars", set(PILLAR_KEYS)
+            table, where, "pillars", set(PILLAR_KEYS), "thresholds.pillars.<pillar>"
         )
         values["indicators"] = inherited.indicators | self.key_numbers(
-            table, where, "indicators", SCORE_KEYS
+            table, where, "indicators", SCORE_KEYS, "thresholds.indicators.<key>"
         )
         base = replace(inherited, **values)
         countries = {}
@@ -199,7 +198,7 @@ class _Reader:
         return replace(base, countries=countries)
 
     def key_numbers(
-        self, table: dict[str, Any], where: str, name: str, known: set[str]
+        self, table: dict[str, Any], where: str, name: str, known: set[str], ranges: str
     ) -> dict[str, float]:
         numbers = table.get(name, {})
         if not isinstance(numbers, dict):
@@ -207,8 +206,7 @@ class _Reader:
         for key, value in numbers.items():
             if key not in known:
                 raise self.fail(f"{where}.{name}.{key}", self.unknown(key, known, "key"))
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise self.fail(f"{where}.{name}.{key}", f"must be a number ≥ 0, got {value!r}")
+            self.number(value, f"{where}.{name}.{key}", ranges)
         return {k: float(v) for k, v in numbers.items()}
 
     def data_dir(self, raw: dict[str, Any]) -> Path:
@@ -325,7 +323,9 @@ class _Reader:
             raise self.fail(f"{where}.{key}", "must be a list of strings")
         return values
 
-    def dataclass_table(self, table: Any, name: str, cls: type) -> Any:
+    def dataclass_table(self, table: Any, name: str, cls: type, ranges: str = "") -> Any:
+        """The settings dataclass `cls` from a table of its fields; a number is checked
+        against NUMBERS[f"{ranges or name}.{field}"]."""
         if not isinstance(table, dict):
             raise self.fail(name, "must be a table")
         defaults = cls()
@@ -334,13 +334,22 @@ class _Reader:
         values = {}
         for key, value in table.items():
             wanted = fields[key]
-            ok = isinstance(value, wanted) or (wanted is float and isinstance(value, int))
+            if wanted in (int, float):
+                values[key] = wanted(self.number(value, f"{name}.{key}", f"{ranges or name}.{key}"))
+                continue
             # A TOML boolean is an int to Python: only a boolean setting takes one.
-            ok = ok and isinstance(value, bool) == (wanted is bool)
-            if not ok or (wanted not in (str, bool) and value < 0):
+            if not isinstance(value, wanted) or isinstance(value, bool) != (wanted is bool):
                 raise self.fail(f"{name}.{key}", f"must be a {_TYPE_NAMES[wanted]}, got {value!r}")
-            values[key] = wanted(value)
+            values[key] = value
         return cls(**values)
+
+    def number(self, value: Any, key: str, ranges: str = "") -> Any:
+        """`value` when it is a finite number in the documented range of `ranges` (by
+        default `key`) in NUMBERS; else the config error naming the key and the range."""
+        problem = NUMBERS[ranges or key].problem(value)
+        if problem is not None:
+            raise self.fail(key, problem)
+        return value
 
     def only(self, table: dict[str, Any], where: str, allowed: set[str]) -> None:
         for key in table:
@@ -370,9 +379,4 @@ class _Reader:
         return f"unknown {what} {key!r} (known: {known})"
 
 
-_TYPE_NAMES = {
-    str: "string",
-    int: "whole number ≥ 0",
-    float: "number ≥ 0",
-    bool: "boolean (true or false)",
-}
+_TYPE_NAMES = {str: "string", bool: "boolean (true or false)"}

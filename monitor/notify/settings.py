@@ -108,8 +108,6 @@ def read_notify(table: Any, reader: TableReader, base: Path) -> NotifySettings:
             raise reader.fail("notify.templates", f"{templates} is not a directory")
     smtp = _smtp(table["smtp"], reader, base) if "smtp" in table else None
     delivery = reader.dataclass_table(table.get("delivery", {}), "notify.delivery", DeliveryPolicy)
-    if delivery.attempts < 1 or delivery.rounds < 1:
-        raise reader.fail("notify.delivery", "attempts and rounds must be at least 1")
     channels_table = table.get("channels", {})
     if not isinstance(channels_table, dict):
         raise reader.fail("notify.channels", "must be a table of [notify.channels.<name>]")

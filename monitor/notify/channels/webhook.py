@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 import httpx
 
 from monitor import __version__
+from monitor.config.numbers import NUMBERS
 from monitor.errors import DeliveryError
 from monitor.notify.channels import ChannelKind, register, secret
 from monitor.notify.digest import CountryDigest, Digest
@@ -60,9 +61,11 @@ class Webhook(ChannelKind):
         problems = list(check_url(options.get("url")))
         if not isinstance(options.get("secret_env"), str) or not options["secret_env"]:
             problems.append(("secret_env", "name the environment variable holding the secret"))
-        timeout = options.get("timeout", DEFAULT_TIMEOUT)
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-            problems.append(("timeout", "must be a number of seconds > 0"))
+        timeout = NUMBERS["notify.channels.<name>.timeout"].problem(
+            options.get("timeout", DEFAULT_TIMEOUT)
+        )
+        if timeout is not None:
+            problems.append(("timeout", timeout))
         return problems
 
     def compose(self, digest: Digest, idempotency_key: str) -> dict[str, Any]:
