@@ -76,7 +76,7 @@ NUMBERS: dict[str, Range] = {
     "thresholds.indicators.<key>": SCORE_CHANGE,
     "notify.smtp.port": whole(1, 65535),
     "notify.smtp.timeout": seconds(600, above_zero=True),
-    "notify.delivery.attempts": whole(1, 20),
+    "notify.delivery.attempts": whole(1, 100),
     "notify.delivery.retry_wait": seconds(60),
     "notify.delivery.rounds": whole(1, 1000),
     "notify.delivery.round_backoff": seconds(7 * DAY),
