@@ -18,7 +18,7 @@ from monitor.catalogue import COMPOSITE_NAMES, INDICATORS
 from monitor.config.numbers import NUMBERS
 from monitor.errors import ConfigError
 from monitor.fetch.client import FetchPolicy
-from monitor.identity import lookup
+from monitor.identity import canonical_slug, countries, lookup, suggest
 from monitor.notify.settings import NotifySettings, read_notify
 from monitor.ops.schedule import ScheduleSettings, check_expression, read_schedule
 from monitor.sources import KINDS, SourceKind, get_kind
@@ -117,6 +117,9 @@ class _Reader:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        # Countries outside the index that articles are watched for: a channel filter
+        # or a threshold may name them too.
+        self.outside_index: set[str] = set()
 
     def fail(self, key: str, problem: str) -> ConfigError:
         return ConfigError(str(self.path), key, problem)
@@ -138,20 +141,21 @@ class _Reader:
             fetch_table.pop("concurrency", DEFAULT_CONCURRENCY), "fetch.concurrency"
         )
         fetch = self.dataclass_table(fetch_table, "fetch", FetchPolicy)
+        schedule = read_schedule(raw.get("schedule", {}), self)
+        config = Config(self.path, data_dir, fetch, concurrency, kind_options=kind_options)
+        # The watch list first: what it watches outside the index, filters may name.
+        sources = self.watch(raw.get("watch", []), config, schedule.timezone)
         thresholds = self.thresholds(raw.get("thresholds", {}), "thresholds", Thresholds())
         notify = read_notify(raw.get("notify", {}), self, self.path.parent)
-        schedule = read_schedule(raw.get("schedule", {}), self)
         health = self.health(raw.get("health", {}))
-        config = Config(self.path, data_dir, fetch, concurrency, thresholds, (), kind_options)
-        sources = self.watch(raw.get("watch", []), config, schedule.timezone)
-        watched = {spec.country for spec in sources}
-        for name in raw.get("thresholds", {}).get("countries", {}):
-            if (slug := self.slug(name, "")) not in watched and lookup(slug) is None:
-                raise self.fail(
-                    f"thresholds.countries.{name}",
-                    "names no country of the index and none in the watch list",
-                )
-        return replace(config, sources=sources, notify=notify, schedule=schedule, health=health)
+        return replace(
+            config,
+            thresholds=thresholds,
+            sources=sources,
+            notify=notify,
+            schedule=schedule,
+            health=health,
+        )
 
     def health(self, table: Any) -> HealthSettings:
         settings: HealthSettings = self.dataclass_table(table, "health", HealthSettings)
@@ -194,7 +198,7 @@ class _Reader:
         countries = {}
         for name, override in table.get("countries", {}).items():
             key = f"{where}.countries.{name}"
-            countries[self.slug(name, key)] = self.thresholds(override, key, base)
+            countries[self.country(name, key)] = self.thresholds(override, key, base)
         return replace(base, countries=countries)
 
     def key_numbers(
@@ -248,7 +252,9 @@ class _Reader:
                     raise self.fail(f"{where}.kinds", self.unknown(kind, KINDS, "source kind"))
             document_url = self.document_url(entry, where, kinds)
             editions = [None] if document_url else self.editions(entry, where)
-            for country in self.countries(entry, where):
+            # Kinds watched by URL may concern a country outside the index; the others
+            # build their URL from the country's key, so a misspelling would only 404.
+            for country in self.countries(entry, where, outside_index=bool(document_url)):
                 for kind in kinds:
                     for edition in editions:
                         try:
@@ -280,24 +286,40 @@ class _Reader:
             raise self.fail(f"{where}.url", "must be an http:// or https:// URL")
         return url
 
-    def countries(self, entry: dict[str, Any], where: str) -> list[str]:
+    def countries(self, entry: dict[str, Any], where: str, *, outside_index: bool) -> list[str]:
         if ("country" in entry) == ("countries" in entry):
             raise self.fail(where, 'give either country = "slug" or countries = ["slug", …]')
-        names = [entry["country"]] if "country" in entry else entry["countries"]
-        key = f"{where}.{'country' if 'country' in entry else 'countries'}"
+        if "country" in entry:
+            return [self.country(entry["country"], f"{where}.country", outside_index)]
+        names = entry["countries"]
         if not isinstance(names, list) or not names:
-            raise self.fail(key, "must be a non-empty list of country slugs")
-        return [self.slug(name, key) for name in names]
+            raise self.fail(f"{where}.countries", "must be a non-empty list of country slugs")
+        return [
+            self.country(name, f"{where}.countries[{n + 1}]", outside_index)
+            for n, name in enumerate(names)
+        ]
 
-    def slug(self, name: object, key: str) -> str:
-        """A country's key: any name, slug or ISO code of the index's countries resolves
-        to its slug (`KGZ`, `cabo-verde`); another slug-shaped name is kept as written
-        (an article may concern a country outside the index)."""
-        if isinstance(name, str) and (known := lookup(name)) is not None:
-            return known.key
-        if not isinstance(name, str) or not _SLUG.match(name.lower()):
-            raise self.fail(key, f'{name!r} is not a country slug (like "cabo_verde")')
-        return name.lower().replace("-", "_")
+    def country(self, name: object, key: str, outside_index: bool = False) -> str:
+        """A country's one key (identity.canonical_slug): any name, slug or ISO code of
+        the index's countries (`KGZ`, `cabo-verde`), or a country outside the index that
+        an article is watched for; `outside_index` admits a new such slug-shaped name.
+        Anything else is refused, with the likeliest country it meant."""
+        if not isinstance(name, str):
+            raise self.fail(key, f"must be a country name, slug or ISO code, got {name!r}")
+        slug = canonical_slug(name)
+        if lookup(name) is not None or slug in self.outside_index:
+            return slug
+        if outside_index and _SLUG.match(name.lower()):
+            self.outside_index.add(slug)
+            return slug
+        guess = suggest(name, tuple(self.outside_index))
+        advice = (
+            f"did you mean {guess!r}?"
+            if guess
+            else f"not one of the index's {len(countries())} countries by name, slug or "
+            "ISO 3166 code"
+        )
+        raise self.fail(key, f"unknown country {name!r}: {advice}")
 
     def editions(self, entry: dict[str, Any], where: str) -> list[int | None]:
         values = entry.get("editions", ["current"])

@@ -87,7 +87,7 @@ class TableReader(Protocol):
     def fail(self, key: str, problem: str) -> ConfigError: ...
     def only(self, table: dict[str, Any], where: str, allowed: set[str]) -> None: ...
     def dataclass_table(self, table: Any, name: str, cls: type) -> Any: ...
-    def slug(self, name: object, key: str) -> str: ...
+    def country(self, name: object, key: str) -> str: ...
 
 
 def read_notify(table: Any, reader: TableReader, base: Path) -> NotifySettings:
@@ -151,7 +151,7 @@ def _channel(name: str, spec: Any, reader: TableReader, kinds: dict[str, Any]) -
     if not isinstance(countries, list):
         raise reader.fail(f"{where}.countries", "must be a list of country slugs")
     # Keyed as findings are (`KGZ`, `Kyrgyzstan` → kyrgyzstan), or the channel never hears.
-    slugs = tuple(reader.slug(c, f"{where}.countries") for c in countries)
+    slugs = tuple(reader.country(c, f"{where}.countries[{n + 1}]") for n, c in enumerate(countries))
     options = {k: v for k, v in spec.items() if k not in common}
     for problem_key, problem in kinds[kind].check(options):
         raise reader.fail(f"{where}.{problem_key}", problem)
