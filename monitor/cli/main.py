@@ -31,6 +31,7 @@ from monitor.notify.deliver import notify
 from monitor.ops.cycle import SourceResult, ingest, run_cycle
 from monitor.ops.reextract import reextract
 from monitor.ops.workbook_import import ImportReport, import_workbook
+from monitor.redact import redact_text
 from monitor.review.snapshots import (
     country_slug,
     diff_snapshots,
@@ -123,7 +124,7 @@ def extract(target: str, kind: str, edition: int | None, as_json: bool) -> None:
         with Fetcher() as fetcher:
             fetched = fetcher.fetch(target)
         if fetched.outcome is not Outcome.OK:
-            raise MonitorError(f"{target}: {fetched.error}")
+            raise MonitorError(redact_text(f"{target}: {fetched.error}"))
         content, content_type, url = fetched.content or b"", fetched.content_type, target
     else:
         path = Path(target)

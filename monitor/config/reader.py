@@ -7,6 +7,7 @@ that look like secrets are refused, and settings name environment variables inst
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -21,10 +22,12 @@ from monitor.fetch.client import FetchPolicy
 from monitor.identity import canonical_slug, countries, lookup, suggest
 from monitor.notify.settings import NotifySettings, read_notify
 from monitor.ops.schedule import ScheduleSettings, check_expression, read_schedule
+from monitor.redact import redact
 from monitor.sources import KINDS, SourceKind, get_kind
 
 DEFAULT_DATA_DIR = "snapshots"
 DEFAULT_CONCURRENCY = 4
+_HTTP_URL = re.compile(r"^https?://[^\s/]+")
 _SLUG = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$")
 PILLAR_KEYS = ("criminal_markets", "criminal_actors", "resilience")
 SCORE_KEYS = set(COMPOSITE_NAMES) | {spec.key for spec in INDICATORS}
@@ -91,8 +94,9 @@ class Config:
 
 def source_key(kind: str, country: str, edition: int | None, url: str | None = None) -> str:
     """`ocindex_page:kyrgyzstan:2025`; a document watched by URL (an article) is keyed by
-    its URL without the scheme, as several can concern one country."""
-    document = url.split("://", 1)[-1].rstrip("/") if url else edition or "current"
+    its redacted URL without the scheme, as several can concern one country (a key is
+    shown everywhere: it must hold no secret)."""
+    document = redact(url).split("://", 1)[-1].rstrip("/") if url else edition or "current"
     return f"{kind}:{country}:{document}"
 
 
@@ -226,11 +230,18 @@ class _Reader:
         for name, options in table.items():
             if name not in KINDS:
                 raise self.fail(f"kinds.{name}", self.unknown(name, KINDS, "source kind"))
-            self.only(options, f"kinds.{name}", set(KINDS[name].options))
-            base_url = options.get("base_url")
-            if base_url is not None and not re.match(r"^https?://[^\s/]+", str(base_url)):
-                raise self.fail(f"kinds.{name}.base_url", "must be an http:// or https:// URL")
-        return {name: dict(options) for name, options in table.items()}
+            urls = {f"{key}_env" for key in KINDS[name].options if key.endswith("url")}
+            self.only(options, f"kinds.{name}", set(KINDS[name].options) | urls)
+        return {name: self.kind_table(name, options) for name, options in table.items()}
+
+    def kind_table(self, name: str, options: dict[str, Any]) -> dict[str, Any]:
+        """A kind's options, each URL from the file or the environment."""
+        resolved = {}
+        for key in KINDS[name].options:
+            value = self.url(options, f"kinds.{name}", key) if key.endswith("url") else None
+            if value is not None or key in options:
+                resolved[key] = value if value is not None else options[key]
+        return resolved
 
     def watch(self, entries: Any, config: Config, timezone: str) -> tuple[SourceSpec, ...]:
         if not isinstance(entries, list):
@@ -241,7 +252,9 @@ class _Reader:
             if not isinstance(entry, dict):
                 raise self.fail(where, "must be a table")
             self.only(
-                entry, where, {"country", "countries", "kinds", "editions", "url", "schedule"}
+                entry,
+                where,
+                {"country", "countries", "kinds", "editions", "url", "url_env", "schedule"},
             )
             schedule = entry.get("schedule")
             if schedule is not None:
@@ -268,7 +281,8 @@ class _Reader:
     def document_url(self, entry: dict[str, Any], where: str, kinds: list[str]) -> str | None:
         """The `url` of an entry of kinds watched by URL (articles); None for the others."""
         by_url = [kind for kind in kinds if KINDS[kind].takes_url]
-        if "url" not in entry:
+        url = self.url(entry, where)
+        if url is None:
             if by_url:
                 raise self.fail(f"{where}.url", f'the {by_url[0]} kind needs url = "https://…"')
             return None
@@ -281,9 +295,30 @@ class _Reader:
             )
         if "editions" in entry:
             raise self.fail(f"{where}.editions", "a document watched by its URL has no editions")
-        url = entry["url"]
-        if not isinstance(url, str) or not re.match(r"^https?://[^\s/]+", url):
-            raise self.fail(f"{where}.url", "must be an http:// or https:// URL")
+        return url
+
+    def url(self, table: dict[str, Any], where: str, key: str = "url") -> str | None:
+        """The http(s) URL `key` gives, or the one in the environment variable that
+        `<key>_env` names (a URL holding a credential stays out of the file); None when
+        neither is given. A problem names the key and the variable, never the value."""
+        variable = table.get(f"{key}_env")
+        if key in table and variable is not None:
+            raise self.fail(f"{where}.{key}_env", f"give {key} or {key}_env, not both")
+        if variable is None:
+            url = table.get(key)
+            if url is not None and (not isinstance(url, str) or not _HTTP_URL.match(url)):
+                raise self.fail(f"{where}.{key}", "must be an http:// or https:// URL")
+            return url
+        if not isinstance(variable, str) or not variable:
+            raise self.fail(f"{where}.{key}_env", "must name an environment variable")
+        url = os.environ.get(variable, "")
+        if not url:
+            raise self.fail(f"{where}.{key}_env", f"environment variable {variable} is not set")
+        if not _HTTP_URL.match(url):
+            raise self.fail(
+                f"{where}.{key}_env",
+                f"environment variable {variable} must hold an http:// or https:// URL",
+            )
         return url
 
     def countries(self, entry: dict[str, Any], where: str, *, outside_index: bool) -> list[str]:

@@ -88,6 +88,7 @@ class TableReader(Protocol):
     def only(self, table: dict[str, Any], where: str, allowed: set[str]) -> None: ...
     def dataclass_table(self, table: Any, name: str, cls: type) -> Any: ...
     def country(self, name: object, key: str) -> str: ...
+    def url(self, table: dict[str, Any], where: str, key: str = "url") -> str | None: ...
 
 
 def read_notify(table: Any, reader: TableReader, base: Path) -> NotifySettings:
@@ -152,7 +153,9 @@ def _channel(name: str, spec: Any, reader: TableReader, kinds: dict[str, Any]) -
         raise reader.fail(f"{where}.countries", "must be a list of country slugs")
     # Keyed as findings are (`KGZ`, `Kyrgyzstan` → kyrgyzstan), or the channel never hears.
     slugs = tuple(reader.country(c, f"{where}.countries[{n + 1}]") for n, c in enumerate(countries))
-    options = {k: v for k, v in spec.items() if k not in common}
+    options = {k: v for k, v in spec.items() if k not in common | {"url_env"}}
+    if "url" in kinds[kind].options:  # from the file, or the environment (a secret URL)
+        options["url"] = reader.url(spec, where)
     for problem_key, problem in kinds[kind].check(options):
         raise reader.fail(f"{where}.{problem_key}", problem)
     return ChannelSpec(name, kind, every, severity, slugs, options)

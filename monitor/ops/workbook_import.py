@@ -25,6 +25,7 @@ from monitor.errors import FetchError, MonitorError, NotAProfileError
 from monitor.fetch.client import Fetcher, FetchPolicy, Outcome
 from monitor.models import Finding, Reason, Status
 from monitor.ops.cycle import now_iso, record_capture
+from monitor.redact import redact_text
 from monitor.sources.ocindex_workbook import OcindexWorkbook, row_url, workbook_reading
 from monitor.store import Store
 
@@ -151,7 +152,7 @@ def _load(source: str | Path, policy: FetchPolicy) -> tuple[bytes, str | None, s
         with Fetcher(policy) as fetcher:
             fetched = fetcher.fetch(url)
         if fetched.outcome is not Outcome.OK:
-            raise FetchError(f"{url}: {fetched.error}")
+            raise FetchError(redact_text(f"{url}: {fetched.error}"))
         return fetched.content or b"", fetched.content_type, url
     path = Path(source)
     try:

@@ -24,6 +24,7 @@ from monitor.errors import DeliveryError
 from monitor.notify.channels import ChannelKind, register, secret
 from monitor.notify.digest import CountryDigest, Digest
 from monitor.notify.settings import check_url
+from monitor.redact import redact, redact_text
 from monitor.store.outbox import Notification
 
 SCHEMA = "profile-monitor.digest/1"
@@ -52,6 +53,7 @@ class Webhook(ChannelKind):
     name = "webhook"
     options: ClassVar[dict[str, str]] = {
         "url": "where to POST (http or https)",
+        "url_env": "environment variable holding the URL, instead of url (a secret URL)",
         "secret_env": "environment variable holding the signing secret (required)",
         "timeout": f"seconds per request (default {DEFAULT_TIMEOUT:g})",
     }
@@ -86,13 +88,16 @@ class Webhook(ChannelKind):
             "Idempotency-Key": notification.idempotency_key,
         }
         timeout = float(self.spec.options.get("timeout", DEFAULT_TIMEOUT))
+        shown = redact(url)  # the URL may hold the credential: never in a message
         try:
             response = httpx.post(url, content=body, headers=headers, timeout=timeout)
         except httpx.HTTPError as exc:
-            raise DeliveryError(f"{url}: {type(exc).__name__}: {exc}") from exc
+            raise DeliveryError(
+                f"{shown}: {type(exc).__name__}: {redact_text(str(exc))}"
+            ) from None  # the chained exception's request holds the URL
         if not response.is_success:
-            raise DeliveryError(f"{url}: HTTP {response.status_code}")
-        return url
+            raise DeliveryError(f"{shown}: HTTP {response.status_code}")
+        return shown
 
 
 @register
