@@ -450,8 +450,10 @@ def m009_one_country_key(db: Database) -> None:
                     f"UPDATE {table} SET country_slug = ? WHERE country_slug = ?", [key, slug]
                 )
     for source_id, key, slug in db.execute("SELECT id, key, country_slug FROM sources").fetchall():
-        kind, _, document = key.split(":", 2)
-        renamed = f"{kind}:{canonical_slug(slug)}:{document}"
+        parts = key.split(":", 2)
+        if len(parts) != 3 or parts[1] != slug:
+            continue  # not a key the config made (a test's, a hand-made one): left alone
+        renamed = f"{parts[0]}:{canonical_slug(slug)}:{parts[2]}"
         taken = db.execute("SELECT 1 FROM sources WHERE key = ?", [renamed]).fetchone()
         if renamed != key and not taken:
             db.execute(
