@@ -117,7 +117,7 @@ def test_every_numeric_setting_has_a_documented_range():
 
 
 def test_the_docs_table_is_the_ranges_table():
-    rows = dict(re.findall(r"^\| `([^`]+)` \| ([^|]+?) \|$", DOCS.read_text(), re.M))
+    rows = dict(re.findall(r"^\| `([^`]+)` \| ([^|`]+?) \|$", DOCS.read_text(), re.M))
     assert rows == {key: limit.describe() for key, limit in NUMBERS.items()}
 
 
