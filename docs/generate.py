@@ -84,6 +84,14 @@ def channel_kinds() -> str:
     return _documented(CHANNEL_KINDS, "notify.channels.<name>")
 
 
+def number_ranges() -> str:
+    """Every number config.toml may set, with its range (`monitor.config.numbers`)."""
+    from monitor.config.numbers import NUMBERS
+
+    rows = [f"| `{key}` | {limit.describe()} |" for key, limit in NUMBERS.items()]
+    return "\n".join(["| Key | Range |", "|-----|-------|", *rows]) + "\n"
+
+
 def _documented(registry: Mapping[str, Any], table: str) -> str:
     parts = []
     for name, kind in sorted(registry.items()):

@@ -8,8 +8,10 @@ ISO names (`Congo, The Democratic Republic of the`) or codes (`CD`, `COD`). All 
 resolve here, so the same country has the same key whatever the source.
 
 Matching is on a normal form (accents folded, apostrophes dropped, any other run of
-punctuation or spaces an underscore), which is also how the publisher forms its slugs; so
-slugs, hyphenated slugs and the workbook's punctuation slips need no table of their own.
+punctuation or spaces an underscore), which is also how the publisher forms its slugs,
+with the underscores then left out (`cote-d-ivoire` and `cote_divoire` are one country);
+so slugs, hyphenated slugs and the workbook's punctuation slips need no table of their own.
+A name that matches nothing gets a suggestion by fuzzy matching (`suggest`).
 ISO 3166 codes and names come from pycountry (the ISO data, kept up to date upstream).
 """
 
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import pycountry
+from rapidfuzz import fuzz, process
 
 from monitor.errors import MonitorError
 
@@ -269,10 +272,16 @@ def normal_form(text: str) -> str:
     return slug.removeprefix("the_").removesuffix("_the")
 
 
+def _matching_form(text: str) -> str:
+    """The normal form without its separators: how two spellings are matched, so that
+    where a name is split (`cote_d_ivoire`, `guineabissau`) never makes another key."""
+    return normal_form(text).replace("_", "")
+
+
 @dataclass(frozen=True)
 class _Index:
     countries: tuple[CountryIdentity, ...]
-    by_name: dict[str, CountryIdentity]  # normal form of every name, slug and alias
+    by_name: dict[str, CountryIdentity]  # matching form of every name, slug and alias
     by_code: dict[str, CountryIdentity]  # ISO alpha-2 and alpha-3, upper case
 
 
@@ -291,7 +300,7 @@ def _index() -> _Index:
         spellings += [getattr(iso, f, None) or "" for f in ("name", "official_name", "common_name")]
         for spelling in filter(None, spellings):
             # Two countries must never share a spelling: that would merge their histories.
-            if by_name.setdefault(normal_form(spelling), identity) is not identity:
+            if by_name.setdefault(_matching_form(spelling), identity) is not identity:
                 raise ValueError(f"{spelling!r} would name both {key} and another country")
         by_code[iso.alpha_2] = by_code[alpha3] = identity
     return _Index(tuple(identities), by_name, by_code)
@@ -305,17 +314,35 @@ def countries() -> tuple[CountryIdentity, ...]:
 def lookup(text: str) -> CountryIdentity | None:
     """The country a name, slug or ISO 3166 alpha-2/alpha-3 code refers to, or None."""
     index = _index()
-    found = index.by_name.get(normal_form(text))
+    found = index.by_name.get(_matching_form(text))
     if found is None and re.fullmatch(r"[A-Za-z]{2,3}", text.strip()):
         found = index.by_code.get(text.strip().upper())
     return found
 
 
-def canonical_slug(slug: str) -> str:
-    """The key of the index country `slug` names (`turkiye`, `KGZ`, `ivory-coast`), else
-    the slug itself: a URL's way of naming a country outside the index."""
-    found = lookup(slug)
-    return found.key if found is not None else slug
+def canonical_slug(text: str) -> str:
+    """The one key of a country everywhere (config, sources, snapshots, findings, channel
+    filters): the key of the index country `text` names (`turkiye`, `KGZ`,
+    `cote-d-ivoire`), else its normal form (`hong-kong` -> `hong_kong`), a country
+    outside the index that an article may concern."""
+    found = lookup(text)
+    return found.key if found is not None else normal_form(text)
+
+
+# How alike (rapidfuzz WRatio, 0-100) a misspelling must be to a name to be suggested:
+# `spian` -> spain scores 80, `atlantis` -> albania 67.
+_SUGGEST_SCORE = 80
+
+
+def suggest(text: str, extra: tuple[str, ...] = ()) -> str | None:
+    """The key of the country `text` most likely means (a misspelling of a name, slug
+    or alias, or one of `extra` keys), or None when nothing is close."""
+    choices = {_matching_form(k): k for k in extra}
+    choices |= {spelling: c.key for spelling, c in _index().by_name.items()}
+    found = process.extractOne(
+        _matching_form(text), list(choices), scorer=fuzz.WRatio, score_cutoff=_SUGGEST_SCORE
+    )
+    return choices[found[0]] if found else None
 
 
 def country_key(text: str) -> str:

@@ -46,23 +46,23 @@ def test_extract_of_a_missing_file_is_a_clear_error():
 def test_run_then_sources_show_the_state(httpserver: HTTPServer, tmp_path):
     page = (FIXTURES / "ocindex-page-2023-tuvalu.html").read_bytes()
     httpserver.expect_request("/country/tuvalu").respond_with_data(page, content_type="text/html")
-    httpserver.expect_request("/country/atlantis").respond_with_data("no such country", status=404)
+    httpserver.expect_request("/country/nauru").respond_with_data("no such country", status=404)
     config = tmp_path / "config.toml"
     config.write_text(
         'data_dir = "data"\n[fetch]\nmax_retries = 0\n'
         "respect_robots = false\nper_host_interval = 0\n"  # our own loopback server
         f'[kinds.ocindex_page]\nbase_url = "{httpserver.url_for("")}"\n'
-        '[[watch]]\ncountries = ["tuvalu", "atlantis"]\n'
+        '[[watch]]\ncountries = ["tuvalu", "nauru"]\n'
     )
     run = invoke("--config", str(config), "run", "--json")
-    assert run.exit_code == 1  # atlantis is a 404
+    assert run.exit_code == 1  # nauru is a 404
     results = {r["key"]: r for r in json.loads(run.output)["results"]}
     assert results["ocindex_page:tuvalu:current"]["change"] == "new_snapshot"
-    assert "404" in results["ocindex_page:atlantis:current"]["detail"]
+    assert "404" in results["ocindex_page:nauru:current"]["detail"]
     listed = invoke("--config", str(config), "sources", "--json")
     state = {s["key"]: s for s in json.loads(listed.output)}
     assert state["ocindex_page:tuvalu:current"]["last_outcome"] == "new_snapshot"
-    assert state["ocindex_page:atlantis:current"]["last_outcome"] == "failed"
+    assert state["ocindex_page:nauru:current"]["last_outcome"] == "failed"
     assert (tmp_path / "data" / "monitor.db").exists()
 
 

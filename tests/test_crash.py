@@ -27,9 +27,14 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from monitor.identity import countries
+
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = (Path(__file__).parent / "fixtures" / "ocindex-page-2023-cote-divoire.html").read_bytes()
-SLUGS = [f"country_{n:02d}" for n in range(40)]
+# Forty countries of the index (config refuses others), each served the fixture page
+# renamed to be its own.
+NAMES = {c.key: c.name for c in countries() if c.key != "cote_divoire"}
+SLUGS = list(NAMES)[:40]
 DELAY = 0.08  # seconds per request: with two fetch threads a cycle takes ~2 s
 CONCURRENCY = 2
 KILL_AFTER = (4, 12)  # kill each interrupted run once it has added this many snapshots
@@ -39,7 +44,8 @@ RUN_TIMEOUT = 30.0  # seconds for the final, uninterrupted run
 
 def page_for(slug: str) -> bytes:
     """The fixture page, made distinct per source so each stores its own raw document."""
-    return PAGE + f"\n<!-- {slug} -->\n".encode()
+    own = PAGE.replace(b"C&ocirc;te d&rsquo;Ivoire", NAMES[slug].encode())
+    return own + f"\n<!-- {slug} -->\n".encode()
 
 
 @pytest.fixture

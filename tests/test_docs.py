@@ -81,9 +81,14 @@ def test_the_readme_and_the_configuration_page_show_config() -> None:
 
 
 @pytest.mark.parametrize("example", _examples())
-def test_config_example_loads(example: str, tmp_path: Path) -> None:
+def test_config_example_loads(
+    example: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Loaded from a temporary directory, where its relative paths resolve; a fragment of
-    one table's keys goes under that table's header first."""
+    one table's keys goes under that table's header first. A URL an example takes from
+    the environment (`url_env = "NAME"`) is set to a loopback one."""
+    for variable in re.findall(r'^\s*\w*url_env\s*=\s*"(\w+)"', example, re.M):
+        monkeypatch.setenv(variable, "http://127.0.0.1:9/placeholder")
     marker = _FRAGMENT.match(example)
     table = marker[1] if marker and marker[1] else None
     path = tmp_path / "config.toml"

@@ -280,7 +280,7 @@ def test_what_is_not_a_readable_summary_is_not_a_profile(name, tmp_path):
 def test_an_html_error_page_is_named_by_its_title():
     content, _, _ = not_summaries()["html_error_page"]
     [reason] = KIND.extract(content, url=URL).reasons
-    assert reason.message.endswith("it begins '404 Not Found'")
+    assert reason.message.endswith("it begins “404 Not Found”")
 
 
 @pytest.mark.parametrize(

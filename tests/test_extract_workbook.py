@@ -157,7 +157,7 @@ def test_blank_and_unreadable_cells_make_the_row_incomplete(tmp_path):
     assert first.status is second.status is Status.INCOMPLETE
     assert "heroin_trade" in first.reasons[0].message  # named, with its implied value
     assert second.reasons[0].code == "unreadable_cells"
-    assert "Prevention = 'seven'" in second.reasons[0].message
+    assert "Prevention = “seven”" in second.reasons[0].message
     assert got["tajikistan"].status is Status.COMPLETE
 
 
@@ -169,7 +169,7 @@ def test_unknown_and_repeated_countries_are_problems_other_rows_still_read(tmp_p
     path = write(tmp_path / "names.xlsx", {"2023_dataset": sheet(2023, rows)})
     reading = read_workbook(path.read_bytes())
     assert [p.code for p in reading.errors] == ["unknown_country", "duplicate_country"]
-    assert "'Atlantis'" in reading.errors[0].message
+    assert "“Atlantis”" in reading.errors[0].message
     assert sorted(reading.sheets[2023].rows) == ["tajikistan", "turkmenistan", "uzbekistan"]
 
 

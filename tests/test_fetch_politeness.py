@@ -313,30 +313,30 @@ def test_a_host_asking_for_more_than_we_wait_is_left_alone_for_the_cycle(
 
 def test_a_cycle_obeys_robots_txt_by_default(httpserver: HTTPServer, tmp_path: Path) -> None:
     page = (FIXTURES / "ocindex-page-2023-tuvalu.html").read_bytes()
-    robots(httpserver, "User-agent: *\nDisallow: /country/atlantis\n")
+    robots(httpserver, "User-agent: *\nDisallow: /country/nauru\n")
     httpserver.expect_request("/country/tuvalu").respond_with_data(page, content_type="text/html")
     config_path = tmp_path / "config.toml"
     config_path.write_text(
         'data_dir = "data"\n[fetch]\nmax_retries = 0\nper_host_interval = 0.05\n'
         f'[kinds.ocindex_page]\nbase_url = "{httpserver.url_for("")}"\n'
-        '[[watch]]\ncountries = ["tuvalu", "atlantis"]\n',
+        '[[watch]]\ncountries = ["tuvalu", "nauru"]\n',
         encoding="utf-8",
     )
     config = load_config(config_path)
 
     with Store.open(config.database) as store:
         report = run_cycle(config, store)
-        atlantis = store.source("ocindex_page:atlantis:current")
+        nauru = store.source("ocindex_page:nauru:current")
         attempts = list(
-            store.db.query("SELECT * FROM fetch_attempts WHERE source_id = ?", [atlantis.id])
+            store.db.query("SELECT * FROM fetch_attempts WHERE source_id = ?", [nauru.id])
         )
 
     results = {r.key.split(":")[1]: r for r in report.results}
     assert results["tuvalu"].change == "new_snapshot"
-    assert results["atlantis"].change == "failed"
-    assert "disallowed by robots.txt" in results["atlantis"].detail
+    assert results["nauru"].change == "failed"
+    assert "disallowed by robots.txt" in results["nauru"].detail
     assert [(a["status_code"], a["bytes"]) for a in attempts] == [(None, 0)]
-    assert "/country/atlantis" not in requested(httpserver)
+    assert "/country/nauru" not in requested(httpserver)
 
 
 @pytest.mark.parametrize(
@@ -344,8 +344,8 @@ def test_a_cycle_obeys_robots_txt_by_default(httpserver: HTTPServer, tmp_path: P
     [
         ("respect_robots = 1", "must be a boolean"),
         ('respect_robots = "no"', "must be a boolean"),
-        ("per_host_interval = -1", "must be a number ≥ 0"),
-        ("robots_ttl = true", "must be a number ≥ 0"),
+        ("per_host_interval = -1", "must be a number of seconds from 0 to 3600"),
+        ("robots_ttl = true", "must be a number of seconds from 0 to 2592000"),
     ],
 )
 def test_politeness_settings_are_checked(tmp_path: Path, line: str, problem: str) -> None:

@@ -105,11 +105,11 @@ def test_send_due_leaves_a_weekly_channel_alone_until_its_week_begins(tmp_path: 
         ('[notify.smtp]\nhost = "h"\nsecurity = "tls"\n', "notify.smtp.security"),
         (
             '[notify.channels.x]\nkind = "email"\nto = ["a@b.c"]\ncountries = ["Atlantis!"]\n',
-            "notify.channels.x.countries",
+            "notify.channels.x.countries[1]",
         ),
         ("[notify.smtp]\nport = 25\n", "notify.smtp.host"),
         ('[notify.smtp]\nhost = "h"\nca_file = "no-such-ca.pem"\n', "notify.smtp.ca_file"),
-        ("[notify.delivery]\nattempts = 0\n", "notify.delivery"),
+        ("[notify.delivery]\nattempts = 0\n", "notify.delivery.attempts"),
         ('[notify]\ntemplates = "missing-dir"\n', "notify.templates"),
     ],
 )

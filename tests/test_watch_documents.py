@@ -40,9 +40,9 @@ OLD_SENTENCE = "Few of the traders we met keep written records, and most of them
 NEW_SENTENCE = "Few of the traders we met keep written records, and many of them pay no tax."
 
 
-def utopia_pdf() -> bytes:
+def nauru_pdf() -> bytes:
     blocks = []
-    for section in narrative_for("Utopia", 2025, paragraphs_per_section=2):
+    for section in narrative_for("Nauru", 2025, paragraphs_per_section=2):
         blocks.append(("heading", section.title.upper()))
         blocks += [("paragraph", p) for p in section.paragraphs]
     return summary_pdf(blocks)
@@ -73,8 +73,8 @@ per_host_interval = 0
 [kinds.ocindex_pdf]
 base_url = "{base}"
 
-[[watch]]
-countries = ["utopia", "atlantis"]
+[[watch]]  # PDFs are keyed by country: countries of the index only
+countries = ["nauru", "tuvalu"]
 kinds = ["ocindex_pdf"]
 editions = [2025]
 
@@ -90,32 +90,32 @@ url = "{base}{ARTICLE_PATH}"
 
 def test_a_cycle_stores_pdf_and_article_snapshots_and_a_changed_sentence(tmp_path, served):
     base, routes = served
-    routes[PDF_PATH.format("utopia")] = Response(utopia_pdf(), content_type="application/pdf")
-    # At Atlantis's PDF URL the site serves an error page with 200.
-    routes[PDF_PATH.format("atlantis")] = Response(
+    routes[PDF_PATH.format("nauru")] = Response(nauru_pdf(), content_type="application/pdf")
+    # At Tuvalu's PDF URL the site serves an error page with 200.
+    routes[PDF_PATH.format("tuvalu")] = Response(
         "<html><head><title>Maintenance</title></head><body><p>Back soon.</p></body></html>",
         content_type="text/html",
     )
     routes[ARTICLE_PATH] = Response(article_page(TITLE, PARAGRAPHS), content_type="text/html")
     config = load_config(write_config(tmp_path, base))
-    pdf_key, atlantis_key = "ocindex_pdf:utopia:2025", "ocindex_pdf:atlantis:2025"
+    pdf_key, tuvalu_key = "ocindex_pdf:nauru:2025", "ocindex_pdf:tuvalu:2025"
     article_key = f"article:utopia:{base.split('://')[1]}{ARTICLE_PATH.rstrip('/')}"
-    assert [s.key for s in config.sources] == [pdf_key, atlantis_key, article_key]
+    assert [s.key for s in config.sources] == [pdf_key, tuvalu_key, article_key]
 
     with Store.open(config.database) as store:
         first = run_cycle(config, store)
         results = {r.key: r for r in first.results}
         assert {k: (r.change, r.status) for k, r in results.items()} == {
             pdf_key: ("new_snapshot", Status.COMPLETE),
-            atlantis_key: ("new_snapshot", Status.NOT_A_PROFILE),
+            tuvalu_key: ("new_snapshot", Status.NOT_A_PROFILE),
             article_key: ("new_snapshot", Status.COMPLETE),
         }
-        assert "an HTML page, not a PDF" in results[atlantis_key].detail
+        assert "an HTML page, not a PDF" in results[tuvalu_key].detail
         # Only the broken capture is news; narrative-only documents are healthy.
         assert [(f.kind, f.key) for f in first.findings] == [("source_health", "broken")]
         assert store.counts()["scores"] == 0
         pdf = store.snapshot(results[pdf_key].snapshot_id).extraction.profile
-        written = narrative_for("Utopia", 2025, paragraphs_per_section=2)
+        written = narrative_for("Nauru", 2025, paragraphs_per_section=2)
         assert not any(d.text_changed for d in section_deltas(written, pdf.sections))
         article = store.snapshot(results[article_key].snapshot_id)
         assert article.country_slug == "utopia" and article.edition is None
@@ -135,7 +135,7 @@ def test_a_cycle_stores_pdf_and_article_snapshots_and_a_changed_sentence(tmp_pat
         routes[ARTICLE_PATH] = Response(article_page(TITLE, edited), content_type="text/html")
         third = run_cycle(config, store)
         changed = {r.key: r.change for r in third.results}
-        assert changed == {pdf_key: "unchanged", atlantis_key: "unchanged",
+        assert changed == {pdf_key: "unchanged", tuvalu_key: "unchanged",
                            article_key: "new_snapshot"}  # fmt: skip
         assert third.findings == ()  # one sentence of ten: under the narrative threshold
         [row] = store.db.query(
@@ -148,8 +148,8 @@ def test_a_cycle_stores_pdf_and_article_snapshots_and_a_changed_sentence(tmp_pat
         assert delta["added"] == delta["removed"] == delta["moved"] == []
     # A country outside the index is known by the snapshots that carry it; others are not.
     args = ["--config", str(write_config(tmp_path, base))]
-    shown = CliRunner().invoke(cli, [*args, "show", "utopia"])
-    assert shown.exit_code == 0 and "Utopia — 2025" in shown.output
+    shown = CliRunner().invoke(cli, [*args, "show", "nauru"])
+    assert shown.exit_code == 0 and "Nauru — 2025" in shown.output
     assert "Scores" not in shown.output  # narrative only: no empty table
     unknown = CliRunner().invoke(cli, [*args, "show", "narnia"])
     assert unknown.exit_code == 1 and "unknown country 'narnia'" in unknown.output
@@ -171,7 +171,8 @@ def test_a_cycle_stores_pdf_and_article_snapshots_and_a_changed_sentence(tmp_pat
             "no editions",
         ),
         ('country = "utopia"\nkinds = ["article"]\nurl = "example.org/a"', "watch[1].url", "http"),
-        ('country = "utopia"\nkinds = ["ocindex_pdf"]', "watch[1].editions", "dated URLs only"),
+        ('country = "nauru"\nkinds = ["ocindex_pdf"]', "watch[1].editions", "dated URLs only"),
+        ('country = "utopia"\nkinds = ["ocindex_pdf"]', "watch[1].country", "unknown country"),
     ],
 )
 def test_config_errors_name_the_key(tmp_path, watch, key, words):

@@ -165,10 +165,10 @@ def _narrative(c: Comparison, rules: Thresholds) -> list[Finding]:
     for s in c.sections:
         title = s.new_title or s.old_title or s.key
         if s.status in ("added", "removed"):
-            message = f"narrative section {title!r} {s.status}"
+            message = f"narrative section “{title}” {s.status}"
         elif s.magnitude >= rules.narrative:
             message = (
-                f"narrative section {title!r} rewritten ({s.magnitude:.0%}: "
+                f"narrative section “{title}” rewritten ({s.magnitude:.0%}: "
                 f"{len(s.added)} added, {len(s.removed)} removed, {len(s.edited)} edited)"
             )
         else:

@@ -11,6 +11,8 @@ import logging
 import sys
 from datetime import UTC, datetime
 
+from monitor.redact import RedactingFilter
+
 FORMATS = ("text", "json")
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
@@ -39,6 +41,7 @@ def setup_logging(fmt: str = "text", level: str = "warning") -> None:
                 "%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S"
             )
         )
+    handler.addFilter(RedactingFilter())  # no URL's secret in any log line
     root = logging.getLogger("monitor")
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -27,6 +27,7 @@ from monitor.ops import last_cycle
 from monitor.ops.cycle import SourceResult, ingest, run_cycle
 from monitor.ops.reextract import reextract
 from monitor.ops.workbook_import import ImportReport, import_workbook
+from monitor.redact import redact, redact_text
 from monitor.review.snapshots import country_slug, resolve_snapshot, snapshot_kind
 from monitor.sources import KINDS, extract_safely, get_kind
 from monitor.store import SourceRecord, Store
@@ -53,7 +54,7 @@ def extract(target: str, kind: str, edition: int | None, as_json: bool) -> None:
         with Fetcher() as fetcher:
             fetched = fetcher.fetch(target)
         if fetched.outcome is not Outcome.OK:
-            raise MonitorError(f"{target}: {fetched.error}")
+            raise MonitorError(redact_text(f"{target}: {fetched.error}"))
         content, content_type, url = fetched.content or b"", fetched.content_type, target
     else:
         path = Path(target)
@@ -160,7 +161,7 @@ def sources(ctx: click.Context, as_json: bool) -> None:
             current_snapshot_id=None,
             last_success_at=None,
         )
-        stored[spec.key] = replace(record, url=spec.url, kind=spec.kind)
+        stored[spec.key] = replace(record, url=redact(spec.url), kind=spec.kind)
     records = [stored[key] for key in sorted(stored)]
     if as_json:
         print_json([vars(r) for r in records])

@@ -7,6 +7,7 @@ that look like secrets are refused, and settings name environment variables inst
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -15,15 +16,18 @@ from typing import Any
 
 from monitor.assess.health import HealthSettings
 from monitor.catalogue import COMPOSITE_NAMES, INDICATORS
+from monitor.config.numbers import NUMBERS
 from monitor.config.schedule import ScheduleSettings, check_expression, read_schedule
 from monitor.errors import ConfigError
-from monitor.fetch.client import LIMIT_RANGES, FetchPolicy
-from monitor.identity import lookup
+from monitor.fetch.client import FetchPolicy
+from monitor.identity import canonical_slug, countries, lookup, suggest
 from monitor.notify.settings import NotifySettings, read_notify
+from monitor.redact import redact
 from monitor.sources import KINDS, SourceKind, get_kind
 
 DEFAULT_DATA_DIR = "snapshots"
 DEFAULT_CONCURRENCY = 4
+_HTTP_URL = re.compile(r"^https?://[^\s/]+")
 _SLUG = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$")
 PILLAR_KEYS = ("criminal_markets", "criminal_actors", "resilience")
 SCORE_KEYS = set(COMPOSITE_NAMES) | {spec.key for spec in INDICATORS}
@@ -90,8 +94,9 @@ class Config:
 
 def source_key(kind: str, country: str, edition: int | None, url: str | None = None) -> str:
     """`ocindex_page:kyrgyzstan:2025`; a document watched by URL (an article) is keyed by
-    its URL without the scheme, as several can concern one country."""
-    document = url.split("://", 1)[-1].rstrip("/") if url else edition or "current"
+    its redacted URL without the scheme, as several can concern one country (a key is
+    shown everywhere: it must hold no secret)."""
+    document = redact(url).split("://", 1)[-1].rstrip("/") if url else edition or "current"
     return f"{kind}:{country}:{document}"
 
 
@@ -116,6 +121,9 @@ class _Reader:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        # Countries outside the index that articles are watched for: a channel filter
+        # or a threshold may name them too.
+        self.outside_index: set[str] = set()
 
     def fail(self, key: str, problem: str) -> ConfigError:
         return ConfigError(str(self.path), key, problem)
@@ -133,35 +141,30 @@ class _Reader:
         if not isinstance(fetch_table, dict):
             raise self.fail("fetch", "must be a table")
         fetch_table = dict(fetch_table)  # concurrency is ours; the rest is the FetchPolicy
-        concurrency = fetch_table.pop("concurrency", DEFAULT_CONCURRENCY)
-        if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
-            raise self.fail("fetch.concurrency", f"must be a whole number ≥ 1, got {concurrency!r}")
+        concurrency = self.number(
+            fetch_table.pop("concurrency", DEFAULT_CONCURRENCY), "fetch.concurrency"
+        )
         fetch = self.dataclass_table(fetch_table, "fetch", FetchPolicy)
-        if fetch.max_bytes < 1:
-            raise self.fail("fetch.max_bytes", "must be ≥ 1")
-        for key, (low, high) in LIMIT_RANGES.items():
-            value = getattr(fetch, key)
-            if not low <= value <= high:  # nan fails every comparison
-                raise self.fail(f"fetch.{key}", f"must be from {low:g} to {high:g}, got {value!r}")
+        schedule = read_schedule(raw.get("schedule", {}), self)
+        config = Config(self.path, data_dir, fetch, concurrency, kind_options=kind_options)
+        # The watch list first: what it watches outside the index, filters may name.
+        sources = self.watch(raw.get("watch", []), config, schedule.timezone)
         thresholds = self.thresholds(raw.get("thresholds", {}), "thresholds", Thresholds())
         notify = read_notify(raw.get("notify", {}), self, self.path.parent)
-        schedule = read_schedule(raw.get("schedule", {}), self)
         health = self.health(raw.get("health", {}))
-        config = Config(self.path, data_dir, fetch, concurrency, thresholds, (), kind_options)
-        sources = self.watch(raw.get("watch", []), config, schedule.timezone)
-        watched = {spec.country for spec in sources}
-        for name in raw.get("thresholds", {}).get("countries", {}):
-            if (slug := self.slug(name, "")) not in watched and lookup(slug) is None:
-                raise self.fail(
-                    f"thresholds.countries.{name}",
-                    "names no country of the index and none in the watch list",
-                )
-        return replace(config, sources=sources, notify=notify, schedule=schedule, health=health)
+        return replace(
+            config,
+            thresholds=thresholds,
+            sources=sources,
+            notify=notify,
+            schedule=schedule,
+            health=health,
+        )
 
     def health(self, table: Any) -> HealthSettings:
         settings: HealthSettings = self.dataclass_table(table, "health", HealthSettings)
-        if settings.failures < 1:
-            raise self.fail("health.failures", "must be at least 1")
+        if 0 < settings.expect_edition < 2021:
+            raise self.fail("health.expect_edition", "must be an edition year ≥ 2021 (0: none)")
         if bool(settings.expect_edition) != bool(settings.expect_by):
             raise self.fail("health", "give expect_edition and expect_by together")
         if settings.expect_by and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", settings.expect_by):
@@ -177,7 +180,7 @@ class _Reader:
         )
         self.only(table, where, scalars | nested)
         given = {k: table[k] for k in scalars & set(table)}
-        checked = self.dataclass_table(given, where, Thresholds)
+        checked = self.dataclass_table(given, where, Thresholds, ranges="thresholds")
         values: dict[str, Any] = {k: getattr(checked, k) for k in given}
         directions = table.get("directions", list(inherited.directions))
         if (
@@ -190,20 +193,20 @@ class _Reader:
             )
         values["directions"] = tuple(directions)
         values["pillars"] = inherited.pillars | self.key_numbers(
-            table, where, "pillars", set(PILLAR_KEYS)
+            table, where, "pillars", set(PILLAR_KEYS), "thresholds.pillars.<pillar>"
         )
         values["indicators"] = inherited.indicators | self.key_numbers(
-            table, where, "indicators", SCORE_KEYS
+            table, where, "indicators", SCORE_KEYS, "thresholds.indicators.<key>"
         )
         base = replace(inherited, **values)
         countries = {}
         for name, override in table.get("countries", {}).items():
             key = f"{where}.countries.{name}"
-            countries[self.slug(name, key)] = self.thresholds(override, key, base)
+            countries[self.country(name, key)] = self.thresholds(override, key, base)
         return replace(base, countries=countries)
 
     def key_numbers(
-        self, table: dict[str, Any], where: str, name: str, known: set[str]
+        self, table: dict[str, Any], where: str, name: str, known: set[str], ranges: str
     ) -> dict[str, float]:
         numbers = table.get(name, {})
         if not isinstance(numbers, dict):
@@ -211,8 +214,7 @@ class _Reader:
         for key, value in numbers.items():
             if key not in known:
                 raise self.fail(f"{where}.{name}.{key}", self.unknown(key, known, "key"))
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise self.fail(f"{where}.{name}.{key}", f"must be a number ≥ 0, got {value!r}")
+            self.number(value, f"{where}.{name}.{key}", ranges)
         return {k: float(v) for k, v in numbers.items()}
 
     def data_dir(self, raw: dict[str, Any]) -> Path:
@@ -228,11 +230,18 @@ class _Reader:
         for name, options in table.items():
             if name not in KINDS:
                 raise self.fail(f"kinds.{name}", self.unknown(name, KINDS, "source kind"))
-            self.only(options, f"kinds.{name}", set(KINDS[name].options))
-            base_url = options.get("base_url")
-            if base_url is not None and not re.match(r"^https?://[^\s/]+", str(base_url)):
-                raise self.fail(f"kinds.{name}.base_url", "must be an http:// or https:// URL")
-        return {name: dict(options) for name, options in table.items()}
+            urls = {f"{key}_env" for key in KINDS[name].options if key.endswith("url")}
+            self.only(options, f"kinds.{name}", set(KINDS[name].options) | urls)
+        return {name: self.kind_table(name, options) for name, options in table.items()}
+
+    def kind_table(self, name: str, options: dict[str, Any]) -> dict[str, Any]:
+        """A kind's options, each URL from the file or the environment."""
+        resolved = {}
+        for key in KINDS[name].options:
+            value = self.url(options, f"kinds.{name}", key) if key.endswith("url") else None
+            if value is not None or key in options:
+                resolved[key] = value if value is not None else options[key]
+        return resolved
 
     def watch(self, entries: Any, config: Config, timezone: str) -> tuple[SourceSpec, ...]:
         if not isinstance(entries, list):
@@ -243,7 +252,9 @@ class _Reader:
             if not isinstance(entry, dict):
                 raise self.fail(where, "must be a table")
             self.only(
-                entry, where, {"country", "countries", "kinds", "editions", "url", "schedule"}
+                entry,
+                where,
+                {"country", "countries", "kinds", "editions", "url", "url_env", "schedule"},
             )
             schedule = entry.get("schedule")
             if schedule is not None:
@@ -254,7 +265,9 @@ class _Reader:
                     raise self.fail(f"{where}.kinds", self.unknown(kind, KINDS, "source kind"))
             document_url = self.document_url(entry, where, kinds)
             editions = [None] if document_url else self.editions(entry, where)
-            for country in self.countries(entry, where):
+            # Kinds watched by URL may concern a country outside the index; the others
+            # build their URL from the country's key, so a misspelling would only 404.
+            for country in self.countries(entry, where, outside_index=bool(document_url)):
                 for kind in kinds:
                     for edition in editions:
                         try:
@@ -268,7 +281,8 @@ class _Reader:
     def document_url(self, entry: dict[str, Any], where: str, kinds: list[str]) -> str | None:
         """The `url` of an entry of kinds watched by URL (articles); None for the others."""
         by_url = [kind for kind in kinds if KINDS[kind].takes_url]
-        if "url" not in entry:
+        url = self.url(entry, where)
+        if url is None:
             if by_url:
                 raise self.fail(f"{where}.url", f'the {by_url[0]} kind needs url = "https://…"')
             return None
@@ -281,29 +295,66 @@ class _Reader:
             )
         if "editions" in entry:
             raise self.fail(f"{where}.editions", "a document watched by its URL has no editions")
-        url = entry["url"]
-        if not isinstance(url, str) or not re.match(r"^https?://[^\s/]+", url):
-            raise self.fail(f"{where}.url", "must be an http:// or https:// URL")
         return url
 
-    def countries(self, entry: dict[str, Any], where: str) -> list[str]:
+    def url(self, table: dict[str, Any], where: str, key: str = "url") -> str | None:
+        """The http(s) URL `key` gives, or the one in the environment variable that
+        `<key>_env` names (a URL holding a credential stays out of the file); None when
+        neither is given. A problem names the key and the variable, never the value."""
+        variable = table.get(f"{key}_env")
+        if key in table and variable is not None:
+            raise self.fail(f"{where}.{key}_env", f"give {key} or {key}_env, not both")
+        if variable is None:
+            url = table.get(key)
+            if url is not None and (not isinstance(url, str) or not _HTTP_URL.match(url)):
+                raise self.fail(f"{where}.{key}", "must be an http:// or https:// URL")
+            return url
+        if not isinstance(variable, str) or not variable:
+            raise self.fail(f"{where}.{key}_env", "must name an environment variable")
+        url = os.environ.get(variable, "")
+        if not url:
+            raise self.fail(f"{where}.{key}_env", f"environment variable {variable} is not set")
+        if not _HTTP_URL.match(url):
+            raise self.fail(
+                f"{where}.{key}_env",
+                f"environment variable {variable} must hold an http:// or https:// URL",
+            )
+        return url
+
+    def countries(self, entry: dict[str, Any], where: str, *, outside_index: bool) -> list[str]:
         if ("country" in entry) == ("countries" in entry):
             raise self.fail(where, 'give either country = "slug" or countries = ["slug", …]')
-        names = [entry["country"]] if "country" in entry else entry["countries"]
-        key = f"{where}.{'country' if 'country' in entry else 'countries'}"
+        if "country" in entry:
+            return [self.country(entry["country"], f"{where}.country", outside_index)]
+        names = entry["countries"]
         if not isinstance(names, list) or not names:
-            raise self.fail(key, "must be a non-empty list of country slugs")
-        return [self.slug(name, key) for name in names]
+            raise self.fail(f"{where}.countries", "must be a non-empty list of country slugs")
+        return [
+            self.country(name, f"{where}.countries[{n + 1}]", outside_index)
+            for n, name in enumerate(names)
+        ]
 
-    def slug(self, name: object, key: str) -> str:
-        """A country's key: any name, slug or ISO code of the index's countries resolves
-        to its slug (`KGZ`, `cabo-verde`); another slug-shaped name is kept as written
-        (an article may concern a country outside the index)."""
-        if isinstance(name, str) and (known := lookup(name)) is not None:
-            return known.key
-        if not isinstance(name, str) or not _SLUG.match(name.lower()):
-            raise self.fail(key, f'{name!r} is not a country slug (like "cabo_verde")')
-        return name.lower().replace("-", "_")
+    def country(self, name: object, key: str, outside_index: bool = False) -> str:
+        """A country's one key (identity.canonical_slug): any name, slug or ISO code of
+        the index's countries (`KGZ`, `cabo-verde`), or a country outside the index that
+        an article is watched for; `outside_index` admits a new such slug-shaped name.
+        Anything else is refused, with the likeliest country it meant."""
+        if not isinstance(name, str):
+            raise self.fail(key, f"must be a country name, slug or ISO code, got {name!r}")
+        slug = canonical_slug(name)
+        if lookup(name) is not None or slug in self.outside_index:
+            return slug
+        if outside_index and _SLUG.match(name.lower()):
+            self.outside_index.add(slug)
+            return slug
+        guess = suggest(name, tuple(self.outside_index))
+        advice = (
+            f"did you mean {guess!r}?"
+            if guess
+            else f"not one of the index's {len(countries())} countries by name, slug or "
+            "ISO 3166 code"
+        )
+        raise self.fail(key, f"unknown country {name!r}: {advice}")
 
     def editions(self, entry: dict[str, Any], where: str) -> list[int | None]:
         values = entry.get("editions", ["current"])
@@ -329,7 +380,9 @@ class _Reader:
             raise self.fail(f"{where}.{key}", "must be a list of strings")
         return values
 
-    def dataclass_table(self, table: Any, name: str, cls: type) -> Any:
+    def dataclass_table(self, table: Any, name: str, cls: type, ranges: str = "") -> Any:
+        """The settings dataclass `cls` from a table of its fields; a number is checked
+        against NUMBERS[f"{ranges or name}.{field}"]."""
         if not isinstance(table, dict):
             raise self.fail(name, "must be a table")
         defaults = cls()
@@ -338,13 +391,22 @@ class _Reader:
         values = {}
         for key, value in table.items():
             wanted = fields[key]
-            ok = isinstance(value, wanted) or (wanted is float and isinstance(value, int))
+            if wanted in (int, float):
+                values[key] = wanted(self.number(value, f"{name}.{key}", f"{ranges or name}.{key}"))
+                continue
             # A TOML boolean is an int to Python: only a boolean setting takes one.
-            ok = ok and isinstance(value, bool) == (wanted is bool)
-            if not ok or (wanted not in (str, bool) and value < 0):
+            if not isinstance(value, wanted) or isinstance(value, bool) != (wanted is bool):
                 raise self.fail(f"{name}.{key}", f"must be a {_TYPE_NAMES[wanted]}, got {value!r}")
-            values[key] = wanted(value)
+            values[key] = value
         return cls(**values)
+
+    def number(self, value: Any, key: str, ranges: str = "") -> Any:
+        """`value` when it is a finite number in the documented range of `ranges` (by
+        default `key`) in NUMBERS; else the config error naming the key and the range."""
+        problem = NUMBERS[ranges or key].problem(value)
+        if problem is not None:
+            raise self.fail(key, problem)
+        return value
 
     def only(self, table: dict[str, Any], where: str, allowed: set[str]) -> None:
         for key in table:
@@ -374,9 +436,4 @@ class _Reader:
         return f"unknown {what} {key!r} (known: {known})"
 
 
-_TYPE_NAMES = {
-    str: "string",
-    int: "whole number ≥ 0",
-    float: "number ≥ 0",
-    bool: "boolean (true or false)",
-}
+_TYPE_NAMES = {str: "string", bool: "boolean (true or false)"}

@@ -61,3 +61,11 @@ def decode(content: bytes, content_type: str | None) -> str:
                 continue
     # Not UTF-8 and nothing declared: cp1252 never fails and reads most legacy pages.
     return content.decode("cp1252", errors="replace")
+
+
+def beginning(content: bytes | str, size: int) -> str:
+    """How a document begins, for a message people read: its first `size` characters
+    in quotes on one line (bytes read as Latin-1, so any byte shows), never a repr."""
+    text = content[:size].decode("latin-1") if isinstance(content, bytes) else content[:size]
+    printable = "".join(c if c.isprintable() else " " for c in text)
+    return f"“{' '.join(printable.split())}”"

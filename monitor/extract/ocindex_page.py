@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from monitor.catalogue import EDITIONS, METHODOLOGY_2023, indicator_spec, section_spec, slugify
-from monitor.extract.capture import read_capture
+from monitor.extract.capture import beginning, read_capture
 from monitor.extract.ocindex_lines import ParsedPage, facts_from, parse_lines
 from monitor.extract.validate import validate
 from monitor.identity import lookup
@@ -95,7 +95,7 @@ def _describe_non_profile(lines: tuple[str, ...], is_html: bool) -> Reason:
     kind = "HTML page" if is_html else "text"
     return Reason(
         "no_profile_content",
-        f"no scores or profile sections found in this {kind}; it begins {first!r}",
+        f"no scores or profile sections found in this {kind}; it begins {beginning(first, 80)}",
         {"first_line": first, "lines": len(lines)},
     )
 

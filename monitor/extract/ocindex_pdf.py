@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from monitor.extract.capture import beginning
 from monitor.extract.pdf_layout import layout_text
 from monitor.extract.pdf_text import Line, PdfLimits, read_pdf
 from monitor.extract.summary_text import summary_sections
@@ -53,7 +54,8 @@ def extract_pdf(
         return _not_a_profile(
             Reason(
                 "no_profile_content",
-                f"a PDF with text but no country summary sections; it begins {first[:80]!r}",
+                "a PDF with text but no country summary sections; it begins "
+                + beginning(first, 80),
                 {"first_line": first[:80], "pages": len(pdf.pages)},
             )
         )

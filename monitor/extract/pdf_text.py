@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from monitor.extract.capture import beginning
 from monitor.extract.html_lines import html_to_lines, looks_like_html
 from monitor.extract.library_log import collected_log
 from monitor.models import Reason
@@ -196,11 +197,11 @@ def _not_a_pdf(content: bytes) -> Reason:
         first = next(iter(html_to_lines(text)), "")
         return Reason(
             "not_a_pdf",
-            f"an HTML page, not a PDF (an error page?); it begins {first[:80]!r}",
+            f"an HTML page, not a PDF (an error page?); it begins {beginning(first, 80)}",
             {"first_line": first[:80]},
         )
     return Reason(
         "not_a_pdf",
-        f"not a PDF: it begins {content[:40]!r}",
+        f"not a PDF: it begins {beginning(content, 40)}",
         {"first_bytes": content[:40].hex()},
     )

@@ -27,6 +27,7 @@ from monitor.catalogue import (
     indicator_spec,
     slugify,
 )
+from monitor.extract.capture import beginning
 from monitor.extract.validate import Expectations, validate
 from monitor.identity import CountryIdentity, lookup
 from monitor.models import (
@@ -159,8 +160,7 @@ def _not_xlsx(content: bytes | str) -> Reason:
     if head == b"\xd0\xcf\x11\xe0":
         what = "an old-style .xls (OLE2) file; only .xlsx workbooks are read"
     else:
-        start = content[:40] if isinstance(content, str) else content[:40].decode("latin-1")
-        what = f"not an .xlsx workbook (not even a zip archive); it begins {start!r}"
+        what = f"not an .xlsx workbook (not even a zip archive); it begins {beginning(content, 40)}"
     return Reason("not_a_workbook", what)
 
 
@@ -239,7 +239,7 @@ def _rows(
             problems.append(
                 Reason(
                     "unknown_country",
-                    f"{title} row {number}: {place['country']!r} is none of the index's "
+                    f"{title} row {number}: “{place['country']}” is none of the index's "
                     "countries (add its spelling to monitor/identity.py)",
                     {"sheet": title, "row": number, "name": place["country"]},
                 )
@@ -283,7 +283,7 @@ def _scores(
             scores[key] = value
     if not unreadable:
         return scores, ()
-    cells_text = ", ".join(f"{display_name(k)} = {v!r}" for k, v in unreadable.items())
+    cells_text = ", ".join(f"{display_name(k)} = “{v}”" for k, v in unreadable.items())
     reason = Reason(
         "unreadable_cells",
         f"{title} row {number}: cells that are not scores: {cells_text}",

@@ -71,15 +71,6 @@ class FetchPolicy:
     cycle_budget_seconds: float = 1800.0  # no source starts later in a cycle: deferred
 
 
-# The documented range of each limit above ([fetch] keys); a value outside is a config error.
-LIMIT_RANGES: dict[str, tuple[float, float]] = {
-    "max_fetch_seconds": (1, 3600),
-    "min_bytes_per_second": (0, 1_000_000_000),
-    "min_rate_after_seconds": (0, 600),
-    "cycle_budget_seconds": (10, 86_400),
-}
-
-
 @dataclass(frozen=True)
 class Validators:
     """Conditional-GET state remembered per source."""

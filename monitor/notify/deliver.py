@@ -26,6 +26,7 @@ from monitor.notify.due import period_began
 from monitor.notify.render import Templates
 from monitor.notify.settings import PERIODS as PERIOD_NAMES
 from monitor.notify.settings import ChannelSpec
+from monitor.redact import redact_text
 from monitor.store import Store
 from monitor.store.outbox import (
     OwedFinding,
@@ -197,6 +198,7 @@ def _deliver(
             where = channel_kind(config, spec).send(current)
         except Exception as exc:  # one channel's failure must never stop the others
             error = str(exc) if isinstance(exc, DeliveryError) else f"{type(exc).__name__}: {exc}"
+            error = redact_text(error)  # a channel's bug may still print its URL
             continue
         mark_delivered(store, notification_id, attempts, now.isoformat())
         return Delivery(

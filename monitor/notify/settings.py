@@ -7,7 +7,6 @@ severity and digest period. With no channels configured, one email channel write
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -90,7 +89,9 @@ class TableReader(Protocol):
     def fail(self, key: str, problem: str) -> ConfigError: ...
     def only(self, table: dict[str, Any], where: str, allowed: set[str]) -> None: ...
     def dataclass_table(self, table: Any, name: str, cls: type) -> Any: ...
-    def slug(self, name: object, key: str) -> str: ...
+    def number(self, value: Any, key: str, ranges: str = "") -> Any: ...
+    def country(self, name: object, key: str) -> str: ...
+    def url(self, table: dict[str, Any], where: str, key: str = "url") -> str | None: ...
 
 
 def read_notify(table: Any, reader: TableReader, base: Path) -> NotifySettings:
@@ -102,16 +103,9 @@ def read_notify(table: Any, reader: TableReader, base: Path) -> NotifySettings:
         raise reader.fail("notify", "must be a table")
     allowed = {"channels", "smtp", "sender", "templates", "delivery", "max_pending_age"}
     reader.only(table, "notify", allowed)
-    max_age = table.get("max_pending_age", NotifySettings.max_pending_age)
-    if (
-        isinstance(max_age, bool)
-        or not isinstance(max_age, int | float)
-        or not math.isfinite(max_age)
-        or max_age <= 0
-    ):
-        raise reader.fail(
-            "notify.max_pending_age", f"must be a positive number of seconds, got {max_age!r}"
-        )
+    max_age = reader.number(
+        table.get("max_pending_age", NotifySettings.max_pending_age), "notify.max_pending_age"
+    )
     sender = table.get("sender", NotifySettings.sender)
     if not isinstance(sender, str) or not _ADDRESS.match(sender):
         raise reader.fail("notify.sender", f"must be an email address, got {sender!r}")
@@ -122,8 +116,6 @@ def read_notify(table: Any, reader: TableReader, base: Path) -> NotifySettings:
             raise reader.fail("notify.templates", f"{templates} is not a directory")
     smtp = _smtp(table["smtp"], reader, base) if "smtp" in table else None
     delivery = reader.dataclass_table(table.get("delivery", {}), "notify.delivery", DeliveryPolicy)
-    if delivery.attempts < 1 or delivery.rounds < 1:
-        raise reader.fail("notify.delivery", "attempts and rounds must be at least 1")
     channels_table = table.get("channels", {})
     if not isinstance(channels_table, dict):
         raise reader.fail("notify.channels", "must be a table of [notify.channels.<name>]")
@@ -169,8 +161,10 @@ def _channel(name: str, spec: Any, reader: TableReader, kinds: dict[str, Any]) -
     if not isinstance(countries, list):
         raise reader.fail(f"{where}.countries", "must be a list of country slugs")
     # Keyed as findings are (`KGZ`, `Kyrgyzstan` → kyrgyzstan), or the channel never hears.
-    slugs = tuple(reader.slug(c, f"{where}.countries") for c in countries)
-    options = {k: v for k, v in spec.items() if k not in common}
+    slugs = tuple(reader.country(c, f"{where}.countries[{n + 1}]") for n, c in enumerate(countries))
+    options = {k: v for k, v in spec.items() if k not in common | {"url_env"}}
+    if "url" in kinds[kind].options:  # from the file, or the environment (a secret URL)
+        options["url"] = reader.url(spec, where)
     for problem_key, problem in kinds[kind].check(options):
         raise reader.fail(f"{where}.{problem_key}", problem)
     return ChannelSpec(name, kind, every, severity, slugs, options)

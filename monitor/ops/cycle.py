@@ -25,6 +25,7 @@ from monitor.config.reader import Config, SourceSpec, source_key
 from monitor.errors import MonitorError, StoreError, UnusableDatabaseError
 from monitor.fetch.client import Fetcher, FetchResult, Outcome, Validators
 from monitor.models import Attempt, Extraction, Finding, Status
+from monitor.redact import redact, redact_text
 from monitor.sources import SourceKind, extract_safely
 from monitor.store import Store
 
@@ -170,13 +171,14 @@ def _process(
         store.record_failure(
             source_id, attempts=fetched.attempts, error=error, checked_at=checked_at
         )
-        return SourceResult(spec.key, spec.url, "failed", None, detail=error)
+        return SourceResult(spec.key, redact(spec.url), "failed", None, detail=redact_text(error))
     if fetched.outcome is Outcome.NOT_MODIFIED:
         store.record_not_modified(source_id, attempts=fetched.attempts, checked_at=checked_at)
         current = store.source(spec.key)
         snapshot_id = current.current_snapshot_id if current else None
         status = store.snapshot_status(snapshot_id) if snapshot_id else None
-        return SourceResult(spec.key, spec.url, "not_modified", status, snapshot_id, snapshot_id)
+        shown = redact(spec.url)
+        return SourceResult(spec.key, shown, "not_modified", status, snapshot_id, snapshot_id)
     return record_capture(
         store,
         config.kind(spec.kind),
@@ -228,7 +230,7 @@ def record_capture(
     except StoreError as exc:
         if not archived:  # an ingested copy is not a check of the source
             store.record_failure(source_id, attempts=(), error=str(exc), checked_at=captured_at)
-        return SourceResult(key, url, "failed", extraction.status, detail=str(exc))
+        return SourceResult(key, redact(url), "failed", extraction.status, detail=str(exc))
     if saved.outcome == "reverted":
         rebase(store, source_id, saved.snapshot_id)
     detail = summarize(extraction)
@@ -236,7 +238,7 @@ def record_capture(
         detail = "; ".join(filter(None, [BACKFILLED, detail]))
     return SourceResult(
         key,
-        url,
+        redact(url),
         str(saved.outcome),
         extraction.status,
         saved.snapshot_id,
@@ -267,7 +269,9 @@ def ingest(
     kind = config.kind(kind_name)
     located = kind.locate(url)
     if located is None:
-        raise MonitorError(f"cannot tell the country and edition from {url!r} for {kind.name}")
+        raise MonitorError(
+            f"cannot tell the country and edition from {redact(url)!r} for {kind.name}"
+        )
     country, edition = located
     key = source_key(kind.name, country, edition)
     record = store.ensure_source(

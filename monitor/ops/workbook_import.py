@@ -24,6 +24,7 @@ from monitor.errors import FetchError, MonitorError, NotAProfileError
 from monitor.fetch.client import Fetcher, FetchPolicy, Outcome
 from monitor.models import Finding, Reason, Status
 from monitor.ops.cycle import now_iso, record_capture
+from monitor.redact import redact_text
 from monitor.store import Store
 
 # Called after each row is stored: (rows done, rows in the workbook).
@@ -150,7 +151,7 @@ def _load(source: str | Path, policy: FetchPolicy) -> tuple[bytes, str | None, s
         with Fetcher(policy) as fetcher:
             fetched = fetcher.fetch(url)
         if fetched.outcome is not Outcome.OK:
-            raise FetchError(f"{url}: {fetched.error}")
+            raise FetchError(redact_text(f"{url}: {fetched.error}"))
         return fetched.content or b"", fetched.content_type, url
     path = Path(source)
     try:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from monitor.models import Finding
+from monitor.redact import redact_text
 from monitor.store.records import finding_from_row
 from monitor.store.store import Store
 
@@ -163,7 +164,13 @@ def mark_attempt_failed(
         store.db.execute(
             "UPDATE notifications SET attempts = attempts + ?, rounds = rounds + 1,"
             " last_error = ?, next_attempt_at = ?, status = ? WHERE id = ?",
-            [attempts, error, next_at, "failed" if failed else "pending", notification_id],
+            [
+                attempts,
+                redact_text(error),
+                next_at,
+                "failed" if failed else "pending",
+                notification_id,
+            ],
         )
 
 

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from sqlite_utils import Database, Migrations
 
 from monitor.errors import StoreError
+from monitor.identity import canonical_slug
 
 MIGRATION_SET = "profile-monitor"
 
@@ -436,6 +437,31 @@ def m008_instance(db: Database) -> None:
     db.execute("INSERT INTO instance (id) VALUES (?)", [secrets.token_hex(8)])
 
 
+def m009_one_country_key(db: Database) -> None:
+    """Every country under its one key (identity.canonical_slug). A spelling that once
+    missed the index (`cote-d-ivoire`) keyed its source `cote_d_ivoire` while its
+    profiles said `cote_divoire`; the config now keys both `cote_divoire`, so the
+    source is renamed and keeps its history. Where a source under the new key exists
+    already, the old one keeps its key, and its history stays found under it."""
+    for table in ("snapshots", "findings"):
+        for (slug,) in db.execute(f"SELECT DISTINCT country_slug FROM {table}").fetchall():
+            if slug is not None and (key := canonical_slug(slug)) != slug:
+                db.execute(
+                    f"UPDATE {table} SET country_slug = ? WHERE country_slug = ?", [key, slug]
+                )
+    for source_id, key, slug in db.execute("SELECT id, key, country_slug FROM sources").fetchall():
+        parts = key.split(":", 2)
+        if len(parts) != 3 or parts[1] != slug:
+            continue  # not a key the config made (a test's, a hand-made one): left alone
+        renamed = f"{parts[0]}:{canonical_slug(slug)}:{parts[2]}"
+        taken = db.execute("SELECT 1 FROM sources WHERE key = ?", [renamed]).fetchone()
+        if renamed != key and not taken:
+            db.execute(
+                "UPDATE sources SET key = ?, country_slug = ? WHERE id = ?",
+                [renamed, canonical_slug(slug), source_id],
+            )
+
+
 # In order; append new migrations, never edit or reorder applied ones.
 STEPS: tuple[Callable[[Database], None], ...] = (
     m001_initial,
@@ -446,6 +472,7 @@ STEPS: tuple[Callable[[Database], None], ...] = (
     m006_views_hold_scores,
     m007_snapshot_baselines,
     m008_instance,
+    m009_one_country_key,
 )
 SCHEMA_VERSION = len(STEPS)
 

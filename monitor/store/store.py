@@ -24,6 +24,7 @@ from sqlite_utils import Database
 from monitor.errors import StoreError
 from monitor.files import private_dir, private_opener, touch_private
 from monitor.models import Attempt, Extraction, Status
+from monitor.redact import redact, redact_text
 from monitor.store.faults import translate
 from monitor.store.records import (
     Outcome,
@@ -177,7 +178,7 @@ class Store:
                 VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (key) DO UPDATE SET url = excluded.url, kind = excluded.kind
                 """,
-                [key, kind, country_slug, edition, url, _now()],
+                [key, kind, country_slug, edition, redact(url), _now()],
             )
         record = self.source(key)
         assert record is not None  # just written
@@ -350,14 +351,20 @@ class Store:
                 source_id,
                 last_checked_at=checked_at,
                 last_outcome=str(Outcome.FAILED),
-                last_error=error,
+                last_error=redact_text(error),
                 last_failure_at=checked_at,
                 consecutive_failures=source.consecutive_failures + 1,
             )
 
     def _insert_attempts(self, source_id: int, attempts: Sequence[Attempt]) -> None:
         self.db.table("fetch_attempts").insert_all(
-            {"source_id": source_id, **asdict(a)} for a in attempts
+            {
+                "source_id": source_id,
+                **asdict(a),
+                "url": redact(a.url),
+                "error": a.error and redact_text(a.error),
+            }
+            for a in attempts
         )
 
     def _insert_raw(
@@ -401,7 +408,7 @@ class Store:
             " AND status = ? ORDER BY id DESC",
             [source_id, extraction.extractor_version, extraction.status.value],
         )
-        wanted = _without_url(extraction)
+        wanted = _without_url(_redacted(extraction))  # as stored
         return next(
             (
                 {"id": r["id"]}
@@ -414,6 +421,7 @@ class Store:
     def _insert_snapshot(
         self, source: SourceRecord, sha256: str, extraction: Extraction, captured_at: str
     ) -> int:
+        extraction = _redacted(extraction)
         table = self.db.table("snapshots").insert(
             snapshot_row(source, sha256, extraction, captured_at)
         )
@@ -527,6 +535,16 @@ def _rejection(extraction: Extraction) -> str:
 def _without_url(extraction: Extraction) -> Extraction:
     profile = extraction.profile
     return replace(extraction, profile=replace(profile, source_url=None)) if profile else extraction
+
+
+def _redacted(extraction: Extraction) -> Extraction:
+    """What is stored of an extraction: the URL it was read from, and any URL in its
+    reasons, without credentials."""
+    reasons = tuple(replace(r, message=redact_text(r.message)) for r in extraction.reasons)
+    profile = extraction.profile
+    if profile is not None and profile.source_url:
+        profile = replace(profile, source_url=redact(profile.source_url))
+    return replace(extraction, profile=profile, reasons=reasons)
 
 
 def _earlier(moment: str, than: str | None) -> bool:

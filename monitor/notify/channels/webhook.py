@@ -18,10 +18,12 @@ from typing import Any, ClassVar
 
 import httpx
 
+from monitor.config.numbers import NUMBERS
 from monitor.errors import DeliveryError
 from monitor.notify.channels import ChannelKind, register, secret
 from monitor.notify.digest import CountryDigest, Digest
 from monitor.notify.settings import check_url
+from monitor.redact import redact, redact_text
 from monitor.store.outbox import Notification
 from monitor.version import __version__
 
@@ -51,6 +53,7 @@ class Webhook(ChannelKind):
     name = "webhook"
     options: ClassVar[dict[str, str]] = {
         "url": "where to POST (http or https)",
+        "url_env": "environment variable holding the URL, instead of url (a secret URL)",
         "secret_env": "environment variable holding the signing secret (required)",
         "timeout": f"seconds per request (default {DEFAULT_TIMEOUT:g})",
     }
@@ -60,9 +63,11 @@ class Webhook(ChannelKind):
         problems = list(check_url(options.get("url")))
         if not isinstance(options.get("secret_env"), str) or not options["secret_env"]:
             problems.append(("secret_env", "name the environment variable holding the secret"))
-        timeout = options.get("timeout", DEFAULT_TIMEOUT)
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-            problems.append(("timeout", "must be a number of seconds > 0"))
+        timeout = NUMBERS["notify.channels.<name>.timeout"].problem(
+            options.get("timeout", DEFAULT_TIMEOUT)
+        )
+        if timeout is not None:
+            problems.append(("timeout", timeout))
         return problems
 
     def compose(self, digest: Digest, idempotency_key: str) -> dict[str, Any]:
@@ -83,13 +88,16 @@ class Webhook(ChannelKind):
             "Idempotency-Key": notification.idempotency_key,
         }
         timeout = float(self.spec.options.get("timeout", DEFAULT_TIMEOUT))
+        shown = redact(url)  # the URL may hold the credential: never in a message
         try:
             response = httpx.post(url, content=body, headers=headers, timeout=timeout)
         except httpx.HTTPError as exc:
-            raise DeliveryError(f"{url}: {type(exc).__name__}: {exc}") from exc
+            raise DeliveryError(
+                f"{shown}: {type(exc).__name__}: {redact_text(str(exc))}"
+            ) from None  # the chained exception's request holds the URL
         if not response.is_success:
-            raise DeliveryError(f"{url}: HTTP {response.status_code}")
-        return url
+            raise DeliveryError(f"{shown}: HTTP {response.status_code}")
+        return shown
 
 
 @register
