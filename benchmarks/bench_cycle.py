@@ -27,13 +27,14 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from monitor.sources import configured_kind
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.config.reader import Config, SourceSpec, source_key
+from monitor.config.settings import Config, FetchPolicy, SourceSpec, source_key
 from monitor.demo import build_profile, load_figures
 from monitor.demo import server as demo_server
 from monitor.demo.render import render_page
-from monitor.fetch.client import FetchPolicy
 from monitor.identity import countries
 from monitor.models import Status
 from monitor.ops.cycle import run_cycle
@@ -147,7 +148,7 @@ def run_sequence(config: Config, conn: Connection, versions: list[Pages], trace:
 
 def make_config(data_dir: Path, base_url: str, pages: int, concurrency: int) -> Config:
     options = {KIND: {"base_url": base_url}}
-    kind = Config(None, data_dir, kind_options=options).kind(KIND)
+    kind = configured_kind(Config(None, data_dir, kind_options=options), KIND)
     slugs = [identity.key for identity in countries()[:pages]]
     sources = tuple(
         SourceSpec(source_key(KIND, s, None), KIND, s, None, kind.url(s, None)) for s in slugs

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.config.reader import Config
+from monitor.config.settings import Config
 from monitor.demo import build_profile, load_figures
 from monitor.demo.render import render_page
 from monitor.identity import countries

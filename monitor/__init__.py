@@ -21,8 +21,8 @@ from monitor.version import __version__
 
 # public name -> (module, name there); public names never shadow a stage package
 _EXPORTS = {
-    "load_config": ("monitor.config.reader", "load_config"),
-    "Config": ("monitor.config.reader", "Config"),
+    "load_config": ("monitor.ops.settings", "load_config"),
+    "Config": ("monitor.config.settings", "Config"),
     "ConfigError": ("monitor.errors", "ConfigError"),
     "MonitorError": ("monitor.errors", "MonitorError"),
     "Store": ("monitor.store", "Store"),
@@ -70,7 +70,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from monitor.config.reader import Config, load_config
+    from monitor.config.settings import Config
     from monitor.diff.snapshots import diff_snapshots
     from monitor.errors import ConfigError, MonitorError
     from monitor.fetch.client import Fetcher
@@ -78,6 +78,7 @@ if TYPE_CHECKING:
     from monitor.notify.deliver import notify as send_digests
     from monitor.ops.cycle import ingest, run_cycle
     from monitor.ops.reextract import reextract
+    from monitor.ops.settings import load_config
     from monitor.ops.status import status as source_status
     from monitor.ops.workbook_import import import_workbook
     from monitor.review.export import export_rows

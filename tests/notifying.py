@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from monitor.config.reader import Config
+from monitor.config.settings import Config
 from monitor.demo import build_profile, load_figures
 from monitor.demo.render import render_page
 from monitor.models import Profile

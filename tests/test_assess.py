@@ -10,11 +10,10 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from monitor.assess.findings import assess_pending, assess_snapshot
-from monitor.config.reader import Config, SourceSpec
+from monitor.config.settings import Config, FetchPolicy, SourceSpec
 from monitor.demo import build_profile, load_figures
 from monitor.demo.render import render_page
 from monitor.extract.ocindex_page import extract_page
-from monitor.fetch.client import FetchPolicy
 from monitor.ops.cycle import run_cycle
 from monitor.store import Store
 from monitor.store.findings import baselines, findings

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config.reader import load_config
 from monitor.errors import ConfigError
+from monitor.ops.settings import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from monitor.config.reader import Config
+from monitor.config.settings import Config
 from monitor.diff.cross_source import Reading, disagreements
 from monitor.ops.cycle import ingest
 from monitor.ops.workbook_import import import_workbook

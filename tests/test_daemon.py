@@ -18,8 +18,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from monitor.config.reader import load_config
 from monitor.models import Profile, Score
+from monitor.ops.settings import load_config
 from tests.notifying import page
 
 CHECK = "every 1s"

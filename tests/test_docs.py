@@ -11,7 +11,7 @@ from types import ModuleType
 import pytest
 from cogapp import Cog
 
-from monitor.config.reader import load_config
+from monitor.ops.settings import load_config
 from monitor.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]

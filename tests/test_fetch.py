@@ -12,7 +12,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from monitor.fetch.client import Fetcher, FetchPolicy, Outcome, Validators
+from monitor.config.settings import FetchPolicy
+from monitor.fetch.client import Fetcher, Outcome, Validators
 from tests.rawserver import Handler, RawServer, endless_chunks, never_answers, resets, truncated
 
 # One request's mechanics; robots.txt and per-host pacing are in test_fetch_politeness.py

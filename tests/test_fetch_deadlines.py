@@ -18,11 +18,11 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from monitor.assess.health import HealthSettings
-from monitor.config.reader import Config, SourceSpec, load_config
+from monitor.config.settings import Config, FetchPolicy, HealthSettings, SourceSpec
 from monitor.errors import ConfigError
-from monitor.fetch.client import Fetcher, FetchPolicy, Outcome
+from monitor.fetch.client import Fetcher, Outcome
 from monitor.ops.cycle import run_cycle
+from monitor.ops.settings import load_config
 from monitor.store import Store
 from tests.rawserver import Handler, RawServer
 

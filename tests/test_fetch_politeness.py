@@ -16,11 +16,12 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from monitor.config.reader import load_config
+from monitor.config.settings import FetchPolicy
 from monitor.errors import ConfigError
-from monitor.fetch.client import Fetcher, FetchPolicy, FetchResult, Outcome
+from monitor.fetch.client import Fetcher, FetchResult, Outcome
 from monitor.fetch.robots import RobotsTxt
 from monitor.ops.cycle import run_cycle
+from monitor.ops.settings import load_config
 from monitor.store import Store
 from tests.rawserver import Handler, RawServer, resets
 

@@ -11,10 +11,9 @@ from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 from sqlite_utils import Database
 
-from monitor.assess.health import HealthSettings, check_health
+from monitor.assess.health import check_health
 from monitor.cli.main import cli
-from monitor.config.reader import Config, SourceSpec
-from monitor.fetch.client import FetchPolicy
+from monitor.config.settings import Config, FetchPolicy, HealthSettings, SourceSpec
 from monitor.ops.cycle import run_cycle
 from monitor.store import Store, schema
 from monitor.store.findings import findings

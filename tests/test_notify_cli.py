@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from monitor.cli.main import cli
-from monitor.config.reader import load_config
+from monitor.ops.settings import load_config
 from monitor.store import Store
 from monitor.store.outbox import notifications
 from tests.notifying import ingest_editions

@@ -19,11 +19,12 @@ from werkzeug import Request, Response
 
 from monitor.assess.findings import assess_pending
 from monitor.cli.main import cli
-from monitor.config.reader import Config, load_config
 from monitor.config.schedule import ScheduleSettings
+from monitor.config.settings import Config
 from monitor.notify.channels.webhook import verify
 from monitor.notify.deliver import compose_due, notify
 from monitor.notify.due import period_began
+from monitor.ops.settings import load_config
 from monitor.store import Store
 from monitor.store.outbox import notifications, owed_counts
 from tests.mailserver import free_port, smtp_server

@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 from email import policy
 from pathlib import Path
 
-from monitor.config.reader import Config
+from monitor.config.notify import SEVERITIES as SEVERITY_ORDER
+from monitor.config.settings import Config
 from monitor.models import Profile
 from monitor.notify import digest as digest_module
 from monitor.notify.deliver import notify, preview
 from monitor.notify.digest import SHOWN_SENTENCES
 from monitor.notify.render import Templates
-from monitor.notify.settings import SEVERITIES as SEVERITY_ORDER
 from monitor.ops.cycle import ingest
 from monitor.store import Store
 from monitor.store.outbox import notifications, owed_counts

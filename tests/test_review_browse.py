@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from monitor.cli.main import cli
-from monitor.config.reader import Config
+from monitor.config.settings import Config
 from monitor.review.browse import QUERIES, browse_plan
 from monitor.review.movers import movers
 from monitor.store import Store

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from selectolax.lexbor import LexborHTMLParser
 
 from monitor.cli.main import cli
-from monitor.config.reader import Config
+from monitor.config.settings import Config
 from monitor.demo import load_figures
 from monitor.models import Profile, Section
 from monitor.review.chart import Point, line_chart

@@ -187,7 +187,7 @@ def test_reports_for_every_country(data_dir, tmp_path):
 def test_a_pdf_summary_never_hides_the_edition_scores(tmp_path):
     """A narrative-only PDF of Kyrgyzstan 2023 seen after the workbook must not stand
     for that edition in the views, movers, show or reports (it has no scores)."""
-    from monitor.config.reader import Config
+    from monitor.config.settings import Config
     from monitor.demo.narrative import narrative_for
     from monitor.ops.cycle import ingest
     from tests.pdfs import summary_pdf

@@ -8,7 +8,7 @@ import pytest
 
 from monitor.assess.rules import evaluate, score_limit
 from monitor.catalogue import COMPOSITE_NAMES
-from monitor.config.reader import Thresholds
+from monitor.config.settings import Thresholds
 from monitor.diff.compare import compare
 from monitor.extract.ocindex_page import extract_page
 from monitor.models import Country, Extraction, Profile, Score, Status

@@ -10,8 +10,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from monitor.config.reader import Config, SourceSpec
-from monitor.fetch.client import FetchPolicy
+from monitor.config.settings import Config, FetchPolicy, SourceSpec
 from monitor.models import Status
 from monitor.ops.cycle import CycleReport, run_cycle
 from monitor.sources import get_kind

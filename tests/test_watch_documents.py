@@ -15,12 +15,12 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from monitor.cli.main import cli
-from monitor.config.reader import load_config
 from monitor.demo.narrative import narrative_for
 from monitor.diff.text import section_deltas
 from monitor.errors import ConfigError
 from monitor.models import Status
 from monitor.ops.cycle import run_cycle
+from monitor.ops.settings import load_config
 from monitor.store import Store
 from tests.articles import article_page
 from tests.pdfs import summary_pdf

@@ -12,10 +12,9 @@ from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
 from monitor.cli.main import cli
-from monitor.config.reader import Config, SourceSpec
+from monitor.config.settings import Config, FetchPolicy, SourceSpec
 from monitor.diff.snapshots import diff_snapshots
 from monitor.errors import FetchError, NotAProfileError
-from monitor.fetch.client import FetchPolicy
 from monitor.identity import country_key
 from monitor.models import Status
 from monitor.ops.cycle import run_cycle

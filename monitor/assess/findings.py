@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from monitor.assess.rules import evaluate
-from monitor.config.reader import Thresholds
+from monitor.config.settings import Thresholds
 from monitor.diff.compare import Comparison, compare
 from monitor.diff.cross_source import Reading, disagreements
 from monitor.diff.reconcile import prior_edition

@@ -15,19 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from monitor.config.settings import HealthSettings
 from monitor.models import Finding, Status
 from monitor.sources import KINDS
 from monitor.store import SourceRecord, Store
 from monitor.store.findings import Route, save_source_findings
 from monitor.store.health import conditions, set_conditions
-
-
-@dataclass(frozen=True)
-class HealthSettings:
-    failures: int = 5  # failed checks in a row before a source is broken
-    stale_days: float = 14.0  # no successful fetch for this long: stale
-    expect_edition: int = 0  # an edition expected by `expect_by` (0: none)
-    expect_by: str = ""  # ISO date
 
 
 @dataclass(frozen=True)

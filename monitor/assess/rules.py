@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from monitor.catalogue import COMPOSITE_NAMES, display_name, indicator_spec
-from monitor.config.reader import Thresholds
+from monitor.config.settings import Thresholds
 from monitor.diff.compare import Comparison
 from monitor.diff.scores import score_direction
 from monitor.models import Finding, Status

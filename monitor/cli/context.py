@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from monitor.config.reader import Config
+    from monitor.config.settings import Config
     from monitor.store import Store
 
 DEFAULT_CONFIG = "config.toml"
@@ -30,7 +30,7 @@ class CliContext:
 
     def config(self, *, required: bool = True) -> Config:
         """The config file given, else ./config.toml (required, or if present), else defaults."""
-        from monitor.config.reader import load_config
+        from monitor.ops.settings import load_config
 
         path = self.config_path
         if path is None and (required or Path(DEFAULT_CONFIG).exists()):

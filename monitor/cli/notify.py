@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from monitor.cli import display
-from monitor.config.reader import Config
+from monitor.config.settings import Config
 from monitor.files import private_opener, within
 from monitor.notify.deliver import NotifyReport, notify, preview, retry
 from monitor.notify.render import Templates

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from monitor.cli import display
-from monitor.config.reader import Config
+from monitor.config.settings import Config
 from monitor.files import private_opener, within
 from monitor.review.browse import browse_plan, launch
 from monitor.review.export import FORMATS, write_export

@@ -19,12 +19,11 @@ from rich.text import Text
 
 from monitor.catalogue import COMPOSITE_NAMES
 from monitor.cli import display
-from monitor.config.reader import Config, SourceSpec, Thresholds, source_key
+from monitor.config.settings import Config, FetchPolicy, SourceSpec, Thresholds, source_key
 from monitor.demo import demo_profiles
 from monitor.demo.render import render_page
 from monitor.demo.server import PageSite, serve
 from monitor.diff import ScoreDelta, score_deltas
-from monitor.fetch.client import FetchPolicy
 from monitor.models import Profile
 from monitor.notify.deliver import NotifyReport, notify
 from monitor.ops.cycle import CycleReport, run_cycle

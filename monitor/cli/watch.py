@@ -16,7 +16,7 @@ from rich.text import Text
 from monitor.cli import display
 from monitor.cli.context import config_of, print_json
 from monitor.cli.notify import report_deliveries
-from monitor.config.reader import Config
+from monitor.config.settings import Config
 from monitor.diff.snapshots import diff_snapshots
 from monitor.errors import MonitorError, StoreError
 from monitor.fetch.client import Fetcher, Outcome

@@ -10,23 +10,29 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from monitor.assess.health import HealthSettings
 from monitor.catalogue import COMPOSITE_NAMES, INDICATORS
+from monitor.config.notify import read_notify
 from monitor.config.numbers import NUMBERS
-from monitor.config.schedule import ScheduleSettings, check_expression, read_schedule
+from monitor.config.schedule import check_expression, read_schedule
+from monitor.config.settings import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_DATA_DIR,
+    DIRECTIONS,
+    Config,
+    FetchPolicy,
+    HealthSettings,
+    SourceSpec,
+    Thresholds,
+    source_key,
+)
 from monitor.errors import ConfigError
-from monitor.fetch.client import FetchPolicy
 from monitor.identity import canonical_slug, countries, lookup, suggest
-from monitor.notify.settings import NotifySettings, read_notify
-from monitor.redact import redact
-from monitor.sources import KINDS, SourceKind, get_kind
 
-DEFAULT_DATA_DIR = "snapshots"
-DEFAULT_CONCURRENCY = 4
 _HTTP_URL = re.compile(r"^https?://[^\s/]+")
 _SLUG = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$")
 PILLAR_KEYS = ("criminal_markets", "criminal_actors", "resilience")
@@ -34,74 +40,16 @@ SCORE_KEYS = set(COMPOSITE_NAMES) | {spec.key for spec in INDICATORS}
 _SECRET_WORDS = ("password", "secret", "token", "api_key", "apikey")
 
 
-DIRECTIONS = ("deterioration", "improvement")
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """Significance thresholds (DESIGN.md defaults); the rules stage reads them.
-
-    `pillars` sets the indicator threshold for one pillar's indicators, `indicators` for
-    one indicator or composite by key; `countries` holds a watchlist country's own
-    thresholds (missing keys inherit); `directions` filters score and rank findings.
-    """
-
-    indicator: float = 1.0
-    composite: float = 0.25
-    rank: int = 10
-    narrative: float = 0.3
-    directions: tuple[str, ...] = DIRECTIONS
-    pillars: dict[str, float] = field(default_factory=dict)
-    indicators: dict[str, float] = field(default_factory=dict)
-    countries: dict[str, Thresholds] = field(default_factory=dict)
-
-    def for_country(self, slug: str | None) -> Thresholds:
-        return self.countries.get(slug or "", self)
-
-
-@dataclass(frozen=True)
-class SourceSpec:
-    """One watched document: a kind of source for one country and edition."""
-
-    key: str
-    kind: str
-    country: str
-    edition: int | None
-    url: str
-    schedule: str | None = None  # the daemon's check schedule, if not [schedule] check
-
-
-@dataclass(frozen=True)
-class Config:
-    path: Path | None
-    data_dir: Path
-    fetch: FetchPolicy = field(default_factory=FetchPolicy)
-    concurrency: int = DEFAULT_CONCURRENCY
-    thresholds: Thresholds = field(default_factory=Thresholds)
-    sources: tuple[SourceSpec, ...] = ()
-    kind_options: dict[str, dict[str, Any]] = field(default_factory=dict)
-    notify: NotifySettings = field(default_factory=NotifySettings)
-    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
-    health: HealthSettings = field(default_factory=HealthSettings)
-
-    @property
-    def database(self) -> Path:
-        return self.data_dir / "monitor.db"
-
-    def kind(self, name: str) -> SourceKind:
-        return get_kind(name, self.kind_options.get(name, {}).get("base_url"))
-
-
-def source_key(kind: str, country: str, edition: int | None, url: str | None = None) -> str:
-    """`ocindex_page:kyrgyzstan:2025`; a document watched by URL (an article) is keyed by
-    its redacted URL without the scheme, as several can concern one country (a key is
-    shown everywhere: it must hold no secret)."""
-    document = redact(url).split("://", 1)[-1].rstrip("/") if url else edition or "current"
-    return f"{kind}:{country}:{document}"
-
-
-def load_config(path: str | Path | None, *, data_dir: str | Path | None = None) -> Config:
-    """Read and validate `path`. With `path=None`, the defaults and no watch list."""
+def read_config(
+    path: str | Path | None,
+    *,
+    source_kinds: Mapping[str, Any],
+    channel_kinds: Mapping[str, Any],
+    data_dir: str | Path | None = None,
+) -> Config:
+    """Read and validate `path` against the source and channel kinds' registries
+    (`monitor.load_config` passes the registered ones). With `path=None`, the defaults
+    and no watch list."""
     if path is None:
         return Config(path=None, data_dir=Path(data_dir or DEFAULT_DATA_DIR))
     path = Path(path)
@@ -113,14 +61,18 @@ def load_config(path: str | Path | None, *, data_dir: str | Path | None = None) 
         raise ConfigError(str(path), None, f"cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), None, f"not valid TOML: {exc}") from None
-    return _Reader(path).config(raw, data_dir)
+    return _Reader(path, source_kinds, channel_kinds).config(raw, data_dir)
 
 
 class _Reader:
     """Validation with the file path at hand, so every error can name it."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(
+        self, path: Path, source_kinds: Mapping[str, Any], channel_kinds: Mapping[str, Any]
+    ) -> None:
         self.path = path
+        self.source_kinds = source_kinds  # name -> SourceKind class
+        self.channel_kinds = channel_kinds  # name -> ChannelKind class
         # Countries outside the index that articles are watched for: a channel filter
         # or a threshold may name them too.
         self.outside_index: set[str] = set()
@@ -150,7 +102,7 @@ class _Reader:
         # The watch list first: what it watches outside the index, filters may name.
         sources = self.watch(raw.get("watch", []), config, schedule.timezone)
         thresholds = self.thresholds(raw.get("thresholds", {}), "thresholds", Thresholds())
-        notify = read_notify(raw.get("notify", {}), self, self.path.parent)
+        notify = read_notify(raw.get("notify", {}), self, self.path.parent, self.channel_kinds)
         health = self.health(raw.get("health", {}))
         return replace(
             config,
@@ -228,16 +180,18 @@ class _Reader:
         if not isinstance(table, dict):
             raise self.fail("kinds", "must be a table of [kinds.<name>] sections")
         for name, options in table.items():
-            if name not in KINDS:
-                raise self.fail(f"kinds.{name}", self.unknown(name, KINDS, "source kind"))
-            urls = {f"{key}_env" for key in KINDS[name].options if key.endswith("url")}
-            self.only(options, f"kinds.{name}", set(KINDS[name].options) | urls)
+            if name not in self.source_kinds:
+                raise self.fail(
+                    f"kinds.{name}", self.unknown(name, self.source_kinds, "source kind")
+                )
+            urls = {f"{key}_env" for key in self.source_kinds[name].options if key.endswith("url")}
+            self.only(options, f"kinds.{name}", set(self.source_kinds[name].options) | urls)
         return {name: self.kind_table(name, options) for name, options in table.items()}
 
     def kind_table(self, name: str, options: dict[str, Any]) -> dict[str, Any]:
         """A kind's options, each URL from the file or the environment."""
         resolved = {}
-        for key in KINDS[name].options:
+        for key in self.source_kinds[name].options:
             value = self.url(options, f"kinds.{name}", key) if key.endswith("url") else None
             if value is not None or key in options:
                 resolved[key] = value if value is not None else options[key]
@@ -261,8 +215,10 @@ class _Reader:
                 check_expression(schedule, timezone, self, f"{where}.schedule")
             kinds = self.string_list(entry, where, "kinds", ["ocindex_page"])
             for kind in kinds:
-                if kind not in KINDS:
-                    raise self.fail(f"{where}.kinds", self.unknown(kind, KINDS, "source kind"))
+                if kind not in self.source_kinds:
+                    raise self.fail(
+                        f"{where}.kinds", self.unknown(kind, self.source_kinds, "source kind")
+                    )
             document_url = self.document_url(entry, where, kinds)
             editions = [None] if document_url else self.editions(entry, where)
             # Kinds watched by URL may concern a country outside the index; the others
@@ -271,7 +227,9 @@ class _Reader:
                 for kind in kinds:
                     for edition in editions:
                         try:
-                            url = document_url or config.kind(kind).url(country, edition)
+                            url = document_url or self.source_kinds[kind](
+                                config.base_url(kind)
+                            ).url(country, edition)
                         except ValueError as exc:  # the kind cannot watch that edition
                             raise self.fail(f"{where}.editions", str(exc)) from None
                         key = source_key(kind, country, edition, document_url)
@@ -280,14 +238,14 @@ class _Reader:
 
     def document_url(self, entry: dict[str, Any], where: str, kinds: list[str]) -> str | None:
         """The `url` of an entry of kinds watched by URL (articles); None for the others."""
-        by_url = [kind for kind in kinds if KINDS[kind].takes_url]
+        by_url = [kind for kind in kinds if self.source_kinds[kind].takes_url]
         url = self.url(entry, where)
         if url is None:
             if by_url:
                 raise self.fail(f"{where}.url", f'the {by_url[0]} kind needs url = "https://…"')
             return None
         if len(by_url) != len(kinds):
-            named = ", ".join(f'"{k}"' for k in KINDS if KINDS[k].takes_url)
+            named = ", ".join(f'"{k}"' for k in self.source_kinds if self.source_kinds[k].takes_url)
             raise self.fail(
                 f"{where}.url",
                 f"only for kinds watched by URL (kinds = [{named}]); watch the other kinds "

@@ -10,12 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
+if TYPE_CHECKING:
+    from apscheduler.triggers.base import BaseTrigger
 
 _EVERY = re.compile(r"^every\s+(\d+)\s*([smhd])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -32,6 +31,10 @@ class ScheduleSettings:
 
 def trigger(expression: str, timezone: str, *, jitter: float | None = None) -> BaseTrigger:
     """The APScheduler trigger for a schedule expression; ValueError names the problem."""
+    # Imported here: reading a config must not pay for the scheduler (~0.1 s).
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
     zone = ZoneInfo(timezone)
     if match := _EVERY.match(expression.strip()):
         amount, unit = int(match[1]), _UNITS[match[2]]

@@ -29,6 +29,7 @@ from enum import StrEnum
 
 import httpx
 
+from monitor.config.settings import FetchPolicy
 from monitor.fetch.limits import (
     ACCEPT_ENCODING,
     BodyDecoder,
@@ -46,29 +47,8 @@ from monitor.fetch.politeness import (
     read_rules,
 )
 from monitor.models import Attempt
-from monitor.version import __version__
 
 _SCHEMES = ("http", "https")
-
-
-@dataclass(frozen=True)
-class FetchPolicy:
-    user_agent: str = f"profile-monitor/{__version__} (+https://github.com/profile-monitor)"
-    connect_timeout: float = 10.0
-    read_timeout: float = 30.0
-    max_bytes: int = 20_000_000
-    max_retries: int = 3  # retries after the first attempt
-    backoff_base: float = 1.0  # seconds; doubles with each retry
-    max_backoff: float = 60.0
-    max_retry_after: float = 300.0  # a longer Retry-After is not waited for
-    max_redirects: int = 5
-    respect_robots: bool = True  # obey each origin's robots.txt
-    robots_ttl: float = 86_400.0  # seconds a robots.txt read is trusted (RFC 9309: a day)
-    per_host_interval: float = 1.0  # between request starts to one host; Crawl-delay can raise it
-    max_fetch_seconds: float = 120.0  # one attempt, connect to last body byte
-    min_bytes_per_second: int = 1024  # body throughput on the wire, averaged; 0: no minimum
-    min_rate_after_seconds: float = 5.0  # of body before the throughput is judged
-    cycle_budget_seconds: float = 1800.0  # no source starts later in a cycle: deferred
 
 
 @dataclass(frozen=True)
@@ -131,13 +111,13 @@ class Fetcher:
 
     def __init__(
         self,
-        policy: FetchPolicy = FetchPolicy(),
+        policy: FetchPolicy | None = None,
         *,
         sleep: Callable[[float], object] | None = None,
         clock: Callable[[], float] = time.monotonic,
         stop: threading.Event | None = None,
     ) -> None:
-        self.policy = policy
+        self.policy = policy = policy or FetchPolicy()
         self._stop = stop or threading.Event()
         self._sleep = sleep or self._stop.wait  # a real wait ends early when stopping
         self._pacer = HostPacer(

@@ -17,15 +17,15 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from monitor.config.reader import Config
+from monitor.config.notify import PERIODS as PERIOD_NAMES
+from monitor.config.notify import ChannelSpec
 from monitor.config.schedule import ScheduleSettings
+from monitor.config.settings import Config
 from monitor.errors import DeliveryError, MonitorError
 from monitor.notify.channels import CHANNEL_KINDS, ChannelKind
 from monitor.notify.digest import Digest, build_digest
 from monitor.notify.due import period_began
 from monitor.notify.render import Templates
-from monitor.notify.settings import PERIODS as PERIOD_NAMES
-from monitor.notify.settings import ChannelSpec
 from monitor.redact import redact_text
 from monitor.store import Store
 from monitor.store.outbox import (

@@ -21,12 +21,12 @@ from pathlib import Path
 
 from monitor.assess.findings import assess_pending, rebase
 from monitor.assess.health import check_health
-from monitor.config.reader import Config, SourceSpec, source_key
+from monitor.config.settings import Config, SourceSpec, source_key
 from monitor.errors import MonitorError, StoreError, UnusableDatabaseError
 from monitor.fetch.client import Fetcher, FetchResult, Outcome, Validators
 from monitor.models import Attempt, Extraction, Finding, Status
 from monitor.redact import redact, redact_text
-from monitor.sources import SourceKind, extract_safely
+from monitor.sources import SourceKind, configured_kind, extract_safely
 from monitor.store import Store
 
 
@@ -181,7 +181,7 @@ def _process(
         return SourceResult(spec.key, shown, "not_modified", status, snapshot_id, snapshot_id)
     return record_capture(
         store,
-        config.kind(spec.kind),
+        configured_kind(config, spec.kind),
         key=spec.key,
         source_id=source_id,
         url=fetched.final_url,
@@ -266,7 +266,7 @@ def ingest(
     captured_at: str | None = None,
 ) -> list[SourceResult]:
     """Record saved captures (a saved page, an archived copy) exactly as if fetched."""
-    kind = config.kind(kind_name)
+    kind = configured_kind(config, kind_name)
     located = kind.locate(url)
     if located is None:
         raise MonitorError(

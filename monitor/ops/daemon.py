@@ -22,8 +22,8 @@ from types import FrameType
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from monitor.config.reader import Config, SourceSpec
 from monitor.config.schedule import trigger
+from monitor.config.settings import Config, SourceSpec
 from monitor.errors import LockedError, MonitorError
 from monitor.notify.deliver import NotifyReport, notify
 from monitor.ops import last_cycle

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from monitor.config.reader import Config
+from monitor.config.settings import Config
 from monitor.errors import LockedError, MonitorError
 from monitor.files import private_dir, private_opener
 from monitor.store import Store

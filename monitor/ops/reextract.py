@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from monitor.assess.findings import rebase
-from monitor.config.reader import Config
-from monitor.sources import extract_safely
+from monitor.config.settings import Config
+from monitor.sources import configured_kind, extract_safely
 from monitor.store import Store
 
 
@@ -26,7 +26,7 @@ class ReextractReport:
 def reextract(config: Config, store: Store) -> ReextractReport:
     checked = added = changed = 0
     for source in store.sources():
-        kind = config.kind(source.kind)
+        kind = configured_kind(config, source.kind)
         for old in store.snapshots_for(source.id):
             if old.extraction.extractor_version == kind.version:
                 continue

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from monitor.config.reader import Config
 from monitor.config.schedule import next_check
+from monitor.config.settings import Config
 from monitor.errors import DamagedDatabaseError
 from monitor.ops import last_cycle
 from monitor.ops.last_cycle import LastCycle

@@ -19,12 +19,13 @@ from pathlib import Path
 from urllib.parse import urldefrag
 
 from monitor.assess.findings import assess_pending
-from monitor.config.reader import Config, source_key
+from monitor.config.settings import Config, FetchPolicy, source_key
 from monitor.errors import FetchError, MonitorError, NotAProfileError
-from monitor.fetch.client import Fetcher, FetchPolicy, Outcome
+from monitor.fetch.client import Fetcher, Outcome
 from monitor.models import Finding, Reason, Status
 from monitor.ops.cycle import now_iso, record_capture
 from monitor.redact import redact_text
+from monitor.sources import configured_kind
 from monitor.store import Store
 
 # Called after each row is stored: (rows done, rows in the workbook).
@@ -97,7 +98,7 @@ def import_workbook(
     built-in defaults). NotAProfileError when the document cannot be imported whole.
     """
     config = config or Config(None, store.path.parent)
-    kind = config.kind(kind_name)
+    kind = configured_kind(config, kind_name)
     if not kind.shared_document:
         raise MonitorError(f"{kind_name} is not a kind of document that holds many countries")
     content, content_type, url = _load(source, config.fetch)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 from urllib.parse import urldefrag
 
+from monitor.config.settings import Config
 from monitor.models import Extraction, Reason, Status
 
 
@@ -117,6 +118,11 @@ def get_kind(name: str, base_url: str | None = None) -> SourceKind:
     except KeyError:
         known = ", ".join(sorted(KINDS))
         raise KeyError(f"unknown source kind {name!r} (known: {known})") from None
+
+
+def configured_kind(config: Config, name: str) -> SourceKind:
+    """The kind `name` as the config sets it up (its `[kinds.<name>] base_url`)."""
+    return get_kind(name, config.base_url(name))
 
 
 def extract_safely(

@@ -10,14 +10,13 @@ import pytest
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
-from monitor.assess.health import HealthSettings
 from monitor.cli.main import cli
+from monitor.config.notify import DeliveryPolicy, SmtpSettings
 from monitor.config.numbers import NUMBERS
-from monitor.config.reader import Thresholds, load_config
 from monitor.config.schedule import ScheduleSettings
-from monitor.fetch.client import FetchPolicy
-from monitor.notify.settings import DeliveryPolicy, SmtpSettings
+from monitor.config.settings import FetchPolicy, HealthSettings, Thresholds
 from monitor.ops.cycle import run_cycle
+from monitor.ops.settings import load_config
 from monitor.store import Store
 
 DOCS = Path(__file__).parents[2] / "docs" / "config-safety.md"

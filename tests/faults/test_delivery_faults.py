@@ -14,7 +14,7 @@ from click.testing import Result
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from monitor.config.reader import load_config
+from monitor.ops.settings import load_config
 from monitor.store import Store
 from tests.faults.conftest import Bench, check_guarantees
 from tests.helpers.smtp import drop_after_data

@@ -16,10 +16,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
+from monitor.config.notify import ChannelSpec, NotifySettings
 from monitor.errors import DeliveryError
 from monitor.notify.digest import Digest
 from monitor.notify.render import Templates
-from monitor.notify.settings import ChannelSpec, NotifySettings
 from monitor.store.outbox import Notification
 
 

@@ -12,11 +12,11 @@ from email.utils import formatdate
 from pathlib import Path
 from typing import Any, ClassVar
 
+from monitor.config.notify import SmtpSettings, check_addresses
 from monitor.errors import DeliveryError
 from monitor.files import private_dir, private_opener
 from monitor.notify.channels import ChannelKind, register, secret
 from monitor.notify.digest import Digest
-from monitor.notify.settings import SmtpSettings, check_addresses
 from monitor.store.outbox import Notification
 
 OUTBOX_DIR = "outbox"

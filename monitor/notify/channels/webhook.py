@@ -18,11 +18,11 @@ from typing import Any, ClassVar
 
 import httpx
 
+from monitor.config.notify import check_url
 from monitor.config.numbers import NUMBERS
 from monitor.errors import DeliveryError
 from monitor.notify.channels import ChannelKind, register, secret
 from monitor.notify.digest import CountryDigest, Digest
-from monitor.notify.settings import check_url
 from monitor.redact import redact, redact_text
 from monitor.store.outbox import Notification
 from monitor.version import __version__

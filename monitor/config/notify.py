@@ -8,7 +8,7 @@ severity and digest period. With no channels configured, one email channel write
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -94,11 +94,11 @@ class TableReader(Protocol):
     def url(self, table: dict[str, Any], where: str, key: str = "url") -> str | None: ...
 
 
-def read_notify(table: Any, reader: TableReader, base: Path) -> NotifySettings:
-    """Validate a `[notify]` table; `base` resolves a relative template directory or
-    CA file."""
-    from monitor.notify.channels import CHANNEL_KINDS  # the registry imports this module
-
+def read_notify(
+    table: Any, reader: TableReader, base: Path, channel_kinds: Mapping[str, Any]
+) -> NotifySettings:
+    """Validate a `[notify]` table against the channel kinds' registry; `base` resolves
+    a relative template directory or CA file."""
     if not isinstance(table, dict):
         raise reader.fail("notify", "must be a table")
     allowed = {"channels", "smtp", "sender", "templates", "delivery", "max_pending_age"}
@@ -120,7 +120,7 @@ def read_notify(table: Any, reader: TableReader, base: Path) -> NotifySettings:
     if not isinstance(channels_table, dict):
         raise reader.fail("notify.channels", "must be a table of [notify.channels.<name>]")
     channels = tuple(
-        _channel(name, spec, reader, CHANNEL_KINDS) for name, spec in channels_table.items()
+        _channel(name, spec, reader, channel_kinds) for name, spec in channels_table.items()
     )
     return NotifySettings(
         channels or (DEFAULT_CHANNEL,), smtp, sender, templates, delivery, float(max_age)
