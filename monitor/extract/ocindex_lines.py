@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from monitor.catalogue import composite_key, indicator_spec, section_spec, slugify
-from monitor.models import Facts, Indicator, Rank, Reason, Score, Section
+from monitor.models import Facts, Indicator, Rank, Reason, Score, Section, rank_direction
 
 # `4.40`, `4.630.23` (value 4.63, change +0.23), `5.25-0.07`, `3.50 n/a`, `10.000.50`.
 SCORE_LINE = re.compile(
@@ -101,14 +101,16 @@ def parse_rank(line: str, composite: str) -> Rank | None:
     group = (m["group"] or "").strip() or None
     continent = group is not None and group.removeprefix("the ") in CONTINENTS
     scope = "global" if group is None else ("continental" if continent else "regional")
-    movement = m["movement"]
+    # Signed as printed: `-11` is 11 places towards 1st, `4` (no sign) 4 places away.
+    moved = int(_number(m["movement"])) if m["movement"] else None
     return Rank(
         composite=composite,
         scope=scope,
         rank=int(m["rank"]),
         out_of=int(m["out_of"]),
         group=group,
-        movement=abs(int(_number(movement))) if movement else None,
+        movement=None if moved is None else abs(moved),
+        direction=None if moved is None else rank_direction(moved),
     )
 
 

@@ -18,7 +18,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
-
 from monitor.catalogue import (
     COMPOSITE_NAMES,
     INDICATORS,
