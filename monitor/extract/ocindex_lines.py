@@ -38,7 +38,15 @@ RANK_LINE = re.compile(
 )
 SECTION_NAV = re.compile(r"^\d{2}(?:\s+\d{2})*$")
 YEAR_LINE = re.compile(r"^Year:?\s*(?P<year>20\d\d)?$")
-CHROME = frozenset({"The Organized Crime Index | ENACT", "Read the report", "x", "Profile"})
+CHROME = frozenset(
+    {
+        "The Organized Crime Index | ENACT",
+        "Africa - Organised Crime Index",
+        "Read the report",
+        "x",
+        "Profile",
+    }
+)
 # The site's link text, which rendered captures often run into the next heading
 # (`Read more on globalinitiative.netCriminal markets`).
 PROMO = "Read more on globalinitiative.net"
@@ -391,20 +399,19 @@ def is_country_name(name: str) -> bool:
     return not is_group_name(name) and lookup(name) is not None
 
 
-def country_block(lines: list[str]) -> tuple[list[str], list[str]]:
-    """The lines of the page's country block, and the names of the blocks left out.
+def country_block(lines: list[str]) -> list[str]:
+    """The lines of the page's country block.
 
     A page showing a region and a country (the region's block first) is the country's
     profile: the region's averages are left out, the page's top and narrative kept."""
     headers = profile_headers(lines)
     countries = [n for n, (_, name) in enumerate(headers) if is_country_name(name)]
     if len(headers) < 2 or not countries:
-        return lines, []
+        return lines
     n = countries[0]
     start, end = headers[n][0], headers[n + 1][0] if n + 1 < len(headers) else len(lines)
     narrative = next((i for i in range(end, len(lines)) if lines[i] == "Analysis"), len(lines))
-    kept = lines[: headers[0][0]] + lines[start:end] + lines[narrative:]
-    return kept, [name for m, (_, name) in enumerate(headers) if m != n]
+    return lines[: headers[0][0]] + lines[start:end] + lines[narrative:]
 
 
 def names_listed(lines: list[str]) -> list[str]:

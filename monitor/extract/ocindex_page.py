@@ -51,7 +51,7 @@ def extract_page(
     capture = read_capture(content, content_type)
     if capture.problem is not None:
         return _not_a_profile(capture.problem)
-    lines, _regions = country_block(list(capture.lines))
+    lines = country_block(list(capture.lines))
     parsed = parse_lines(lines)
     if not parsed.any_score and not any(section_spec(s.key) for s in parsed.sections):
         return _not_a_profile(_describe_non_profile(capture.lines, capture.is_html))
