@@ -23,7 +23,7 @@ class IndicatorSpec:
     key: str
     name: str
     pillar: Pillar
-    since: int = 2021
+    since: int = 2019  # first published: 2019 (ENACT's Africa index) unless later
     aliases: tuple[str, ...] = ()
 
 
@@ -115,6 +115,7 @@ def composite_key(label: str) -> str | None:
         return None
     slug = slugify(label)
     slug = re.sub(r"_(score|avg)$", "", slug)
+    slug = COMPOSITE_ALIASES.get(slug, slug)
     return slug if slug in COMPOSITE_NAMES else None
 
 
@@ -164,3 +165,53 @@ def section_spec(title: str) -> SectionSpec | None:
     if len(title) > MAX_NAME_LENGTH:
         return None
     return _SECTION_BY_SPELLING.get(slugify(title))
+
+
+# --- issue 20: layouts in the wild. Carry into monitor/indices/ocindex.toml (issue 15). ---
+# The first edition: ENACT's Africa Organised Crime Index (2019), on its own sites. Its
+# methodology is 2021's (10 markets, 4 actor types, 12 resilience indicators) over
+# Africa's 54 countries: ranks within Africa and its regions only, no global rank.
+ENACT_EDITION = 2019
+ALL_EDITIONS = (ENACT_EDITION, *EDITIONS)
+RANK_SCOPES = {ENACT_EDITION: ("continental", "regional")}  # other editions: all three
+# Its narrative is not part of what we check (no capture of one has been seen).
+EDITION_SECTIONS: dict[int, tuple[SectionSpec, ...]] = {ENACT_EDITION: ()}
+# 2019's Title-Case spellings; only 2019 uses them, so they also tell the edition.
+SPELLINGS_2019 = {
+    "non_renewable_resources_crimes": "non_renewable_resource_crimes",
+    "synthetic_drugs_trade": "synthetic_drug_trade",
+    "economic_regulatory_environment": "economic_regulatory_capacity",
+}
+for _spelling, _key in SPELLINGS_2019.items():
+    _BY_SPELLING[_spelling] = _BY_SPELLING[_key]
+# The older compact layout's singular heading.
+COMPOSITE_ALIASES = {"criminal_market": Pillar.CRIMINAL_MARKETS.value}
+# The index's regional groups as its pages and workbooks name them (2021-2025 sheets):
+# a page headed by one of these (or a continent) is a region's page, not a country's.
+CONTINENTS = frozenset({"Africa", "Americas", "Asia", "Europe", "Oceania"})
+REGIONS = frozenset(
+    {
+        "Central Africa", "East Africa", "North Africa", "Southern Africa", "West Africa",
+        "Caribbean", "Caribbean & Central", "Central America", "North America",
+        "South America", "Central Asia and the Caucasus", "Eastern Asia",
+        "South-Eastern Asia", "Southern Asia", "Western Asia", "Central & Eastern Europe",
+        "Northern Europe", "Southern Europe", "Western Europe", "Australia and New Zealand",
+        "Melanesia", "Micronesia", "Polynesia",
+    }
+)  # fmt: skip
+
+
+def expected_sections(edition: int | None) -> tuple[SectionSpec, ...]:
+    return EDITION_SECTIONS.get(edition or 0, SECTIONS)
+
+
+def expected_rank_scopes(edition: int | None) -> tuple[str, ...]:
+    return RANK_SCOPES.get(edition or 0, ("global", "continental", "regional"))
+
+
+def is_group_name(name: str) -> bool:
+    """A continent or region (`the Americas`, `West Africa`), not a country."""
+    return name.removeprefix("the ") in CONTINENTS or name in REGIONS
+
+
+# --- end of issue 20 block ---

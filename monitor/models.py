@@ -53,8 +53,11 @@ class Score:
 class Rank:
     """`72nd of 193 countries`, `23rd of 46 countries in Asia`.
 
-    `movement` is the magnitude the page prints after the rank (2023 onwards); the page
-    gives no direction, so direction is computed from history by the diff stage.
+    `movement` is the size of the move the page prints after the rank (2023 onwards) and
+    `direction` the way it printed it: a minus sign for a move towards 1st ("up",
+    `59th of 193 countries -11`), none for a move away from it ("down", Kyrgyzstan 81st
+    in 2023 printed `85th of 193 countries 4` in 2025), "unchanged" for 0; None where no
+    movement is printed. The diff stage reconciles both with the ranks in our history.
     """
 
     composite: str  # "criminality" or "resilience"
@@ -63,6 +66,19 @@ class Rank:
     out_of: int
     group: str | None = None
     movement: int | None = None
+    direction: str | None = None  # "up" (towards 1st), "down" or "unchanged", as printed
+
+    @property
+    def published_change(self) -> int | None:
+        """The printed movement as a change of the rank number (81st -> 85th: +4)."""
+        if self.movement is None or self.direction is None:
+            return None
+        return -self.movement if self.direction == "up" else self.movement
+
+
+def rank_direction(change: int) -> str:
+    """The way a change of the rank number goes: a smaller number is up, towards 1st."""
+    return "unchanged" if change == 0 else ("up" if change < 0 else "down")
 
 
 @dataclass(frozen=True)

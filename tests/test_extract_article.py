@@ -94,6 +94,38 @@ def test_the_fpc_executive_summary(fpc):
     assert not [chrome for chrome in (*CHROME, fpc["newsletter"][-1]) if chrome in text]
 
 
+def test_the_rendered_text_capture_of_the_fpc_article_is_read_like_its_html(fpc, shared_dir):
+    # trafilatura needs HTML; rendered text used to give "0 characters of main text".
+    text = (shared_dir / "corpus/fpc-article-2021-kyrgyzstan.txt").read_bytes()
+    extraction = KIND.extract(text, url=URL, content_type="text/plain; charset=utf-8")
+    assert extraction.status is Status.COMPLETE and extraction.reasons == ()
+    document = extraction.profile.document
+    assert (document.title, document.authors, document.published) == (
+        fpc["title"],
+        ("Adam Hug",),
+        "2021-03-01",
+    )
+    [section] = extraction.profile.sections
+    assert section.paragraphs == (*fpc["paragraphs"], *fpc["items"], fpc["credit"])
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Home\nAbout us\nPage not found\nLog in", "4 line(s), none a paragraph"),
+        (
+            "Members only\nThis report is for subscribers: please log in to read it.\nLog in",
+            "only 57 characters of main text",
+        ),
+    ],
+)
+def test_rendered_text_that_is_no_article_says_what_was_found(text, words):
+    extraction = KIND.extract(text.encode(), url=URL, content_type="text/plain")
+    assert extraction.status is Status.NOT_A_PROFILE
+    [reason] = extraction.reasons
+    assert reason.code == "no_article_text" and words in reason.message
+
+
 def test_an_edited_sentence_is_a_sentence_level_delta(fpc):
     def extract(paragraphs):
         html = article_page(fpc["title"], paragraphs, fpc["items"])

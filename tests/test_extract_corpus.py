@@ -164,15 +164,26 @@ def test_a_2025_header_without_a_year_line_tells_the_edition(page_2025):
 
 
 @pytest.mark.parametrize(
-    ("cut_after", "where"),
+    ("cut_before", "where"),
     [
-        ("treatment services.", "before_footer"),  # a sentence end inside the last section
-        ("Overall, Kyrgyzstan\u2019", "mid_paragraph"),  # an apostrophe, mid-word
+        # A sentence end closing the section before the last: the last is never reached.
+        ("\n\n    Civil society and social protection", "before_footer"),
+        (" political independence", "mid_paragraph"),  # mid-sentence
+        ("s approach to crime prevention", "mid_paragraph"),  # `Overall, Kyrgyzstan’`: mid-word
     ],
 )
-def test_a_narrative_that_never_reaches_the_footer_is_truncated(page_2021, cut_after, where):
-    cut = page_2021[: page_2021.index(cut_after) + len(cut_after)]
+def test_a_narrative_that_never_reaches_the_footer_is_truncated(page_2021, cut_before, where):
+    cut = page_2021[: page_2021.index(cut_before)]
     extraction = extract_page(cut, url=URL_2021)
     assert extraction.status is Status.INCOMPLETE
     truncated = [r for r in extraction.reasons if r.code == "truncated"]
     assert [r.detail["where"] for r in truncated] == [where]
+
+
+def test_a_text_capture_holding_every_section_but_no_footer_is_complete(page_2021):
+    # Cut at a sentence end inside the last section, or a footer we do not know:
+    # the structure is whole, so the capture is complete; the missing footer is noted.
+    cut = page_2021[: page_2021.index("treatment services.") + len("treatment services.")]
+    extraction = extract_page(cut, url=URL_2021)
+    assert extraction.status is Status.COMPLETE
+    assert [r.code for r in extraction.reasons] == ["footer_not_found"]

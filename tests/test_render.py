@@ -9,8 +9,9 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser
 
 from monitor.demo import demo_profiles, load_figures
-from monitor.demo.render import FOOTER_MARKER, ordinal, render_page
+from monitor.demo.render import FOOTER_MARKER, render_page
 from monitor.extract.workbook import read_workbook
+from monitor.formatting import ordinal
 from monitor.models import Country, Profile, Rank, Score
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -12,7 +12,7 @@ from monitor.config.settings import Thresholds
 from monitor.diff.compare import compare
 from monitor.extract.ocindex_page import extract_page
 from monitor.models import Country, Extraction, Profile, Score, Status
-from tests.workbook import NEW_IN_2023, workbook_profile
+from tests.workbook import NEW_IN_2023, ranks, workbook_profile
 
 PAGE_2021 = "corpus/ocindex-page-2021-kyrgyzstan.txt"
 PAGE_2025 = "corpus/ocindex-page-2025-kyrgyzstan.txt"
@@ -66,6 +66,39 @@ def test_one_altered_stored_value_gives_exactly_one_revision_finding(shared_dir)
     revisions = [f for f in findings if f.kind == "revision"]
     assert len(revisions) == 1 and revisions[0].key == "heroin_trade"
     assert "-0.50" in revisions[0].message and "-1.00" in revisions[0].message
+
+
+def test_printed_rank_movements_keep_their_direction_and_reconcile_with_the_workbook(shared_dir):
+    # Ranks computed from the 2023 sheet: every movement the 2025 page prints (4 down,
+    # 1 down, 0, ...) is the 2025 rank minus that one, signed as printed.
+    workbook = shared_dir / "data/global_oc_index_2021_2025.xlsx"
+    stored_2023 = replace(
+        workbook_profile(shared_dir, 2023, "Kyrgyzstan"), ranks=ranks(workbook, 2023, "Kyrgyzstan")
+    )
+    new = page(shared_dir, PAGE_2025)
+    printed = {(r.composite, r.scope): r for r in new.profile.ranks}
+    assert printed[("criminality", "global")].direction == "down"  # 81st -> 85th, `4`
+    assert len([r for r in printed.values() if r.published_change is not None]) == 6
+    assert compare(complete(stored_2023), new).revisions == ()
+
+
+def test_a_rank_our_history_disagrees_with_is_one_revision_finding_in_words(shared_dir):
+    workbook = shared_dir / "data/global_oc_index_2021_2025.xlsx"
+    computed = ranks(workbook, 2023, "Kyrgyzstan")
+    # Our stored 2023 global criminality rank says 89th: the page's `4` (down from 81st)
+    # then disagrees with the 4 places up our history gives.
+    altered = tuple(
+        replace(r, rank=89) if (r.composite, r.scope) == ("criminality", "global") else r
+        for r in computed
+    )
+    stored_2023 = replace(workbook_profile(shared_dir, 2023, "Kyrgyzstan"), ranks=altered)
+    findings = evaluate(compare(complete(stored_2023), page(shared_dir, PAGE_2025)), Thresholds())
+    (revision,) = [f for f in findings if f.kind == "revision"]
+    assert revision.key == "criminality_global_rank"
+    assert revision.message == (
+        "criminality global rank: the page prints a move of 4 places down, but our history "
+        "gives 4 places up (stored 89th, the page implies 81st): a revised earlier rank?"
+    )
 
 
 def test_2021_to_2023_workbook_findings_follow_the_default_thresholds(shared_dir):

@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 
 from monitor.catalogue import COMPOSITE_NAMES, indicator_spec, slugify
-from monitor.models import Country, Indicator, Profile, Score
+from monitor.models import CRIMINALITY, Country, Indicator, Profile, Rank, Score
 
 # DESIGN.md: the 2023 methodology added five markets and one actor type.
 NEW_IN_2023 = frozenset(
@@ -63,6 +63,25 @@ def workbook_profile(shared_dir: Path, edition: int, country: str) -> Profile:
         composites=composites,
         indicators=indicators,
     )
+
+
+def ranks(path: Path, edition: int, country: str) -> tuple[Rank, ...]:
+    """Criminality and resilience ranks (global, continental, regional) computed from one
+    sheet by competition ranking: 1 + the countries scoring higher (rank 1 = highest)."""
+    table = workbook_rows(path, edition)
+    me = table[country]
+    found = []
+    for composite in (CRIMINALITY, "resilience"):
+        for scope, column in (
+            ("global", None),
+            ("continental", "continent"),
+            ("regional", "region"),
+        ):
+            group = str(me[column]).strip() if column else None
+            pool = [r for r in table.values() if column is None or str(r[column]).strip() == group]
+            higher = sum(1 for r in pool if r[composite] > me[composite])  # type: ignore[operator]
+            found.append(Rank(composite, scope, 1 + higher, len(pool), group))
+    return tuple(found)
 
 
 def letters(name: str) -> str:

@@ -74,7 +74,7 @@ def extraction_view(extraction: Extraction) -> Group:
         if profile.ranks:
             ranks = Table("rank", "of", "in", "moved", title="Ranks", title_justify="left")
             for r in profile.ranks:
-                moved = "" if r.movement is None else str(r.movement)
+                moved = "" if r.movement is None else f"{r.direction} {r.movement}"
                 where = r.group or "world"
                 ranks.add_row(f"{r.composite} {r.rank}", str(r.out_of), where, moved)
             parts.append(ranks)

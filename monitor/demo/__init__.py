@@ -16,7 +16,16 @@ from typing import Any
 
 from monitor.catalogue import INDICATORS
 from monitor.demo.narrative import INDICATOR_DESCRIPTIONS, narrative_for
-from monitor.models import COMPOSITES, Country, Facts, Indicator, Profile, Rank, Score
+from monitor.models import (
+    COMPOSITES,
+    Country,
+    Facts,
+    Indicator,
+    Profile,
+    Rank,
+    Score,
+    rank_direction,
+)
 
 
 @cache
@@ -39,7 +48,7 @@ def build_profile(
 
     Changes are this edition's score minus the previous edition's (as the 2023 page
     prints them); indicators new in this edition get `n/a` (`new_this_edition`). Rank
-    movement is the size of the move; the page prints no direction.
+    movement is the size of the move with its direction (`up`: towards 1st), as printed.
     """
     now = editions[str(edition)]
     earlier = [int(e) for e in editions if int(e) < edition]
@@ -59,8 +68,10 @@ def build_profile(
             (p["rank"] for p in (before or {}).get("ranks", ()) if _same(p, r)),
             None,
         )
-        movement = abs(r["rank"] - previous) if previous is not None else None
-        return Rank(**r, movement=movement)
+        if previous is None:
+            return Rank(**r)
+        moved = r["rank"] - previous
+        return Rank(**r, movement=abs(moved), direction=rank_direction(moved))
 
     indicators = tuple(
         Indicator(

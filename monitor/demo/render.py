@@ -16,6 +16,7 @@ from html.entities import codepoint2name
 from typing import Literal
 
 from monitor.catalogue import COMPOSITE_NAMES
+from monitor.formatting import ordinal
 from monitor.models import CRIMINALITY, Facts, Pillar, Profile, Rank, Score
 
 LAYOUTS = (2021, 2023, 2025)
@@ -84,12 +85,6 @@ class _Raw:
 
 _Node = _Line | _Group | _Raw
 _PYRAMID = _Raw('<svg class="pyramid" viewBox="0 0 9 9"><text x="1" y="5">3D</text></svg>')
-
-
-def ordinal(n: int) -> str:
-    """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, 101st, 111th, 112th."""
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def render_page(profile: Profile, *, layout: int, fmt: Literal["html", "text"]) -> str:
@@ -184,7 +179,9 @@ def _rank_line(rank: Rank, layout: int) -> _Line:
         return _Line(text, "li", "rank")
     # 2023 glues the movement to the continental line only; 2025 always spaces it.
     glued = layout == 2023 and rank.scope == "continental"
-    return _Line(text, "li", "rank", tail=str(rank.movement), glued=glued)
+    # The page prints a move towards 1st with a minus sign (`-11`), other moves bare.
+    tail = f"-{rank.movement}" if rank.direction == "up" else str(rank.movement)
+    return _Line(text, "li", "rank", tail=tail, glued=glued)
 
 
 def _facts(f: Facts, layout: int) -> list[tuple[str, str]]:

@@ -8,20 +8,28 @@ blocks in order: paragraphs, list items (each its own), headings other than the 
 quotes and table rows. One section, not one per heading, so that a sentence moved
 between parts is reported as moved, an edited heading as an edited line, and a changed
 title as the section renamed.
+
+Rendered text (what a browser or a text extractor shows) is read without trafilatura,
+which needs HTML: the title is the line the page repeats near its top, the byline and
+date come from the lines above the text, and the text runs from the first paragraph to
+the last line that ends a sentence or is a list item (the chrome around it is short
+lines: menus, "Related Articles", a newsletter box).
 """
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from monitor.extract.capture import binary_problem, decode
+from monitor.extract.html_lines import looks_like_html
 from monitor.extract.library_log import collected_log
 from monitor.models import Document, Extraction, Profile, Reason, Section, Status
 
 EXTRACTOR = "article"
 # Bump when extraction changes what a snapshot holds (see ocindex_page.VERSION).
-VERSION = "1"
+VERSION = "2"
 SECTION_KEY = "article"
 
 # trafilatura's output elements that are blocks of text; a block inside another
@@ -48,6 +56,8 @@ def extract_article(
         content = decode(content, content_type)
     if not content.strip():
         return _not_an_article(Reason("empty", "the capture is empty"))
+    if "html" not in (content_type or "").lower() and not looks_like_html(content):
+        return _from_text(content, url)
     tags = len(_TAG.findall(content))
     if tags > MAX_TAGS:
         return _not_an_article(
@@ -89,11 +99,16 @@ def extract_article(
         published=found.date,
         publisher=found.sitename,
     )
+    return _article(document, paragraphs, url)
+
+
+def _article(document: Document, paragraphs: list[str], url: str | None) -> Extraction:
+    title = document.title
     reasons = [
         Reason(code, f"the page states no {what}", severity="warning")
         for code, what, value in (
             ("no_title", "title", title),
-            ("no_date", "publication date", found.date),
+            ("no_date", "publication date", document.published),
         )
         if not value
     ]
@@ -111,6 +126,62 @@ def extract_article(
         extractor=EXTRACTOR,
         extractor_version=VERSION,
     )
+
+
+_BULLET = re.compile(r"^[\u2022\u25aa\u2013*-]\s+")
+_DATE_FORMATS = ("%B %d, %Y", "%d %B %Y", "%Y-%m-%d", "%b %d, %Y", "%d %b %Y")
+_TEXT_END = (".", "!", "?", ";", ":", "\u201d", '"', ")")
+
+
+def _from_text(text: str, url: str | None) -> Extraction:
+    lines = [_clean(ln) for ln in text.splitlines()]
+    lines = [ln for ln in lines if ln]
+    top = lines[:12]
+    title = next((ln for n, ln in enumerate(top) if ln in top[n + 1 :]), None)
+    # A paragraph: a long line, or a sentence of some words. The head above the first
+    # one holds title, byline and date; the chrome below the text's end is short lines.
+    first = next(
+        (n for n, ln in enumerate(lines) if len(ln) >= 100 or (len(ln.split()) >= 8 and
+         ln.endswith(_TEXT_END))),
+        None,
+    )  # fmt: skip
+    if first is None:
+        longest = max((len(ln) for ln in lines), default=0)
+        return _not_an_article(
+            Reason(
+                "no_article_text",
+                f"rendered text of {len(lines)} line(s), none a paragraph (the longest has "
+                f"{longest} characters): a menu, an error or a login page, not an article",
+                {"lines": len(lines), "longest": longest},
+            )
+        )
+    ends = [n for n, ln in enumerate(lines) if n >= first and (
+        ln.endswith(_TEXT_END) or _BULLET.match(ln))]  # fmt: skip
+    body = [_BULLET.sub("", ln) for ln in lines[first : ends[-1] + 1] if ln != title]
+    size = sum(len(p) for p in body)
+    if size < MIN_TEXT_CHARS:
+        return _not_an_article(
+            Reason(
+                "no_article_text",
+                f"rendered text with only {size} characters of main text (at least "
+                f"{MIN_TEXT_CHARS} expected): an error page, a login wall or a listing",
+                {"chars": size, "title": title},
+            )
+        )
+    head = lines[:first]
+    byline = next((ln for ln in head if _BYLINE.match(ln)), None)
+    date = next((d for d in map(_date, head) if d), None)
+    document = Document(title=title, authors=_authors(byline), published=date)
+    return _article(document, body, url)
+
+
+def _date(line: str) -> str | None:
+    for form in _DATE_FORMATS:
+        try:
+            return datetime.strptime(line, form).date().isoformat()
+        except ValueError:
+            continue
+    return None
 
 
 def _paragraphs(body: Any, title: str | None) -> list[str]:

@@ -11,8 +11,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from monitor.catalogue import composite_key, indicator_spec, section_spec, slugify
-from monitor.models import Facts, Indicator, Rank, Reason, Score, Section
+from monitor.catalogue import (
+    CONTINENTS,
+    SECTIONS,
+    SPELLINGS_2019,
+    composite_key,
+    indicator_spec,
+    is_group_name,
+    section_spec,
+    slugify,
+)
+from monitor.formatting import ordinal
+from monitor.identity import lookup
+from monitor.models import Facts, Indicator, Rank, Reason, Score, Section, rank_direction
 
 # `4.40`, `4.630.23` (value 4.63, change +0.23), `5.25-0.07`, `3.50 n/a`, `10.000.50`.
 SCORE_LINE = re.compile(
@@ -27,7 +38,18 @@ RANK_LINE = re.compile(
 )
 SECTION_NAV = re.compile(r"^\d{2}(?:\s+\d{2})*$")
 YEAR_LINE = re.compile(r"^Year:?\s*(?P<year>20\d\d)?$")
-CHROME = frozenset({"The Organized Crime Index | ENACT", "Read the report", "x", "Profile"})
+CHROME = frozenset(
+    {
+        "The Organized Crime Index | ENACT",
+        "Africa - Organised Crime Index",
+        "Read the report",
+        "x",
+        "Profile",
+    }
+)
+# The site's link text, which rendered captures often run into the next heading
+# (`Read more on globalinitiative.netCriminal markets`).
+PROMO = "Read more on globalinitiative.net"
 # The narrative ends where the page footer begins; every page has one, so a narrative
 # that never reaches it was cut off.
 FOOTER_STARTS = (
@@ -46,6 +68,8 @@ class ParsedPage:
     """Everything the page shows, as found; conflicts and leftovers recorded, not resolved."""
 
     country_name: str | None = None
+    # A 2019 spelling was seen (`Synthetic Drugs Trade`): the page is the 2019 edition.
+    spelling_2019: bool = False
     year_line: int | None = None
     has_year_line: bool = False
     facts: dict[str, object] = field(default_factory=dict)
@@ -54,9 +78,13 @@ class ParsedPage:
     indicators: dict[str, Indicator] = field(default_factory=dict)
     sections: list[Section] = field(default_factory=list)
     section_count_shown: int | None = None
-    # Where a narrative that never reaches the footer stops: "mid_paragraph" or
-    # "before_footer" (at a sentence end: cut between sentences, or the footer changed).
-    cut_off: str | None = None
+    # How the narrative ends: "footer" (a footer line we know), "guessed" (a heading
+    # after the last section: a footer we do not know yet, `footer_line`), or
+    # "end_of_capture"; None without a narrative. `validate` and the structure decide
+    # whether an end of capture lost anything.
+    narrative_end: str | None = None
+    footer_line: str | None = None
+    last_text_cut: bool = False  # the narrative's last text stops mid-sentence
     duplicates: int = 0
     conflicts: list[Reason] = field(default_factory=list)
     unparsed: list[str] = field(default_factory=list)
@@ -88,27 +116,25 @@ def _number(text: str) -> float:
     return float(text.replace("\u2212", "-"))
 
 
-# The index's continents (the workbook's `Continent` column); any other group is a region.
-# Named, not counted: a capture missing the continental line must not make the regional
-# rank continental.
-CONTINENTS = frozenset({"Africa", "Americas", "Asia", "Europe", "Oceania"})
-
-
 def parse_rank(line: str, composite: str) -> Rank | None:
     m = RANK_LINE.match(line)
     if not m:
         return None
     group = (m["group"] or "").strip() or None
+    # Continents named, not counted: a capture missing the continental line must not
+    # make the regional rank continental.
     continent = group is not None and group.removeprefix("the ") in CONTINENTS
     scope = "global" if group is None else ("continental" if continent else "regional")
-    movement = m["movement"]
+    # Signed as printed: `-11` is 11 places towards 1st, `4` (no sign) 4 places away.
+    moved = int(_number(m["movement"])) if m["movement"] else None
     return Rank(
         composite=composite,
         scope=scope,
         rank=int(m["rank"]),
         out_of=int(m["out_of"]),
         group=group,
-        movement=abs(int(_number(movement))) if movement else None,
+        movement=None if moved is None else abs(moved),
+        direction=None if moved is None else rank_direction(moved),
     )
 
 
@@ -160,7 +186,10 @@ class _Parser:
         name_at = next((i + 1 for i, ln in enumerate(self.lines) if ln == "Profile"), None)
         if name_at is not None and name_at < len(self.lines):
             page.country_name = self.lines[name_at]
-        for line in self.lines:
+        for raw in self.lines:
+            line = raw.removeprefix(PROMO)
+            if not line:
+                continue  # the promotional link alone: chrome
             if self.in_footer:
                 continue  # page footer: recognised chrome
             if self.in_narrative:
@@ -168,9 +197,9 @@ class _Parser:
             else:
                 self._scores(line)
         if self.in_narrative and not self.in_footer:
-            # Cut off (a byte limit, a dropped link), even where the cut ends a sentence.
             last = self.section[2][-1] if self.section and self.section[2] else ""
-            page.cut_off = "mid_paragraph" if last and not _ends_sentence(last) else "before_footer"
+            page.narrative_end = "end_of_capture"
+            page.last_text_cut = bool(last) and not _ends_sentence(last)
         self._close_section()
         if self.pending_score is not None:
             page.unparsed.append(f"{self.pending_score.value:.2f} (score with no label)")
@@ -201,6 +230,7 @@ class _Parser:
             return
         if (spec := indicator_spec(line)) is not None:
             self.expect = ("indicator", (spec, line))
+            page.spelling_2019 |= slugify(line) in SPELLINGS_2019
             return
         if expect is not None and expect[0] == "description":
             self._description(expect[1], line)
@@ -277,11 +307,12 @@ class _Parser:
             self._conflict(label, table[key], value)
 
     def _conflict(self, label: str, first: object, second: object) -> None:
+        a, b = shown(first), shown(second)
         self.page.conflicts.append(
             Reason(
                 "conflicting_values",
-                f"{label}: the page shows two different values ({first} and {second})",
-                {"item": label, "first": repr(first), "second": repr(second)},
+                f"{label.replace('_', ' ')}: the page shows two different values ({a} and {b})",
+                {"item": label, "first": a, "second": b},
             )
         )
 
@@ -290,12 +321,18 @@ class _Parser:
         page = self.page
         if line.startswith(FOOTER_STARTS):
             self._close_section()
-            self.in_footer = True
+            self.in_footer, page.narrative_end = True, "footer"
             return
         if SECTION_NAV.match(line) and self.section is None and not page.sections:
             page.section_count_shown = len(line.split())
             return
         spec = section_spec(line)
+        if spec is None and self._after_last_section() and _looks_like_heading(line):
+            # A heading after the narrative's last section, with its text: the footer,
+            # however the site words it now.
+            self._close_section()
+            self.in_footer, page.narrative_end, page.footer_line = True, "guessed", line
+            return
         if spec is not None or _looks_like_heading(line):
             self._close_section()
             key = spec.key if spec is not None else slugify(line)
@@ -306,12 +343,34 @@ class _Parser:
             return
         self.section[2].append(line)
 
+    def _after_last_section(self) -> bool:
+        return (
+            self.section is not None
+            and self.section[0] == SECTIONS[-1].key
+            and bool(self.section[2])
+        )
+
     def _close_section(self) -> None:
         if self.section is None:
             return
         key, title, paragraphs = self.section
         self.page.sections.append(Section(key, title, tuple(paragraphs)))
         self.section = None
+
+
+def shown(value: object) -> str:
+    """A score or rank as the page prints it, in words and numbers (for reasons)."""
+    if isinstance(value, Score):
+        if value.new_this_edition:
+            return f"{value.value:.2f} (n/a)"
+        return f"{value.value:.2f}" + ("" if value.change is None else f" ({value.change:+.2f})")
+    if isinstance(value, Indicator):
+        return shown(value.score)
+    if isinstance(value, Rank):
+        where = f" in {value.group}" if value.group else ""
+        moved = "" if value.movement is None else f", {value.direction} {value.movement}"
+        return f"{ordinal(value.rank)} of {value.out_of}{where}{moved}"
+    return str(value)
 
 
 def _ends_sentence(text: str) -> bool:
@@ -329,6 +388,40 @@ def _looks_like_heading(line: str) -> bool:
         and line[:1].isupper()
         and not line.endswith((".", ":", ";", ",", "!", "?"))
     )
+
+
+def profile_headers(lines: list[str]) -> list[tuple[int, str]]:
+    """(position, name) of each `Profile` header: one per block a page shows."""
+    return [(i, lines[i + 1]) for i, ln in enumerate(lines[:-1]) if ln == "Profile"]
+
+
+def is_country_name(name: str) -> bool:
+    return not is_group_name(name) and lookup(name) is not None
+
+
+def country_block(lines: list[str]) -> list[str]:
+    """The lines of the page's country block.
+
+    A page showing a region and a country (the region's block first) is the country's
+    profile: the region's averages are left out, the page's top and narrative kept."""
+    headers = profile_headers(lines)
+    countries = [n for n, (_, name) in enumerate(headers) if is_country_name(name)]
+    if len(headers) < 2 or not countries:
+        return lines
+    n = countries[0]
+    start, end = headers[n][0], headers[n + 1][0] if n + 1 < len(headers) else len(lines)
+    narrative = next((i for i in range(end, len(lines)) if lines[i] == "Analysis"), len(lines))
+    return lines[: headers[0][0]] + lines[start:end] + lines[narrative:]
+
+
+def names_listed(lines: list[str]) -> list[str]:
+    """Countries, regions and continents the scores part of a page names as whole lines:
+    a region's or a crime's page lists many; a country's profile none but its own."""
+    end = next((i for i, ln in enumerate(lines) if ln == "Analysis"), len(lines))
+    names = dict.fromkeys(
+        ln for ln in lines[:end] if 3 < len(ln) <= 60 and (is_group_name(ln) or lookup(ln))
+    )
+    return list(names)
 
 
 def parse_lines(lines: list[str]) -> ParsedPage:

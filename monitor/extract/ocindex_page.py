@@ -8,9 +8,25 @@ from __future__ import annotations
 
 import re
 
-from monitor.catalogue import EDITIONS, METHODOLOGY_2023, indicator_spec, section_spec, slugify
+from monitor.catalogue import (
+    ALL_EDITIONS,
+    EDITIONS,
+    ENACT_EDITION,
+    METHODOLOGY_2023,
+    expected_sections,
+    indicator_spec,
+    is_group_name,
+    section_spec,
+    slugify,
+)
 from monitor.extract.capture import beginning, read_capture
-from monitor.extract.ocindex_lines import ParsedPage, facts_from, parse_lines
+from monitor.extract.ocindex_lines import (
+    ParsedPage,
+    country_block,
+    facts_from,
+    names_listed,
+    parse_lines,
+)
 from monitor.extract.validate import validate
 from monitor.identity import lookup
 from monitor.models import Country, Extraction, Profile, Reason, Status
@@ -18,7 +34,7 @@ from monitor.models import Country, Extraction, Profile, Reason, Status
 EXTRACTOR = "ocindex_page"
 # Bump when parsing changes what an extraction holds: stored raw documents are then
 # re-extracted and compared like with like (provenance), never reported as score changes.
-VERSION = "6"
+VERSION = "7"
 
 _URL_YEAR = re.compile(r"/(20\d\d)/country/|_(20\d\d)\.pdf$")
 _URL_SLUG = re.compile(r"/country/([A-Za-z0-9_-]+)/?(?:[?#].*)?$")
@@ -35,9 +51,12 @@ def extract_page(
     capture = read_capture(content, content_type)
     if capture.problem is not None:
         return _not_a_profile(capture.problem)
-    parsed = parse_lines(list(capture.lines))
+    lines = country_block(list(capture.lines))
+    parsed = parse_lines(lines)
     if not parsed.any_score and not any(section_spec(s.key) for s in parsed.sections):
         return _not_a_profile(_describe_non_profile(capture.lines, capture.is_html))
+    if (several := _not_one_country(parsed, lines)) is not None:
+        return _not_a_profile(several)
 
     year, reasons = detect_edition(parsed, url, edition)
     profile = Profile(
@@ -54,8 +73,7 @@ def extract_page(
     reasons += validate(profile)
     if (mismatch := _country_mismatch(parsed, url)) is not None:
         reasons.append(mismatch)
-    if parsed.cut_off is not None:
-        reasons.append(_truncated(parsed.cut_off))
+    reasons += _narrative_end(parsed, profile, content if capture.is_html else None)
     if profile.country is None:
         reasons.append(Reason("no_country", "neither the page nor the URL names the country"))
     if parsed.unparsed:
@@ -78,12 +96,48 @@ def extract_page(
     )
 
 
-def _truncated(cut_off: str) -> Reason:
-    where = {
-        "mid_paragraph": "in the middle of a narrative paragraph",
-        "before_footer": "inside the narrative, before the page footer",
-    }[cut_off]
-    return Reason("truncated", f"the capture stops {where}", {"where": cut_off})
+def _narrative_end(parsed: ParsedPage, profile: Profile, html: bytes | str | None) -> list[Reason]:
+    """Whether the capture holds the whole narrative, from its structure: the footer
+    reached is one signal; without it, a text cut mid-sentence, an HTML document not
+    closed, or a section of the edition missing or empty means the capture was cut."""
+    if parsed.narrative_end == "guessed":
+        return [
+            Reason(
+                "footer_not_recognised",
+                f"the narrative was taken to end at the heading “{parsed.footer_line}” after "
+                "its last section: the page footer starts with none of the lines we know",
+                {"line": parsed.footer_line},
+                severity="warning",
+            )
+        ]
+    if parsed.narrative_end != "end_of_capture":
+        return []
+    if parsed.last_text_cut:
+        return [_truncated("mid_paragraph", "in the middle of a narrative paragraph")]
+    if html is not None and not _html_closed(html):
+        return [_truncated("html_not_closed", "before the end of the HTML document")]
+    have = {s.key: s for s in profile.sections}
+    if any(
+        not (s.key in have and have[s.key].paragraphs) for s in expected_sections(profile.edition)
+    ):
+        return [_truncated("before_footer", "inside the narrative, before the page footer")]
+    return [
+        Reason(
+            "footer_not_found",
+            "the capture ends after the narrative's last section without a page footer we "
+            "know; every section is there",
+            severity="warning",
+        )
+    ]
+
+
+def _truncated(where: str, words: str) -> Reason:
+    return Reason("truncated", f"the capture stops {words}", {"where": where})
+
+
+def _html_closed(html: bytes | str) -> bool:
+    tail = html[-2048:].lower()
+    return (b"</html" in tail) if isinstance(tail, bytes) else ("</html" in tail)
 
 
 def _not_a_profile(reason: Reason) -> Extraction:
@@ -98,6 +152,31 @@ def _describe_non_profile(lines: tuple[str, ...], is_html: bool) -> Reason:
         f"no scores or profile sections found in this {kind}; it begins {beginning(first, 80)}",
         {"first_line": first, "lines": len(lines)},
     )
+
+
+def _not_one_country(parsed: ParsedPage, lines: list[str]) -> Reason | None:
+    """A region's page (its averages, then its countries) or a crime's page (global
+    averages, countries by score): averages that must never be stored as a country's."""
+    name = parsed.country_name
+    listed = [n for n in names_listed(lines) if n != name]
+    if name is not None and is_group_name(name) and (lookup(name) is None or len(listed) >= 3):
+        return Reason(
+            "not_a_country_profile",
+            f"a page about {name}, a region, not one country's profile: its scores are "
+            f"the region's averages"
+            + (f", and it lists {len(listed)} countries" if listed else ""),
+            {"about": name, "kind": "region", "names_listed": len(listed)},
+        )
+    if name is None and len(listed) >= 3:
+        shown = ", ".join(listed[:3])
+        return Reason(
+            "not_a_country_profile",
+            f"no country's profile header, and the page lists {len(listed)} countries or "
+            f"regions ({shown}, …): its scores are averages (a crime's or a ranking page), "
+            "not one country's",
+            {"kind": "several_countries", "names_listed": len(listed)},
+        )
+    return None
 
 
 def url_year(url: str | None) -> int | None:
@@ -153,7 +232,7 @@ def detect_edition(
     low, high = from_content
     if stated is not None and low <= stated <= high:
         return stated, []
-    fitting = [e for e in EDITIONS if low <= e <= high]
+    fitting = [e for e in ALL_EDITIONS if low <= e <= high]
     year = fitting[0] if len(fitting) == 1 else None
     reasons = []
     if stated is not None:
@@ -182,16 +261,23 @@ def _editions_text(low: int, high: int) -> str:
 
 
 def _edition_from_content(parsed: ParsedPage) -> tuple[int, int] | None:
-    """The range of editions whose layout matches: 2021 prints no changes, 2023 prints
-    `n/a` for indicators new that edition and a `Year:` selector, 2025 prints changes
-    everywhere. Only what the capture shows counts: a fragment proves no more."""
+    """The range of editions whose layout matches: 2019 (ENACT's Africa index) spells
+    some names its own way and ranks within Africa only, 2021 prints no changes but a
+    global rank, 2023 prints `n/a` for indicators new that edition and a `Year:`
+    selector, 2025 prints changes everywhere. Only what the capture shows counts: a
+    fragment proves no more."""
     scores = parsed.all_scores()
+    if parsed.spelling_2019:
+        return (ENACT_EDITION, ENACT_EDITION)
     if not scores:
         return None
     if any(s.new_this_edition for s in scores):
         return (METHODOLOGY_2023, METHODOLOGY_2023)
     if all(s.change is None for s in scores):
-        return (EDITIONS[0], EDITIONS[0])
+        # Neither 2019 nor 2021 prints changes; only 2021 ranks among 193 countries.
+        if any(r.scope == "global" for r in parsed.ranks.values()):
+            return (EDITIONS[0], EDITIONS[0])
+        return (ENACT_EDITION, EDITIONS[0])
     # An indicator new in 2023 printing a change had an earlier value: 2025 or later.
     # Without a change it may be a 2023 `n/a` cut off by a byte limit.
     changed_since_2023 = any(

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from monitor.catalogue import COMPOSITE_NAMES, SECTIONS, expected_indicators, indicator_spec
+from monitor.catalogue import (
+    COMPOSITE_NAMES,
+    expected_indicators,
+    expected_rank_scopes,
+    expected_sections,
+    indicator_spec,
+)
 from monitor.models import CRIMINALITY, Pillar, Profile, Reason
 
 TOLERANCE = 0.01 + 1e-9
@@ -137,7 +143,7 @@ def _check_ranks(profile: Profile) -> list[Reason]:
     missing = [
         f"{composite} {scope}"
         for composite in (CRIMINALITY, Pillar.RESILIENCE.value)
-        for scope in ("global", "continental", "regional")
+        for scope in expected_rank_scopes(profile.edition)
         if (composite, scope) not in have
     ]
     bad = [r for r in profile.ranks if not 1 <= r.rank <= r.out_of]
@@ -159,14 +165,15 @@ def _check_ranks(profile: Profile) -> list[Reason]:
 
 def _check_sections(profile: Profile) -> list[Reason]:
     have = {s.key for s in profile.sections}
-    missing = [s.key for s in SECTIONS if s.key not in have]
+    sections = expected_sections(profile.edition)
+    missing = [s.key for s in sections if s.key not in have]
     empty = [s.key for s in profile.sections if not s.paragraphs]
     reasons = []
     if missing:
         reasons.append(
             Reason(
                 "missing_sections",
-                f"{len(missing)} of {len(SECTIONS)} narrative sections not found: "
+                f"{len(missing)} of {len(sections)} narrative sections not found: "
                 + ", ".join(missing),
                 {"missing": missing},
             )

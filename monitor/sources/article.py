@@ -13,13 +13,14 @@ class Article(SourceKind):
 
     Configure it with the document's URL and the country it concerns:
     [[watch]] kinds = ["article"], country = "kyrgyzstan", url = "https://…".
-    The main text is read with trafilatura: title, authors, date, and the paragraphs
-    (list items and headings each their own), without menus, related-article lists,
-    newsletter boxes, cookie banners or footers. The whole text is one section, titled
-    with the article's title, so two versions compare sentence by sentence (a changed
-    title shows as the section renamed). No scores: text deltas only. A page with
-    under 250 characters of main text (an error page, a login wall) or over 60,000
-    HTML tags is not an article.
+    The main text of an HTML page is read with trafilatura (a rendered-text capture
+    directly, from its first paragraph to its last sentence): title, authors, date,
+    and the paragraphs (list items and headings each their own), without menus,
+    related-article lists, newsletter boxes, cookie banners or footers. The whole text
+    is one section, titled with the article's title, so two versions compare sentence
+    by sentence (a changed title shows as the section renamed). No scores: text deltas
+    only. A page with under 250 characters of main text (an error page, a login wall)
+    or over 60,000 HTML tags is not an article.
     """
 
     name = "article"
