@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from monitor.assess.health import HealthSettings
-from monitor.catalogue import COMPOSITE_NAMES, INDICATORS
 from monitor.config.schedule import ScheduleSettings, check_expression, read_schedule
 from monitor.errors import ConfigError
 from monitor.fetch.client import LIMIT_RANGES, FetchPolicy
 from monitor.identity import lookup
+from monitor.indices import register, registry
+from monitor.indices.catalogue import COMPOSITE_NAMES, INDICATORS
 from monitor.notify.settings import NotifySettings, read_notify
 from monitor.sources import KINDS, SourceKind, get_kind
 
@@ -79,6 +80,7 @@ class Config:
     notify: NotifySettings = field(default_factory=NotifySettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     health: HealthSettings = field(default_factory=HealthSettings)
+    indices_dir: Path | None = None  # a directory of the user's own index definitions
 
     @property
     def database(self) -> Path:
@@ -125,8 +127,10 @@ class _Reader:
         self.only(
             raw,
             "",
-            {"data_dir", "fetch", "thresholds", "kinds", "watch", "notify", "schedule", "health"},
+            {"data_dir", "fetch", "thresholds", "kinds", "watch", "notify", "schedule", "health"}
+            | {"indices_dir"},
         )
+        indices_dir = self.indices_dir(raw)
         data_dir = Path(data_dir_override) if data_dir_override else self.data_dir(raw)
         kind_options = self.kinds(raw.get("kinds", {}))
         fetch_table = raw.get("fetch", {})
@@ -156,7 +160,28 @@ class _Reader:
                     f"thresholds.countries.{name}",
                     "names no country of the index and none in the watch list",
                 )
-        return replace(config, sources=sources, notify=notify, schedule=schedule, health=health)
+        return replace(
+            config,
+            sources=sources,
+            notify=notify,
+            schedule=schedule,
+            health=health,
+            indices_dir=indices_dir,
+        )
+
+    def indices_dir(self, raw: dict[str, Any]) -> Path | None:
+        """The user's own index definitions, each read and checked now (a bad one names
+        its own file and key) and made known to every stage."""
+        value = raw.get("indices_dir")
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value:
+            raise self.fail("indices_dir", "must be a directory path (a non-empty string)")
+        directory = (self.path.parent / value).resolve()
+        if not directory.is_dir():
+            raise self.fail("indices_dir", f"{directory} is not a directory")
+        register(registry(directory))
+        return directory
 
     def health(self, table: Any) -> HealthSettings:
         settings: HealthSettings = self.dataclass_table(table, "health", HealthSettings)

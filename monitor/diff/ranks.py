@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from monitor.models import CRIMINALITY, Profile
+from monitor.indices.catalogue import higher_is_worse
+from monitor.models import Profile
 
 
 @dataclass(frozen=True)
@@ -24,11 +25,11 @@ class RankDelta:
 
     @property
     def direction(self) -> str:
-        """Rank 1 is the most criminal and the most resilient country."""
+        """Rank 1 is the highest score: the most criminal, the most resilient country."""
         if self.places == 0:
             return "unchanged"
         towards_first = self.places > 0
-        worse = towards_first if self.composite == CRIMINALITY else not towards_first
+        worse = towards_first == higher_is_worse(self.composite)
         return "deterioration" if worse else "improvement"
 
 

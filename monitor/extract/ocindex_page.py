@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import re
 
-from monitor.catalogue import EDITIONS, METHODOLOGY_2023, indicator_spec, section_spec, slugify
 from monitor.extract.capture import read_capture
 from monitor.extract.ocindex_lines import ParsedPage, facts_from, parse_lines
 from monitor.extract.validate import validate
 from monitor.identity import lookup
+from monitor.indices.catalogue import (
+    EDITIONS,
+    METHODOLOGY_2023,
+    indicator_spec,
+    section_spec,
+    slugify,
+)
 from monitor.models import Country, Extraction, Profile, Reason, Status
 
 EXTRACTOR = "ocindex_page"

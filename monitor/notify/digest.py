@@ -13,11 +13,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 
-from monitor.catalogue import COMPOSITE_NAMES, display_name
 from monitor.diff.compare import Comparison
 from monitor.diff.snapshots import comparison_of
 from monitor.diff.text import EditedSentence, SectionDelta
 from monitor.identity import lookup
+from monitor.indices.catalogue import COMPOSITE_NAMES, display_name
 from monitor.models import Finding, Profile
 from monitor.notify.settings import SEVERITIES
 from monitor.store import Store

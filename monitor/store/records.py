@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from monitor.indices.catalogue import PILLARS
 from monitor.models import (
     Extraction,
     Finding,
-    Pillar,
     Profile,
     Reason,
     Status,
@@ -135,7 +135,7 @@ def snapshot_row(
 
 
 def score_rows(snapshot_id: int, profile: Profile) -> list[dict[str, Any]]:
-    pillars = {p.value for p in Pillar}
+    pillars = set(PILLARS)
     rows = [
         {
             "snapshot_id": snapshot_id,
