@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from monitor.indices.catalogue import PILLARS
+from monitor.indices.catalogue import PILLARS, higher_is_worse
 from monitor.models import (
     Extraction,
     Finding,
@@ -147,6 +147,7 @@ def score_rows(snapshot_id: int, profile: Profile) -> list[dict[str, Any]]:
             "value": score.value,
             "change": score.change,
             "new_this_edition": int(score.new_this_edition),
+            "higher_is_worse": int(higher_is_worse(key)),
         }
         for key, score in profile.composites.items()
     ]
@@ -160,6 +161,7 @@ def score_rows(snapshot_id: int, profile: Profile) -> list[dict[str, Any]]:
             "value": ind.score.value,
             "change": ind.score.change,
             "new_this_edition": int(ind.score.new_this_edition),
+            "higher_is_worse": int(higher_is_worse(ind.key)),
         }
         for ind in profile.indicators
     ]
