@@ -12,6 +12,7 @@ import pytest
 from cogapp import Cog
 
 from monitor.config.reader import load_config
+from monitor.indices import load_definition
 from monitor.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,8 +83,13 @@ def test_the_readme_and_the_configuration_page_show_config() -> None:
 
 @pytest.mark.parametrize("example", _examples())
 def test_config_example_loads(example: str, tmp_path: Path) -> None:
-    """Loaded from a temporary directory, where its relative paths resolve; a fragment of
-    one table's keys goes under that table's header first."""
+    """Loaded from a temporary directory, where its relative paths resolve (an `indices`
+    directory is there); a fragment of one table's keys goes under that table's header
+    first. An example marked `# index definition` is checked as one."""
+    if example.startswith("# index definition"):
+        assert load_definition(_write(tmp_path / "index.toml", example)).measures
+        return
+    (tmp_path / "indices").mkdir()
     marker = _FRAGMENT.match(example)
     table = marker[1] if marker and marker[1] else None
     path = tmp_path / "config.toml"
@@ -91,6 +97,11 @@ def test_config_example_loads(example: str, tmp_path: Path) -> None:
     config = load_config(path)
     assert config.path == path
     assert config.data_dir.is_relative_to(tmp_path)
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def test_python_examples_use_only_the_public_api() -> None:
