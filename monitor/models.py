@@ -19,17 +19,6 @@ class Status(StrEnum):
     NOT_A_PROFILE = "not_a_profile"
 
 
-class Pillar(StrEnum):
-    CRIMINAL_MARKETS = "criminal_markets"
-    CRIMINAL_ACTORS = "criminal_actors"
-    RESILIENCE = "resilience"
-
-
-# Composite keys: the three pillars plus criminality, the mean of markets and actors.
-CRIMINALITY = "criminality"
-COMPOSITES = (CRIMINALITY, *(p.value for p in Pillar))
-
-
 @dataclass(frozen=True)
 class Country:
     slug: str

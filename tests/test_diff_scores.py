@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.catalogue import indicator_spec
 from monitor.diff import score_deltas
 from monitor.extract.ocindex_page import extract_page
+from monitor.indices.catalogue import indicator_spec
 from monitor.models import Indicator, Profile, Score
 from tests.workbook import NEW_IN_2023, workbook_profile
 
@@ -57,7 +57,7 @@ def test_direction_depends_on_the_pillar(key, old, new, direction):
             None,
             2023,
             None,
-            indicators=(Indicator(key, spec.name, spec.pillar.value, Score(value)),),
+            indicators=(Indicator(key, spec.name, spec.pillar, Score(value)),),
         )
 
     (delta,) = score_deltas(profile(old), profile(new))

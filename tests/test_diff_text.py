@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from monitor.catalogue import SECTIONS
 from monitor.demo.narrative import narrative_for
 from monitor.diff.text import WordRun, normalise, section_deltas, sentences
 from monitor.extract.ocindex_page import extract_page
 from monitor.extract.summary_text import summary_sections
+from monitor.indices.catalogue import SECTIONS
 from monitor.models import Section
 
 

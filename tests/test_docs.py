@@ -11,6 +11,7 @@ from types import ModuleType
 import pytest
 from cogapp import Cog
 
+from monitor.indices import load_definition
 from monitor.ops.settings import load_config
 from monitor.store import Store
 
@@ -84,9 +85,14 @@ def test_the_readme_and_the_configuration_page_show_config() -> None:
 def test_config_example_loads(
     example: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Loaded from a temporary directory, where its relative paths resolve; a fragment of
-    one table's keys goes under that table's header first. A URL an example takes from
-    the environment (`url_env = "NAME"`) is set to a loopback one."""
+    """Loaded from a temporary directory, where its relative paths resolve (an `indices`
+    directory is there); a fragment of one table's keys goes under that table's header
+    first. An example marked `# index definition` is checked as one. A URL an example
+    takes from the environment (`url_env = "NAME"`) is set to a loopback one."""
+    if example.startswith("# index definition"):
+        assert load_definition(_write(tmp_path / "index.toml", example)).measures
+        return
+    (tmp_path / "indices").mkdir()
     for variable in re.findall(r'^\s*\w*url_env\s*=\s*"(\w+)"', example, re.M):
         monkeypatch.setenv(variable, "http://127.0.0.1:9/placeholder")
     marker = _FRAGMENT.match(example)
@@ -96,6 +102,11 @@ def test_config_example_loads(
     config = load_config(path)
     assert config.path == path
     assert config.data_dir.is_relative_to(tmp_path)
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def test_python_examples_use_only_the_public_api() -> None:

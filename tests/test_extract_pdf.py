@@ -15,11 +15,11 @@ import pytest
 from fpdf import FPDF
 from fpdf.enums import EncryptionMethod
 
-from monitor.catalogue import SECTIONS
 from monitor.diff.text import section_deltas
 from monitor.extract.ocindex_pdf import NARRATIVE_ONLY
 from monitor.extract.pdf_text import PdfLimits, read_pdf
 from monitor.extract.summary_text import summary_sections
+from monitor.indices.catalogue import SECTIONS
 from monitor.models import Country, Section, Status
 from monitor.ops.cycle import record_capture
 from monitor.sources import get_kind

@@ -7,10 +7,10 @@ from dataclasses import replace
 import pytest
 
 from monitor.assess.rules import evaluate, score_limit
-from monitor.catalogue import COMPOSITE_NAMES
 from monitor.config.settings import Thresholds
 from monitor.diff.compare import compare
 from monitor.extract.ocindex_page import extract_page
+from monitor.indices.catalogue import COMPOSITE_NAMES
 from monitor.models import Country, Extraction, Profile, Score, Status
 from tests.workbook import NEW_IN_2023, ranks, workbook_profile
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import openpyxl
 
-from monitor.catalogue import COMPOSITE_NAMES, indicator_spec, slugify
-from monitor.models import CRIMINALITY, Country, Indicator, Profile, Rank, Score
+from monitor.indices.catalogue import COMPOSITE_NAMES, CRIMINALITY, indicator_spec, slugify
+from monitor.models import Country, Indicator, Profile, Rank, Score
 
 # DESIGN.md: the 2023 methodology added five markets and one actor type.
 NEW_IN_2023 = frozenset(
@@ -51,7 +51,7 @@ def workbook_profile(shared_dir: Path, edition: int, country: str) -> Profile:
     """A profile holding one workbook row's scores, as if we had stored that edition."""
     values = scores(shared_dir / "data/global_oc_index_2021_2023.xlsx", edition, country)
     indicators = tuple(
-        Indicator(k, indicator_spec(k).name, indicator_spec(k).pillar.value, Score(v))
+        Indicator(k, indicator_spec(k).name, indicator_spec(k).pillar, Score(v))
         for k, v in values.items()
         if k not in COMPOSITE_NAMES
     )

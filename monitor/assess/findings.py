@@ -15,6 +15,7 @@ from monitor.assess.rules import evaluate
 from monitor.config.settings import Thresholds
 from monitor.diff.compare import Comparison, compare
 from monitor.diff.cross_source import Reading, disagreements
+from monitor.diff.ranks import declared_regroupings
 from monitor.diff.reconcile import prior_edition
 from monitor.models import Finding, Profile, Status
 from monitor.sources import KINDS
@@ -27,7 +28,9 @@ from monitor.store.findings import (
     edition_documents,
     latest_complete,
     latest_complete_by_kind,
+    methodology_noted,
     pending_snapshots,
+    regrouped_groups,
     reported_elsewhere,
     save_assessment,
 )
@@ -69,6 +72,7 @@ def assess_snapshot(
         )
         base = {} if new_edition else baselines(store, source_id)
         findings = evaluate(comparison, thresholds, base, republished=republished)
+        findings += _regrouping_note(store, comparison)
     elif snapshot.status != Status.COMPLETE:
         findings = evaluate(_alone(snapshot), thresholds)
     else:
@@ -196,6 +200,31 @@ def _disagreements(store: Store, source: SourceRecord, snapshot: StoredSnapshot)
     this = Reading(source.key, source.kind, snapshot.id, profile.scores())
     reported = country_findings(store, snapshot.country_slug, "disagreement")
     return disagreements(this, others, edition=snapshot.edition, reported=reported)
+
+
+def _regrouping_note(store: Store, c: Comparison) -> list[Finding]:
+    """Ranking groups redefined by a new edition: one methodology note for the edition,
+    naming every group redefined (seen in the data of all countries held, and declared
+    by the index's definition), however many countries' ranks it touches."""
+    if not c.regrouped or c.new_edition is None or c.old_edition is None:
+        return []
+    if methodology_noted(store, "groups_redefined", c.new_edition):
+        return []
+    groups = sorted(
+        set(c.regrouped)
+        | regrouped_groups(store, c.old_edition, c.new_edition)
+        | declared_regroupings(c.old_edition, c.new_edition)
+    )
+    return [
+        Finding(
+            "methodology",
+            "groups_redefined",
+            "low",
+            f"ranking groups redefined by the {c.new_edition} methodology: {', '.join(groups)}"
+            f" (ranks in them are not compared with {c.old_edition})",
+            detail={"edition": c.new_edition, "since": c.old_edition, "groups": groups},
+        )
+    ]
 
 
 def _alone(snapshot: StoredSnapshot) -> Comparison:

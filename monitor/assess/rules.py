@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from monitor.catalogue import COMPOSITE_NAMES, display_name, indicator_spec
 from monitor.config.settings import Thresholds
 from monitor.diff.compare import Comparison
 from monitor.diff.scores import score_direction
+from monitor.indices.catalogue import COMPOSITE_NAMES, display_name, indicator_spec
 from monitor.models import Finding, Status
 
 
@@ -24,7 +24,7 @@ def score_limit(thresholds: Thresholds, key: str) -> float:
     if key in COMPOSITE_NAMES:
         return thresholds.composite
     spec = indicator_spec(key)
-    pillar = spec.pillar.value if spec else ""
+    pillar = spec.pillar if spec else ""
     return thresholds.pillars.get(pillar, thresholds.indicator)
 
 

@@ -8,11 +8,11 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from monitor.catalogue import COMPOSITE_NAMES
 from monitor.diff import ScoreDelta
 from monitor.diff.compare import Comparison
 from monitor.formatting import DIRECTION_STYLE, arrow, number
-from monitor.models import Extraction, Pillar, Status
+from monitor.indices.catalogue import COMPOSITE_NAMES, PILLARS
+from monitor.models import Extraction, Status
 from monitor.notify.deliver import Delivery
 from monitor.ops.cycle import CycleReport, SourceResult
 from monitor.ops.status import StatusReport, minute
@@ -65,7 +65,7 @@ def extraction_view(extraction: Extraction) -> Group:
                 scores.add_row(
                     Text(label, style="bold"), f"{s.value:.2f}", _change(s.change, False)
                 )
-            if key in {p.value for p in Pillar}:
+            if key in PILLARS:
                 for i in (i for i in profile.indicators if i.pillar == key):
                     change = _change(i.score.change, i.score.new_this_edition)
                     scores.add_row(f"  {i.name}", f"{i.score.value:.2f}", change)

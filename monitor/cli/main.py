@@ -31,6 +31,7 @@ COMMANDS = {
     "extract": "monitor.cli.watch:extract",
     "history": "monitor.cli.review:history",
     "import-workbook": "monitor.cli.watch:import_workbook_command",
+    "indices": "monitor.cli.indices:indices",
     "ingest": "monitor.cli.watch:ingest_command",
     "kinds": "monitor.cli.watch:kinds",
     "movers": "monitor.cli.review:movers_command",

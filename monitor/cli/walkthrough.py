@@ -17,13 +17,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from monitor.catalogue import COMPOSITE_NAMES
 from monitor.cli import display
 from monitor.config.settings import Config, FetchPolicy, SourceSpec, Thresholds, source_key
 from monitor.demo import demo_profiles
 from monitor.demo.render import render_page
 from monitor.demo.server import PageSite, serve
 from monitor.diff import ScoreDelta, score_deltas
+from monitor.indices.catalogue import COMPOSITE_NAMES
 from monitor.models import Profile
 from monitor.notify.deliver import NotifyReport, notify
 from monitor.ops.cycle import CycleReport, run_cycle

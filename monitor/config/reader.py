@@ -15,7 +15,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from monitor.catalogue import COMPOSITE_NAMES, INDICATORS
 from monitor.config.notify import read_notify
 from monitor.config.numbers import NUMBERS
 from monitor.config.schedule import check_expression, read_schedule
@@ -32,6 +31,8 @@ from monitor.config.settings import (
 )
 from monitor.errors import ConfigError
 from monitor.identity import canonical_slug, countries, lookup, suggest
+from monitor.indices import register, registry
+from monitor.indices.catalogue import COMPOSITE_NAMES, INDICATORS
 
 _HTTP_URL = re.compile(r"^https?://[^\s/]+")
 _SLUG = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$")
@@ -85,8 +86,10 @@ class _Reader:
         self.only(
             raw,
             "",
-            {"data_dir", "fetch", "thresholds", "kinds", "watch", "notify", "schedule", "health"},
+            {"data_dir", "fetch", "thresholds", "kinds", "watch", "notify", "schedule", "health"}
+            | {"indices_dir"},
         )
+        indices_dir = self.indices_dir(raw)
         data_dir = Path(data_dir_override) if data_dir_override else self.data_dir(raw)
         kind_options = self.kinds(raw.get("kinds", {}))
         fetch_table = raw.get("fetch", {})
@@ -111,7 +114,22 @@ class _Reader:
             notify=notify,
             schedule=schedule,
             health=health,
+            indices_dir=indices_dir,
         )
+
+    def indices_dir(self, raw: dict[str, Any]) -> Path | None:
+        """The user's own index definitions, each read and checked now (a bad one names
+        its own file and key) and made known to every stage."""
+        value = raw.get("indices_dir")
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value:
+            raise self.fail("indices_dir", "must be a directory path (a non-empty string)")
+        directory = (self.path.parent / value).resolve()
+        if not directory.is_dir():
+            raise self.fail("indices_dir", f"{directory} is not a directory")
+        register(registry(directory))
+        return directory
 
     def health(self, table: Any) -> HealthSettings:
         settings: HealthSettings = self.dataclass_table(table, "health", HealthSettings)

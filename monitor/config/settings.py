@@ -97,6 +97,7 @@ class Config:
     notify: NotifySettings = field(default_factory=NotifySettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     health: HealthSettings = field(default_factory=HealthSettings)
+    indices_dir: Path | None = None  # a directory of the user's own index definitions
 
     @property
     def database(self) -> Path:

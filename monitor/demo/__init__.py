@@ -14,18 +14,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from monitor.catalogue import INDICATORS
 from monitor.demo.narrative import INDICATOR_DESCRIPTIONS, narrative_for
-from monitor.models import (
-    COMPOSITES,
-    Country,
-    Facts,
-    Indicator,
-    Profile,
-    Rank,
-    Score,
-    rank_direction,
-)
+from monitor.indices.catalogue import COMPOSITES, INDICATORS
+from monitor.models import Country, Facts, Indicator, Profile, Rank, Score, rank_direction
 
 
 @cache
@@ -77,7 +68,7 @@ def build_profile(
         Indicator(
             spec.key,
             spec.name,
-            spec.pillar.value,
+            spec.pillar,
             score(spec.key, spec.since),
             INDICATOR_DESCRIPTIONS[spec.key],
         )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from monitor.catalogue import SECTIONS
+from monitor.indices.catalogue import SECTIONS
 from monitor.models import Section
 
 # The 2021 page's placeholder in sections whose indicators arrived with the 2023 edition.

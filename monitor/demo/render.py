@@ -15,17 +15,17 @@ from dataclasses import dataclass
 from html.entities import codepoint2name
 from typing import Literal
 
-from monitor.catalogue import COMPOSITE_NAMES
 from monitor.formatting import ordinal
-from monitor.models import CRIMINALITY, Facts, Pillar, Profile, Rank, Score
+from monitor.indices.catalogue import COMPOSITE_NAMES, CRIMINALITY
+from monitor.models import Facts, Profile, Rank, Score
 
 LAYOUTS = (2021, 2023, 2025)
 TITLE = "The Organized Crime Index | ENACT"
 # The first footer line is the publisher's; it marks where the narrative ends.
 FOOTER_MARKER = "For a better experience, please rotate your device."
 _PILLAR_BLURBS = {
-    Pillar.CRIMINAL_MARKETS: "How large, widespread and harmful each illicit market is (1-10).",
-    Pillar.CRIMINAL_ACTORS: "How much sway each type of criminal actor holds over society (1-10).",
+    "criminal_markets": "How large, widespread and harmful each illicit market is (1-10).",
+    "criminal_actors": "How much sway each type of criminal actor holds over society (1-10).",
 }
 _FOOTER_3D = (
     "In the 3D view the pyramid's base stands for criminal markets, its height for criminal "
@@ -117,15 +117,15 @@ def _body(p: Profile, name: str, layout: int) -> Iterator[_Node]:
     facts = (_Group("div", "fact", (_Line(k), _Line(v))) for k, v in _facts(p.facts, layout))
     yield _Group("section", "profile", (_Line("Profile", "h2"), _Line(name, "h1"), *facts))
     yield _Group("div", "criminality", tuple(_scored(p, CRIMINALITY, layout)))
-    for pillar in (Pillar.CRIMINAL_MARKETS, Pillar.CRIMINAL_ACTORS):
+    for pillar in ("criminal_markets", "criminal_actors"):
         head = _Line(COMPOSITE_NAMES[pillar], "h3")
         score = [_score_line(p.composites[pillar], layout)] if pillar in p.composites else []
         blurb = _Line(_PILLAR_BLURBS[pillar], "p", "blurb")
         rows = (head, *score, blurb, *_indicators(p, pillar, layout))
-        yield _Group("div", f"pillar {pillar.value}", rows)
-    res = (*_scored(p, Pillar.RESILIENCE, layout), *_indicators(p, Pillar.RESILIENCE, layout))
+        yield _Group("div", f"pillar {pillar}", rows)
+    res = (*_scored(p, "resilience", layout), *_indicators(p, "resilience", layout))
     yield _Group("div", "pillar resilience", res)
-    keys = (Pillar.RESILIENCE, Pillar.CRIMINAL_ACTORS, Pillar.CRIMINAL_MARKETS)
+    keys = ("resilience", "criminal_actors", "criminal_markets")
     view = [f"{p.composites[k].value:.2f}" for k in keys if k in p.composites] * 2
     spans = " ".join(f'<span class="v">{v}</span>' for v in view)
     yield _Group("div", "view-3d", (_PYRAMID, _Line(" ".join(view), raw_html=spans)))
@@ -151,9 +151,9 @@ def _scored(p: Profile, key: str, layout: int) -> Iterator[_Node]:
         yield _Group("ul", "ranks", ranks)
 
 
-def _indicators(p: Profile, pillar: Pillar, layout: int) -> Iterator[_Node]:
+def _indicators(p: Profile, pillar: str, layout: int) -> Iterator[_Node]:
     for ind in p.indicators:
-        if ind.pillar == pillar.value:
+        if ind.pillar == pillar:
             lines = [_Line(ind.name, "h4"), _score_line(ind.score, layout)]
             if ind.description:
                 lines.append(_Line(ind.description, "p", "description"))

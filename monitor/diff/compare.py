@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from monitor.diff.ranks import RankDelta, rank_deltas
+from monitor.diff.ranks import RankDelta, rank_breaks, rank_deltas
 from monitor.diff.reconcile import Revision, revisions
 from monitor.diff.scores import ScoreDelta, score_deltas
 from monitor.diff.text import EditedSentence, SectionDelta, WordRun, section_deltas
@@ -25,6 +25,8 @@ class Comparison:
     ranks: tuple[RankDelta, ...]
     sections: tuple[SectionDelta, ...]
     revisions: tuple[Revision, ...]
+    # Ranking groups redefined between the two editions: ranks in them are not compared.
+    regrouped: tuple[str, ...] = ()
 
     @property
     def against_incomplete(self) -> bool:
@@ -52,6 +54,7 @@ def compare(old: Extraction, new: Extraction, *, prior: Profile | None = None) -
         ranks=tuple(rank_deltas(a, b)),
         sections=tuple(section_deltas(a.sections, b.sections)),
         revisions=tuple(revisions(prior or a, b)),
+        regrouped=tuple(rank_breaks(a, b)),
     )
 
 
@@ -90,4 +93,5 @@ def comparison_from_dict(data: dict[str, Any]) -> Comparison:
         ranks=tuple(RankDelta(**r) for r in data["ranks"]),
         sections=tuple(section(s) for s in data["sections"]),
         revisions=tuple(Revision(**r) for r in data["revisions"]),
+        regrouped=tuple(data.get("regrouped", ())),
     )

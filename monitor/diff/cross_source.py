@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from monitor.catalogue import display_name
+from monitor.indices.catalogue import display_name
 from monitor.models import Finding
 
 # Every source prints two decimals: any visible difference disagrees; less is float noise.

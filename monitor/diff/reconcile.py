@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from monitor.catalogue import EDITIONS
 from monitor.formatting import ordinal
+from monitor.indices.catalogue import EDITIONS
 from monitor.models import Profile
 
 TOLERANCE = 0.01 + 1e-9

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from deepdiff import DeepDiff
 
-from monitor.catalogue import display_name, higher_is_worse, indicator_spec
+from monitor.indices.catalogue import display_name, higher_is_worse, indicator_spec
 from monitor.models import Profile
 
 

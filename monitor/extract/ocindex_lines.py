@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from monitor.catalogue import (
+from monitor.formatting import ordinal
+from monitor.identity import lookup
+from monitor.indices.catalogue import (
     CONTINENTS,
     SECTIONS,
     SPELLINGS_2019,
@@ -21,8 +23,6 @@ from monitor.catalogue import (
     section_spec,
     slugify,
 )
-from monitor.formatting import ordinal
-from monitor.identity import lookup
 from monitor.models import Facts, Indicator, Rank, Reason, Score, Section, rank_direction
 
 # `4.40`, `4.630.23` (value 4.63, change +0.23), `5.25-0.07`, `3.50 n/a`, `10.000.50`.
@@ -248,7 +248,7 @@ class _Parser:
     def _score(self, score: Score, expect: tuple[str, object] | None, line: str) -> None:
         if expect is not None and expect[0] == "indicator":
             spec, name = expect[1]  # type: ignore[misc]
-            indicator = Indicator(spec.key, name, spec.pillar.value, score)
+            indicator = Indicator(spec.key, name, spec.pillar, score)
             self._add_indicator(indicator)
             self.expect = ("description", spec.key)
         elif expect is not None and expect[0] == "composite":

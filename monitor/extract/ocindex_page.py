@@ -8,17 +8,6 @@ from __future__ import annotations
 
 import re
 
-from monitor.catalogue import (
-    ALL_EDITIONS,
-    EDITIONS,
-    ENACT_EDITION,
-    METHODOLOGY_2023,
-    expected_sections,
-    indicator_spec,
-    is_group_name,
-    section_spec,
-    slugify,
-)
 from monitor.extract.capture import beginning, read_capture
 from monitor.extract.ocindex_lines import (
     ParsedPage,
@@ -29,6 +18,17 @@ from monitor.extract.ocindex_lines import (
 )
 from monitor.extract.validate import validate
 from monitor.identity import lookup
+from monitor.indices.catalogue import (
+    ALL_EDITIONS,
+    EDITIONS,
+    ENACT_EDITION,
+    METHODOLOGY_2023,
+    expected_sections,
+    indicator_spec,
+    is_group_name,
+    section_spec,
+    slugify,
+)
 from monitor.models import Country, Extraction, Profile, Reason, Status
 
 EXTRACTOR = "ocindex_page"

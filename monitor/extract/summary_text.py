@@ -26,8 +26,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from monitor.catalogue import section_spec
 from monitor.extract.pdf_layout import is_page_number, suspends_hyphen
+from monitor.indices.catalogue import section_spec
 from monitor.models import Section
 
 # A sentence ends with . ! or ? possibly followed by closing quotes or brackets.

@@ -1,24 +1,18 @@
 """Self-checks of an extracted profile, using the index's own arithmetic.
 
-Each pillar score is the mean of its indicators, and criminality is the mean of markets
-and actors; both are published rounded to two decimals. So a capture that lost an
-indicator betrays itself, and the published mean even says roughly what is missing.
+The index definition declares how a score is made of the scores below it (the OC
+Index: each pillar is the mean of its indicators, criminality the mean of markets and
+actors; both published rounded to two decimals). So a capture that lost an indicator
+betrays itself, and the published mean even says roughly what is missing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from monitor.catalogue import (
-    COMPOSITE_NAMES,
-    expected_indicators,
-    expected_rank_scopes,
-    expected_sections,
-    indicator_spec,
-)
-from monitor.models import CRIMINALITY, Pillar, Profile, Reason
-
-TOLERANCE = 0.01 + 1e-9
+from monitor.indices import IndexDefinition, Measure, get
+from monitor.indices.catalogue import expected_rank_scopes, expected_sections
+from monitor.models import Profile, Reason
 
 
 @dataclass(frozen=True)
@@ -30,23 +24,36 @@ class Expectations:
     sections: bool = True
 
 
-def validate(profile: Profile, expect: Expectations = Expectations()) -> list[Reason]:
+def validate(
+    profile: Profile, expect: Expectations = Expectations(), index: str = "ocindex"
+) -> list[Reason]:
+    definition = get(index)
     reasons: list[Reason] = []
     if expect.scores:
-        reasons += _check_composites(profile)
-        for pillar in Pillar:
-            reasons += _check_pillar(profile, pillar)
-        reasons += _check_criminality(profile)
-        reasons += _check_unexpected(profile)
+        reasons += _check_composites(profile, definition)
+        for measure in definition.of_kind("score"):
+            if measure.arithmetic != "none" and measure.in_edition(profile.edition):
+                reasons += _check_arithmetic(profile, definition, measure)
+        reasons += _check_unexpected(profile, definition)
     if expect.ranks:
-        reasons += _check_ranks(profile)
+        reasons += _check_ranks(profile, definition)
     if expect.sections:
-        reasons += _check_sections(profile)
+        reasons += _check_sections(profile, definition)
     return reasons
 
 
-def _check_composites(profile: Profile) -> list[Reason]:
-    missing = [k for k in COMPOSITE_NAMES if k not in profile.composites]
+def _combine(arithmetic: str, values: list[float]) -> float:
+    return sum(values) / len(values) if arithmetic == "mean" else sum(values)
+
+
+def _check_composites(profile: Profile, definition: IndexDefinition) -> list[Reason]:
+    missing = [
+        m.key
+        for m in definition.of_kind("score")
+        if m.level != "indicator"
+        and m.in_edition(profile.edition)
+        and m.key not in profile.composites
+    ]
     if not missing:
         return []
     return [
@@ -58,93 +65,107 @@ def _check_composites(profile: Profile) -> list[Reason]:
     ]
 
 
-def _check_pillar(profile: Profile, pillar: Pillar) -> list[Reason]:
+def _check_arithmetic(
+    profile: Profile, definition: IndexDefinition, measure: Measure
+) -> list[Reason]:
+    parts = [c for c in definition.children(measure.key) if c.in_edition(profile.edition)]
+    if all(c.level == "indicator" for c in parts):
+        return _check_pillar(profile, measure, parts)
+    return _check_composite(profile, measure, parts)
+
+
+def _check_pillar(profile: Profile, pillar: Measure, expected: list[Measure]) -> list[Reason]:
+    """A score made of indicators: every one present, and their arithmetic holds."""
     if profile.edition is None:
         return []
-    expected = expected_indicators(profile.edition, pillar)
-    found = [i for i in profile.indicators if i.pillar == pillar.value]
+    found = [i for i in profile.indicators if i.pillar == pillar.key]
     found_keys = {i.key for i in found}
     missing = [s.key for s in expected if s.key not in found_keys]
-    published = profile.composites.get(pillar.value)
+    published = profile.composites.get(pillar.key)
     total = sum(i.score.value for i in found)
     if missing:
         detail: dict[str, object] = {
-            "pillar": pillar.value,
+            "pillar": pillar.key,
             "found": len(found),
             "expected": len(expected),
             "missing": missing,
         }
-        message = f"{pillar.value}: {len(found)} of {len(expected)} indicators found"
-        if published is not None:
+        message = f"{pillar.key}: {len(found)} of {len(expected)} indicators found"
+        if published is not None and pillar.arithmetic == "mean":
             # What the missing indicators must add up to for the published mean to hold.
             implied = published.value * len(expected) - total
             each = implied / len(missing)
+            step = expected[0].step or 10.0 ** -expected[0].decimals
             detail |= {"published_mean": published.value, "implied_value": round(each, 2)}
             one = "one missing" if len(missing) == 1 else f"{len(missing)} missing"
             message += (
                 f", published mean {published.value:.2f} implies {one} "
-                f"({', '.join(missing)}), value ≈ {round(each * 2) / 2:g}"
+                f"({', '.join(missing)}), value ≈ {round(each / step) * step:g}"
             )
         return [Reason("missing_indicators", message, detail)]
     if published is None or not found:
         return []
-    mean = total / len(found)
-    if abs(mean - published.value) <= TOLERANCE:
+    combined = _combine(pillar.arithmetic, [i.score.value for i in found])
+    if abs(combined - published.value) <= pillar.tolerance + 1e-9:
         return []
     return [
         Reason(
             "pillar_mean_mismatch",
-            f"{pillar.value}: indicators average {mean:.3f} but the page publishes "
-            f"{published.value:.2f}",
-            {"pillar": pillar.value, "mean": round(mean, 4), "published": published.value},
+            f"{pillar.key}: indicators {'average' if pillar.arithmetic == 'mean' else 'add up to'}"
+            f" {combined:.3f} but the page publishes {published.value:.2f}",
+            {"pillar": pillar.key, "mean": round(combined, 4), "published": published.value},
         )
     ]
 
 
-def _check_criminality(profile: Profile) -> list[Reason]:
+def _check_composite(profile: Profile, composite: Measure, parts: list[Measure]) -> list[Reason]:
+    """A score made of other composite scores (criminality: markets and actors)."""
     c = profile.composites
-    parts = [c.get(Pillar.CRIMINAL_MARKETS.value), c.get(Pillar.CRIMINAL_ACTORS.value)]
-    criminality = c.get(CRIMINALITY)
-    if criminality is None or None in parts:
+    published = c.get(composite.key)
+    values = [c.get(p.key) for p in parts]
+    if published is None or not parts or None in values:
         return []
-    mean = (parts[0].value + parts[1].value) / 2  # type: ignore[union-attr]
-    if abs(mean - criminality.value) <= TOLERANCE:
+    combined = _combine(composite.arithmetic, [v.value for v in values if v is not None])
+    if abs(combined - published.value) <= composite.tolerance + 1e-9:
         return []
+    names = " and ".join(p.name.lower() for p in parts)
+    how = "mean" if composite.arithmetic == "mean" else "sum"
     return [
         Reason(
-            "criminality_mismatch",
-            f"criminality {criminality.value:.2f} is not the mean of markets and actors "
-            f"({mean:.3f})",
-            {"published": criminality.value, "mean": round(mean, 4)},
+            f"{composite.key}_mismatch",
+            f"{composite.key} {published.value:.2f} is not the {how} of {names} ({combined:.3f})",
+            {"published": published.value, "mean": round(combined, 4)},
         )
     ]
 
 
-def _check_unexpected(profile: Profile) -> list[Reason]:
+def _check_unexpected(profile: Profile, definition: IndexDefinition) -> list[Reason]:
     if profile.edition is None:
         return []
     reasons = []
     for indicator in profile.indicators:
-        spec = indicator_spec(indicator.key)
-        if spec is not None and spec.since > profile.edition:
+        measure = definition.measure(indicator.key)
+        if measure is not None and not measure.in_edition(profile.edition):
             reasons.append(
                 Reason(
                     "unexpected_indicator",
                     f"{indicator.key} is not part of the {profile.edition} methodology "
-                    f"(first published {spec.since})",
-                    {"indicator": indicator.key, "since": spec.since},
+                    f"(first published {measure.since})",
+                    {"indicator": indicator.key, "since": measure.since},
                 )
             )
     return reasons
 
 
-def _check_ranks(profile: Profile) -> list[Reason]:
+def _check_ranks(profile: Profile, definition: IndexDefinition) -> list[Reason]:
     have = {(r.composite, r.scope) for r in profile.ranks}
     missing = [
-        f"{composite} {scope}"
-        for composite in (CRIMINALITY, Pillar.RESILIENCE.value)
-        for scope in expected_rank_scopes(profile.edition)
-        if (composite, scope) not in have
+        f"{m.of} {scope}"
+        for m in definition.of_kind("rank")
+        for scope in m.groups
+        # The OC Index's first edition ranked within Africa only (no global rank).
+        if definition.id != "ocindex" or scope in expected_rank_scopes(profile.edition)
+        if (m.of, scope) not in have
     ]
     bad = [r for r in profile.ranks if not 1 <= r.rank <= r.out_of]
     reasons = []
@@ -163,9 +184,11 @@ def _check_ranks(profile: Profile) -> list[Reason]:
     return reasons
 
 
-def _check_sections(profile: Profile) -> list[Reason]:
+def _check_sections(profile: Profile, definition: IndexDefinition) -> list[Reason]:
     have = {s.key for s in profile.sections}
-    sections = expected_sections(profile.edition)
+    # The OC Index's first edition printed no narrative we check.
+    sections = expected_sections(profile.edition) if definition.id == "ocindex" else None
+    sections = definition.sections if sections is None else sections
     missing = [s.key for s in sections if s.key not in have]
     empty = [s.key for s in profile.sections if not s.paragraphs]
     reasons = []

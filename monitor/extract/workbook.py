@@ -18,24 +18,24 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from monitor.catalogue import (
+from monitor.extract.capture import beginning
+from monitor.extract.validate import Expectations, validate
+from monitor.identity import CountryIdentity, lookup
+from monitor.indices.catalogue import (
     COMPOSITE_NAMES,
     INDICATORS,
+    PILLARS,
+    RANKED,
     composite_key,
     display_name,
     expected_indicators,
     indicator_spec,
     slugify,
 )
-from monitor.extract.capture import beginning
-from monitor.extract.validate import Expectations, validate
-from monitor.identity import CountryIdentity, lookup
 from monitor.models import (
-    CRIMINALITY,
     Country,
     Extraction,
     Indicator,
-    Pillar,
     Profile,
     Rank,
     Reason,
@@ -49,7 +49,6 @@ VERSION = "1"
 
 _SHEET = re.compile(r"^\s*(20\d\d)_dataset\s*$", re.IGNORECASE)
 PLACES = ("continent", "region", "country")
-RANKED = (CRIMINALITY, Pillar.RESILIENCE.value)
 # A workbook has scores but no narrative; ranks are computed, so they must be there.
 EXPECT = Expectations(scores=True, ranks=True, sections=False)
 _BLANK = ("", "n/a", "na", "-")
@@ -206,7 +205,7 @@ def _missing_columns(
     required = [
         *PLACES,
         *COMPOSITE_NAMES,
-        *(s.key for p in Pillar for s in expected_indicators(edition, p)),
+        *(s.key for p in PILLARS for s in expected_indicators(edition, p)),
     ]
     missing = [key for key in required if key not in columns]
     if not missing:
@@ -349,7 +348,7 @@ def _extraction(row: _Row, edition: int, ranks: tuple[Rank, ...]) -> Extraction:
         composites={k: Score(row.scores[k]) for k in COMPOSITE_NAMES if k in row.scores},
         ranks=ranks,
         indicators=tuple(
-            Indicator(s.key, s.name, s.pillar.value, Score(row.scores[s.key]))
+            Indicator(s.key, s.name, s.pillar, Score(row.scores[s.key]))
             for s in INDICATORS
             if s.key in row.scores
         ),

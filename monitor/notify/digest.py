@@ -13,12 +13,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 
-from monitor.catalogue import COMPOSITE_NAMES, display_name
 from monitor.config.notify import SEVERITIES
 from monitor.diff.compare import Comparison
 from monitor.diff.snapshots import comparison_of
 from monitor.diff.text import EditedSentence, SectionDelta
 from monitor.identity import lookup
+from monitor.indices.catalogue import COMPOSITE_NAMES, display_name
 from monitor.models import Finding, Profile
 from monitor.store import Store
 from monitor.store.findings import latest_comparison_pair

@@ -6,22 +6,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from monitor.catalogue import display_name
-from monitor.models import CRIMINALITY, Pillar
+from monitor.indices.catalogue import COMPOSITES, display_name
 
 # The index's scale: a fixed axis keeps every country's chart comparable.
 LOW, HIGH = 1.0, 10.0
 INSET = 36.0  # pixels between the plot's edges and the first and last edition
 LABEL_GAP = 13.0  # pixels between the baselines of two value labels (11px text)
 
-# The composites in the Okabe-Ito palette, which colour-blind readers can tell apart,
-# with a dash pattern each as well, since colour alone should not carry the meaning.
-STYLES: dict[str, tuple[str, str]] = {
-    CRIMINALITY: ("#d55e00", ""),
-    Pillar.CRIMINAL_MARKETS.value: ("#e69f00", "7 4"),
-    Pillar.CRIMINAL_ACTORS.value: ("#cc79a7", "2 4"),
-    Pillar.RESILIENCE.value: ("#0072b2", ""),
-}
+# The composites, in the definition's order, in the Okabe-Ito palette, which colour-blind
+# readers can tell apart, with a dash pattern each as well, since colour alone should
+# not carry the meaning.
+PALETTE = (("#d55e00", ""), ("#e69f00", "7 4"), ("#cc79a7", "2 4"), ("#0072b2", ""))
+STYLES: dict[str, tuple[str, str]] = dict(zip(COMPOSITES, PALETTE, strict=False))
 
 
 @dataclass(frozen=True)

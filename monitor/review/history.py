@@ -6,9 +6,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from monitor.catalogue import display_name
 from monitor.diff.scores import score_direction
 from monitor.errors import MonitorError
+from monitor.indices.catalogue import display_name
 from monitor.review.keys import sort_key
 from monitor.store import Store
 

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from monitor.catalogue import INDICATORS, composite_key, indicator_spec
-from monitor.models import CRIMINALITY, Pillar
+from monitor.indices.catalogue import OCINDEX, composite_key, indicator_spec
 
-
-def _pillar_keys(pillar: Pillar) -> tuple[str, ...]:
-    """A pillar's own key, then its indicators' in catalogue order."""
-    return (pillar.value, *(s.key for s in INDICATORS if s.pillar == pillar))
-
-
-# The order of the index's own profile: criminality, then each pillar before its indicators.
-ORDER: tuple[str, ...] = (CRIMINALITY, *(key for p in Pillar for key in _pillar_keys(p)))
+# The order of the index's own profile, as its definition lists the measures:
+# criminality, then each pillar before its indicators.
+ORDER: tuple[str, ...] = tuple(m.key for m in OCINDEX.of_kind("score"))
 _POSITION = {key: n for n, key in enumerate(ORDER)}
 
+
+def _under(key: str) -> frozenset[str]:
+    """A score and every score below it in the hierarchy."""
+    return frozenset({key}).union(*(_under(c.key) for c in OCINDEX.children(key)))
+
+
 # `--pillar` choices: the three pillars, and criminality for markets and actors together.
-PILLARS: dict[str, frozenset[str]] = {p.value: frozenset(_pillar_keys(p)) for p in Pillar}
-PILLARS[CRIMINALITY] = frozenset(
-    {CRIMINALITY} | PILLARS[Pillar.CRIMINAL_MARKETS.value] | PILLARS[Pillar.CRIMINAL_ACTORS.value]
-)
+PILLARS: dict[str, frozenset[str]] = {
+    m.key: _under(m.key) for m in OCINDEX.of_kind("score") if m.level != "indicator"
+}
 
 
 def resolve_key(text: str) -> str | None:

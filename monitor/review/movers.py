@@ -10,9 +10,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from monitor.catalogue import display_name
 from monitor.errors import MonitorError
-from monitor.models import COMPOSITES
+from monitor.indices.catalogue import COMPOSITES, display_name
 from monitor.review.keys import PILLARS, sort_key
 from monitor.review.where import Where
 from monitor.store import Store

@@ -16,11 +16,11 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from monitor.catalogue import COMPOSITE_NAMES, display_name
 from monitor.diff.scores import score_direction
 from monitor.diff.text import SectionDelta, section_deltas
 from monitor.errors import MonitorError
 from monitor.formatting import arrow, number
+from monitor.indices.catalogue import COMPOSITE_NAMES, display_name
 from monitor.models import Section
 from monitor.notify.render import COLOURS
 from monitor.review.chart import Chart, line_chart

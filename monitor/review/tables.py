@@ -6,7 +6,7 @@ from rich.table import Table
 from rich.text import Text
 
 from monitor.formatting import DIRECTION_STYLE, arrow, number
-from monitor.models import COMPOSITES
+from monitor.indices.catalogue import COMPOSITES
 from monitor.review.history import History
 from monitor.review.movers import Movers
 from monitor.review.snapshots import ChosenSnapshot

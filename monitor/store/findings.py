@@ -179,6 +179,40 @@ def reported_elsewhere(
     return row is not None
 
 
+def methodology_noted(store: Store, key: str, edition: int) -> bool:
+    """Whether a methodology note `key` was reported for `edition` already (any country)."""
+    row = store.db.execute(
+        "SELECT 1 FROM findings f JOIN snapshots s ON s.id = f.snapshot_id"
+        " WHERE f.kind = 'methodology' AND f.key = ? AND s.edition = ? LIMIT 1",
+        [key, edition],
+    ).fetchone()
+    return row is not None
+
+
+def regrouped_groups(store: Store, old_edition: int, new_edition: int) -> set[str]:
+    """Ranking groups whose membership changed between two editions, from the data held:
+    a country ranked in differently named groups, or a group of a different size."""
+    rows = store.db.execute(
+        "SELECT e.country, e.edition, r.composite, r.scope, r.group_name, r.out_of"
+        " FROM edition_snapshots e JOIN ranks r ON r.snapshot_id = e.snapshot_id"
+        " WHERE e.edition IN (?, ?) AND r.group_name IS NOT NULL",
+        [old_edition, new_edition],
+    ).fetchall()
+    groups: dict[tuple[str, str, str], dict[int, str]] = {}
+    sizes: dict[tuple[str, str], dict[int, int]] = {}
+    for country, edition, composite, scope, group, out_of in rows:
+        groups.setdefault((country, composite, scope), {})[edition] = group
+        sizes.setdefault((scope, group), {})[edition] = out_of
+    changed = {
+        name
+        for held in groups.values()
+        if len(held) == 2 and len(set(held.values())) == 2
+        for name in held.values()
+    }
+    resized = {g for (_, g), n in sizes.items() if len(n) == 2 and len(set(n.values())) == 2}
+    return changed | resized
+
+
 def country_findings(store: Store, country: str, kind: str) -> list[Finding]:
     """A country's findings of one kind, oldest first."""
     rows = store.db.query(

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from monitor.indices.catalogue import PILLARS, higher_is_worse
 from monitor.models import (
     Extraction,
     Finding,
-    Pillar,
     Profile,
     Reason,
     Status,
@@ -135,7 +135,7 @@ def snapshot_row(
 
 
 def score_rows(snapshot_id: int, profile: Profile) -> list[dict[str, Any]]:
-    pillars = {p.value for p in Pillar}
+    pillars = set(PILLARS)
     rows = [
         {
             "snapshot_id": snapshot_id,
@@ -147,6 +147,7 @@ def score_rows(snapshot_id: int, profile: Profile) -> list[dict[str, Any]]:
             "value": score.value,
             "change": score.change,
             "new_this_edition": int(score.new_this_edition),
+            "higher_is_worse": int(higher_is_worse(key)),
         }
         for key, score in profile.composites.items()
     ]
@@ -160,6 +161,7 @@ def score_rows(snapshot_id: int, profile: Profile) -> list[dict[str, Any]]:
             "value": ind.score.value,
             "change": ind.score.change,
             "new_this_edition": int(ind.score.new_this_edition),
+            "higher_is_worse": int(higher_is_worse(ind.key)),
         }
         for ind in profile.indicators
     ]

@@ -462,6 +462,131 @@ def m009_one_country_key(db: Database) -> None:
             )
 
 
+# The views keyed by index: a snapshot is of one index, and an edition snapshot stands
+# for a country's edition of that index; a move's direction is the score's own, as its
+# index's definition declares it (stored with the score), not a rule about resilience.
+_INDEXED_VIEWS_DDL = (
+    """
+    CREATE VIEW snapshot_scores AS
+    SELECT
+        s.country_slug AS country,           -- country key, e.g. kyrgyzstan
+        s.country_name AS country_name,      -- as the capture spells it
+        s.edition AS edition,                -- the index edition the capture is of
+        src.kind AS source,                  -- source kind, e.g. ocindex_page
+        sc.key AS indicator,                 -- the measure: criminality, a pillar, an indicator
+        sc.pillar AS pillar,                 -- the score's pillar; NULL for criminality
+        sc.value AS score,                   -- on the measure's scale, as published
+        sc.change AS change,                 -- printed beside the score; NULL when none
+        s.status AS status,                  -- complete / incomplete (values may be absent)
+        s.id AS snapshot_id,                 -- the snapshot holding the score
+        s.captured_at AS captured_at,        -- when that content was first captured
+        s.index_id AS index_id               -- the index, e.g. ocindex (monitor indices)
+    FROM scores sc
+    JOIN snapshots s ON s.id = sc.snapshot_id
+    JOIN sources src ON src.id = s.source_id
+    """,
+    """
+    CREATE VIEW edition_snapshots AS
+    SELECT
+        s.country_slug AS country,
+        s.country_name AS country_name,
+        s.edition AS edition,
+        s.id AS snapshot_id,
+        src.kind AS source,
+        src.key AS source_key,               -- the source, e.g. ocindex_page:kyrgyzstan:current
+        s.captured_at AS captured_at,
+        s.index_id AS index_id               -- the index the edition is of
+    FROM snapshots s
+    JOIN sources src ON src.id = s.source_id
+    WHERE s.id = (
+        SELECT p.id FROM snapshots p
+        WHERE p.country_slug = s.country_slug AND p.edition = s.edition
+            AND p.index_id = s.index_id
+            AND p.status = 'complete'
+            AND EXISTS (SELECT 1 FROM scores x WHERE x.snapshot_id = p.id)
+        ORDER BY p.last_seen_at DESC, p.id DESC LIMIT 1
+    )
+    """,
+    """
+    CREATE VIEW score_history AS
+    SELECT
+        e.country AS country,
+        e.country_name AS country_name,
+        e.edition AS edition,
+        sc.key AS indicator,
+        sc.name AS name,                     -- the score's name as the source prints it
+        sc.pillar AS pillar,
+        sc.value AS score,
+        sc.change AS change,
+        LAG(e.edition) OVER w AS previous_edition,  -- the country's edition before, if any
+        ROUND(sc.value - LAG(sc.value) OVER w, 2) AS delta,  -- score minus that edition's
+        e.source AS source,
+        e.snapshot_id AS snapshot_id,
+        e.captured_at AS captured_at,
+        e.index_id AS index_id
+    FROM edition_snapshots e
+    JOIN scores sc ON sc.snapshot_id = e.snapshot_id
+    WINDOW w AS (PARTITION BY e.index_id, e.country, sc.key ORDER BY e.edition)
+    """,
+    """
+    CREATE VIEW latest_scores AS
+    SELECT h.*
+    FROM score_history h
+    WHERE h.edition = (
+        SELECT MAX(e.edition) FROM edition_snapshots e
+        WHERE e.country = h.country AND e.index_id = h.index_id
+    )
+    """,
+    """
+    CREATE VIEW score_movers AS
+    SELECT
+        a.country AS country,
+        b.country_name AS country_name,
+        a.edition AS from_edition,           -- the earlier edition
+        b.edition AS to_edition,             -- the later edition
+        sa.key AS indicator,
+        sb.name AS name,
+        sb.pillar AS pillar,
+        sa.value AS from_score,              -- the score in from_edition
+        sb.value AS to_score,                -- the score in to_edition
+        ROUND(sb.value - sa.value, 2) AS delta,  -- to_score minus from_score
+        CASE
+            WHEN ROUND(sb.value - sa.value, 2) = 0 THEN 'unchanged'
+            WHEN (sb.value > sa.value) = (COALESCE(sb.higher_is_worse, 1) = 1)
+                THEN 'deterioration'
+            ELSE 'improvement'
+        END AS direction,                    -- deterioration / improvement / unchanged
+        a.snapshot_id AS from_snapshot_id,   -- the snapshot standing for from_edition
+        b.snapshot_id AS to_snapshot_id,     -- the snapshot standing for to_edition
+        a.index_id AS index_id               -- the index both editions are of
+    FROM edition_snapshots a
+    JOIN edition_snapshots b
+        ON b.country = a.country AND b.index_id = a.index_id AND b.edition > a.edition
+    JOIN scores sa ON sa.snapshot_id = a.snapshot_id
+    JOIN scores sb ON sb.snapshot_id = b.snapshot_id AND sb.key = sa.key
+    """,
+)
+
+
+def m010_indices(db: Database) -> None:
+    """Snapshots and findings keyed by index (every existing row is the OC Index's, the
+    only index before definitions), each score with its measure's direction."""
+    for statement in reversed(_VIEWS_DDL):
+        db.execute(f"DROP VIEW {statement.split()[2]}")
+    db.execute("ALTER TABLE snapshots ADD COLUMN index_id TEXT NOT NULL DEFAULT 'ocindex'")
+    db.execute("ALTER TABLE findings ADD COLUMN index_id TEXT NOT NULL DEFAULT 'ocindex'")
+    # 1 when a higher value is worse (the measure's direction), 0 when better.
+    db.execute("ALTER TABLE scores ADD COLUMN higher_is_worse INTEGER")
+    # Resilience and its indicators were the OC Index's only scores where up is better.
+    db.execute(
+        "UPDATE scores SET higher_is_worse ="
+        " CASE WHEN COALESCE(pillar, '') = 'resilience' THEN 0 ELSE 1 END"
+    )
+    db.execute("CREATE INDEX idx_snapshots_index ON snapshots (index_id, country_slug, edition)")
+    for statement in _INDEXED_VIEWS_DDL:
+        db.execute(statement)
+
+
 # In order; append new migrations, never edit or reorder applied ones.
 STEPS: tuple[Callable[[Database], None], ...] = (
     m001_initial,
@@ -473,6 +598,7 @@ STEPS: tuple[Callable[[Database], None], ...] = (
     m007_snapshot_baselines,
     m008_instance,
     m009_one_country_key,
+    m010_indices,
 )
 SCHEMA_VERSION = len(STEPS)
 

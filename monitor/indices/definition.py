@@ -1,0 +1,512 @@
+"""An index definition: what a publication measures, read from a TOML file and checked.
+
+A definition names the index (id, publisher, home page, attribution), its editions and
+the cadence we expect, its measures (scores with a scale and a direction, ranks within
+groups, ordered categories, list memberships), the hierarchy its scores form with the
+arithmetic a capture can check itself with, and the methodology changes per edition.
+Every problem names the file and the dotted key at fault (`measures[3].scale.max`).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from monitor.errors import ConfigError
+
+KINDS = ("score", "rank", "category", "membership")
+LEVELS = ("composite", "pillar", "indicator")
+ARITHMETIC = ("mean", "sum", "none")
+DIRECTIONS = ("higher_is_worse", "higher_is_better")
+_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+# Significance a measure gets when neither it nor `[significance]` names one.
+_DEFAULT_SIGNIFICANCE = {"composite": 0.25, "pillar": 0.25, "indicator": 1.0, "rank": 10.0}
+
+
+@lru_cache(maxsize=4096)
+def slugify(text: str) -> str:
+    """`Non-renewable resource crimes` -> `non_renewable_resource_crimes`; accents folded."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", folded.lower()).strip("_")
+
+
+@dataclass(frozen=True)
+class Scale:
+    min: float
+    max: float
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One thing an index publishes per country and edition.
+
+    `kind`: score (a number on `scale`), rank (of the score `of`, within each of
+    `groups`), category (one of `levels`, in order from best to worst when
+    `direction` is higher_is_worse), membership (on the list or not; being on it is
+    the "higher" state). Scores form the hierarchy through `parent`; a score with
+    children is their `arithmetic` (mean, sum, none) within `tolerance`.
+    """
+
+    key: str
+    name: str
+    kind: str
+    direction: str
+    significance: float
+    level: str | None = None
+    parent: str | None = None
+    arithmetic: str = "none"
+    tolerance: float = 0.0
+    scale: Scale | None = None
+    step: float | None = None
+    decimals: int = 2
+    of: str | None = None
+    groups: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
+    since: int | None = None
+    until: int | None = None
+    aliases: tuple[str, ...] = ()
+    edition_aliases: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    headline: bool = False
+
+    @property
+    def higher_is_worse(self) -> bool:
+        return self.direction == "higher_is_worse"
+
+    def in_edition(self, edition: int | None) -> bool:
+        """Part of `edition`'s methodology (None: of any edition)."""
+        if edition is None:
+            return True
+        return (self.since is None or self.since <= edition) and (
+            self.until is None or edition <= self.until
+        )
+
+    def spellings(self) -> tuple[str, ...]:
+        extra = tuple(a for names in self.edition_aliases.values() for a in names)
+        return (self.key, self.name, *self.aliases, *extra)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A methodology change an edition brings, beyond measures added or removed (which
+    `since` and `until` declare): ranking groups redefined, a scale changed."""
+
+    edition: int
+    groups_redefined: tuple[str, ...] = ()
+    scale_changed: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    """A narrative section a profile holds, by a key stable across editions."""
+
+    key: str
+    title: str
+    aliases: tuple[str, ...] = ()
+
+
+# eq=False: a loaded definition is one object, hashed by identity (its lookups are cached).
+@dataclass(frozen=True, eq=False)
+class IndexDefinition:
+    id: str
+    name: str
+    publisher: str
+    home: str
+    attribution: str
+    editions: tuple[int, ...]
+    cadence_months: int
+    measures: tuple[Measure, ...]
+    changes: tuple[Change, ...] = ()
+    sections: tuple[Section, ...] = ()
+    source: dict[str, Any] = field(default_factory=dict)  # how a generic kind reads it
+    path: str = ""
+
+    def measure(self, key: str) -> Measure | None:
+        return _by_key(self).get(key)
+
+    def by_spelling(self, text: str) -> Measure | None:
+        """The measure any known spelling (key, name, alias; any case) names."""
+        return _by_spelling(self).get(slugify(text))
+
+    def of_kind(self, kind: str) -> tuple[Measure, ...]:
+        return tuple(m for m in self.measures if m.kind == kind)
+
+    def children(self, key: str) -> tuple[Measure, ...]:
+        return tuple(m for m in self.measures if m.parent == key)
+
+    def pillar_of(self, key: str) -> str | None:
+        """The pillar a score belongs to: itself for a pillar, its nearest pillar
+        ancestor for an indicator, None for a composite above the pillars."""
+        measure = self.measure(key)
+        while measure is not None:
+            if measure.level == "pillar":
+                return measure.key
+            measure = self.measure(measure.parent) if measure.parent else None
+        return None
+
+    def added_in(self, edition: int) -> tuple[Measure, ...]:
+        return tuple(m for m in self.measures if m.since == edition)
+
+    def removed_in(self, edition: int) -> tuple[Measure, ...]:
+        """Measures whose last edition is the one before `edition`."""
+        before = [e for e in self.editions if e < edition]
+        return tuple(m for m in self.measures if before and m.until == before[-1])
+
+    def change(self, edition: int | None) -> Change | None:
+        return next((c for c in self.changes if c.edition == edition), None)
+
+    def headline(self) -> tuple[Measure, ...]:
+        return tuple(m for m in self.measures if m.headline)
+
+    def prior_edition(self, edition: int) -> int | None:
+        earlier = [e for e in self.editions if e < edition]
+        return earlier[-1] if earlier else None
+
+
+@lru_cache(maxsize=64)
+def _by_key(definition: IndexDefinition) -> dict[str, Measure]:
+    return {m.key: m for m in definition.measures}
+
+
+@lru_cache(maxsize=64)
+def _by_spelling(definition: IndexDefinition) -> dict[str, Measure]:
+    return {slugify(s): m for m in definition.measures for s in m.spellings()}
+
+
+def load_definition(path: str | Path) -> IndexDefinition:
+    """Read and check one definition file; ConfigError names the file and key."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(str(path), None, "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), None, f"cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), None, f"not valid TOML: {exc}") from None
+    return _Reader(str(path)).definition(raw)
+
+
+class _Reader:
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def fail(self, key: str | None, problem: str) -> ConfigError:
+        return ConfigError(self.path, key, problem)
+
+    def only(self, table: dict[str, Any], where: str, allowed: set[str]) -> None:
+        for key in table:
+            if key not in allowed:
+                place = f"{where}.{key}" if where else key
+                raise self.fail(place, f"unknown key (known: {', '.join(sorted(allowed))})")
+
+    def text(self, table: dict[str, Any], where: str, key: str, default: str | None = None) -> str:
+        value = table.get(key, default)
+        place = f"{where}.{key}" if where else key
+        if value is None:
+            raise self.fail(place, "is required")
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(place, "must be a non-empty string")
+        return value
+
+    def number(self, table: dict[str, Any], where: str, key: str) -> float | None:
+        value = table.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(f"{where}.{key}", f"must be a number, got {value!r}")
+        return float(value)
+
+    def strings(self, table: dict[str, Any], where: str, key: str) -> tuple[str, ...]:
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise self.fail(f"{where}.{key}", "must be a list of non-empty strings")
+        return tuple(value)
+
+    def edition(self, value: Any, place: str) -> int:
+        if isinstance(value, str) and value.isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2200:
+            raise self.fail(place, f"must be an edition year, got {value!r}")
+        return value
+
+    def choice(
+        self,
+        table: dict[str, Any],
+        where: str,
+        key: str,
+        allowed: tuple[str, ...],
+        default: str | None = None,
+    ) -> str:
+        value = table.get(key, default)
+        if value not in allowed:
+            raise self.fail(f"{where}.{key}", f"must be one of {', '.join(allowed)}, got {value!r}")
+        return str(value)
+
+    def definition(self, raw: dict[str, Any]) -> IndexDefinition:
+        top = {
+            "id",
+            "name",
+            "publisher",
+            "home",
+            "attribution",
+            "editions",
+            "cadence_months",
+            "significance",
+            "measures",
+            "changes",
+            "sections",
+            "source",
+        }
+        self.only(raw, "", top)
+        index_id = self.text(raw, "", "id")
+        if not _KEY.match(index_id):
+            raise self.fail("id", "must be lower-case letters, digits and underscores")
+        editions_raw = raw.get("editions")
+        if not isinstance(editions_raw, list) or not editions_raw:
+            raise self.fail("editions", "must be a non-empty list of edition years")
+        editions = tuple(self.edition(e, f"editions[{n + 1}]") for n, e in enumerate(editions_raw))
+        if list(editions) != sorted(set(editions)):
+            raise self.fail("editions", "must be in increasing order, each once")
+        cadence = raw.get("cadence_months", 12)
+        if isinstance(cadence, bool) or not isinstance(cadence, int) or cadence < 1:
+            raise self.fail(
+                "cadence_months", f"must be a whole number of months ≥ 1, got {cadence!r}"
+            )
+        significance = self.significance(raw.get("significance", {}))
+        measures_raw = raw.get("measures")
+        if not isinstance(measures_raw, list) or not measures_raw:
+            raise self.fail("measures", "must be a non-empty array of [[measures]] tables")
+        measures = tuple(
+            self.measure(m, f"measures[{n + 1}]", significance, editions)
+            for n, m in enumerate(measures_raw)
+        )
+        self.cross_check(measures)
+        home = self.text(raw, "", "home")
+        if not re.match(r"^https?://\S+$", home):
+            raise self.fail("home", "must be an http:// or https:// URL")
+        source = raw.get("source", {})
+        if not isinstance(source, dict):
+            raise self.fail("source", "must be a table")
+        return IndexDefinition(
+            id=index_id,
+            name=self.text(raw, "", "name"),
+            publisher=self.text(raw, "", "publisher"),
+            home=home,
+            attribution=self.text(raw, "", "attribution"),
+            editions=editions,
+            cadence_months=cadence,
+            measures=measures,
+            changes=self.changes(raw.get("changes", []), editions, measures),
+            sections=self.sections(raw.get("sections", [])),
+            source=source,
+            path=self.path,
+        )
+
+    def significance(self, table: Any) -> dict[str, float]:
+        if not isinstance(table, dict):
+            raise self.fail("significance", "must be a table")
+        self.only(table, "significance", set(_DEFAULT_SIGNIFICANCE))
+        values = dict(_DEFAULT_SIGNIFICANCE)
+        for key in table:
+            value = self.number(table, "significance", key)
+            if value is None or value < 0:
+                raise self.fail(f"significance.{key}", "must be a number ≥ 0")
+            values[key] = value
+        return values
+
+    def measure(
+        self, m: Any, where: str, significance: dict[str, float], editions: tuple[int, ...]
+    ) -> Measure:
+        if not isinstance(m, dict):
+            raise self.fail(where, "must be a table")
+        common = {
+            "key",
+            "name",
+            "kind",
+            "direction",
+            "significance",
+            "since",
+            "until",
+            "aliases",
+            "edition_aliases",
+            "headline",
+        }
+        by_kind = {
+            "score": {"level", "parent", "arithmetic", "tolerance", "scale", "step", "decimals"},
+            "rank": {"of", "groups"},
+            "category": {"levels"},
+            "membership": set(),
+        }
+        kind = self.choice(m, where, "kind", KINDS)
+        self.only(m, where, common | by_kind[kind])
+        key = self.text(m, where, "key")
+        if not _KEY.match(key):
+            raise self.fail(f"{where}.key", "must be lower-case letters, digits and underscores")
+        values: dict[str, Any] = {
+            "key": key,
+            "name": self.text(m, where, "name"),
+            "kind": kind,
+            "direction": self.choice(
+                m, where, "direction", DIRECTIONS, "higher_is_better" if kind == "rank" else None
+            ),
+            "aliases": self.strings(m, where, "aliases"),
+            "headline": bool(m.get("headline", False)),
+        }
+        for bound in ("since", "until"):
+            if bound in m:
+                values[bound] = self.edition(m[bound], f"{where}.{bound}")
+                if values[bound] not in editions:
+                    raise self.fail(f"{where}.{bound}", f"{values[bound]} is not in editions")
+        if values.get("since") and values.get("until") and values["until"] < values["since"]:
+            raise self.fail(f"{where}.until", "must not be before since")
+        aliases = m.get("edition_aliases", {})
+        if not isinstance(aliases, dict):
+            raise self.fail(f"{where}.edition_aliases", "must be a table of edition = [names]")
+        values["edition_aliases"] = {
+            self.edition(e, f"{where}.edition_aliases.{e}"): self.strings(
+                aliases, f"{where}.edition_aliases", e
+            )
+            for e in aliases
+        }
+        level = "rank" if kind == "rank" else None
+        if kind == "score":
+            level = self.choice(m, where, "level", LEVELS, "indicator")
+            values |= self.score(m, where, level)
+        elif kind == "rank":
+            values["of"] = self.text(m, where, "of")
+            values["groups"] = self.strings(m, where, "groups") or ("global",)
+        elif kind == "category":
+            levels = self.strings(m, where, "levels")
+            if len(levels) < 2:
+                raise self.fail(f"{where}.levels", "must list at least two levels, in order")
+            if len(set(levels)) != len(levels):
+                raise self.fail(f"{where}.levels", "must not repeat a level")
+            values["levels"] = levels
+        given = self.number(m, where, "significance")
+        if given is not None and given < 0:
+            raise self.fail(f"{where}.significance", "must be a number ≥ 0")
+        # Categories and memberships: any change is significant.
+        default = significance.get(level or "", 0.0)
+        values["significance"] = given if given is not None else default
+        return Measure(**values)
+
+    def score(self, m: dict[str, Any], where: str, level: str) -> dict[str, Any]:
+        scale = m.get("scale")
+        if not isinstance(scale, dict):
+            raise self.fail(f"{where}.scale", "is required for a score: { min = …, max = … }")
+        self.only(scale, f"{where}.scale", {"min", "max"})
+        low, high = (
+            self.number(scale, f"{where}.scale", "min"),
+            self.number(scale, f"{where}.scale", "max"),
+        )
+        if low is None or high is None:
+            raise self.fail(f"{where}.scale", "needs both min and max")
+        if high <= low:
+            raise self.fail(f"{where}.scale.max", "must be greater than scale.min")
+        step = self.number(m, where, "step")
+        if step is not None and not 0 < step <= high - low:
+            raise self.fail(f"{where}.step", "must be greater than 0 and fit the scale")
+        decimals = m.get("decimals", 2)
+        if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 6:
+            raise self.fail(
+                f"{where}.decimals", f"must be a whole number from 0 to 6, got {decimals!r}"
+            )
+        tolerance = self.number(m, where, "tolerance")
+        if tolerance is not None and tolerance < 0:
+            raise self.fail(f"{where}.tolerance", "must be a number ≥ 0")
+        parent = m.get("parent")
+        if parent is not None and not isinstance(parent, str):
+            raise self.fail(f"{where}.parent", "must be a measure key")
+        return {
+            "level": level,
+            "parent": parent,
+            "arithmetic": self.choice(m, where, "arithmetic", ARITHMETIC, "none"),
+            # One unit of the last published decimal: a mean of rounded values is off by less.
+            "tolerance": tolerance if tolerance is not None else 10.0**-decimals,
+            "scale": Scale(low, high),
+            "step": step,
+            "decimals": decimals,
+        }
+
+    def cross_check(self, measures: tuple[Measure, ...]) -> None:
+        by_key: dict[str, int] = {}
+        spellings: dict[str, str] = {}
+        for n, m in enumerate(measures, start=1):
+            where = f"measures[{n}]"
+            if m.key in by_key:
+                raise self.fail(f"{where}.key", f"{m.key!r} is also measures[{by_key[m.key]}]")
+            by_key[m.key] = n
+            for spelling in m.spellings():
+                other = spellings.setdefault(slugify(spelling), m.key)
+                if other != m.key:
+                    raise self.fail(f"{where}.aliases", f"{spelling!r} also names {other!r}")
+        for n, m in enumerate(measures, start=1):
+            where = f"measures[{n}]"
+            if m.parent is not None:
+                parent = measures[by_key[m.parent] - 1] if m.parent in by_key else None
+                if parent is None or parent.kind != "score":
+                    raise self.fail(f"{where}.parent", f"{m.parent!r} is no score measure")
+                if LEVELS.index(parent.level or "indicator") >= LEVELS.index(
+                    m.level or "indicator"
+                ):
+                    raise self.fail(f"{where}.parent", f"{m.parent!r} is not above a {m.level}")
+            if m.of is not None:
+                target = measures[by_key[m.of] - 1] if m.of in by_key else None
+                if target is None or target.kind != "score":
+                    raise self.fail(f"{where}.of", f"{m.of!r} is no score measure")
+            has_children = any(c.parent == m.key for c in measures)
+            if m.arithmetic != "none" and not has_children:
+                raise self.fail(
+                    f"{where}.arithmetic", f"{m.key!r} has no measures with parent = it"
+                )
+
+    def changes(
+        self, entries: Any, editions: tuple[int, ...], measures: tuple[Measure, ...]
+    ) -> tuple[Change, ...]:
+        if not isinstance(entries, list):
+            raise self.fail("changes", "must be an array of [[changes]] tables")
+        keys = {m.key for m in measures}
+        found = []
+        for n, c in enumerate(entries, start=1):
+            where = f"changes[{n}]"
+            if not isinstance(c, dict):
+                raise self.fail(where, "must be a table")
+            self.only(c, where, {"edition", "groups_redefined", "scale_changed", "note"})
+            edition = self.edition(c.get("edition"), f"{where}.edition")
+            if edition not in editions:
+                raise self.fail(f"{where}.edition", f"{edition} is not in editions")
+            scale_changed = self.strings(c, where, "scale_changed")
+            for key in scale_changed:
+                if key not in keys:
+                    raise self.fail(f"{where}.scale_changed", f"{key!r} is no measure")
+            note = c.get("note", "")
+            if not isinstance(note, str):
+                raise self.fail(f"{where}.note", "must be a string")
+            found.append(
+                Change(edition, self.strings(c, where, "groups_redefined"), scale_changed, note)
+            )
+        return tuple(found)
+
+    def sections(self, entries: Any) -> tuple[Section, ...]:
+        if not isinstance(entries, list):
+            raise self.fail("sections", "must be an array of [[sections]] tables")
+        found = []
+        for n, s in enumerate(entries, start=1):
+            where = f"sections[{n}]"
+            if not isinstance(s, dict):
+                raise self.fail(where, "must be a table")
+            self.only(s, where, {"key", "title", "aliases"})
+            found.append(
+                Section(
+                    self.text(s, where, "key"),
+                    self.text(s, where, "title"),
+                    self.strings(s, where, "aliases"),
+                )
+            )
+        return tuple(found)
