@@ -34,8 +34,8 @@ from monitor.extract.ocindex_pdf import extract_pdf
 from monitor.extract.pdf_layout import layout_text
 from monitor.extract.pdf_text import read_pdf
 from monitor.extract.summary_text import summary_sections
-from tests.articles import article_page
-from tests.pdfs import summary_pdf, text_blocks
+from tests.helpers.articles import article_page
+from tests.helpers.pdfs import summary_pdf, text_blocks
 from tests.test_extract_article import PARAGRAPHS, TITLE
 from tests.test_extract_pdf import two_page_summary
 

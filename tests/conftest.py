@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.rawserver import raw_server  # noqa: F401 - a fixture for every test module
+from tests.helpers.rawserver import raw_server  # noqa: F401 - a fixture for every test module
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 

@@ -77,7 +77,7 @@ def test_an_archived_older_capture_is_history_not_news(httpserver: HTTPServer, t
     and the next live change is measured against the 2023 snapshot."""
     from monitor.assess.health import source_conditions
     from monitor.ops.cycle import ingest
-    from tests.notifying import page as edition_page
+    from tests.helpers.notifying import page as edition_page
 
     config = config_for(httpserver, tmp_path)
     archived = tmp_path / "kyrgyzstan-2021.html"
@@ -112,7 +112,7 @@ def test_ingested_history_in_order_is_assessed_but_is_no_check(tmp_path):
     """Old copies ingested oldest first: the later one is compared and alerted as usual,
     while the source's live state stays untouched (no 'stale' from a 2021 date)."""
     from monitor.assess.health import source_conditions
-    from tests.notifying import ingest_editions
+    from tests.helpers.notifying import ingest_editions
 
     config = Config(None, tmp_path)
     with Store.open(config.database) as store:
@@ -151,7 +151,7 @@ def test_an_ingested_newer_copy_drops_the_validators_so_a_304_confirms_nothing_w
     from werkzeug import Request, Response
 
     from monitor.ops.cycle import ingest
-    from tests.notifying import page as edition_page
+    from tests.helpers.notifying import page as edition_page
 
     served = edition_page("kyrgyzstan", 2021)
 
@@ -275,7 +275,7 @@ def test_the_stored_comparison_reads_back_equal_to_a_fresh_one(tmp_path, shared_
     from monitor.diff.snapshots import diff_snapshots
     from monitor.ops.cycle import ingest
     from monitor.store.findings import stored_comparison
-    from tests.notifying import ingest_editions
+    from tests.helpers.notifying import ingest_editions
 
     def reword(profile):  # one word changed in one sentence of the 2023 page
         first = profile.sections[0]

@@ -87,7 +87,7 @@ def test_fetched_text_that_looks_like_rich_markup_prints_as_written(tmp_path):
     from dataclasses import replace
 
     from monitor.models import Country
-    from tests.notifying import page
+    from tests.helpers.notifying import page
 
     name = "Kyrgyzstan [/] [red]x"
 

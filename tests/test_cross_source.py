@@ -9,7 +9,7 @@ from monitor.ops.workbook_import import import_workbook
 from monitor.sources import get_kind
 from monitor.store import Store
 from monitor.store.findings import findings
-from tests.xlsx import FIXTURES, fixture_scores, row, sheet, write
+from tests.helpers.xlsx import FIXTURES, fixture_scores, row, sheet, write
 
 PAGE = "ocindex-page-2023-cote-divoire"
 PLACE = {"continent": "Africa", "region": "West Africa", "country": "Côte d'Ivoire"}

@@ -20,7 +20,7 @@ from werkzeug import Request, Response
 
 from monitor.models import Profile, Score
 from monitor.ops.settings import load_config
-from tests.notifying import page
+from tests.helpers.notifying import page
 
 CHECK = "every 1s"
 

@@ -13,7 +13,7 @@ from rich.console import Console
 from monitor.cli.walkthrough import run_demo
 from monitor.demo.server import PageSite, serve
 from monitor.store import Store
-from tests.workbook import scores as workbook_scores
+from tests.helpers.workbook import scores as workbook_scores
 
 
 @pytest.fixture(scope="module")

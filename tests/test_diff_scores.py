@@ -8,7 +8,7 @@ from monitor.diff import score_deltas
 from monitor.extract.ocindex_page import extract_page
 from monitor.indices.catalogue import indicator_spec
 from monitor.models import Indicator, Profile, Score
-from tests.workbook import NEW_IN_2023, workbook_profile
+from tests.helpers.workbook import NEW_IN_2023, workbook_profile
 
 
 def test_deltas_2023_to_2025_equal_the_changes_the_page_prints(shared_dir):

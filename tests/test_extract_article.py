@@ -13,7 +13,7 @@ from monitor.diff.text import section_deltas
 from monitor.extract.article import MAX_TAGS
 from monitor.models import Document, Status
 from monitor.sources import get_kind
-from tests.articles import CHROME, article_page
+from tests.helpers.articles import CHROME, article_page
 
 KIND = get_kind("article")
 URL = "https://example.org/reports/utopia-border-towns/"

@@ -10,7 +10,7 @@ import pytest
 from monitor.extract.ocindex_page import extract_page
 from monitor.indices.catalogue import INDICATORS, SECTIONS, expected_indicators
 from monitor.models import Status
-from tests.workbook import scores as workbook_scores
+from tests.helpers.workbook import scores as workbook_scores
 
 URL_2021 = "https://ocindex.net/2021/country/kyrgyzstan"
 URL_2025 = "https://ocindex.net/2025/country/kyrgyzstan"

@@ -10,8 +10,8 @@ import pytest
 
 from monitor.extract.ocindex_page import extract_page
 from monitor.models import Status
-from tests.workbook import ranks as workbook_ranks
-from tests.workbook import scores as workbook_scores
+from tests.helpers.workbook import ranks as workbook_ranks
+from tests.helpers.workbook import scores as workbook_scores
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))

@@ -12,7 +12,7 @@ import pytest
 
 from monitor.extract.ocindex_page import extract_page
 from monitor.models import Status
-from tests.workbook import scores as workbook_scores
+from tests.helpers.workbook import scores as workbook_scores
 
 FIXTURES = Path(__file__).parent / "fixtures"
 WORKBOOK_2025 = "data/global_oc_index_2021_2025.xlsx"

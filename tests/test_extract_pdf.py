@@ -24,7 +24,7 @@ from monitor.models import Country, Section, Status
 from monitor.ops.cycle import record_capture
 from monitor.sources import get_kind
 from monitor.store import Store
-from tests.pdfs import hyphenated_lines, summary_pdf, text_blocks
+from tests.helpers.pdfs import hyphenated_lines, summary_pdf, text_blocks
 from tests.test_diff_text import page_sections
 
 URL = "https://ocindex.net/assets/downloads/2025/english/ocindex_profile_utopia_2025.pdf"

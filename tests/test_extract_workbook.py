@@ -11,9 +11,9 @@ from monitor.extract.workbook import read_workbook
 from monitor.identity import country_key
 from monitor.models import Status
 from monitor.sources import get_kind
-from tests.workbook import scores as workbook_scores
-from tests.workbook import workbook_rows
-from tests.xlsx import (
+from tests.helpers.workbook import scores as workbook_scores
+from tests.helpers.workbook import workbook_rows
+from tests.helpers.xlsx import (
     EXPECTED,
     HEADERS,
     demo_rows,

@@ -14,7 +14,14 @@ from werkzeug import Response
 
 from monitor.config.settings import FetchPolicy
 from monitor.fetch.client import Fetcher, Outcome, Validators
-from tests.rawserver import Handler, RawServer, endless_chunks, never_answers, resets, truncated
+from tests.helpers.rawserver import (
+    Handler,
+    RawServer,
+    endless_chunks,
+    never_answers,
+    resets,
+    truncated,
+)
 
 # One request's mechanics; robots.txt and per-host pacing are in test_fetch_politeness.py
 # (the raw servers here answer /robots.txt with their fault, like any other path).

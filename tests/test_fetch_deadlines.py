@@ -24,7 +24,7 @@ from monitor.fetch.client import Fetcher, Outcome
 from monitor.ops.cycle import run_cycle
 from monitor.ops.settings import load_config
 from monitor.store import Store
-from tests.rawserver import Handler, RawServer
+from tests.helpers.rawserver import Handler, RawServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PAGE = (FIXTURES / "ocindex-page-2023-cote-divoire.html").read_bytes()

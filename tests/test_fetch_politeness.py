@@ -23,7 +23,7 @@ from monitor.fetch.robots import RobotsTxt
 from monitor.ops.cycle import run_cycle
 from monitor.ops.settings import load_config
 from monitor.store import Store
-from tests.rawserver import Handler, RawServer, resets
+from tests.helpers.rawserver import Handler, RawServer, resets
 
 FIXTURES = Path(__file__).parent / "fixtures"
 AGENT = FetchPolicy().user_agent

@@ -18,9 +18,9 @@ from monitor.ops.cycle import run_cycle
 from monitor.store import Store, schema
 from monitor.store.findings import findings
 from monitor.store.outbox import owed
-from tests.articles import article_page
-from tests.notifying import page
-from tests.xlsx import demo_workbook
+from tests.helpers.articles import article_page
+from tests.helpers.notifying import page
+from tests.helpers.xlsx import demo_workbook
 
 KEY = "ocindex_page:kyrgyzstan:current"
 ARTICLE_TEXT = (

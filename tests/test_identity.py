@@ -8,8 +8,8 @@ from monitor.errors import MonitorError
 from monitor.extract.ocindex_page import extract_page
 from monitor.identity import UnknownCountryError, countries, country_key, lookup
 from monitor.sources import get_kind
-from tests.workbook import paired_names, workbook_rows
-from tests.xlsx import FIXTURES
+from tests.helpers.workbook import paired_names, workbook_rows
+from tests.helpers.xlsx import FIXTURES
 
 WORKBOOK = "data/global_oc_index_2021_2023.xlsx"
 

@@ -16,7 +16,7 @@ import pytest
 from monitor.identity import lookup
 from monitor.ops.workbook_import import import_workbook
 from monitor.store import Store
-from tests.workbook import workbook_rows
+from tests.helpers.workbook import workbook_rows
 
 OLD = "data/global_oc_index_2021_2023.xlsx"
 NEW = "data/global_oc_index_2021_2025.xlsx"

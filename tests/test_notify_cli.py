@@ -13,7 +13,7 @@ from monitor.cli.main import cli
 from monitor.ops.settings import load_config
 from monitor.store import Store
 from monitor.store.outbox import notifications
-from tests.notifying import ingest_editions
+from tests.helpers.notifying import ingest_editions
 
 
 @pytest.fixture

@@ -27,8 +27,8 @@ from monitor.notify.due import period_began
 from monitor.ops.settings import load_config
 from monitor.store import Store
 from monitor.store.outbox import notifications, owed_counts
-from tests.mailserver import free_port, smtp_server
-from tests.notifying import ingest_editions
+from tests.helpers.mailserver import free_port, smtp_server
+from tests.helpers.notifying import ingest_editions
 
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 SECRET = "test-signing-secret"

@@ -19,9 +19,9 @@ from monitor.notify.render import Templates
 from monitor.ops.cycle import ingest
 from monitor.store import Store
 from monitor.store.outbox import notifications, owed_counts
-from tests.browser import rendered_dom, screenshot
-from tests.notifying import ingest_editions
-from tests.workbook import scores
+from tests.helpers.browser import rendered_dom, screenshot
+from tests.helpers.notifying import ingest_editions
+from tests.helpers.workbook import scores
 
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 SUBJECT = re.compile(
@@ -198,7 +198,7 @@ def test_beyond_the_detail_limit_countries_get_one_summary_row_each(tmp_path, mo
 def test_a_broken_capture_is_reported_without_a_headline_of_vanished_scores(tmp_path):
     """A capture starting mid-page has no composites: the digest says the source is
     broken, and shows no 'Criminality 5.32 → —' rows as if scores had gone."""
-    from tests.notifying import page
+    from tests.helpers.notifying import page
 
     config = config_at(tmp_path)
     full = page("kyrgyzstan", 2023).decode()

@@ -17,7 +17,7 @@ from monitor.config.settings import Config
 from monitor.review.browse import QUERIES, browse_plan
 from monitor.review.movers import movers
 from monitor.store import Store
-from tests.notifying import ingest_editions
+from tests.helpers.notifying import ingest_editions
 
 VIEWS = ("snapshot_scores", "edition_snapshots", "score_history", "latest_scores", "score_movers")
 

@@ -22,8 +22,8 @@ from monitor.models import Profile, Section
 from monitor.review.chart import Point, line_chart
 from monitor.review.report import write_reports
 from monitor.store import Store
-from tests.browser import rendered_dom, screenshot
-from tests.notifying import ingest_editions
+from tests.helpers.browser import rendered_dom, screenshot
+from tests.helpers.notifying import ingest_editions
 
 PLANTED = 'Officials deny it <img src=x onerror="alert(1)"> & <script>alert(2)</script> flatly.'
 COMPOSITES = ("criminality", "criminal_markets", "criminal_actors", "resilience")

@@ -1,6 +1,6 @@
 """Reviewing the imported publisher's workbook: movers, export, history, show, views.
 
-Expected answers are computed from the workbook by `tests.workbook` (openpyxl directly,
+Expected answers are computed from the workbook by `tests.helpers.workbook` (openpyxl directly,
 no production code), in decimal arithmetic so that boundaries such as Haiti's criminality
 rising by exactly 0.20 are decided exactly.
 """
@@ -24,7 +24,7 @@ from monitor.review.browse import QUERIES
 from monitor.review.movers import movers
 from monitor.review.where import parse
 from monitor.store import Store
-from tests.workbook import letters, paired_names, scores
+from tests.helpers.workbook import letters, paired_names, scores
 
 WORKBOOK = "data/global_oc_index_2021_2023.xlsx"
 QUESTION = "criminality >= +0.2 and resilience < -0.3"
@@ -190,8 +190,8 @@ def test_a_pdf_summary_never_hides_the_edition_scores(tmp_path):
     from monitor.config.settings import Config
     from monitor.demo.narrative import narrative_for
     from monitor.ops.cycle import ingest
-    from tests.pdfs import summary_pdf
-    from tests.xlsx import demo_workbook
+    from tests.helpers.pdfs import summary_pdf
+    from tests.helpers.xlsx import demo_workbook
 
     blocks = []
     for section in narrative_for("Kyrgyzstan", 2023, paragraphs_per_section=1):

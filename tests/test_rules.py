@@ -12,7 +12,7 @@ from monitor.diff.compare import compare
 from monitor.extract.ocindex_page import extract_page
 from monitor.indices.catalogue import COMPOSITE_NAMES
 from monitor.models import Country, Extraction, Profile, Score, Status
-from tests.workbook import NEW_IN_2023, ranks, workbook_profile
+from tests.helpers.workbook import NEW_IN_2023, ranks, workbook_profile
 
 PAGE_2021 = "corpus/ocindex-page-2021-kyrgyzstan.txt"
 PAGE_2025 = "corpus/ocindex-page-2025-kyrgyzstan.txt"

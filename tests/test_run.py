@@ -15,7 +15,7 @@ from monitor.models import Status
 from monitor.ops.cycle import CycleReport, run_cycle
 from monitor.sources import get_kind
 from monitor.store import Store
-from tests.rawserver import Handler, RawServer, never_answers, resets, truncated
+from tests.helpers.rawserver import Handler, RawServer, never_answers, resets, truncated
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PAGE = (FIXTURES / "ocindex-page-2023-cote-divoire.html").read_bytes()

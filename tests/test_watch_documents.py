@@ -22,8 +22,8 @@ from monitor.models import Status
 from monitor.ops.cycle import run_cycle
 from monitor.ops.settings import load_config
 from monitor.store import Store
-from tests.articles import article_page
-from tests.pdfs import summary_pdf
+from tests.helpers.articles import article_page
+from tests.helpers.pdfs import summary_pdf
 
 PDF_PATH = "/assets/downloads/2025/english/ocindex_profile_{}_2025.pdf"
 ARTICLE_PATH = "/reports/utopia-border-towns/"

@@ -23,9 +23,9 @@ from monitor.review import resolve_snapshot
 from monitor.sources import get_kind
 from monitor.store import Store
 from monitor.store.findings import findings
-from tests.workbook import paired_names
-from tests.workbook import scores as workbook_scores
-from tests.xlsx import HEADERS, demo_rows, demo_workbook, sheet, write
+from tests.helpers.workbook import paired_names
+from tests.helpers.workbook import scores as workbook_scores
+from tests.helpers.xlsx import HEADERS, demo_rows, demo_workbook, sheet, write
 
 WORKBOOK = "data/global_oc_index_2021_2023.xlsx"
 KIND = "ocindex_workbook"
@@ -159,7 +159,7 @@ def test_a_new_edition_sheet_in_a_later_workbook_is_news(tmp_path):
 def test_a_move_the_page_reported_is_not_reported_again_by_the_workbook(tmp_path):
     """Kyrgyzstan's page turned to 2023 and alerted; the workbook adding 2023 later
     alerts the other countries' moves, not Kyrgyzstan's again."""
-    from tests.notifying import ingest_editions
+    from tests.helpers.notifying import ingest_editions
 
     config = Config(None, tmp_path)
     only_2021 = write(tmp_path / "2021.xlsx", {"2021_dataset": sheet(2021, demo_rows(2021))})

@@ -21,9 +21,9 @@ from click.testing import CliRunner, Result
 
 from monitor.cli.main import cli
 from monitor.models import Profile
+from tests.helpers.notifying import page
+from tests.helpers.rawserver import Handler
 from tests.helpers.site import Site, respond, site
-from tests.notifying import page
-from tests.rawserver import Handler
 
 HEALTHY = ("kyrgyzstan", "kazakhstan", "uzbekistan")
 FAULTY = "tajikistan"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from tests.notifying import page
+from tests.helpers.notifying import page
 
 COUNTRIES = ("kyrgyzstan", "kazakhstan", "tajikistan")
 

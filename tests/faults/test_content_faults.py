@@ -10,8 +10,8 @@ import pytest
 
 from monitor.models import Profile
 from tests.faults.conftest import FAULTY, FAULTY_PAGE, Bench, check_guarantees, key_of
+from tests.helpers.notifying import page
 from tests.helpers.site import respond
-from tests.notifying import page
 
 MAINTENANCE = (
     b"<html><head><title>Down for maintenance</title></head><body><h1>Back soon</h1>"

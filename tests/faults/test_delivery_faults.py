@@ -17,9 +17,9 @@ from werkzeug import Request, Response
 from monitor.ops.settings import load_config
 from monitor.store import Store
 from tests.faults.conftest import Bench, check_guarantees
+from tests.helpers.mailserver import free_port, smtp_server
+from tests.helpers.notifying import ingest_editions
 from tests.helpers.smtp import drop_after_data
-from tests.mailserver import free_port, smtp_server
-from tests.notifying import ingest_editions
 
 SMTP = """
 [notify.smtp]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.faults.conftest import FAULTY, FAULTY_PAGE, Bench, check_guarantees, path_of
+from tests.helpers.rawserver import endless_chunks, truncated
 from tests.helpers.site import in_turn, resets_mid_body, respond
-from tests.rawserver import endless_chunks, truncated
 
 TRUE_PAGE = respond(FAULTY_PAGE)
 

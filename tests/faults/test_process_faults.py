@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from tests.faults.conftest import FAULTY, FAULTY_PAGE, HEALTHY, Bench, key_of, path_of
+from tests.helpers.rawserver import Handler
 from tests.helpers.site import respond
-from tests.rawserver import Handler
 
 ROOT = Path(__file__).resolve().parents[2]
 

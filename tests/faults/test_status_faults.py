@@ -10,8 +10,8 @@ from pathlib import Path
 from pytest_httpserver import HTTPServer
 
 from tests.faults.db_helpers import integrity_ok, monitor, serve, wait_for, write_config
-from tests.mailserver import free_port, smtp_server
-from tests.notifying import page
+from tests.helpers.mailserver import free_port, smtp_server
+from tests.helpers.notifying import page
 
 MAINTENANCE = b"<html><body><h1>Down for maintenance</h1><p>Back soon.</p></body></html>"
 

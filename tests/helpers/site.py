@@ -1,6 +1,6 @@
 """A loopback web site on one port whose paths answer with any fault.
 
-pytest-httpserver answers with whole HTTP responses; the faults of tests/rawserver.py
+pytest-httpserver answers with whole HTTP responses; the faults of tests/helpers/rawserver.py
 (reset, short body, endless body) need the socket. A fault suite needs both on one host:
 healthy country pages beside the faulty one. Each path is served by a handler with
 rawserver's signature, so its fault handlers serve here unchanged.
@@ -14,7 +14,7 @@ import struct
 import threading
 from collections.abc import Iterator
 
-from tests.rawserver import Handler
+from tests.helpers.rawserver import Handler
 
 
 def respond(

@@ -1,10 +1,10 @@
-"""Faults of the SMTP server of tests/mailserver.py."""
+"""Faults of the SMTP server of tests/helpers/mailserver.py."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tests.mailserver import Mailbox
+from tests.helpers.mailserver import Mailbox
 
 
 def drop_after_data(mailbox: Mailbox, times: int = 1) -> None:

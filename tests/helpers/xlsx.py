@@ -14,9 +14,9 @@ from typing import Any
 import openpyxl
 
 from monitor.demo import load_figures
-from tests.workbook import header_key
+from tests.helpers.workbook import header_key
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))
 
 # The header rows of `global_oc_index_2021_2023.xlsx`, spelled as published.
