@@ -83,10 +83,14 @@ class Bench:
         served.routes[path_of(FAULTY)] = respond(FAULTY_PAGE)
         self.cycle_began = ""
 
+    def command(self, *args: str) -> Result:
+        """`monitor --config FILE ARGS…`, in-process through the real CLI."""
+        return CliRunner().invoke(cli, ["--config", str(self.config), *args])
+
     def run(self, *args: str) -> Result:
         """`monitor --config FILE run`, remembering when this cycle began."""
         self.cycle_began = datetime.now(UTC).isoformat()
-        return CliRunner().invoke(cli, ["--config", str(self.config), *args, "run"])
+        return self.command(*args, "run")
 
     def fault(self, handler: Handler) -> Result:
         """Serve FAULTY's page through `handler` and run one cycle."""
