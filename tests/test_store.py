@@ -179,6 +179,18 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
         Store.open(path)
 
 
+def test_only_an_empty_migrations_table_is_still_ours_to_set_up(tmp_path: Path) -> None:
+    """What a crash before migration 1 committed can leave: not another application's."""
+    path = tmp_path / "monitor.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "CREATE TABLE _sqlite_migrations (migration_set TEXT, name TEXT, applied_at TEXT)"
+        )
+    conn.close()
+    with Store.open(path) as store:
+        assert store.db.table("_sqlite_migrations").count == SCHEMA_VERSION
+
+
 def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path: Path) -> None:
     path = tmp_path / "monitor.db"
     path.write_bytes(b"this is not sqlite" * 100)

@@ -100,6 +100,9 @@ class Store:
             # foreign_keys and refuses journal_mode changes inside one.
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             if not read_only:
+                # A database not ours, or newer, is refused before the first write:
+                # switching to WAL mode is one.
+                migrate(db, str(path), read_only=True)
                 db.execute("PRAGMA foreign_keys = ON")
                 db.enable_wal()
                 # In WAL mode NORMAL cannot corrupt the database on a crash; only the

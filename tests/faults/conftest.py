@@ -68,12 +68,12 @@ def path_of(country: str) -> str:
 class Bench:
     """A config watching HEALTHY and FAULTY on one loopback site, and its database."""
 
-    def __init__(self, folder: Path, served: Site, notify_toml: str = "") -> None:
+    def __init__(self, folder: Path, served: Site, notify_toml: str = "", fetch: str = "") -> None:
         self.site = served
         self.config = folder / "config.toml"
         countries = ", ".join(f'"{c}"' for c in (*HEALTHY, FAULTY))
         self.config.write_text(
-            f'data_dir = "data"\n{FETCH}\n[kinds.ocindex_page]\nbase_url = "{served.url}"\n'
+            f'data_dir = "data"\n{FETCH}{fetch}\n[kinds.ocindex_page]\nbase_url = "{served.url}"\n'
             f"[[watch]]\ncountries = [{countries}]\n{notify_toml}",
             encoding="utf-8",
         )
@@ -83,10 +83,14 @@ class Bench:
         served.routes[path_of(FAULTY)] = respond(FAULTY_PAGE)
         self.cycle_began = ""
 
+    def command(self, *args: str) -> Result:
+        """`monitor --config FILE ARGS…`, in-process through the real CLI."""
+        return CliRunner().invoke(cli, ["--config", str(self.config), *args])
+
     def run(self, *args: str) -> Result:
         """`monitor --config FILE run`, remembering when this cycle began."""
         self.cycle_began = datetime.now(UTC).isoformat()
-        return CliRunner().invoke(cli, ["--config", str(self.config), *args, "run"])
+        return self.command(*args, "run")
 
     def fault(self, handler: Handler) -> Result:
         """Serve FAULTY's page through `handler` and run one cycle."""
@@ -105,13 +109,13 @@ class Bench:
 
 
 @pytest.fixture
-def make_bench(tmp_path: Path) -> Iterator[Callable[[str], Bench]]:
-    """Benches (with the given [notify] TOML) whose healthy baseline cycle has run:
-    every source has one snapshot."""
+def make_bench(tmp_path: Path) -> Iterator[Callable[..., Bench]]:
+    """Benches (with the given [notify] TOML, and `fetch` lines added to [fetch]) whose
+    healthy baseline cycle has run: every source has one snapshot."""
     with site() as served:
 
-        def make(notify_toml: str = "") -> Bench:
-            ready = Bench(tmp_path, served, notify_toml)
+        def make(notify_toml: str = "", *, fetch: str = "") -> Bench:
+            ready = Bench(tmp_path, served, notify_toml, fetch)
             baseline = ready.run()
             assert baseline.exit_code == 0, baseline.output
             return ready

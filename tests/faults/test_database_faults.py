@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from pytest_httpserver import HTTPServer
 
 from tests.faults.db_helpers import (
@@ -28,6 +29,8 @@ from tests.faults.db_helpers import (
 )
 
 PAGE = 4096
+# Each test runs the real command in its own processes.
+pytestmark = pytest.mark.slow
 
 
 def overwrite_pages(database: Path, first_page: int) -> None:
@@ -38,6 +41,7 @@ def overwrite_pages(database: Path, first_page: int) -> None:
         stream.write(b"\xa5" * (size - (first_page - 1) * PAGE))
 
 
+@pytest.mark.fault("a damaged database")
 def test_a_damaged_database_is_one_line_for_every_command(tmp_path, httpserver: HTTPServer):
     serve(httpserver)
     data = tmp_path / "data"
@@ -52,6 +56,7 @@ def test_a_damaged_database_is_one_line_for_every_command(tmp_path, httpserver: 
         one_line_error(result, str(database), "damaged", "monitor backup")
 
 
+@pytest.mark.fault("a damaged database")
 def test_status_finds_damage_the_open_does_not_see(tmp_path, httpserver: HTTPServer):
     serve(httpserver)
     data = tmp_path / "data"
@@ -66,16 +71,29 @@ def test_status_finds_damage_the_open_does_not_see(tmp_path, httpserver: HTTPSer
     one_line_error(result, str(database), "quick_check", "monitor backup")
 
 
-def test_a_foreign_file_and_a_newer_database_are_one_line(tmp_path, httpserver: HTTPServer):
+@pytest.mark.fault("a file that is not a database")
+def test_a_file_that_is_not_a_database_is_one_line_and_left_as_it_is(
+    tmp_path, httpserver: HTTPServer
+):
+    serve(httpserver)
     data = tmp_path / "data"
     config = write_config(tmp_path, httpserver, data)
     data.mkdir()
-    (data / "monitor.db").write_bytes(b"PK\x03\x04 a zip archive, not a database" * 200)
-    result = monitor(config, "status")
-    assert result.returncode == 1
-    one_line_error(result, "is not a database", "--data-dir")
-    (data / "monitor.db").unlink()
+    zip_archive = b"PK\x03\x04 a zip archive, not a database" * 200
+    (data / "monitor.db").write_bytes(zip_archive)
+    for command in ("status", "run"):
+        result = monitor(config, command)
+        assert result.returncode == 1
+        one_line_error(result, str(data / "monitor.db"), "is not a database", "--data-dir")
+    assert (data / "monitor.db").read_bytes() == zip_archive
+    assert len(httpserver.log) == 0  # nothing fetched for a database that cannot be used
+
+
+@pytest.mark.fault("a newer-schema database (migrations ahead of ours)")
+def test_a_newer_database_is_one_line_for_run_and_status(tmp_path, httpserver: HTTPServer):
     serve(httpserver)
+    data = tmp_path / "data"
+    config = write_config(tmp_path, httpserver, data)
     assert monitor(config, "run").returncode == 0
     with sqlite3.connect(data / "monitor.db") as db:
         db.execute(
@@ -87,8 +105,10 @@ def test_a_foreign_file_and_a_newer_database_are_one_line(tmp_path, httpserver: 
         result = monitor(config, command)
         assert result.returncode == 1
         one_line_error(result, "newer", "upgrade profile-monitor")
+    integrity_ok(data / "monitor.db")
 
 
+@pytest.mark.fault("a damaged database")
 def test_the_daemon_reports_a_damaged_database_in_one_line(tmp_path, httpserver: HTTPServer):
     serve(httpserver)
     data = tmp_path / "data"
@@ -111,6 +131,7 @@ def test_the_daemon_reports_a_damaged_database_in_one_line(tmp_path, httpserver:
     assert "monitor backup" in failed[0]["message"]
 
 
+@pytest.mark.fault("a database locked by another program past the wait")
 def test_a_database_locked_past_the_wait_fails_the_cycle_and_status_says_why(
     tmp_path, httpserver: HTTPServer
 ):
@@ -138,6 +159,7 @@ def test_a_database_locked_past_the_wait_fails_the_cycle_and_status_says_why(
     integrity_ok(data / "monitor.db")
 
 
+@pytest.mark.fault("disk full")
 def test_a_full_disk_fails_each_source_clearly_and_the_next_run_recovers(
     tmp_path, httpserver: HTTPServer
 ):
@@ -173,6 +195,7 @@ def test_a_full_disk_fails_each_source_clearly_and_the_next_run_recovers(
         assert sorted(e for (e,) in editions) == [2021] * len(COUNTRIES)
 
 
+@pytest.mark.fault("a read-only data directory")
 def test_a_read_only_data_directory_is_one_line(tmp_path, httpserver: HTTPServer):
     serve(httpserver)
     with small_filesystem(tmp_path / "ro", "2m") as mount:
@@ -187,3 +210,6 @@ def test_a_read_only_data_directory_is_one_line(tmp_path, httpserver: HTTPServer
             read = monitor(config, *command)
             assert read.returncode == 0, (command, read.stderr)
             assert "Traceback" not in read.stderr
+        subprocess.run(["mount", "-o", "remount,rw", str(mount)], check=True)
+        integrity_ok(data / "monitor.db")
+        assert stored_countries(data / "monitor.db") == set(COUNTRIES)

@@ -11,6 +11,8 @@ from monitor.extract.ocindex_page import extract_page
 from monitor.extract.ocindex_pdf import extract_pdf
 from monitor.extract.workbook import read_workbook
 
+pytestmark = pytest.mark.fault("a reason message printing a Python repr")
+
 REPR = re.compile(r"\bb'|\\x[0-9a-f]{2}|\\n|[A-Z][a-z]+\(|'")
 
 SERVED = {

@@ -9,14 +9,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from pytest_httpserver import HTTPServer
 
 from monitor.store import Store
 from tests.faults.db_helpers import integrity_ok, serve, write_config
 
 FILE_CHANNEL = '[notify.channels.mail]\nkind = "email"\nto = ["desk@example.org"]\n'
+KIND = "files world-readable under the usual umask"
 
 
+@pytest.mark.slow
+@pytest.mark.fault(KIND)
 def test_everything_in_the_data_dir_is_private_under_umask_022(tmp_path, httpserver: HTTPServer):
     serve(httpserver, edition=2021)
     data = tmp_path / "data"
@@ -47,6 +51,7 @@ def test_everything_in_the_data_dir_is_private_under_umask_022(tmp_path, httpser
     integrity_ok(data / "backup.db")
 
 
+@pytest.mark.fault(KIND)
 def test_a_database_opened_in_process_keeps_its_wal_and_shm_private(tmp_path: Path):
     previous = os.umask(0o022)
     try:

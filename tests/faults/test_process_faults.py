@@ -121,11 +121,6 @@ def test_a_database_from_a_newer_monitor_is_refused_untouched(bench: Bench):
 
 
 @pytest.mark.fault("a foreign SQLite database (another app's tables)")
-@pytest.mark.xfail(
-    strict=True,
-    reason="Store.open migrates any SQLite file: our tables are created inside another "
-    "application's database instead of refusing it",
-)
 def test_another_applications_database_is_refused_untouched(bench: Bench):
     bench.database.parent.mkdir(parents=True, exist_ok=True)
     for leftover in bench.database.parent.glob("monitor.db*"):
@@ -134,5 +129,8 @@ def test_another_applications_database_is_refused_untouched(bench: Bench):
         db.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, customer TEXT, total REAL)")
         db.execute("INSERT INTO invoices VALUES (1, 'ACME', 99.5)")
     db.close()
-    refused_without_a_trace(bench, "not a profile-monitor database")
+    before = bench.database.read_bytes()
+    refused_without_a_trace(bench, "not a profile-monitor database", "invoices")
     assert bench.query("SELECT * FROM invoices") == [(1, "ACME", 99.5)]
+    assert bench.database.read_bytes() == before  # not even switched to WAL mode
+    assert [p.name for p in bench.database.parent.glob("monitor.db*")] == ["monitor.db"]

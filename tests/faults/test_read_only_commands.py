@@ -8,9 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from pytest_httpserver import HTTPServer
 
-from tests.faults.db_helpers import integrity_ok, monitor, serve, write_config
+from tests.faults.db_helpers import integrity_ok, monitor, one_line_error, serve, write_config
+
+# Each test runs the real command in its own processes.
+pytestmark = [pytest.mark.slow, pytest.mark.fault("a read command beside a writer")]
 
 HOLD = """
 import sys
@@ -62,7 +66,8 @@ def test_read_commands_run_while_another_process_holds_the_lock(tmp_path, httpse
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "held\n"
         writer = monitor(config, "--lock-wait", "0", "run")
-        assert writer.returncode == 3 and "in use by" in writer.stderr  # the lock is real
+        assert writer.returncode == 3  # the lock is real
+        one_line_error(writer, "in use by")
         before = fingerprint(data)
         for command in READ_COMMANDS:
             result = monitor(config, "--lock-wait", "0", *command)

@@ -14,6 +14,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from monitor.redact import redact, redact_text
+from tests.faults.db_helpers import integrity_ok
 from tests.faults.test_config_faults import assert_refused
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -21,6 +22,7 @@ PAGE = "/2023/country/cote_divoire"
 SECRETS = ("fetch-pass", "hook-pass", "t0k3n-value")
 
 
+@pytest.mark.fault("credentials inside URLs")
 @pytest.mark.parametrize(
     ("url", "shown"),
     [
@@ -47,6 +49,8 @@ def monitor(data: Path, *args: str, env: dict[str, str]) -> subprocess.Completed
     )
 
 
+@pytest.mark.slow
+@pytest.mark.fault("credentials inside URLs")
 @pytest.mark.parametrize("from_env", [True, False], ids=["url_env", "url_in_file"])
 def test_no_secret_of_a_url_leaks(httpserver: HTTPServer, tmp_path: Path, from_env: bool):
     host = f"127.0.0.1:{httpserver.port}"
@@ -93,33 +97,49 @@ def test_no_secret_of_a_url_leaks(httpserver: HTTPServer, tmp_path: Path, from_e
     assert len(received) == 2 and received[-1].args["token"] == "t0k3n-value"
     assert json.loads(outputs[6].stdout)["notifications"][0]["status"] == "delivered"
     for done in outputs:
+        assert "Traceback" not in done.stderr, done.args
         for secret in SECRETS:
             assert secret not in done.stdout + done.stderr, (done.args, secret)
     for stored in (tmp_path / "data").rglob("*"):
         if stored.is_file():
             for secret in SECRETS:
                 assert secret.encode() not in stored.read_bytes(), (stored, secret)
+    integrity_ok(tmp_path / "data" / "monitor.db")
 
 
-def test_url_env_names_the_key_and_the_variable_never_the_value(tmp_path, monkeypatch):
-    watch = '[[watch]]\ncountry = "utopia"\nkinds = ["article"]\n'
+WATCH = '[[watch]]\ncountry = "utopia"\nkinds = ["article"]\n'
+HOOK = '[notify.channels.h]\nkind = "webhook"\nsecret_env = "S"\n'
+UNSET = "url_env naming an unset variable"
+BOTH_OR_NEITHER = "url and url_env both, or neither"
+NO_URL = "url_env holding no http(s) URL"
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "words"),
+    [
+        pytest.param(*case[1:], id=f"{case[2]}: {case[3]}", marks=pytest.mark.fault(case[0]))
+        for case in [
+            (UNSET, f'{WATCH}url_env = "NO_SUCH_URL"\n', "watch[1].url_env",
+             "environment variable NO_SUCH_URL is not set"),
+            (UNSET, '[notify.channels.h]\nkind = "slack"\nsecret_env = "S"\n'
+             'url_env = "NO_SUCH_URL"\n', "notify.channels.h.url_env", "NO_SUCH_URL is not set"),
+            (UNSET, '[kinds.ocindex_page]\nbase_url_env = "NO_SUCH_URL"\n',
+             "kinds.ocindex_page.base_url_env", "NO_SUCH_URL is not set"),
+            (NO_URL, f'{WATCH}url_env = "NOT_A_URL"\n', "watch[1].url_env",
+             "NOT_A_URL must hold an http:// or https:// URL"),
+            (BOTH_OR_NEITHER, f'{WATCH}url = "https://a.example/"\nurl_env = "X"\n',
+             "watch[1].url_env", "not both"),
+            (BOTH_OR_NEITHER, f'{HOOK}url = "https://a.example/"\nurl_env = "X"\n',
+             "notify.channels.h.url_env", "not both"),
+            (BOTH_OR_NEITHER, WATCH, "watch[1].url", "needs url"),
+            (BOTH_OR_NEITHER, HOOK, "notify.channels.h.url", "http:// or https:// URL"),
+        ]
+    ],
+)  # fmt: skip
+def test_a_url_setting_mistake_names_the_key_and_the_variable_never_the_value(
+    text, key, words, tmp_path, monkeypatch
+):
     monkeypatch.delenv("NO_SUCH_URL", raising=False)
-    assert_refused(
-        f'{watch}url_env = "NO_SUCH_URL"\n',
-        "watch[1].url_env",
-        tmp_path,
-        "environment variable NO_SUCH_URL is not set",
-    )
     monkeypatch.setenv("NOT_A_URL", "ftp://carol:ftp-pass@files.example/x")
-    line = assert_refused(f'{watch}url_env = "NOT_A_URL"\n', "watch[1].url_env", tmp_path)
-    assert "NOT_A_URL" in line and "ftp-pass" not in line
-    assert_refused(
-        f'{watch}url = "https://a.example/"\nurl_env = "X"\n',
-        "watch[1].url_env",
-        tmp_path,
-        "not both",
-    )
-    hook = '[notify.channels.h]\nkind = "slack"\nsecret_env = "S"\nurl_env = "NO_SUCH_URL"\n'
-    assert_refused(hook, "notify.channels.h.url_env", tmp_path, "NO_SUCH_URL is not set")
-    base = '[kinds.ocindex_page]\nbase_url_env = "NO_SUCH_URL"\n'
-    assert_refused(base, "kinds.ocindex_page.base_url_env", tmp_path, "NO_SUCH_URL")
+    line = assert_refused(text, key, tmp_path, words)
+    assert "ftp-pass" not in line

@@ -1,5 +1,7 @@
 """Limits on how long and how much one fetch may take, and what a cycle does when time
-or a host's patience runs out: real loopback servers, real SQLite files, real clocks."""
+or a host's patience runs out: real loopback servers, real SQLite files, real clocks.
+Each limit is shown on the fetcher, measured closely, and a slow trickle and a gzip bomb
+also in a cycle beside healthy sources (`check_guarantees`)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import tracemalloc
 import zlib
 from collections.abc import Callable
 from dataclasses import replace
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -24,9 +27,10 @@ from monitor.fetch.client import Fetcher, Outcome
 from monitor.ops.cycle import run_cycle
 from monitor.ops.settings import load_config
 from monitor.store import Store
+from tests.faults.conftest import FAULTY, Bench, check_guarantees, key_of
 from tests.helpers.rawserver import Handler, RawServer
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 PAGE = (FIXTURES / "ocindex-page-2023-cote-divoire.html").read_bytes()
 POLICY = FetchPolicy(
     connect_timeout=1.0,
@@ -64,6 +68,7 @@ def timed(fetcher: Fetcher, url: str) -> tuple[float, object]:
 # --- overall deadline and minimum throughput ----------------------------------------------
 
 
+@pytest.mark.fault("a slow trickle inside read_timeout")
 def test_a_trickling_body_ends_at_the_deadline_and_is_not_retried(raw_server: RawStart) -> None:
     # A byte every 0.2 s: each read is well inside read_timeout, so only the deadline ends it.
     server = raw_server(trickle(OK_HEAD + b"Content-Length: 100000\r\n\r\n", 0.2))
@@ -77,6 +82,7 @@ def test_a_trickling_body_ends_at_the_deadline_and_is_not_retried(raw_server: Ra
     assert len(result.attempts) == 1 and server.connections == 1  # a retry would take as long
 
 
+@pytest.mark.fault("a slow trickle inside read_timeout")
 def test_trickling_headers_end_at_the_deadline(raw_server: RawStart) -> None:
     server = raw_server(trickle(b"HTTP/1.1 200 OK\r\n", 0.2, b"X-Slow: y\r\n"))
 
@@ -88,6 +94,7 @@ def test_trickling_headers_end_at_the_deadline(raw_server: RawStart) -> None:
     assert [a.status_code for a in result.attempts] == [None]
 
 
+@pytest.mark.fault("a body under the minimum throughput")
 def test_a_body_under_the_minimum_throughput_fails_after_its_grace(raw_server: RawStart) -> None:
     # 100 bytes every 0.2 s: about 500 B/s, under a 1024 B/s minimum judged after 1 s.
     server = raw_server(trickle(OK_HEAD + b"Content-Length: 100000\r\n\r\n", 0.2, b"x" * 100))
@@ -105,6 +112,7 @@ def test_a_body_under_the_minimum_throughput_fails_after_its_grace(raw_server: R
     assert len(result.attempts) == 1
 
 
+@pytest.mark.fault("a slow trickle inside read_timeout")
 def test_a_stop_still_ends_a_trickle_at_once(raw_server: RawStart) -> None:
     server = raw_server(trickle(OK_HEAD + b"Content-Length: 100000\r\n\r\n", 0.1))
     stop = threading.Event()
@@ -120,7 +128,7 @@ def test_a_stop_still_ends_a_trickle_at_once(raw_server: RawStart) -> None:
 # --- decoded size cap -------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
+@cache
 def gzip_bomb() -> bytes:
     """100 MB of zeros, gzipped to about 100 KB, built without holding the 100 MB."""
     packer = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
@@ -138,11 +146,12 @@ def serve_encoded(body: bytes, encoding: str) -> Handler:
     return handle
 
 
+@pytest.mark.fault("a gzip bomb")
 def test_a_gzip_bomb_is_cut_off_on_its_decoded_size_in_little_memory(
-    raw_server: RawStart, gzip_bomb: bytes
+    raw_server: RawStart,
 ) -> None:
     cap = 4_000_000
-    server = raw_server(serve_encoded(gzip_bomb, "gzip"))
+    server = raw_server(serve_encoded(gzip_bomb(), "gzip"))
 
     with Fetcher(replace(POLICY, max_bytes=cap)) as fetcher:
         tracemalloc.start()
@@ -175,6 +184,7 @@ def test_an_encoded_page_is_decoded_whole(
     assert result.attempts[0].bytes == len(PAGE)
 
 
+@pytest.mark.fault("a body in an encoding we did not ask for")
 def test_an_encoding_we_did_not_ask_for_fails_clearly(raw_server: RawStart) -> None:
     server = raw_server(serve_encoded(b"\x1b\x00\x00", "br"))
 
@@ -201,6 +211,7 @@ def page(request: Request) -> Response:
     return Response(PAGE, content_type="text/html")
 
 
+@pytest.mark.fault("a cycle past its budget")
 def test_a_cycle_past_its_budget_defers_the_rest_to_the_next_cycle(
     httpserver: HTTPServer, tmp_path: Path
 ) -> None:
@@ -222,6 +233,7 @@ def test_a_cycle_past_its_budget_defers_the_rest_to_the_next_cycle(
         first = run_cycle(config, store)
         deferred = [store.source(f"ocindex_page:{n}:2023") for n in ("good", "later")]
         second = run_cycle(config, store)
+        integrity = store.db.execute("PRAGMA integrity_check").fetchall()
 
     changes = {r.key.split(":")[1]: r.change for r in first.results}
     assert changes == {"slow": "new_snapshot", "good": "deferred", "later": "deferred"}
@@ -229,8 +241,11 @@ def test_a_cycle_past_its_budget_defers_the_rest_to_the_next_cycle(
     assert all("budget" in r.detail for r in first.results if r.change == "deferred")
     assert all(s.consecutive_failures == 0 and s.last_checked_at is None for s in deferred)
     assert [r.change for r in second.results] == ["unchanged", "new_snapshot", "new_snapshot"]
+    assert first.findings == second.findings == ()  # a deferral is not news
+    assert integrity == [("ok",)]
 
 
+@pytest.mark.fault("one URL's long Retry-After holding its host")
 def test_a_host_on_hold_defers_its_other_sources_without_breaking_them(
     httpserver: HTTPServer, tmp_path: Path
 ) -> None:
@@ -252,6 +267,7 @@ def test_a_host_on_hold_defers_its_other_sources_without_breaking_them(
         with Store.open(config.database) as store:
             report = run_cycle(config, store)
             same_host = store.source("ocindex_page:same_host:2023")
+            integrity = store.db.execute("PRAGMA integrity_check").fetchall()
     finally:
         other.stop()
 
@@ -264,6 +280,46 @@ def test_a_host_on_hold_defers_its_other_sources_without_breaking_them(
     assert same_host.consecutive_failures == 0
     broken = {f.message.split(" ")[0] for f in report.findings if f.key == "broken"}
     assert broken == {"ocindex_page:busy:2023"}  # one failure breaks here; deferral does not
+    assert {f.kind for f in report.findings} == {"source_health"}
+    assert integrity == [("ok",)]
+
+
+# --- in a cycle beside healthy sources ---------------------------------------------------
+
+DEADLINE = 2  # [fetch] max_fetch_seconds of the bench below
+
+
+@pytest.mark.parametrize(
+    ("handler", "words"),
+    [
+        pytest.param(
+            lambda: trickle(OK_HEAD + b"Content-Length: 100000\r\n\r\n", 0.2),
+            (f"body not complete within {DEADLINE}s",),
+            id="a slow trickle inside read_timeout",
+            marks=pytest.mark.fault("a slow trickle inside read_timeout"),
+        ),
+        pytest.param(
+            lambda: serve_encoded(gzip_bomb(), "gzip"),
+            ("size cap",),
+            id="a gzip bomb",
+            marks=pytest.mark.fault("a gzip bomb"),
+        ),
+    ],
+)
+def test_a_slow_or_bombing_server_costs_only_its_own_source(
+    make_bench: Callable[..., Bench], handler: Callable[[], Handler], words: tuple[str, ...]
+) -> None:
+    bench = make_bench(fetch=f"max_fetch_seconds = {DEADLINE}\n")
+    result = bench.fault(handler())
+    check_guarantees(bench, result, "failed", words)
+    ((attempts, longest),) = bench.query(
+        "SELECT count(*), max(a.duration_ms) FROM fetch_attempts a JOIN sources s"
+        " ON s.id = a.source_id WHERE s.key = ? AND a.started_at >= ?",
+        key_of(FAULTY),
+        bench.cycle_began,
+    )
+    assert attempts == 1  # neither is worth a retry
+    assert longest < (DEADLINE + SLACK) * 1000
 
 
 # --- configuration ---------------------------------------------------------------------
