@@ -9,6 +9,7 @@ from pathlib import Path
 from pytest_httpserver import HTTPServer
 
 import monitor
+from tests.helpers.configs import site_config
 
 PAGE = (Path(__file__).parent / "fixtures" / "ocindex-page-2023-cote-divoire.html").read_bytes()
 
@@ -36,19 +37,12 @@ def test_a_script_watches_extracts_and_reviews_through_monitor_alone(
     httpserver.expect_request("/2023/country/cote_divoire").respond_with_data(
         PAGE, content_type="text/html; charset=utf-8"
     )
-    config_file = tmp_path / "config.toml"
-    config_file.write_text(
-        f"""
-data_dir = "data"
-[fetch]
-per_host_interval = 0
-max_retries = 0
-[kinds.ocindex_page]
-base_url = "{httpserver.url_for("/").rstrip("/")}"
-[[watch]]
-countries = ["cote_divoire"]
-editions = [2023]
-"""
+    config_file = site_config(
+        tmp_path,
+        httpserver.url_for("/"),
+        ["cote_divoire"],
+        editions=[2023],
+        fetch={"respect_robots": True},
     )
     extraction = monitor.extract_capture(PAGE, url="https://ocindex.net/2023/country/cote_divoire")
     assert extraction.status.value == "complete"

@@ -10,6 +10,7 @@ from pytest_httpserver import HTTPServer
 
 from monitor.cli.main import cli
 from monitor.store import Store
+from tests.helpers.configs import site_config
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -47,13 +48,7 @@ def test_run_then_sources_show_the_state(httpserver: HTTPServer, tmp_path):
     page = (FIXTURES / "ocindex-page-2023-tuvalu.html").read_bytes()
     httpserver.expect_request("/country/tuvalu").respond_with_data(page, content_type="text/html")
     httpserver.expect_request("/country/nauru").respond_with_data("no such country", status=404)
-    config = tmp_path / "config.toml"
-    config.write_text(
-        'data_dir = "data"\n[fetch]\nmax_retries = 0\n'
-        "respect_robots = false\nper_host_interval = 0\n"  # our own loopback server
-        f'[kinds.ocindex_page]\nbase_url = "{httpserver.url_for("")}"\n'
-        '[[watch]]\ncountries = ["tuvalu", "nauru"]\n'
-    )
+    config = site_config(tmp_path, httpserver.url_for(""), ["tuvalu", "nauru"])
     run = invoke("--config", str(config), "run", "--json")
     assert run.exit_code == 1  # nauru is a 404
     results = {r["key"]: r for r in json.loads(run.output)["results"]}

@@ -28,6 +28,10 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from monitor.identity import countries
+from tests.helpers.configs import site_config
+
+# Each test starts processes of its own (a monitor, a lock holder, Datasette).
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = (Path(__file__).parent / "fixtures" / "ocindex-page-2023-cote-divoire.html").read_bytes()
@@ -72,30 +76,13 @@ def slow_site() -> Iterator[str]:
 
 @pytest.fixture
 def config_file(tmp_path: Path, slow_site: str) -> Path:
-    countries = ", ".join(f'"{slug}"' for slug in SLUGS)
-    path = tmp_path / "config.toml"
-    path.write_text(
-        f"""
-data_dir = "data"
-
-[fetch]
-concurrency = {CONCURRENCY}
-max_retries = 0
-respect_robots = false  # our own loopback site
-per_host_interval = 0
-connect_timeout = 5.0
-read_timeout = 5.0
-
-[kinds.ocindex_page]
-base_url = "{slow_site}"
-
-[[watch]]
-countries = [{countries}]
-editions = [2023]
-""",
-        encoding="utf-8",
+    return site_config(
+        tmp_path,
+        slow_site,
+        SLUGS,
+        editions=[2023],
+        fetch={"concurrency": CONCURRENCY, "connect_timeout": 5.0, "read_timeout": 5.0},
     )
-    return path
 
 
 class Run:
@@ -247,7 +234,6 @@ def check_sound(database: Path) -> int:
         db.close()
 
 
-@pytest.mark.slow
 @pytest.mark.fault("SIGKILL mid-cycle")
 def test_sigkill_mid_cycle_leaves_a_sound_database_and_the_next_run_completes(
     config_file: Path,

@@ -20,7 +20,11 @@ from werkzeug import Request, Response
 
 from monitor.models import Profile, Score
 from monitor.ops.settings import load_config
+from tests.helpers.configs import site_config
 from tests.helpers.notifying import page
+
+# Each test starts processes of its own (a monitor, a lock holder, Datasette).
+pytestmark = pytest.mark.slow
 
 CHECK = "every 1s"
 
@@ -39,24 +43,12 @@ class Site:
 
 
 def write_config(tmp_path: Path, httpserver: HTTPServer) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(
-        f"""
-data_dir = "data"
-[fetch]
-max_retries = 0
-respect_robots = false  # our own loopback site
-[kinds.ocindex_page]
-base_url = "{httpserver.url_for("/").rstrip("/")}"
-[schedule]
-check = "{CHECK}"
-jitter = 0
-[[watch]]
-country = "kyrgyzstan"
-""",
-        encoding="utf-8",
+    return site_config(
+        tmp_path,
+        httpserver.url_for("/"),
+        fetch={"per_host_interval": 1.0},
+        tables={"schedule": {"check": CHECK, "jitter": 0}},
     )
-    return path
 
 
 def start_daemon(config: Path, log: Path) -> subprocess.Popen:
@@ -117,7 +109,6 @@ def test_the_daemon_cycles_finds_a_change_and_stops_cleanly_on_sigterm(
     assert len(list((database.parent / "outbox").glob("*.eml"))) == 1
 
 
-@pytest.mark.slow
 @pytest.mark.fault("daemon plus run")
 def test_a_cron_run_during_a_daemon_cycle_waits_or_exits_cleanly(tmp_path, httpserver):
     site = Site(page("kyrgyzstan", 2023), delay=3.0)  # a slow server: a long cycle

@@ -19,6 +19,7 @@ from monitor.store import Store, schema
 from monitor.store.findings import findings
 from monitor.store.outbox import owed
 from tests.helpers.articles import article_page
+from tests.helpers.configs import site_config
 from tests.helpers.notifying import page
 from tests.helpers.xlsx import demo_workbook
 
@@ -171,14 +172,11 @@ def test_migration_5_keeps_findings_and_their_outbox_rows(tmp_path):
 
 
 def test_monitor_status_exits_1_while_a_source_is_broken(httpserver: HTTPServer, tmp_path):
-    config_path = tmp_path / "config.toml"
-    base = httpserver.url_for("/").rstrip("/")
-    config_path.write_text(
-        'data_dir = "data"\n[fetch]\nmax_retries = 0\nrespect_robots = false\n'
-        "[health]\nfailures = 2\n"
-        f'[schedule]\ncheck = "every 6h"\n[kinds.ocindex_page]\nbase_url = "{base}"\n'
-        '[[watch]]\ncountry = "kyrgyzstan"\n',
-        encoding="utf-8",
+    config_path = site_config(
+        tmp_path,
+        httpserver.url_for("/"),
+        fetch={"per_host_interval": 1.0},
+        tables={"health": {"failures": 2}, "schedule": {"check": "every 6h"}},
     )
     runner = CliRunner()
     args = ["--config", str(config_path)]
@@ -210,12 +208,8 @@ def test_monitor_status_lists_watched_sources_and_counts_imported_ones(
 ):
     """A workbook import adds 2 sources a country; `status` would otherwise print
     hundreds of rows that no schedule checks."""
-    config_path = tmp_path / "config.toml"
-    base = httpserver.url_for("/").rstrip("/")
-    config_path.write_text(
-        f'data_dir = "data"\n[fetch]\nrespect_robots = false\n[kinds.ocindex_page]\n'
-        f'base_url = "{base}"\n[[watch]]\ncountry = "kyrgyzstan"\n',
-        encoding="utf-8",
+    config_path = site_config(
+        tmp_path, httpserver.url_for("/"), fetch={"max_retries": 3, "per_host_interval": 1.0}
     )
     serve(httpserver, page("kyrgyzstan", 2023))
     runner = CliRunner()

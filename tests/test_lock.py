@@ -25,6 +25,9 @@ with writer_lock(Path(sys.argv[1]), command="test holder"):
     time.sleep(60)
 """
 
+# Each test starts processes of its own (a monitor, a lock holder, Datasette).
+pytestmark = pytest.mark.slow
+
 
 def hold(data_dir: Path) -> subprocess.Popen:
     holder = subprocess.Popen(

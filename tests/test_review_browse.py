@@ -19,6 +19,9 @@ from monitor.review.movers import movers
 from monitor.store import Store
 from tests.helpers.notifying import ingest_editions
 
+# Each test starts processes of its own (a monitor, a lock holder, Datasette).
+pytestmark = pytest.mark.slow
+
 VIEWS = ("snapshot_scores", "edition_snapshots", "score_history", "latest_scores", "score_movers")
 
 

@@ -23,6 +23,7 @@ from monitor.ops.cycle import run_cycle
 from monitor.ops.settings import load_config
 from monitor.store import Store
 from tests.helpers.articles import article_page
+from tests.helpers.configs import site_config
 from tests.helpers.pdfs import summary_pdf
 
 PDF_PATH = "/assets/downloads/2025/english/ocindex_profile_{}_2025.pdf"
@@ -60,32 +61,11 @@ def served() -> Iterator[tuple[str, dict[str, Response]]]:
 
 
 def write_config(tmp_path: Path, base: str) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(
-        f"""
-data_dir = "data"
-
-[fetch]
-max_retries = 0
-respect_robots = false  # our own loopback site
-per_host_interval = 0
-
-[kinds.ocindex_pdf]
-base_url = "{base}"
-
-[[watch]]  # PDFs are keyed by country: countries of the index only
-countries = ["nauru", "tuvalu"]
-kinds = ["ocindex_pdf"]
-editions = [2025]
-
-[[watch]]
-country = "utopia"
-kinds = ["article"]
-url = "{base}{ARTICLE_PATH}"
-""",
-        encoding="utf-8",
+    # PDFs are keyed by country (countries of the index only); an article by its URL.
+    article = f'[[watch]]\ncountry = "utopia"\nkinds = ["article"]\nurl = "{base}{ARTICLE_PATH}"\n'
+    return site_config(
+        tmp_path, base, ["nauru", "tuvalu"], kind="ocindex_pdf", editions=[2025], extra=article
     )
-    return path
 
 
 def test_a_cycle_stores_pdf_and_article_snapshots_and_a_changed_sentence(tmp_path, served):

@@ -21,6 +21,7 @@ from click.testing import CliRunner, Result
 
 from monitor.cli.main import cli
 from monitor.models import Profile
+from tests.helpers.configs import site_config
 from tests.helpers.notifying import page
 from tests.helpers.rawserver import Handler
 from tests.helpers.site import Site, respond, site
@@ -28,16 +29,13 @@ from tests.helpers.site import Site, respond, site
 HEALTHY = ("kyrgyzstan", "kazakhstan", "uzbekistan")
 FAULTY = "tajikistan"
 # One quick retry and short timeouts, so that each fault case takes seconds.
-FETCH = """
-[fetch]
-max_retries = 1
-backoff_base = 0.01
-read_timeout = 1.0
-connect_timeout = 1.0
-max_bytes = 12_000_000
-respect_robots = false  # our own loopback site
-per_host_interval = 0
-"""
+FETCH = {
+    "max_retries": 1,
+    "backoff_base": 0.01,
+    "read_timeout": 1.0,
+    "connect_timeout": 1.0,
+    "max_bytes": 12_000_000,
+}
 
 
 def typographic(profile: Profile) -> Profile:
@@ -68,14 +66,16 @@ def path_of(country: str) -> str:
 class Bench:
     """A config watching HEALTHY and FAULTY on one loopback site, and its database."""
 
-    def __init__(self, folder: Path, served: Site, notify_toml: str = "", fetch: str = "") -> None:
+    def __init__(
+        self, folder: Path, served: Site, notify_toml: str = "", fetch: dict | None = None
+    ) -> None:
         self.site = served
-        self.config = folder / "config.toml"
-        countries = ", ".join(f'"{c}"' for c in (*HEALTHY, FAULTY))
-        self.config.write_text(
-            f'data_dir = "data"\n{FETCH}{fetch}\n[kinds.ocindex_page]\nbase_url = "{served.url}"\n'
-            f"[[watch]]\ncountries = [{countries}]\n{notify_toml}",
-            encoding="utf-8",
+        self.config = site_config(
+            folder,
+            served.url,
+            (*HEALTHY, FAULTY),
+            fetch={**FETCH, **(fetch or {})},
+            extra=notify_toml,
         )
         self.database = folder / "data" / "monitor.db"
         for country in HEALTHY:
@@ -110,11 +110,11 @@ class Bench:
 
 @pytest.fixture
 def make_bench(tmp_path: Path) -> Iterator[Callable[..., Bench]]:
-    """Benches (with the given [notify] TOML, and `fetch` lines added to [fetch]) whose
+    """Benches (with the given [notify] TOML, and `fetch` settings added to [fetch]) whose
     healthy baseline cycle has run: every source has one snapshot."""
     with site() as served:
 
-        def make(notify_toml: str = "", *, fetch: str = "") -> Bench:
+        def make(notify_toml: str = "", *, fetch: dict | None = None) -> Bench:
             ready = Bench(tmp_path, served, notify_toml, fetch)
             baseline = ready.run()
             assert baseline.exit_code == 0, baseline.output

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
+from tests.helpers.configs import site_config
 from tests.helpers.notifying import page
 
 COUNTRIES = ("kyrgyzstan", "kazakhstan", "tajikistan")
@@ -30,17 +31,14 @@ def serve(httpserver: HTTPServer, edition: int = 2023) -> None:
 
 
 def write_config(tmp_path: Path, httpserver: HTTPServer, data_dir: Path, extra: str = "") -> Path:
-    path = tmp_path / "config.toml"
-    countries = ", ".join(f'"{c}"' for c in COUNTRIES)
-    path.write_text(
-        f'data_dir = "{data_dir}"\n'
-        "[fetch]\nmax_retries = 0\nrespect_robots = false\nper_host_interval = 0\n"
-        f'[kinds.ocindex_page]\nbase_url = "{httpserver.url_for("/").rstrip("/")}"\n'
-        '[schedule]\ncheck = "every 30m"\njitter = 0\n'
-        f"[[watch]]\ncountries = [{countries}]\n{extra}",
-        encoding="utf-8",
+    return site_config(
+        tmp_path,
+        httpserver.url_for("/"),
+        COUNTRIES,
+        data_dir=data_dir,
+        tables={"schedule": {"check": "every 30m", "jitter": 0}},
+        extra=extra,
     )
-    return path
 
 
 def monitor(config: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:

@@ -309,7 +309,7 @@ DEADLINE = 2  # [fetch] max_fetch_seconds of the bench below
 def test_a_slow_or_bombing_server_costs_only_its_own_source(
     make_bench: Callable[..., Bench], handler: Callable[[], Handler], words: tuple[str, ...]
 ) -> None:
-    bench = make_bench(fetch=f"max_fetch_seconds = {DEADLINE}\n")
+    bench = make_bench(fetch={"max_fetch_seconds": DEADLINE})
     result = bench.fault(handler())
     check_guarantees(bench, result, "failed", words)
     ((attempts, longest),) = bench.query(
