@@ -19,7 +19,17 @@ PACKAGE = Path(__file__).resolve().parents[1] / "monitor"
 
 # Lowest first. Leaves are shared types every stage may use.
 STAGES = (
-    ("models", "errors", "identity", "indices", "formatting", "version", "files", "redact"),
+    (
+        "models",
+        "errors",
+        "identity",
+        "indices",
+        "formatting",
+        "version",
+        "files",
+        "redact",
+        "tomlfile",
+    ),
     ("config",),
     ("fetch",),
     ("extract",),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -33,6 +32,7 @@ from monitor.errors import ConfigError
 from monitor.identity import canonical_slug, countries, lookup, suggest
 from monitor.indices import register, registry
 from monitor.indices.catalogue import COMPOSITE_NAMES, INDICATORS
+from monitor.tomlfile import read_toml
 
 _HTTP_URL = re.compile(r"^https?://[^\s/]+")
 _SLUG = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$")
@@ -54,14 +54,7 @@ def read_config(
     if path is None:
         return Config(path=None, data_dir=Path(data_dir or DEFAULT_DATA_DIR))
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(str(path), None, "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(str(path), None, f"cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), None, f"not valid TOML: {exc}") from None
+    raw = read_toml(path)
     return _Reader(path, source_kinds, channel_kinds).config(raw, data_dir)
 
 

@@ -10,7 +10,6 @@ Every problem names the file and the dotted key at fault (`measures[3].scale.max
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.errors import ConfigError
+from monitor.tomlfile import read_toml
 
 KINDS = ("score", "rank", "category", "membership")
 LEVELS = ("composite", "pillar", "indicator")
@@ -181,14 +181,7 @@ def _by_spelling(definition: IndexDefinition) -> dict[str, Measure]:
 def load_definition(path: str | Path) -> IndexDefinition:
     """Read and check one definition file; ConfigError names the file and key."""
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(str(path), None, "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(str(path), None, f"cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), None, f"not valid TOML: {exc}") from None
+    raw = read_toml(path)
     return _Reader(str(path)).definition(raw)
 
 
