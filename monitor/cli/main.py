@@ -23,6 +23,7 @@ from monitor.version import __version__
 COMMANDS = {
     "backup": "monitor.cli.operations:backup",
     "browse": "monitor.cli.review:browse",
+    "capture": "monitor.cli.review:capture",
     "check": "monitor.cli.watch:check",
     "daemon": "monitor.cli.operations:daemon",
     "demo": "monitor.cli.operations:demo",
