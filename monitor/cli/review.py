@@ -67,7 +67,12 @@ def _where(ctx: click.Context, param: click.Parameter, value: str | None) -> Whe
     callback=_score_keys,
     help="Only this score: a key or name (criminality, human_trafficking); repeatable.",
 )
-@click.option("--source", default=None, help="Only snapshots of this source kind.")
+@click.option(
+    "--source",
+    default=None,
+    callback=display.known_kind,
+    help="Only snapshots of this source kind.",
+)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.pass_context
 def history(
@@ -86,7 +91,12 @@ def history(
 @click.command()
 @click.argument("country")
 @click.option("--edition", type=int, default=None, help="This edition (default: the latest).")
-@click.option("--source", default=None, help="Only snapshots of this source kind.")
+@click.option(
+    "--source",
+    default=None,
+    callback=display.known_kind,
+    help="Only snapshots of this source kind.",
+)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.pass_context
 def show(

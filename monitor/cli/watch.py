@@ -284,6 +284,7 @@ def _import_with_progress(
     "--source",
     "kind",
     default=None,
+    callback=display.known_kind,
     help="Only snapshots from this source kind (default: without --from, --to's kind).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the deltas as JSON.")
@@ -300,16 +301,26 @@ def diff(
     config = config_of(ctx, required=False)
     with ctx.obj.reading(config) as store:
         country = country_slug(store, country)
-        new_id = resolve_snapshot(store, country, to, kind=kind)
+        new_id = resolve_snapshot(store, country, to, kind=kind, warn=_warn)
         # By default like with like (a page with the page before it); a --from edition
         # may come from any source with scores.
         like = kind or (snapshot_kind(store, new_id) if from_ is None else None)
         old_id = resolve_snapshot(store, country, from_, other_than=new_id, kind=like)
         comparison = diff_snapshots(store, old_id, new_id)
     if as_json:
-        print_json({"from_snapshot": old_id, "to_snapshot": new_id, **asdict(comparison)})
+        data = asdict(comparison)
+        # The deltas' own reading of change and direction, which asdict leaves out.
+        for row, delta in zip(data["scores"], comparison.scores, strict=True):
+            row |= {"change": delta.change, "direction": delta.direction}
+        for row, rank in zip(data["ranks"], comparison.ranks, strict=True):
+            row |= {"change": rank.places, "direction": rank.direction}
+        print_json({"from_snapshot": old_id, "to_snapshot": new_id, **data})
     else:
         console.print(display.comparison_view(comparison))
+
+
+def _warn(message: str) -> None:
+    err_console.print(Text.assemble(("warning:", "yellow"), f" {message}"), soft_wrap=True)
 
 
 @click.command("reextract")
@@ -331,12 +342,24 @@ def reextract_command(ctx: click.Context) -> None:
 
 
 @click.command()
-def kinds() -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the kinds as JSON.")
+def kinds(as_json: bool) -> None:
     """The source kinds and notification channel kinds this monitor knows."""
     tables = (
         ("source kind", "kinds.{}", KINDS),
         ("channel kind", "notify.channels.<name>", CHANNEL_KINDS),
     )
+    if as_json:
+        print_json(
+            {
+                what.split()[0]: [
+                    {"name": name, "doc": cls.doc(), "options": dict(cls.options)}
+                    for name, cls in sorted(registry.items())
+                ]
+                for what, _, registry in tables
+            }
+        )
+        return
     for what, table, registry in tables:
         for name, cls in sorted(registry.items()):
             console.print(Text.assemble((name, "bold"), f" ({what})"))
