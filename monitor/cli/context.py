@@ -19,8 +19,6 @@ if TYPE_CHECKING:
     from monitor.config.settings import Config
     from monitor.store import Store
 
-DEFAULT_CONFIG = "config.toml"
-
 
 @dataclass(frozen=True)
 class CliContext:
@@ -29,12 +27,15 @@ class CliContext:
     lock_wait: float
 
     def config(self, *, required: bool = True) -> Config:
-        """The config file given, else ./config.toml (required, or if present), else defaults."""
+        """The config file found (`monitor.config.locate`), else the defaults when it is
+        not `required` or a data directory is given (to read a demo's database)."""
+        from monitor.config.locate import CONFIG_NAME, find_config, not_found_message
+        from monitor.errors import ConfigError
         from monitor.ops.settings import load_config
 
-        path = self.config_path
-        if path is None and (required or Path(DEFAULT_CONFIG).exists()):
-            path = Path(DEFAULT_CONFIG)
+        path = find_config(self.config_path)
+        if path is None and required and self.data_dir is None:
+            raise ConfigError(CONFIG_NAME, None, not_found_message())
         return load_config(path, data_dir=self.data_dir)
 
     def writing(self, config: Config) -> AbstractContextManager[Store]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import click
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
@@ -282,3 +283,13 @@ def status_view(report: StatusReport, *, every_source: bool = False) -> Group:
     )
     warnings = [Text(f"Warning: {w}", style="yellow") for w in report.warnings]
     return Group(*parts, *(Text(line) for line in lines), *warnings, summary)
+
+
+def known_kind(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A `--source KIND` option's check: an unknown kind is a usage error naming the known."""
+    from monitor.sources import KINDS
+
+    if value is not None and value not in KINDS:
+        known = ", ".join(sorted(KINDS))
+        raise click.BadParameter(f"unknown source kind {value!r} (known: {known})", ctx, param)
+    return value

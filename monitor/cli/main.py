@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from monitor.cli.context import DEFAULT_CONFIG, CliContext
+from monitor.cli.context import CliContext
 from monitor.cli.logs import FORMATS, setup_logging
 from monitor.errors import MonitorError
 from monitor.version import __version__
@@ -23,6 +23,8 @@ from monitor.version import __version__
 COMMANDS = {
     "backup": "monitor.cli.operations:backup",
     "browse": "monitor.cli.review:browse",
+    "capture": "monitor.cli.review:capture",
+    "check": "monitor.cli.watch:check",
     "daemon": "monitor.cli.operations:daemon",
     "demo": "monitor.cli.operations:demo",
     "diff": "monitor.cli.watch:diff",
@@ -31,6 +33,7 @@ COMMANDS = {
     "extract": "monitor.cli.watch:extract",
     "history": "monitor.cli.review:history",
     "import-workbook": "monitor.cli.watch:import_workbook_command",
+    "init": "monitor.cli.onboard:init",
     "indices": "monitor.cli.indices:indices",
     "ingest": "monitor.cli.watch:ingest_command",
     "kinds": "monitor.cli.watch:kinds",
@@ -42,6 +45,7 @@ COMMANDS = {
     "show": "monitor.cli.review:show",
     "sources": "monitor.cli.watch:sources",
     "status": "monitor.cli.operations:status_command",
+    "watch": "monitor.cli.onboard:watch",
 }
 
 
@@ -76,7 +80,8 @@ class _Group(click.Group):
     "config_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help=f"Config file (default ./{DEFAULT_CONFIG}).",
+    help="Config file (default: $MONITOR_CONFIG, else ./config.toml, else the user config"
+    " directory's, where `monitor init` writes it).",
 )
 @click.option(
     "--data-dir",

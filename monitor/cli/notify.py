@@ -11,7 +11,9 @@ from pathlib import Path
 import click
 
 from monitor.cli import display
+from monitor.cli.context import print_json
 from monitor.config.settings import Config
+from monitor.errors import MonitorError
 from monitor.files import private_opener, within
 from monitor.notify.deliver import NotifyReport, notify, preview, retry
 from monitor.notify.render import Templates
@@ -32,6 +34,7 @@ def report_deliveries(report: NotifyReport) -> None:
 @click.option("--due", is_flag=True, help="With --send: only the channels whose digest is due.")
 @click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @click.option("--text", "text_out", is_flag=True, help="Print the plain-text part.")
+@click.option("--json", "as_json", is_flag=True, help="Print the digest (or deliveries) as JSON.")
 @click.pass_context
 def digest(
     ctx: click.Context,
@@ -40,6 +43,7 @@ def digest(
     due: bool,
     html_out: Path | None,
     text_out: bool,
+    as_json: bool,
 ) -> None:
     """Render the next digest without sending it (--preview, the default), or compose
     and send every channel's digest now, whatever its period (--send); with --send --due,
@@ -54,6 +58,9 @@ def digest(
     if mode == "send":
         with ctx.obj.writing(config) as store:
             report = notify(store, config, now=now, force=not due)
+        if as_json:
+            print_json({"ok": report.ok, "deliveries": [asdict(d) for d in report.deliveries]})
+            sys.exit(0 if report.ok else 1)
         if not report.composed:
             why = "no channel with findings waiting is due" if due else "no findings are waiting"
             console.print(f"Nothing to send: {why}.")
@@ -61,6 +68,9 @@ def digest(
         sys.exit(0 if report.ok else 1)
     with ctx.obj.reading(config) as store:
         upcoming = preview(store, config, channel, now=now)
+    if as_json:
+        print_json(asdict(upcoming))
+        return
     templates = Templates(config.notify.templates)
     if not upcoming.countries:
         console.print("Nothing waiting: the next digest would be empty.")
@@ -105,6 +115,12 @@ def outbox_retry(ctx: click.Context, ids: tuple[int, ...]) -> None:
     """Deliver failed notifications again now: IDS, or every failed one."""
     config: Config = ctx.obj.config(required=False)
     with ctx.obj.writing(config) as store:
+        status = {n.id: n.status for n in notifications(store)}
+        unknown = [str(i) for i in ids if i not in status]
+        if unknown:
+            raise MonitorError(f"no notification with id {', '.join(unknown)} (`monitor outbox`)")
+        if settled := [f"{i} ({status[i]})" for i in ids if status[i] != "failed"]:
+            raise MonitorError(f"not failed, so not retried: {', '.join(settled)}")
         deliveries = retry(store, config, ids, now=datetime.now(UTC))
     if not deliveries:
         console.print("No failed notifications to retry.")

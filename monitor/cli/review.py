@@ -6,6 +6,7 @@ import json
 import shlex
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,8 @@ from monitor.cli import display
 from monitor.config.settings import Config
 from monitor.files import private_opener, within
 from monitor.review.browse import browse_plan, launch
-from monitor.review.export import FORMATS, write_export
+from monitor.review.capture import stored_capture
+from monitor.review.export import FORMATS, ExportFilter, write_export
 from monitor.review.history import score_history
 from monitor.review.keys import PILLARS, resolve_key
 from monitor.review.movers import movers
@@ -65,7 +67,12 @@ def _where(ctx: click.Context, param: click.Parameter, value: str | None) -> Whe
     callback=_score_keys,
     help="Only this score: a key or name (criminality, human_trafficking); repeatable.",
 )
-@click.option("--source", default=None, help="Only snapshots of this source kind.")
+@click.option(
+    "--source",
+    default=None,
+    callback=display.known_kind,
+    help="Only snapshots of this source kind.",
+)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.pass_context
 def history(
@@ -84,7 +91,12 @@ def history(
 @click.command()
 @click.argument("country")
 @click.option("--edition", type=int, default=None, help="This edition (default: the latest).")
-@click.option("--source", default=None, help="Only snapshots of this source kind.")
+@click.option(
+    "--source",
+    default=None,
+    callback=display.known_kind,
+    help="Only snapshots of this source kind.",
+)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.pass_context
 def show(
@@ -156,20 +168,46 @@ def movers_command(
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Default: stdout."
 )
+@click.option("--country", default=None, help="Only this country (name, slug or ISO code).")
+@click.option("--index", "index_id", default=None, help="Only this index (`monitor indices`).")
+@click.option("--edition", type=int, default=None, help="Only this edition.")
+@click.option(
+    "--since", default=None, help="Only snapshots captured on or after this ISO date or time."
+)
 @click.pass_context
-def export(ctx: click.Context, fmt: str, as_json: bool, out: Path | None) -> None:
-    """Every score of every snapshot in tidy long format: country, edition, source,
-    indicator, pillar, score, change (as printed), status, snapshot_id, captured_at."""
+def export(
+    ctx: click.Context,
+    fmt: str,
+    as_json: bool,
+    out: Path | None,
+    country: str | None,
+    index_id: str | None,
+    edition: int | None,
+    since: str | None,
+) -> None:
+    """Every score of every snapshot in tidy long format: country, country_name, iso3,
+    region, edition, source, index_id, indicator, indicator_name, pillar, score, change
+    (as printed), status, snapshot_id, captured_at."""
     fmt = "json" if as_json else fmt
+    if since is not None:
+        try:  # compared as text with the stored ISO 8601 times
+            datetime.fromisoformat(since)
+        except ValueError:
+            raise click.BadParameter(
+                f"{since!r} is not an ISO date", param_hint="--since"
+            ) from None
     with _store(ctx) as store:
+        only = ExportFilter(
+            country_slug(store, country) if country else None, index_id, edition, since
+        )
         if out is None:
-            write_export(store, sys.stdout, fmt)
+            write_export(store, sys.stdout, fmt, only)
             return
         # newline="": the csv module writes its own line endings. Into the data
         # directory, private like all there.
         opener = private_opener if within(out, store.path.parent) else None
         with open(out, "w", encoding="utf-8", newline="", opener=opener) as stream:
-            count = write_export(store, stream, fmt)
+            count = write_export(store, stream, fmt, only)
     err_console.print(f"{count} rows written to {out}", highlight=False)
 
 
@@ -231,3 +269,35 @@ def browse(ctx: click.Context, host: str, port: int, dry_run: bool, as_json: boo
 
 
 COMMANDS = (history, show, movers_command, export, report, browse)
+
+
+@click.command()
+@click.argument("snapshot_id", type=int)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="File for the raw bytes (`-`: stdout).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the metadata as JSON.")
+@click.pass_context
+def capture(ctx: click.Context, snapshot_id: int, out: Path, as_json: bool) -> None:
+    """Write the raw document of SNAPSHOT_ID exactly as captured (the page, PDF or
+    workbook bytes) and print its URL, capture time, sha256 and HTTP validators."""
+    if as_json and str(out) == "-":
+        raise click.UsageError("--json and --out - would mix on stdout")
+    with _store(ctx) as store:
+        found = stored_capture(store, snapshot_id)
+    if str(out) == "-":
+        sys.stdout.buffer.write(found.content)
+        sys.stdout.flush()
+    else:
+        out.write_bytes(found.content)
+    facts = found.metadata() | {"out": str(out)}
+    if as_json:
+        _print_json(facts)
+        return
+    stream = err_console if str(out) == "-" else console
+    for name, value in facts.items():
+        shown = "not kept for this capture" if value is None else value
+        stream.print(f"{name + ':':<15} {shown}", highlight=False, soft_wrap=True)

@@ -20,6 +20,7 @@ from monitor.config.settings import Config
 from monitor.diff.snapshots import diff_snapshots
 from monitor.errors import MonitorError, StoreError
 from monitor.fetch.client import Fetcher, Outcome
+from monitor.identity import country_key
 from monitor.models import Status
 from monitor.notify.channels import CHANNEL_KINDS
 from monitor.notify.deliver import notify
@@ -82,15 +83,46 @@ def run(ctx: click.Context, as_json: bool) -> None:
     """
     config = config_of(ctx)
     if not config.sources:
-        raise MonitorError(f"{config.path}: the watch list is empty (add [[watch]] entries)")
+        raise MonitorError(
+            f"{config.path}: the watch list is empty (add countries: `monitor watch add NAME`)"
+        )
+    _check(ctx, config, as_json, deliver=True)
+
+
+@click.command()
+@click.argument("target")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.pass_context
+def check(ctx: click.Context, target: str, as_json: bool) -> None:
+    """Check now the watched sources of one COUNTRY (name, slug or ISO code), or one
+    SOURCE key (`monitor sources` lists them): fetch, extract, store, assess. Digests
+    are left to `monitor run`.
+
+    Exit code 0 when every source was checked, 1 when any failed.
+    """
+    config = config_of(ctx)
+    chosen = [s for s in config.sources if s.key == target]
+    if not chosen:
+        country = country_key(target)  # an unknown name is an error that says so
+        chosen = [s for s in config.sources if s.country == country]
+        if not chosen:
+            raise MonitorError(
+                f"{config.path}: {country} is not watched (`monitor watch add {country}`)"
+            )
+    _check(ctx, replace(config, sources=tuple(chosen)), as_json, deliver=False)
+
+
+def _check(ctx: click.Context, config: Config, as_json: bool, *, deliver: bool) -> None:
+    """Run a cycle over `config.sources`, print it, and exit 0 when all went well."""
     try:
         with ctx.obj.writing(config) as store:
             report = _run_with_progress(config, store, quiet=as_json)
-            sent = notify(store, config, now=datetime.now(UTC))
+            sent = notify(store, config, now=datetime.now(UTC)) if deliver else None
     except StoreError as exc:
         last_cycle.record(config.data_dir, str(exc))  # for `monitor status`
         raise
-    last_cycle.record(config.data_dir, report.problem)
+    if deliver:
+        last_cycle.record(config.data_dir, report.problem)
     if as_json:
         print_json(
             {
@@ -98,7 +130,7 @@ def run(ctx: click.Context, as_json: bool) -> None:
                 "problem": report.problem,
                 "results": [vars(r) for r in report.results],
                 "findings": [asdict(f) for f in report.findings],
-                "deliveries": [asdict(d) for d in sent.deliveries],
+                "deliveries": [asdict(d) for d in sent.deliveries] if sent else [],
             }
         )
     else:
@@ -112,7 +144,8 @@ def run(ctx: click.Context, as_json: bool) -> None:
             err_console.print(line, soft_wrap=True)
         if report.problem:
             err_console.print(Text.assemble(("Error:", "red"), f" {report.problem}"))
-        report_deliveries(sent)
+        if sent:
+            report_deliveries(sent)
     sys.exit(0 if report.ok else 1)
 
 
@@ -251,6 +284,7 @@ def _import_with_progress(
     "--source",
     "kind",
     default=None,
+    callback=display.known_kind,
     help="Only snapshots from this source kind (default: without --from, --to's kind).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the deltas as JSON.")
@@ -267,16 +301,26 @@ def diff(
     config = config_of(ctx, required=False)
     with ctx.obj.reading(config) as store:
         country = country_slug(store, country)
-        new_id = resolve_snapshot(store, country, to, kind=kind)
+        new_id = resolve_snapshot(store, country, to, kind=kind, warn=_warn)
         # By default like with like (a page with the page before it); a --from edition
         # may come from any source with scores.
         like = kind or (snapshot_kind(store, new_id) if from_ is None else None)
         old_id = resolve_snapshot(store, country, from_, other_than=new_id, kind=like)
         comparison = diff_snapshots(store, old_id, new_id)
     if as_json:
-        print_json({"from_snapshot": old_id, "to_snapshot": new_id, **asdict(comparison)})
+        data = asdict(comparison)
+        # The deltas' own reading of change and direction, which asdict leaves out.
+        for row, delta in zip(data["scores"], comparison.scores, strict=True):
+            row |= {"change": delta.change, "direction": delta.direction}
+        for row, rank in zip(data["ranks"], comparison.ranks, strict=True):
+            row |= {"change": rank.places, "direction": rank.direction}
+        print_json({"from_snapshot": old_id, "to_snapshot": new_id, **data})
     else:
         console.print(display.comparison_view(comparison))
+
+
+def _warn(message: str) -> None:
+    err_console.print(Text.assemble(("warning:", "yellow"), f" {message}"), soft_wrap=True)
 
 
 @click.command("reextract")
@@ -298,12 +342,24 @@ def reextract_command(ctx: click.Context) -> None:
 
 
 @click.command()
-def kinds() -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the kinds as JSON.")
+def kinds(as_json: bool) -> None:
     """The source kinds and notification channel kinds this monitor knows."""
     tables = (
         ("source kind", "kinds.{}", KINDS),
         ("channel kind", "notify.channels.<name>", CHANNEL_KINDS),
     )
+    if as_json:
+        print_json(
+            {
+                what.split()[0]: [
+                    {"name": name, "doc": cls.doc(), "options": dict(cls.options)}
+                    for name, cls in sorted(registry.items())
+                ]
+                for what, _, registry in tables
+            }
+        )
+        return
     for what, table, registry in tables:
         for name, cls in sorted(registry.items()):
             console.print(Text.assemble((name, "bold"), f" ({what})"))

@@ -2,7 +2,9 @@
 
 One row per score of a snapshot, read from the `snapshot_scores` view: values exactly
 as stored (a float's shortest repr in CSV, so reading it back gives the same number),
-an empty cell or null where the source printed no change.
+an empty cell or null where the source printed no change. Each row also names the
+country (the publisher's spelling, ISO 3166 alpha-3, its region as the index groups it)
+and the measure as its index names it, so a spreadsheet needs no lookup tables.
 """
 
 from __future__ import annotations
@@ -10,15 +12,24 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
 from typing import Any, TextIO
 
+from monitor.identity import lookup
+from monitor.indices import get
 from monitor.store import Store
 
 COLUMNS = (
     "country",
+    "country_name",
+    "iso3",
+    "region",
     "edition",
     "source",
+    "index_id",
     "indicator",
+    "indicator_name",
     "pillar",
     "score",
     "change",
@@ -28,15 +39,63 @@ COLUMNS = (
 )
 
 
-def export_rows(store: Store) -> Iterator[dict[str, Any]]:
-    yield from store.db.query(
-        f"SELECT {', '.join(COLUMNS)} FROM snapshot_scores"
-        " ORDER BY country, edition, source, snapshot_id, indicator"
+_STORED = ("country", "edition", "source", "index_id", "indicator", "pillar", "score")
+_STORED += ("change", "status", "snapshot_id", "captured_at")
+
+# The country's region: the regional rank group of its latest snapshot that names one.
+_REGION = """(
+    SELECT r.group_name FROM ranks r JOIN snapshots x ON x.id = r.snapshot_id
+    WHERE x.country_slug = v.country AND r.scope = 'regional' AND r.group_name IS NOT NULL
+    ORDER BY x.edition DESC, x.id DESC LIMIT 1
+) AS region"""
+
+
+@dataclass(frozen=True)
+class ExportFilter:
+    """Which rows to export: all by default."""
+
+    country: str | None = None  # a country key
+    index_id: str | None = None
+    edition: int | None = None
+    since: str | None = None  # captured at or after this ISO date or time
+
+
+def export_rows(store: Store, only: ExportFilter | None = None) -> Iterator[dict[str, Any]]:
+    only = only or ExportFilter()
+    tests = {
+        "v.country = ?": only.country,
+        "v.index_id = ?": only.index_id,
+        "v.edition = ?": only.edition,
+        "v.captured_at >= ?": only.since,
+    }
+    chosen = {sql: value for sql, value in tests.items() if value is not None}
+    where = f" WHERE {' AND '.join(chosen)}" if chosen else ""
+    rows = store.db.query(
+        f"SELECT {', '.join('v.' + c for c in _STORED)}, {_REGION} FROM snapshot_scores v"
+        f"{where} ORDER BY v.country, v.edition, v.source, v.snapshot_id, v.indicator",
+        list(chosen.values()),
     )
+    for row in rows:
+        country = lookup(row["country"])
+        yield {
+            **row,
+            "country_name": country.name if country else None,
+            "iso3": country.alpha3 if country else None,
+            "indicator_name": _measure_name(row["index_id"], row["indicator"]),
+        }
+
+
+@cache
+def _measure_name(index_id: str, key: str) -> str:
+    try:
+        measure = get(index_id).measure(key)
+    except KeyError:  # an index whose definition is not installed here
+        return key
+    return measure.name if measure is not None else key
 
 
 def _csv(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
-    writer = csv.DictWriter(out, COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(out, COLUMNS, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     count = 0
     for row in rows:
@@ -49,7 +108,8 @@ def _json(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
     """A JSON array with one row per line: valid JSON that still greps and diffs well."""
     count = 0
     for row in rows:
-        out.write(("[\n" if count == 0 else ",\n") + json.dumps(row, ensure_ascii=False))
+        ordered = {c: row[c] for c in COLUMNS}
+        out.write(("[\n" if count == 0 else ",\n") + json.dumps(ordered, ensure_ascii=False))
         count += 1
     out.write("\n]\n" if count else "[]\n")
     return count
@@ -61,6 +121,6 @@ FORMATS: dict[str, Callable[[Iterable[dict[str, Any]], TextIO], int]] = {
 }
 
 
-def write_export(store: Store, out: TextIO, fmt: str) -> int:
-    """Write every row to `out` in format `fmt`; returns how many rows were written."""
-    return FORMATS[fmt](export_rows(store), out)
+def write_export(store: Store, out: TextIO, fmt: str, only: ExportFilter | None = None) -> int:
+    """Write the rows `only` chooses to `out` in format `fmt`; returns how many."""
+    return FORMATS[fmt](export_rows(store, only), out)

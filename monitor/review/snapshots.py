@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from monitor.errors import MonitorError
@@ -61,13 +62,22 @@ def resolve_snapshot(
     *,
     other_than: int | None = None,
     kind: str | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> int:
     """A snapshot id from `ref`: an edition year (its latest complete snapshot), a
     snapshot id, or None: the most recently seen complete snapshot other than
     `other_than` (so that `--from` defaults to what preceded `--to`); from sources of
-    `kind` only, when given."""
+    `kind` only, when given. With `warn`, an edition with no complete capture falls back
+    to its latest incomplete one with scores (as `show` does), and `warn` says so."""
     if ref is not None and ref.isdigit() and 2000 <= int(ref) <= 2100:
         found = latest_complete(store, country, int(ref), excluding=other_than, kind=kind)
+        if found is None and warn is not None:
+            found = _latest_incomplete(store, country, int(ref), other_than, kind)
+            if found is not None:
+                warn(
+                    f"no complete snapshot of {country} for the {ref} edition: comparing its"
+                    f" incomplete capture (snapshot {found}); values it lacks are not compared"
+                )
         if found is None:
             raise MonitorError(f"no complete snapshot of {country} for the {ref} edition")
         return found
@@ -89,6 +99,20 @@ def resolve_snapshot(
         what += f" from {kind}" if kind else ""
         raise MonitorError(f"no complete snapshot of {country} {what}")
     return row[0]
+
+
+def _latest_incomplete(
+    store: Store, country: str, edition: int, other_than: int | None, kind: str | None
+) -> int | None:
+    row = store.db.execute(
+        "SELECT id FROM snapshots WHERE country_slug = ? AND edition = ?"
+        " AND status = 'incomplete' AND id IS NOT ?"
+        " AND EXISTS (SELECT 1 FROM scores x WHERE x.snapshot_id = snapshots.id)"
+        + KIND_FILTER
+        + " ORDER BY last_seen_at DESC, id DESC LIMIT 1",
+        [country, edition, other_than, kind, kind],
+    ).fetchone()
+    return row[0] if row else None
 
 
 def snapshot_kind(store: Store, snapshot_id: int) -> str:
