@@ -169,7 +169,7 @@ def _prior_edition_in_dataset(
         "SELECT 1 FROM snapshots WHERE source_id = ? AND id < ? LIMIT 1", [source.id, snapshot.id]
     ).fetchone():
         return None  # the edition was held already (as an incomplete row, say): not new
-    prior = prior_edition(source.edition)
+    prior = prior_edition(source.edition, snapshot.index_id)
     held = edition_documents(store, source.country_slug, prior, source.kind) if prior else []
     if all(sha == snapshot.raw_sha256 for _, sha in held):
         return None
@@ -177,9 +177,13 @@ def _prior_edition_in_dataset(
 
 
 def _prior_profile(store: Store, snapshot: StoredSnapshot) -> Profile | None:
-    if snapshot.edition is None or (prior := prior_edition(snapshot.edition)) is None:
+    if snapshot.edition is None:
         return None
-    prior_id = latest_complete(store, snapshot.country_slug, prior, excluding=snapshot.id)
+    if (prior := prior_edition(snapshot.edition, snapshot.index_id)) is None:
+        return None
+    prior_id = latest_complete(
+        store, snapshot.country_slug, prior, excluding=snapshot.id, index=snapshot.index_id
+    )
     return store.snapshot(prior_id).extraction.profile if prior_id else None
 
 
@@ -190,7 +194,7 @@ def _disagreements(store: Store, source: SourceRecord, snapshot: StoredSnapshot)
         return []
     others = []
     for other_id, key, kind in latest_complete_by_kind(
-        store, snapshot.country_slug, snapshot.edition
+        store, snapshot.country_slug, snapshot.edition, snapshot.index_id
     ):
         other = store.snapshot(other_id).extraction.profile if kind != source.kind else None
         if other is not None:
@@ -213,7 +217,7 @@ def _regrouping_note(store: Store, c: Comparison) -> list[Finding]:
     groups = sorted(
         set(c.regrouped)
         | regrouped_groups(store, c.old_edition, c.new_edition)
-        | declared_regroupings(c.old_edition, c.new_edition)
+        | declared_regroupings(c.old_edition, c.new_edition, c.index)
     )
     return [
         Finding(

@@ -78,6 +78,9 @@ NUMBERS: dict[str, Range] = {
     "thresholds.narrative": Range(0, 1),  # the share of a section rewritten
     "thresholds.pillars.<pillar>": SCORE_CHANGE,
     "thresholds.indicators.<key>": SCORE_CHANGE,
+    # Any index's measure, in its own unit (score points, places, levels); the measure's
+    # scale bounds it further (a change larger than the scale could never happen).
+    "thresholds.indices.<index>.<measure>": Range(0, 1_000_000, unit="the measure's units"),
     "notify.max_pending_age": seconds(30 * DAY, above_zero=True),
     "notify.smtp.port": whole(1, 65535),
     "notify.smtp.timeout": seconds(600, above_zero=True),
