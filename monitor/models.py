@@ -111,6 +111,10 @@ class Document:
     publisher: str | None = None  # the site's name
 
 
+# A membership as two ordered levels: being on the list is the "higher" state.
+MEMBERSHIP_LEVELS = ("not on the list", "on the list")
+
+
 @dataclass(frozen=True)
 class Profile:
     country: Country | None
@@ -132,6 +136,12 @@ class Profile:
 
     def indicator(self, key: str) -> Indicator | None:
         return next((i for i in self.indicators if i.key == key), None)
+
+    def levels(self) -> dict[str, str]:
+        """Every category and membership as the level published (memberships in words)."""
+        return self.categories | {
+            key: MEMBERSHIP_LEVELS[int(on)] for key, on in self.memberships.items()
+        }
 
     def scores(self) -> dict[str, float]:
         """Every composite and indicator value by key: the shape the diff stage compares."""

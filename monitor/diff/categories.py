@@ -7,11 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from monitor.indices import find
-from monitor.indices.definition import Measure
 from monitor.models import Profile
-
-# A membership as two ordered levels: being on the list is the "higher" state.
-MEMBERSHIP_LEVELS = ("not on the list", "on the list")
 
 
 @dataclass(frozen=True)
@@ -19,7 +15,7 @@ class CategoryDelta:
     key: str
     name: str
     kind: str  # "category" or "membership"
-    old: str  # the level as published (a membership: MEMBERSHIP_LEVELS)
+    old: str  # the level as published (a membership: models.MEMBERSHIP_LEVELS)
     new: str
     old_level: int  # its position in the definition's levels, 0 first
     new_level: int
@@ -45,30 +41,19 @@ class CategoryDelta:
         return f"{self.old} → {self.new}"
 
 
-def levels(measure: Measure) -> tuple[str, ...]:
-    return MEMBERSHIP_LEVELS if measure.kind == "membership" else measure.levels
-
-
-def published(profile: Profile) -> dict[str, str]:
-    """Every category and membership a profile holds, as level names."""
-    return profile.categories | {
-        key: MEMBERSHIP_LEVELS[int(on)] for key, on in profile.memberships.items()
-    }
-
-
 def category_deltas(old: Profile, new: Profile) -> list[CategoryDelta]:
     """The categories and memberships both profiles hold whose level differs; a value the
     definition does not list is no move (validation makes such a capture incomplete)."""
     definition = find(new.index)
     if definition is None or old.index != new.index:
         return []
-    before, after = published(old), published(new)
+    before, after = old.levels(), new.levels()
     deltas = []
     for key, value in after.items():
         measure = definition.measure(key)
         if measure is None or key not in before or before[key] == value:
             continue
-        order = levels(measure)
+        order = measure.ordered_levels
         if value not in order or before[key] not in order:
             continue
         deltas.append(

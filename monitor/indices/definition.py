@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.errors import ConfigError
+from monitor.models import MEMBERSHIP_LEVELS
 
 KINDS = ("score", "rank", "category", "membership")
 LEVELS = ("composite", "pillar", "indicator")
@@ -84,6 +85,11 @@ class Measure:
         return (self.since is None or self.since <= edition) and (
             self.until is None or edition <= self.until
         )
+
+    @property
+    def ordered_levels(self) -> tuple[str, ...]:
+        """A category's levels; a membership's two (off the list, on it)."""
+        return MEMBERSHIP_LEVELS if self.kind == "membership" else self.levels
 
     def spellings(self) -> tuple[str, ...]:
         extra = tuple(a for names in self.edition_aliases.values() for a in names)

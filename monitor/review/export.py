@@ -2,7 +2,9 @@
 
 One row per score of a snapshot, read from the `snapshot_scores` view: values exactly
 as stored (a float's shortest repr in CSV, so reading it back gives the same number),
-an empty cell or null where the source printed no change.
+an empty cell or null where the source printed no change. A category or membership
+(from `snapshot_categories`) is a row too, its level as published in `score` ("Not
+Free", "on the list"), with no pillar and no change.
 """
 
 from __future__ import annotations
@@ -29,8 +31,13 @@ COLUMNS = (
 
 
 def export_rows(store: Store) -> Iterator[dict[str, Any]]:
+    levels = (
+        "SELECT country, edition, source, measure AS indicator, NULL AS pillar,"
+        " value AS score, NULL AS change, status, snapshot_id, captured_at"
+        " FROM snapshot_categories"
+    )
     yield from store.db.query(
-        f"SELECT {', '.join(COLUMNS)} FROM snapshot_scores"
+        f"SELECT {', '.join(COLUMNS)} FROM snapshot_scores UNION ALL {levels}"
         " ORDER BY country, edition, source, snapshot_id, indicator"
     )
 

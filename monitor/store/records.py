@@ -178,6 +178,27 @@ def score_rows(snapshot_id: int, profile: Profile) -> list[dict[str, Any]]:
     return rows
 
 
+def category_rows(snapshot_id: int, profile: Profile) -> list[dict[str, Any]]:
+    """One row per category and membership, placed in its definition's levels."""
+    definition = find(profile.index)
+    rows = []
+    for key, value in profile.levels().items():
+        measure = definition.measure(key) if definition else None
+        order = measure.ordered_levels if measure else ()
+        rows.append(
+            {
+                "snapshot_id": snapshot_id,
+                "key": key,
+                "name": measure.name if measure else key,
+                "kind": "membership" if key in profile.memberships else "category",
+                "value": value,
+                "level": order.index(value) if value in order else None,
+                "higher_is_worse": int(measure.higher_is_worse) if measure else None,
+            }
+        )
+    return rows
+
+
 def rank_rows(snapshot_id: int, profile: Profile) -> list[dict[str, Any]]:
     return [
         {
