@@ -18,7 +18,7 @@ from monitor.diff.cross_source import Reading, disagreements
 from monitor.diff.ranks import declared_regroupings
 from monitor.diff.reconcile import prior_edition
 from monitor.models import Finding, Profile, Status
-from monitor.sources import KINDS
+from monitor.sources import kind_class
 from monitor.store import SourceRecord, Store, StoredSnapshot
 from monitor.store.findings import (
     Route,
@@ -63,7 +63,7 @@ def assess_snapshot(
     new_edition = previous is None or previous.edition != snapshot.edition
     # The same edition again from a dataset of record (the workbook): its changed values
     # are revisions, and the revised values are the edition's new baseline.
-    kind = KINDS.get(source.kind)
+    kind = kind_class(source.kind)
     republished = not new_edition and kind is not None and kind.revised_in_place
     comparison: Comparison | None = None
     if previous is not None:
@@ -162,7 +162,7 @@ def _prior_edition_in_dataset(
     edition's first row has no history of its own: it is measured against the country's
     prior edition from the same kind, if the store held that before this document came.
     A first import of a workbook holding several editions is a backfill, not news."""
-    kind = KINDS.get(source.kind)
+    kind = kind_class(source.kind)
     if kind is None or not kind.revised_in_place or source.edition is None:
         return None  # a `current` source follows new editions in its own history
     if store.db.execute(

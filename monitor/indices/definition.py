@@ -108,6 +108,20 @@ class Change:
 
 
 @dataclass(frozen=True)
+class Mapping:
+    """Where a publication holds each measure, for a generic source kind (`dataset`):
+    the header of the country column, of the edition column (or one fixed `edition`
+    for a release of one edition), and of each measure's column. `on_list` are the
+    cell values meaning "on the list" for a membership (any other: not on it)."""
+
+    country: str
+    columns: dict[str, str]  # measure key -> column header
+    edition_column: str | None = None
+    edition: int | None = None
+    on_list: tuple[str, ...] = ("yes", "true", "1", "x", "listed")
+
+
+@dataclass(frozen=True)
 class Section:
     """A narrative section a profile holds, by a key stable across editions."""
 
@@ -130,6 +144,7 @@ class IndexDefinition:
     changes: tuple[Change, ...] = ()
     sections: tuple[Section, ...] = ()
     source: dict[str, Any] = field(default_factory=dict)  # how a generic kind reads it
+    mapping: Mapping | None = None  # where each measure is in its publication
     path: str = ""
 
     def measure(self, key: str) -> Measure | None:
@@ -268,6 +283,7 @@ class _Reader:
             "changes",
             "sections",
             "source",
+            "mapping",
         }
         self.only(raw, "", top)
         index_id = self.text(raw, "", "id")
@@ -299,6 +315,13 @@ class _Reader:
         source = raw.get("source", {})
         if not isinstance(source, dict):
             raise self.fail("source", "must be a table")
+        self.only(source, "source", {"kind", "format", "url"})
+        for key in ("kind", "format"):
+            if key in source:
+                self.text(source, "source", key)
+        if "url" in source and not re.match(r"^https?://\S+$", str(source["url"])):
+            raise self.fail("source.url", "must be an http:// or https:// URL")
+        mapping = self.mapping(raw.get("mapping"), measures, editions)
         return IndexDefinition(
             id=index_id,
             name=self.text(raw, "", "name"),
@@ -311,7 +334,46 @@ class _Reader:
             changes=self.changes(raw.get("changes", []), editions, measures),
             sections=self.sections(raw.get("sections", [])),
             source=source,
+            mapping=mapping,
             path=self.path,
+        )
+
+    def mapping(
+        self, table: Any, measures: tuple[Measure, ...], editions: tuple[int, ...]
+    ) -> Mapping | None:
+        if table is None:
+            return None
+        if not isinstance(table, dict):
+            raise self.fail("mapping", "must be a table")
+        self.only(table, "mapping", {"country", "edition", "columns", "on_list"})
+        edition_column: str | None = None
+        edition: int | None = None
+        if isinstance(table.get("edition"), str) and not table["edition"].isdigit():
+            edition_column = self.text(table, "mapping", "edition")
+        elif "edition" in table:
+            edition = self.edition(table["edition"], "mapping.edition")
+            if edition not in editions:
+                raise self.fail("mapping.edition", f"{edition} is not in editions")
+        else:
+            raise self.fail("mapping.edition", "is required: a column header or an edition year")
+        columns = table.get("columns")
+        if not isinstance(columns, dict) or not columns:
+            raise self.fail("mapping.columns", "must be a table of measure key = column header")
+        keys = {m.key: m for m in measures}
+        for key, header in columns.items():
+            if key not in keys:
+                raise self.fail(f"mapping.columns.{key}", f"{key!r} is no measure")
+            if keys[key].kind == "rank":
+                raise self.fail(f"mapping.columns.{key}", "ranks are computed, not read")
+            if not isinstance(header, str) or not header.strip():
+                raise self.fail(f"mapping.columns.{key}", "must be a column header")
+        on_list = self.strings(table, "mapping", "on_list") if "on_list" in table else None
+        return Mapping(
+            country=self.text(table, "mapping", "country"),
+            columns=dict(columns),
+            edition_column=edition_column,
+            edition=edition,
+            **({"on_list": tuple(v.lower() for v in on_list)} if on_list else {}),
         )
 
     def significance(self, table: Any) -> dict[str, float]:

@@ -7,10 +7,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from monitor.diff.scores import score_direction
+from monitor.diff.scores import measure_name, score_direction
 from monitor.errors import MonitorError
 from monitor.indices import higher_is_worse
-from monitor.indices.catalogue import display_name
 from monitor.review.keys import sort_key
 from monitor.store import Store
 
@@ -49,6 +48,7 @@ class Row:
     key: str
     name: str
     values: tuple[float | None, ...]
+    index: str = "ocindex"  # the index whose measure `key` is
 
     @property
     def trend(self) -> str:
@@ -62,7 +62,7 @@ class Row:
 
     @property
     def direction(self) -> str:
-        return "" if self.delta is None else score_direction(self.key, self.delta)
+        return "" if self.delta is None else score_direction(self.key, self.delta, self.index)
 
 
 @dataclass(frozen=True)
@@ -92,15 +92,19 @@ class History:
 
     def to_dict(self) -> dict[str, Any]:
         rows = [
-            asdict(r) | {"trend": r.trend, "delta": r.delta, "direction": r.direction}
+            {"key": r.key, "name": r.name, "values": r.values}
+            | {"trend": r.trend, "delta": r.delta, "direction": r.direction}
             for r in self.rows
         ]
-        data = asdict(self) | {"rows": rows}
+        data = {
+            "country": self.country,
+            "country_name": self.country_name,
+            "columns": [asdict(c) for c in self.columns],
+            "rows": rows,
+        }
         # An index with no categories answers as before categories existed.
         if self.statuses:
             data["statuses"] = [asdict(s) | {"changed": s.changed} for s in self.statuses]
-        else:
-            del data["statuses"]
         return data
 
 
@@ -121,6 +125,7 @@ def score_history(
         raise MonitorError(f"no snapshot of {country}{origin} holds scores")
     columns: dict[int, Column] = {}
     values: dict[str, dict[int, float]] = {}
+    index_of: dict[str, str] = {}
     wanted = set(keys)
     for r in records:
         columns.setdefault(
@@ -129,8 +134,14 @@ def score_history(
         )
         if not wanted or r["indicator"] in wanted:
             values.setdefault(r["indicator"], {})[r["snapshot_id"]] = r["score"]
+            index_of[r["indicator"]] = r["index_id"]
     rows = tuple(
-        Row(key, display_name(key), tuple(by_snapshot.get(c) for c in columns))
+        Row(
+            key,
+            measure_name(key, index_of[key]),
+            tuple(by_snapshot.get(c) for c in columns),
+            index_of[key],
+        )
         for key, by_snapshot in sorted(values.items(), key=lambda item: sort_key(item[0]))
     )
     statuses = _statuses(store, country, tuple(columns), set(keys))
