@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.config.notify import read_notify
-from monitor.config.numbers import NUMBERS
+from monitor.config.numbers import MEASURE_CHANGE, NUMBERS
 from monitor.config.schedule import check_expression, read_schedule
 from monitor.config.settings import (
     DEFAULT_CONCURRENCY,
@@ -452,4 +452,4 @@ def _largest_change(measure: Measure) -> float:
         return float(measure.scale.max - measure.scale.min)
     if measure.kind == "category":
         return float(len(measure.levels) - 1)
-    return 1.0 if measure.kind == "membership" else 1000.0
+    return 1.0 if measure.kind == "membership" else MEASURE_CHANGE.high
