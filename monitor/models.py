@@ -111,6 +111,10 @@ class Document:
     publisher: str | None = None  # the site's name
 
 
+# A membership as two ordered levels: being on the list is the "higher" state.
+MEMBERSHIP_LEVELS = ("not on the list", "on the list")
+
+
 @dataclass(frozen=True)
 class Profile:
     country: Country | None
@@ -123,9 +127,21 @@ class Profile:
     sections: tuple[Section, ...] = ()
     # Only for documents that are not index profiles (articles): their own metadata.
     document: Document | None = None
+    # The index the profile is of (its definition's id): keys below are its measures.
+    index: str = "ocindex"
+    # Category measures: the level published (`{"status": "Partly Free"}`).
+    categories: dict[str, str] = field(default_factory=dict)
+    # Membership measures: on the list (True) or not (False).
+    memberships: dict[str, bool] = field(default_factory=dict)
 
     def indicator(self, key: str) -> Indicator | None:
         return next((i for i in self.indicators if i.key == key), None)
+
+    def levels(self) -> dict[str, str]:
+        """Every category and membership as the level published (memberships in words)."""
+        return self.categories | {
+            key: MEMBERSHIP_LEVELS[int(on)] for key, on in self.memberships.items()
+        }
 
     def scores(self) -> dict[str, float]:
         """Every composite and indicator value by key: the shape the diff stage compares."""
@@ -180,8 +196,9 @@ class Extraction:
 class Finding:
     """Something significant, decided by the rules stage; what digests report.
 
-    `kind`: score, rank, methodology, revision, narrative, source_health or
-    disagreement (two kinds of source print different values for one edition).
+    `kind`: score, rank, category (a level changed: Partly Free → Not Free), membership
+    (added to or removed from a list), methodology, revision, narrative, source_health
+    or disagreement (two kinds of source print different values for one edition).
     `severity`: low, medium or high.
     """
 
@@ -219,6 +236,9 @@ def profile_from_dict(d: dict[str, Any]) -> Profile:
             if d.get("document")
             else None
         ),
+        index=d.get("index", "ocindex"),
+        categories=dict(d.get("categories", {})),
+        memberships=dict(d.get("memberships", {})),
     )
 
 

@@ -95,6 +95,11 @@ BAD = {
     "[[watch]]\ncountry = 'nauru'\nkinds = ['tweets']": "watch[1].kinds",
     "[[watch]]\ncountry = 'a'\ncountries = ['b']": "watch[1]",
     "[[watch]]\ncountry = 'nauru'\ntoken = 'abc'": "watch[1].token",
+    "[thresholds.indices.nope]\ncriminality = 1": "thresholds.indices.nope",
+    "[thresholds.indices.ocindex]\nheroin = 1": "thresholds.indices.ocindex.heroin",
+    "[thresholds.indices.ocindex]\nheroin_trade = nan": "thresholds.indices.ocindex.heroin_trade",
+    "[thresholds.indices.ocindex]\nheroin_trade = 12": "thresholds.indices.ocindex.heroin_trade",
+    "[thresholds.indices]\nocindex = 1": "thresholds.indices.ocindex",
     "x = [": None,  # not TOML at all
 }
 
@@ -138,3 +143,20 @@ def test_a_missing_config_file_exits_2(tmp_path):
         timeout=60,
     )
     assert done.returncode == 2 and "file not found" in done.stderr
+
+
+def test_thresholds_per_index_and_measure_override_the_definition(tmp_path):
+    from monitor.assess.rules import rank_limit, score_limit
+
+    path = tmp_path / "config.toml"
+    path.write_text(
+        "[thresholds.indices.ocindex]\nheroin_trade = 2.5\ncriminality_rank = 3\n"
+        "[thresholds.countries.nauru.indices.ocindex]\nresilience = 0.5\n"
+    )
+    rules = load_config(path).thresholds
+    assert score_limit(rules, "heroin_trade") == 2.5
+    assert score_limit(rules, "arms_trafficking") == 1.0  # the definition's significance
+    assert score_limit(rules, "resilience") == 0.25
+    assert rank_limit(rules, "criminality") == 3 and rank_limit(rules, "resilience") == 10
+    nauru = rules.for_country("nauru")
+    assert score_limit(nauru, "resilience") == 0.5 and score_limit(nauru, "heroin_trade") == 2.5

@@ -101,7 +101,13 @@ def test_the_oc_index_definition_holds_the_published_structure():
         "private_sector_actors",
     ]
     assert oc.by_spelling("Cybercrime").key == "cyber_dependent_crimes"
-    assert [m.key for m in oc.headline()] == ["criminality", "resilience"]
+    # The digest's headline: the composite and its three pillars.
+    assert [m.key for m in oc.headline()] == [
+        "criminality",
+        "criminal_markets",
+        "criminal_actors",
+        "resilience",
+    ]
     assert "Caribbean" in oc.change(2025).groups_redefined
     assert (oc.measure("criminality").significance, oc.measure("fauna_crimes").significance) == (
         0.25,

@@ -18,7 +18,7 @@ from monitor.diff.cross_source import Reading, disagreements
 from monitor.diff.ranks import declared_regroupings
 from monitor.diff.reconcile import prior_edition
 from monitor.models import Finding, Profile, Status
-from monitor.sources import KINDS
+from monitor.sources import kind_class
 from monitor.store import SourceRecord, Store, StoredSnapshot
 from monitor.store.findings import (
     Route,
@@ -63,7 +63,7 @@ def assess_snapshot(
     new_edition = previous is None or previous.edition != snapshot.edition
     # The same edition again from a dataset of record (the workbook): its changed values
     # are revisions, and the revised values are the edition's new baseline.
-    kind = KINDS.get(source.kind)
+    kind = kind_class(source.kind)
     republished = not new_edition and kind is not None and kind.revised_in_place
     comparison: Comparison | None = None
     if previous is not None:
@@ -162,14 +162,14 @@ def _prior_edition_in_dataset(
     edition's first row has no history of its own: it is measured against the country's
     prior edition from the same kind, if the store held that before this document came.
     A first import of a workbook holding several editions is a backfill, not news."""
-    kind = KINDS.get(source.kind)
+    kind = kind_class(source.kind)
     if kind is None or not kind.revised_in_place or source.edition is None:
         return None  # a `current` source follows new editions in its own history
     if store.db.execute(
         "SELECT 1 FROM snapshots WHERE source_id = ? AND id < ? LIMIT 1", [source.id, snapshot.id]
     ).fetchone():
         return None  # the edition was held already (as an incomplete row, say): not new
-    prior = prior_edition(source.edition)
+    prior = prior_edition(source.edition, snapshot.index_id)
     held = edition_documents(store, source.country_slug, prior, source.kind) if prior else []
     if all(sha == snapshot.raw_sha256 for _, sha in held):
         return None
@@ -177,9 +177,13 @@ def _prior_edition_in_dataset(
 
 
 def _prior_profile(store: Store, snapshot: StoredSnapshot) -> Profile | None:
-    if snapshot.edition is None or (prior := prior_edition(snapshot.edition)) is None:
+    if snapshot.edition is None:
         return None
-    prior_id = latest_complete(store, snapshot.country_slug, prior, excluding=snapshot.id)
+    if (prior := prior_edition(snapshot.edition, snapshot.index_id)) is None:
+        return None
+    prior_id = latest_complete(
+        store, snapshot.country_slug, prior, excluding=snapshot.id, index=snapshot.index_id
+    )
     return store.snapshot(prior_id).extraction.profile if prior_id else None
 
 
@@ -190,7 +194,7 @@ def _disagreements(store: Store, source: SourceRecord, snapshot: StoredSnapshot)
         return []
     others = []
     for other_id, key, kind in latest_complete_by_kind(
-        store, snapshot.country_slug, snapshot.edition
+        store, snapshot.country_slug, snapshot.edition, snapshot.index_id
     ):
         other = store.snapshot(other_id).extraction.profile if kind != source.kind else None
         if other is not None:
@@ -213,7 +217,7 @@ def _regrouping_note(store: Store, c: Comparison) -> list[Finding]:
     groups = sorted(
         set(c.regrouped)
         | regrouped_groups(store, c.old_edition, c.new_edition)
-        | declared_regroupings(c.old_edition, c.new_edition)
+        | declared_regroupings(c.old_edition, c.new_edition, c.index)
     )
     return [
         Finding(

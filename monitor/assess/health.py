@@ -17,7 +17,7 @@ from typing import Any
 
 from monitor.config.settings import HealthSettings
 from monitor.models import Finding, Status
-from monitor.sources import KINDS
+from monitor.sources import kind_class
 from monitor.store import SourceRecord, Store
 from monitor.store.findings import Route, save_source_findings
 from monitor.store.health import conditions, set_conditions
@@ -127,7 +127,7 @@ def source_conditions(
 
 def _follows_editions(source: SourceRecord) -> bool:
     """A `current` source of an edition-publishing kind; an article has no editions."""
-    kind = KINDS.get(source.kind)
+    kind = kind_class(source.kind)
     return kind is not None and kind.per_edition
 
 

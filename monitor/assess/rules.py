@@ -1,8 +1,10 @@
 """Significance rules: from a `Comparison` to the `Finding`s worth telling people about.
 
-Defaults follow DESIGN.md (indicator ≥ 1.0, pillar or composite ≥ 0.25, rank ≥ 10
-places, methodology changes, revisions, narrative rewritten beyond a magnitude), with
-per-pillar, per-indicator and per-country overrides and a direction filter from config.
+A measure's threshold is its significance in its index's definition (the OC Index: an
+indicator ≥ 1.0, a pillar or composite ≥ 0.25, a rank ≥ 10 places), which config can
+override per index and measure, per country, and (the OC Index's older keys) per
+pillar and indicator; a direction filter too. Categories and memberships that changed
+are findings with a direction (a list membership gained or lost is high by default).
 Scores are measured against a `baseline` (the value last alerted on, or the edition
 baseline) when one is given, so slow drift adds up instead of slipping under the bar.
 """
@@ -12,20 +14,53 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from monitor.config.settings import Thresholds
+from monitor.diff.categories import CategoryDelta
 from monitor.diff.compare import Comparison
-from monitor.diff.scores import score_direction
-from monitor.indices.catalogue import COMPOSITE_NAMES, display_name, indicator_spec
+from monitor.diff.scores import measure_name, score_direction
+from monitor.indices import find
+from monitor.indices.catalogue import OCINDEX
 from monitor.models import Finding, Status
 
+# The config's older top-level keys, which name the OC Index's measures and levels.
+_LEGACY_INDEX = OCINDEX.id
 
-def score_limit(thresholds: Thresholds, key: str) -> float:
-    if key in thresholds.indicators:
-        return thresholds.indicators[key]
-    if key in COMPOSITE_NAMES:
-        return thresholds.composite
-    spec = indicator_spec(key)
-    pillar = spec.pillar if spec else ""
-    return thresholds.pillars.get(pillar, thresholds.indicator)
+
+def score_limit(thresholds: Thresholds, key: str, index: str = _LEGACY_INDEX) -> float:
+    """The change of measure `key` of `index` that is significant: the config's
+    `[thresholds.indices.<index>] <key>` if set, then (the OC Index) its older keys,
+    then the measure's significance as its definition declares it."""
+    overridden = thresholds.indices.get(index, {})
+    if key in overridden:
+        return overridden[key]
+    definition = find(index)
+    measure = definition.measure(key) if definition else None
+    if index == _LEGACY_INDEX:
+        if key in thresholds.indicators:
+            return thresholds.indicators[key]
+        level = measure.level if measure else "indicator"
+        if level in ("composite", "pillar"):
+            if "composite" in thresholds.given:
+                return thresholds.composite
+        elif (pillar := OCINDEX.pillar_of(key)) in thresholds.pillars:
+            return thresholds.pillars[pillar]
+        elif "indicator" in thresholds.given or measure is None:
+            return thresholds.indicator
+    return measure.significance if measure is not None else thresholds.indicator
+
+
+def rank_limit(thresholds: Thresholds, ranked: str, index: str = _LEGACY_INDEX) -> float:
+    """Places a rank of score `ranked` must move to be significant."""
+    definition = find(index)
+    measure = (
+        next((m for m in definition.of_kind("rank") if m.of == ranked), None)
+        if definition
+        else None
+    )
+    if measure is not None and measure.key in thresholds.indices.get(index, {}):
+        return thresholds.indices[index][measure.key]
+    if "rank" in thresholds.given or measure is None:
+        return thresholds.rank
+    return measure.significance
 
 
 def _severity(size: float, limit: float) -> str:
@@ -56,6 +91,7 @@ def evaluate(
     return [
         *scores,
         *_ranks(comparison, rules),
+        *_categories(comparison, rules, republished=republished),
         *_methodology(comparison),
         *_revisions(comparison),
         *_narrative(comparison, rules),
@@ -71,11 +107,11 @@ def _scores(
         if base is None:
             continue  # new by methodology, or absent from an incomplete capture
         change = round(value - base, 2)
-        limit = score_limit(rules, key)
-        direction = score_direction(key, change)
+        limit = score_limit(rules, key, c.index)
+        direction = score_direction(key, change, c.index)
         if change == 0 or abs(change) + 1e-9 < limit or direction not in rules.directions:
             continue
-        name = display_name(key)
+        name = measure_name(key, c.index)
         findings.append(
             Finding(
                 "score",
@@ -110,21 +146,66 @@ def _republished(c: Comparison) -> list[Finding]:
 
 
 def _ranks(c: Comparison, rules: Thresholds) -> list[Finding]:
-    return [
-        Finding(
-            "rank",
-            f"{r.composite}_{r.scope}",
-            _severity(abs(r.places), rules.rank),
-            f"{r.composite} rank ({r.group or 'global'}) {r.old} → {r.new} of {r.out_of} "
-            f"({'up' if r.places > 0 else 'down'} {abs(r.places)}, {r.direction})",
-            old=r.old,
-            new=r.new,
-            direction=r.direction,
-            detail={"places": r.places, "published_movement": r.published_movement},
+    findings = []
+    for r in c.ranks:
+        limit = rank_limit(rules, r.composite, c.index)
+        if abs(r.places) < limit or r.direction not in rules.directions:
+            continue
+        findings.append(
+            Finding(
+                "rank",
+                f"{r.composite}_{r.scope}",
+                _severity(abs(r.places), limit),
+                f"{r.composite} rank ({r.group or 'global'}) {r.old} → {r.new} of {r.out_of} "
+                f"({'up' if r.places > 0 else 'down'} {abs(r.places)}, {r.direction})",
+                old=r.old,
+                new=r.new,
+                direction=r.direction,
+                detail={"places": r.places, "published_movement": r.published_movement},
+            )
         )
-        for r in c.ranks
-        if abs(r.places) >= rules.rank and r.direction in rules.directions
-    ]
+    return findings
+
+
+def _categories(c: Comparison, rules: Thresholds, *, republished: bool) -> list[Finding]:
+    """A level changed or a list membership gained or lost. A membership change is high;
+    a category high when it moves two levels or more. In a dataset of record's same
+    edition published again, the change is the publisher's revision."""
+    findings = []
+    for d in c.categories:
+        limit = score_limit(rules, d.key, c.index)
+        if abs(d.steps) < max(limit, 1) or d.direction not in rules.directions:
+            continue
+        findings.append(_revised(d, c) if republished else _category(d))
+    return findings
+
+
+def _category(d: CategoryDelta) -> Finding:
+    severity = "high" if d.kind == "membership" or abs(d.steps) >= 2 else "medium"
+    said = f"{d.name}: {d.change}" if d.kind == "category" else f"{d.change}: {d.name}"
+    return Finding(
+        d.kind,
+        d.key,
+        severity,
+        f"{said} ({d.direction})",
+        old=d.old_level,
+        new=d.new_level,
+        direction=d.direction,
+        detail={"from": d.old, "to": d.new, "steps": d.steps, "index": d.index},
+    )
+
+
+def _revised(d: CategoryDelta, c: Comparison) -> Finding:
+    return Finding(
+        "revision",
+        d.key,
+        "medium",
+        f"{d.name} ({c.new_edition}) revised by the publisher: {d.old} → {d.new}",
+        old=d.old_level,
+        new=d.new_level,
+        direction=d.direction,
+        detail={"edition": c.new_edition, "from": d.old, "to": d.new, "index": d.index},
+    )
 
 
 def _methodology(c: Comparison) -> list[Finding]:

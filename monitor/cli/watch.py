@@ -229,8 +229,15 @@ def ingest_command(
 @click.command("import-workbook")
 @click.argument("target")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--kind",
+    default="ocindex_workbook",
+    show_default=True,
+    help="The release's kind: a shared-document kind, or an index whose definition "
+    "declares a dataset [source] (its id).",
+)
 @click.pass_context
-def import_workbook_command(ctx: click.Context, target: str, as_json: bool) -> None:
+def import_workbook_command(ctx: click.Context, target: str, as_json: bool, kind: str) -> None:
     """Import the publisher's dataset workbook (FILE or URL): every country, every edition.
 
     Each country's row of each edition is a snapshot of its own source
@@ -240,7 +247,7 @@ def import_workbook_command(ctx: click.Context, target: str, as_json: bool) -> N
     """
     config = config_of(ctx, required=False)
     with ctx.obj.writing(config) as store:
-        report = _import_with_progress(store, target, config, quiet=as_json)
+        report = _import_with_progress(store, target, config, kind, quiet=as_json)
     if as_json:
         print_json({**asdict(report), "editions": [asdict(e) for e in report.editions]})
         return
@@ -259,7 +266,7 @@ def import_workbook_command(ctx: click.Context, target: str, as_json: bool) -> N
 
 
 def _import_with_progress(
-    store: Store, target: str, config: Config, *, quiet: bool
+    store: Store, target: str, config: Config, kind: str, *, quiet: bool
 ) -> ImportReport:
     columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=err_console, transient=True, disable=quiet) as bar:
@@ -268,7 +275,7 @@ def _import_with_progress(
         def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        return import_workbook(store, target, progress=advance, config=config)
+        return import_workbook(store, target, progress=advance, config=config, kind_name=kind)
 
 
 @click.command()

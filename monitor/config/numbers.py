@@ -53,6 +53,9 @@ def whole(low: int, high: int, unit: str = "") -> Range:
 
 
 SCORE_CHANGE = Range(0, 9, unit="score points")  # scores run from 1 to 10
+# Any index's measure, in its own unit (score points, places, levels); the measure's
+# scale or levels bound it further (a change larger than those could never happen).
+MEASURE_CHANGE = Range(0, 1000, unit="the measure's units")
 
 # Every number config.toml accepts: the dotted key (`<name>` stands for any name) and
 # its range. A new numeric setting needs its line here (tests/faults checks).
@@ -78,6 +81,7 @@ NUMBERS: dict[str, Range] = {
     "thresholds.narrative": Range(0, 1),  # the share of a section rewritten
     "thresholds.pillars.<pillar>": SCORE_CHANGE,
     "thresholds.indicators.<key>": SCORE_CHANGE,
+    "thresholds.indices.<index>.<measure>": MEASURE_CHANGE,
     "notify.max_pending_age": seconds(30 * DAY, above_zero=True),
     "notify.smtp.port": whole(1, 65535),
     "notify.smtp.timeout": seconds(600, above_zero=True),

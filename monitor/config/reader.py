@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.config.notify import read_notify
-from monitor.config.numbers import NUMBERS
+from monitor.config.numbers import MEASURE_CHANGE, NUMBERS
 from monitor.config.schedule import check_expression, read_schedule
 from monitor.config.settings import (
     DEFAULT_CONCURRENCY,
@@ -30,7 +30,7 @@ from monitor.config.settings import (
 )
 from monitor.errors import ConfigError
 from monitor.identity import canonical_slug, countries, lookup, suggest
-from monitor.indices import register, registry
+from monitor.indices import Measure, get, register, registry
 from monitor.indices.catalogue import COMPOSITE_NAMES, INDICATORS
 from monitor.tomlfile import read_toml
 
@@ -138,13 +138,14 @@ class _Reader:
         if not isinstance(table, dict):
             raise self.fail(where, "must be a table")
         scalars = {"indicator", "composite", "rank", "narrative"}
-        nested = {"directions", "pillars", "indicators"} | (
+        nested = {"directions", "pillars", "indicators", "indices"} | (
             {"countries"} if where == "thresholds" else set()
         )
         self.only(table, where, scalars | nested)
         given = {k: table[k] for k in scalars & set(table)}
         checked = self.dataclass_table(given, where, Thresholds, ranges="thresholds")
         values: dict[str, Any] = {k: getattr(checked, k) for k in given}
+        values["indices"] = self.index_thresholds(table.get("indices", {}), where, inherited)
         directions = table.get("directions", list(inherited.directions))
         if (
             not isinstance(directions, list)
@@ -167,6 +168,35 @@ class _Reader:
             key = f"{where}.countries.{name}"
             countries[self.country(name, key)] = self.thresholds(override, key, base)
         return replace(base, countries=countries)
+
+    def index_thresholds(
+        self, table: Any, where: str, inherited: Thresholds
+    ) -> dict[str, dict[str, float]]:
+        """`[thresholds.indices.<id>]`: a measure's threshold by key, in its own units,
+        for any known index (shipped, or in `indices_dir`)."""
+        if not isinstance(table, dict):
+            raise self.fail(f"{where}.indices", "must be a table of [indices.<id>] tables")
+        merged = {index: dict(keys) for index, keys in inherited.indices.items()}
+        for index_id, measures in table.items():
+            place = f"{where}.indices.{index_id}"
+            try:
+                definition = get(index_id)
+            except KeyError as exc:
+                raise self.fail(place, str(exc.args[0])) from None
+            if not isinstance(measures, dict):
+                raise self.fail(place, "must be a table of measure = number")
+            for key, value in measures.items():
+                measure = definition.measure(key)
+                if measure is None:
+                    keys = {m.key for m in definition.measures}
+                    raise self.fail(f"{place}.{key}", self.unknown(key, keys, "measure"))
+                self.number(value, f"{place}.{key}", "thresholds.indices.<index>.<measure>")
+                if value > (most := _largest_change(measure)):
+                    raise self.fail(
+                        f"{place}.{key}", f"must be at most {most:g} for this measure, got {value}"
+                    )
+                merged.setdefault(index_id, {})[key] = float(value)
+        return merged
 
     def key_numbers(
         self, table: dict[str, Any], where: str, name: str, known: set[str], ranges: str
@@ -406,3 +436,13 @@ class _Reader:
 
 
 _TYPE_NAMES = {str: "string", bool: "boolean (true or false)"}
+
+
+def _largest_change(measure: Measure) -> float:
+    """The largest change a measure can make: its scale's span, its levels' count less
+    one, one for a membership, the places of the largest ranking for a rank."""
+    if measure.scale is not None:
+        return float(measure.scale.max - measure.scale.min)
+    if measure.kind == "category":
+        return float(len(measure.levels) - 1)
+    return 1.0 if measure.kind == "membership" else MEASURE_CHANGE.high

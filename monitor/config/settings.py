@@ -53,11 +53,15 @@ DIRECTIONS = ("deterioration", "improvement")
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Significance thresholds (DESIGN.md defaults); the rules stage reads them.
+    """Significance thresholds; the rules stage reads them.
 
-    `pillars` sets the indicator threshold for one pillar's indicators, `indicators` for
-    one indicator or composite by key; `countries` holds a watchlist country's own
-    thresholds (missing keys inherit); `directions` filters score and rank findings.
+    A measure's default is its significance in its index's definition. `indices` sets
+    any index's measures by key (`[thresholds.indices.<id>]`). The other keys are the
+    OC Index's, kept for existing configs: `indicator`, `composite` and `rank` (used
+    only when set to other than their defaults, the OC definition's: `given`),
+    `pillars` (one pillar's indicators) and
+    `indicators` (one indicator or composite by key). `countries` holds a watchlist
+    country's own thresholds (missing keys inherit); `directions` filters findings.
     """
 
     indicator: float = 1.0
@@ -68,6 +72,17 @@ class Thresholds:
     pillars: dict[str, float] = field(default_factory=dict)
     indicators: dict[str, float] = field(default_factory=dict)
     countries: dict[str, Thresholds] = field(default_factory=dict)
+    indices: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    @property
+    def given(self) -> frozenset[str]:
+        """The scalars set to other than their defaults (which the OC definition's
+        significance equals): only those override the definition."""
+        return frozenset(
+            name
+            for name in ("indicator", "composite", "rank")
+            if getattr(self, name) != getattr(Thresholds, name)
+        )
 
     def for_country(self, slug: str | None) -> Thresholds:
         return self.countries.get(slug or "", self)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from monitor.diff.categories import CategoryDelta, category_deltas
 from monitor.diff.ranks import RankDelta, rank_breaks, rank_deltas
 from monitor.diff.reconcile import Revision, revisions
 from monitor.diff.scores import ScoreDelta, score_deltas
@@ -27,6 +28,9 @@ class Comparison:
     revisions: tuple[Revision, ...]
     # Ranking groups redefined between the two editions: ranks in them are not compared.
     regrouped: tuple[str, ...] = ()
+    # The index both profiles are of, and its categories and memberships that changed.
+    index: str = "ocindex"
+    categories: tuple[CategoryDelta, ...] = ()
 
     @property
     def against_incomplete(self) -> bool:
@@ -55,6 +59,8 @@ def compare(old: Extraction, new: Extraction, *, prior: Profile | None = None) -
         sections=tuple(section_deltas(a.sections, b.sections)),
         revisions=tuple(revisions(prior or a, b)),
         regrouped=tuple(rank_breaks(a, b)),
+        index=(new.profile or old.profile or _EMPTY).index,
+        categories=tuple(category_deltas(a, b)),
     )
 
 
@@ -94,4 +100,6 @@ def comparison_from_dict(data: dict[str, Any]) -> Comparison:
         sections=tuple(section(s) for s in data["sections"]),
         revisions=tuple(Revision(**r) for r in data["revisions"]),
         regrouped=tuple(data.get("regrouped", ())),
+        index=data.get("index", "ocindex"),
+        categories=tuple(CategoryDelta(**d) for d in data.get("categories", ())),
     )

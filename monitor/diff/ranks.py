@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from monitor.indices.catalogue import OCINDEX, higher_is_worse
+from monitor.indices import find, higher_is_worse
 from monitor.models import Profile, Rank
 
 
@@ -25,6 +25,7 @@ class RankDelta:
     new: int
     out_of: int
     published_movement: int | None  # the page's magnitude, no direction
+    index: str = "ocindex"  # the index whose score `composite` is ranked
 
     @property
     def places(self) -> int:
@@ -37,18 +38,21 @@ class RankDelta:
         if self.places == 0:
             return "unchanged"
         towards_first = self.places > 0
-        worse = towards_first == higher_is_worse(self.composite)
+        worse = towards_first == higher_is_worse(self.index, self.composite)
         return "deterioration" if worse else "improvement"
 
 
-def declared_regroupings(old_edition: int | None, new_edition: int | None) -> set[str]:
-    """The ranking groups the definition says were redefined after `old_edition`, up to
-    and including `new_edition`."""
-    if old_edition is None or new_edition is None:
+def declared_regroupings(
+    old_edition: int | None, new_edition: int | None, index: str = "ocindex"
+) -> set[str]:
+    """The ranking groups the index's definition says were redefined after
+    `old_edition`, up to and including `new_edition`."""
+    definition = find(index)
+    if old_edition is None or new_edition is None or definition is None:
         return set()
     return {
         group
-        for change in OCINDEX.changes
+        for change in definition.changes
         if old_edition < change.edition <= new_edition
         for group in change.groups_redefined
     }
@@ -63,7 +67,7 @@ def regrouped(prior: Rank, rank: Rank, declared: Iterable[str] = ()) -> bool:
 def rank_deltas(old: Profile, new: Profile) -> list[RankDelta]:
     """Rank moves within unchanged groups (see `rank_breaks` for the others)."""
     before = {(r.composite, r.scope): r for r in old.ranks}
-    declared = declared_regroupings(old.edition, new.edition)
+    declared = declared_regroupings(old.edition, new.edition, new.index)
     deltas = []
     for rank in new.ranks:
         prior = before.get((rank.composite, rank.scope))
@@ -78,6 +82,7 @@ def rank_deltas(old: Profile, new: Profile) -> list[RankDelta]:
                 rank.rank,
                 rank.out_of,
                 rank.movement,
+                new.index,
             )
         )
     return deltas
@@ -88,7 +93,7 @@ def rank_breaks(old: Profile, new: Profile) -> list[str]:
     if old.edition == new.edition:
         return []
     before = {(r.composite, r.scope): r for r in old.ranks}
-    declared = declared_regroupings(old.edition, new.edition)
+    declared = declared_regroupings(old.edition, new.edition, new.index)
     groups: set[str] = set()
     for rank in new.ranks:
         prior = before.get((rank.composite, rank.scope))

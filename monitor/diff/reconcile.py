@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from monitor.formatting import ordinal
-from monitor.indices.catalogue import EDITIONS
+from monitor.indices import find
 from monitor.models import Profile
 
 TOLERANCE = 0.01 + 1e-9
@@ -51,9 +51,18 @@ def _places(change: float) -> str:
     return f"{n} place{'s' if n > 1 else ''} {'up' if change < 0 else 'down'}"
 
 
-def prior_edition(edition: int) -> int | None:
-    earlier = [e for e in EDITIONS if e < edition]
-    return max(earlier) if earlier else (edition - 2 if edition > EDITIONS[-1] else None)
+def prior_edition(edition: int, index: str = "ocindex") -> int | None:
+    """The edition before `edition` in its index's definition; past the last edition
+    declared, the one a cadence earlier (the OC Index: two years)."""
+    definition = find(index)
+    if definition is None:
+        return None
+    editions = definition.editions
+    earlier = [e for e in editions if e < edition]
+    if earlier:
+        return max(earlier)
+    step = max(1, definition.cadence_months // 12)
+    return edition - step if edition > editions[-1] else None
 
 
 def revisions(previous: Profile, current: Profile) -> list[Revision]:
@@ -61,7 +70,7 @@ def revisions(previous: Profile, current: Profile) -> list[Revision]:
 
     Nothing is compared unless `previous` is the edition the printed changes refer to.
     """
-    if current.edition is None or previous.edition != prior_edition(current.edition):
+    if current.edition is None or previous.edition != prior_edition(current.edition, current.index):
         return []
     found = []
     stored = previous.scores()

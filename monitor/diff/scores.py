@@ -1,7 +1,9 @@
 """Score deltas between two profiles: every composite and indicator, direction-aware.
 
-Indicators present in one edition only (the 2023 methodology added five markets and
-private sector actors) are reported as added or removed by methodology, never as moves.
+Directions and methodology come from the definition of the profile's own index.
+Measures present in one edition only (the OC Index's 2023 methodology added five markets
+and private sector actors) are reported as added or removed by methodology, never as
+moves.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from dataclasses import dataclass
 
 from deepdiff import DeepDiff
 
-from monitor.indices.catalogue import display_name, higher_is_worse, indicator_spec
+from monitor.indices import find, higher_is_worse
 from monitor.models import Profile
 
 
@@ -23,6 +25,7 @@ class ScoreDelta:
     # "moved"; "added"/"removed" when the methodology explains it (an indicator new in
     # the later edition); otherwise "appeared"/"missing" (e.g. an incomplete capture).
     kind: str
+    index: str = "ocindex"  # the index whose measure `key` is
 
     @property
     def change(self) -> float | None:
@@ -32,29 +35,42 @@ class ScoreDelta:
 
     @property
     def direction(self) -> str:
-        return "" if self.change is None else score_direction(self.key, self.change)
+        return "" if self.change is None else score_direction(self.key, self.change, self.index)
 
 
-def score_direction(key: str, change: float) -> str:
-    """`deterioration` or `improvement`: up is bad for crime scores, good for resilience."""
+def score_direction(key: str, change: float, index: str = "ocindex") -> str:
+    """`deterioration` or `improvement`, as the measure's index declares its direction
+    (up is bad for the OC Index's crime scores, good for its resilience)."""
     if change == 0:
         return "unchanged"
-    return "deterioration" if (change > 0) == higher_is_worse(key) else "improvement"
+    return "deterioration" if (change > 0) == higher_is_worse(index, key) else "improvement"
+
+
+def measure_name(key: str, index: str = "ocindex") -> str:
+    """A measure's display name from its index's definition (the key when unknown)."""
+    definition = find(index)
+    measure = definition.measure(key) if definition else None
+    return measure.name if measure is not None else key
 
 
 def _name(key: str, profile: Profile) -> str:
     indicator = profile.indicator(key)
-    return indicator.name if indicator is not None else display_name(key)
+    return indicator.name if indicator is not None else measure_name(key, profile.index)
 
 
-def _kind(report: str, key: str, old_edition: int | None, new_edition: int | None) -> str:
+def _kind(report: str, key: str, old: Profile, new: Profile) -> str:
+    """Moved, or why a measure is in one profile only: its methodology (`since`/`until`
+    in its definition), or a capture that lacks it."""
     if report == "values_changed":
         return "moved"
-    spec = indicator_spec(key)
+    definition = find(new.index)
+    measure = definition.measure(key) if definition else None
+    if measure is None:
+        return "appeared" if report == "dictionary_item_added" else "missing"
     if report == "dictionary_item_added":
-        explained = spec is not None and old_edition is not None and spec.since > old_edition
+        explained = old.edition is not None and not measure.in_edition(old.edition)
         return "added" if explained else "appeared"
-    explained = spec is not None and new_edition is not None and spec.since > new_edition
+    explained = new.edition is not None and not measure.in_edition(new.edition)
     return "removed" if explained else "missing"
 
 
@@ -76,7 +92,7 @@ def score_deltas(old: Profile, new: Profile) -> list[ScoreDelta]:
         for level in diff.get(report, ()):
             key = level.path(output_format="list")[0]
             name = _name(key, new if key in after else old)
-            kind = _kind(report, key, old.edition, new.edition)
-            found[key] = ScoreDelta(key, name, before.get(key), after.get(key), kind)
+            kind = _kind(report, key, old, new)
+            found[key] = ScoreDelta(key, name, before.get(key), after.get(key), kind, new.index)
     order = list(after) + [k for k in before if k not in after]
     return [found[k] for k in order if k in found]

@@ -12,8 +12,11 @@ def diff_snapshots(store: Store, old_id: int, new_id: int) -> Comparison:
     """Compare two snapshots now, reconciling published changes with the prior edition."""
     old, new = store.snapshot(old_id), store.snapshot(new_id)
     prior = None
-    if new.edition is not None and (edition := prior_edition(new.edition)) is not None:
-        prior_id = latest_complete(store, new.country_slug, edition, excluding=new.id)
+    edition = prior_edition(new.edition, new.index_id) if new.edition is not None else None
+    if edition is not None:
+        prior_id = latest_complete(
+            store, new.country_slug, edition, excluding=new.id, index=new.index_id
+        )
         prior = store.snapshot(prior_id).extraction.profile if prior_id else None
     return compare(old.extraction, new.extraction, prior=prior)
 

@@ -27,7 +27,9 @@ __all__ = [
     "Measure",
     "Scale",
     "Section",
+    "find",
     "get",
+    "higher_is_worse",
     "load_definition",
     "registry",
     "shipped",
@@ -63,11 +65,24 @@ def register(definitions: dict[str, IndexDefinition]) -> None:
 
 def get(index_id: str) -> IndexDefinition:
     """The definition of `index_id`; KeyError names the ids known."""
-    found = shipped().get(index_id) or _USER.get(index_id)
+    found = find(index_id)
     if found is None:
         known = ", ".join(sorted({*shipped(), *_USER}))
         raise KeyError(f"no index definition {index_id!r} (known: {known})")
     return found
+
+
+def find(index_id: str) -> IndexDefinition | None:
+    """The definition of `index_id`, or None when this process does not know it (a
+    user's index read by a command that did not load the config naming its directory)."""
+    return shipped().get(index_id) or _USER.get(index_id)
+
+
+def higher_is_worse(index_id: str, key: str) -> bool:
+    """A measure's direction as its index declares it; up is worse when unknown."""
+    definition = find(index_id)
+    measure = definition.measure(key) if definition else None
+    return measure is None or measure.higher_is_worse
 
 
 def _read_dir(directory: Path, taken: dict[str, IndexDefinition]) -> dict[str, IndexDefinition]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.errors import ConfigError
+from monitor.models import MEMBERSHIP_LEVELS
 from monitor.tomlfile import read_toml
 
 KINDS = ("score", "rank", "category", "membership")
@@ -85,6 +86,11 @@ class Measure:
             self.until is None or edition <= self.until
         )
 
+    @property
+    def ordered_levels(self) -> tuple[str, ...]:
+        """A category's levels; a membership's two (off the list, on it)."""
+        return MEMBERSHIP_LEVELS if self.kind == "membership" else self.levels
+
     def spellings(self) -> tuple[str, ...]:
         extra = tuple(a for names in self.edition_aliases.values() for a in names)
         return (self.key, self.name, *self.aliases, *extra)
@@ -99,6 +105,20 @@ class Change:
     groups_redefined: tuple[str, ...] = ()
     scale_changed: tuple[str, ...] = ()
     note: str = ""
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """Where a publication holds each measure, for a generic source kind (`dataset`):
+    the header of the country column, of the edition column (or one fixed `edition`
+    for a release of one edition), and of each measure's column. `on_list` are the
+    cell values meaning "on the list" for a membership (any other: not on it)."""
+
+    country: str
+    columns: dict[str, str]  # measure key -> column header
+    edition_column: str | None = None
+    edition: int | None = None
+    on_list: tuple[str, ...] = ("yes", "true", "1", "x", "listed")
 
 
 @dataclass(frozen=True)
@@ -124,6 +144,7 @@ class IndexDefinition:
     changes: tuple[Change, ...] = ()
     sections: tuple[Section, ...] = ()
     source: dict[str, Any] = field(default_factory=dict)  # how a generic kind reads it
+    mapping: Mapping | None = None  # where each measure is in its publication
     path: str = ""
 
     def measure(self, key: str) -> Measure | None:
@@ -255,6 +276,7 @@ class _Reader:
             "changes",
             "sections",
             "source",
+            "mapping",
         }
         self.only(raw, "", top)
         index_id = self.text(raw, "", "id")
@@ -286,6 +308,13 @@ class _Reader:
         source = raw.get("source", {})
         if not isinstance(source, dict):
             raise self.fail("source", "must be a table")
+        self.only(source, "source", {"kind", "format", "url"})
+        for key in ("kind", "format"):
+            if key in source:
+                self.text(source, "source", key)
+        if "url" in source and not re.match(r"^https?://\S+$", str(source["url"])):
+            raise self.fail("source.url", "must be an http:// or https:// URL")
+        mapping = self.mapping(raw.get("mapping"), measures, editions)
         return IndexDefinition(
             id=index_id,
             name=self.text(raw, "", "name"),
@@ -298,7 +327,46 @@ class _Reader:
             changes=self.changes(raw.get("changes", []), editions, measures),
             sections=self.sections(raw.get("sections", [])),
             source=source,
+            mapping=mapping,
             path=self.path,
+        )
+
+    def mapping(
+        self, table: Any, measures: tuple[Measure, ...], editions: tuple[int, ...]
+    ) -> Mapping | None:
+        if table is None:
+            return None
+        if not isinstance(table, dict):
+            raise self.fail("mapping", "must be a table")
+        self.only(table, "mapping", {"country", "edition", "columns", "on_list"})
+        edition_column: str | None = None
+        edition: int | None = None
+        if isinstance(table.get("edition"), str) and not table["edition"].isdigit():
+            edition_column = self.text(table, "mapping", "edition")
+        elif "edition" in table:
+            edition = self.edition(table["edition"], "mapping.edition")
+            if edition not in editions:
+                raise self.fail("mapping.edition", f"{edition} is not in editions")
+        else:
+            raise self.fail("mapping.edition", "is required: a column header or an edition year")
+        columns = table.get("columns")
+        if not isinstance(columns, dict) or not columns:
+            raise self.fail("mapping.columns", "must be a table of measure key = column header")
+        keys = {m.key: m for m in measures}
+        for key, header in columns.items():
+            if key not in keys:
+                raise self.fail(f"mapping.columns.{key}", f"{key!r} is no measure")
+            if keys[key].kind == "rank":
+                raise self.fail(f"mapping.columns.{key}", "ranks are computed, not read")
+            if not isinstance(header, str) or not header.strip():
+                raise self.fail(f"mapping.columns.{key}", "must be a column header")
+        on_list = self.strings(table, "mapping", "on_list") if "on_list" in table else None
+        return Mapping(
+            country=self.text(table, "mapping", "country"),
+            columns=dict(columns),
+            edition_column=edition_column,
+            edition=edition,
+            **({"on_list": tuple(v.lower() for v in on_list)} if on_list else {}),
         )
 
     def significance(self, table: Any) -> dict[str, float]:

@@ -1,8 +1,9 @@
 """A digest: the findings owed to one channel, grouped for reading, with their context.
 
 Findings decide what is in a digest; the stored snapshots supply the context around
-them (a country's composite scores and ranks old → new, the sentences behind a narrative
-finding). Countries are grouped by region and ordered by severity, with a summary first,
+them (a country's headline scores, as its index's definition names them, and ranks
+old → new, the sentences behind a narrative finding; a status or list membership that
+changed). Countries are grouped by region and ordered by severity, with a summary first,
 so a new edition published for 193 countries at once reads as one message.
 """
 
@@ -15,10 +16,11 @@ from functools import cache
 
 from monitor.config.notify import SEVERITIES
 from monitor.diff.compare import Comparison
+from monitor.diff.scores import measure_name
 from monitor.diff.snapshots import comparison_of
 from monitor.diff.text import EditedSentence, SectionDelta
 from monitor.identity import lookup
-from monitor.indices.catalogue import COMPOSITE_NAMES, display_name
+from monitor.indices import find
 from monitor.models import Finding, Profile
 from monitor.store import Store
 from monitor.store.findings import latest_comparison_pair
@@ -28,7 +30,8 @@ SHOWN_SENTENCES = 5  # per list in a narrative change; the rest are counted
 # Countries shown in full, most severe first; the rest get one summary row each, so a
 # new edition for 193 countries stays a message a mail client will show whole.
 DETAILED_COUNTRIES = 10
-MOVES = ("score", "rank")
+MOVES = ("score", "rank", "category", "membership")
+STATUSES = ("category", "membership")
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ class CountryDigest:
     ranks: tuple[RankLine, ...]
     moved: tuple[ScoreLine, ...]
     methodology: tuple[ScoreLine, ...]  # indicators added or removed by a methodology
+    statuses: tuple[Finding, ...]  # a category level changed, a list membership gained or lost
     revisions: tuple[Finding, ...]
     narrative: tuple[NarrativeChange, ...]
     health: tuple[Finding, ...]
@@ -176,6 +180,10 @@ def _country(
     scores = {f.key: f for f in findings if f.kind == "score"}
     narrative = {f.key for f in findings if f.kind == "narrative"}
     handled = {"score", "rank", "revision", "narrative", "source_health", "methodology"}
+    handled |= set(STATUSES)
+    index = context.index if context else "ocindex"
+    headline = _headline(context)
+    shown = {line.key for line in headline} | _headline_keys(index)
     return CountryDigest(
         country=slug,
         name=current.country.name if current and current.country else _name(slug),
@@ -184,18 +192,19 @@ def _country(
         old_edition=context.old_edition if context else None,
         new_edition=context.new_edition if context else None,
         incomplete=bool(context and context.against_incomplete),
-        headline=_headline(context),
+        headline=headline,
         ranks=_ranks(context),
         moved=tuple(
-            ScoreLine(f.key, display_name(f.key), f.old, f.new, f.direction)
+            ScoreLine(f.key, measure_name(f.key, index), f.old, f.new, f.direction)
             for f in scores.values()
-            if f.key not in COMPOSITE_NAMES
+            if f.key not in shown
         ),
         methodology=tuple(
             ScoreLine(d.key, d.name, d.old, d.new, d.kind)
             for d in (context.scores if context else ())
             if d.kind in ("added", "removed")
         ),
+        statuses=tuple(f for f in findings if f.kind in STATUSES),
         revisions=tuple(f for f in findings if f.kind == "revision"),
         narrative=tuple(
             _narrative(s) for s in (context.sections if context else ()) if s.key in narrative
@@ -211,22 +220,28 @@ def _name(slug: str) -> str:
     return known.name if known else slug.replace("_", " ").title()
 
 
+def _headline_keys(index: str) -> set[str]:
+    definition = find(index)
+    return {m.key for m in definition.headline()} if definition else set()
+
+
 def _headline(context: Comparison | None) -> tuple[ScoreLine, ...]:
-    """The composites both captures show: a value a broken capture lacks is no news."""
-    if context is None:
+    """The index's headline measures both captures show: a value a broken capture lacks
+    is no news."""
+    if context is None or (definition := find(context.index)) is None:
         return ()
     deltas = {d.key: d for d in context.scores if d.change is not None}
     return tuple(
-        ScoreLine(key, name, deltas[key].old, deltas[key].new, deltas[key].direction)
-        for key, name in COMPOSITE_NAMES.items()
-        if key in deltas
+        ScoreLine(m.key, m.name, deltas[m.key].old, deltas[m.key].new, deltas[m.key].direction)
+        for m in definition.headline()
+        if m.key in deltas
     )
 
 
 def _ranks(context: Comparison | None) -> tuple[RankLine, ...]:
     return tuple(
         RankLine(
-            f"{display_name(r.composite)}, {r.group or 'global'}",
+            f"{measure_name(r.composite, r.index)}, {r.group or 'global'}",
             r.old,
             r.new,
             r.out_of,
@@ -239,7 +254,7 @@ def _ranks(context: Comparison | None) -> tuple[RankLine, ...]:
 def _narrative(s: SectionDelta) -> NarrativeChange:
     return NarrativeChange(
         key=s.key,
-        title=s.new_title or s.old_title or display_name(s.key),
+        title=s.new_title or s.old_title or measure_name(s.key),
         status=s.status,
         magnitude=s.magnitude,
         added=Trimmed.of(s.added),

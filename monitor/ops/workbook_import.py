@@ -98,7 +98,10 @@ def import_workbook(
     built-in defaults). NotAProfileError when the document cannot be imported whole.
     """
     config = config or Config(None, store.path.parent)
-    kind = configured_kind(config, kind_name)
+    try:
+        kind = configured_kind(config, kind_name)
+    except KeyError as exc:
+        raise MonitorError(str(exc.args[0])) from None
     if not kind.shared_document:
         raise MonitorError(f"{kind_name} is not a kind of document that holds many countries")
     content, content_type, url = _load(source, config.fetch)

@@ -2,7 +2,9 @@
 
 One row per score of a snapshot, read from the `snapshot_scores` view: values exactly
 as stored (a float's shortest repr in CSV, so reading it back gives the same number),
-an empty cell or null where the source printed no change. Each row also names the
+an empty cell or null where the source printed no change. A category or membership
+(from `snapshot_categories`) is a row too, its level as published in `score` ("Not
+Free", "on the list"), with no pillar and no change. Each row also names the
 country (the publisher's spelling, ISO 3166 alpha-3, its region as the index groups it)
 and the measure as its index names it, so a spreadsheet needs no lookup tables.
 """
@@ -42,6 +44,13 @@ COLUMNS = (
 _STORED = ("country", "edition", "source", "index_id", "indicator", "pillar", "score")
 _STORED += ("change", "status", "snapshot_id", "captured_at")
 
+# Scores, and categories and memberships as rows of the same shape (no pillar, no change).
+_ROWS = (
+    f"SELECT {', '.join(_STORED)} FROM snapshot_scores UNION ALL"
+    " SELECT country, edition, source, index_id, measure AS indicator, NULL AS pillar,"
+    " value AS score, NULL AS change, status, snapshot_id, captured_at FROM snapshot_categories"
+)
+
 # The country's region: the regional rank group of its latest snapshot that names one.
 _REGION = """(
     SELECT r.group_name FROM ranks r JOIN snapshots x ON x.id = r.snapshot_id
@@ -71,7 +80,7 @@ def export_rows(store: Store, only: ExportFilter | None = None) -> Iterator[dict
     chosen = {sql: value for sql, value in tests.items() if value is not None}
     where = f" WHERE {' AND '.join(chosen)}" if chosen else ""
     rows = store.db.query(
-        f"SELECT {', '.join('v.' + c for c in _STORED)}, {_REGION} FROM snapshot_scores v"
+        f"SELECT {', '.join('v.' + c for c in _STORED)}, {_REGION} FROM ({_ROWS}) v"
         f"{where} ORDER BY v.country, v.edition, v.source, v.snapshot_id, v.indicator",
         list(chosen.values()),
     )

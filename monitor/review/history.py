@@ -1,4 +1,5 @@
-"""`monitor history`: a country's scores in every snapshot we hold, each with a trend."""
+"""`monitor history`: a country's scores in every snapshot we hold, each with a trend,
+and its categories and list memberships (Status: Partly Free → Not Free) beside them."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from monitor.diff.scores import score_direction
+from monitor.diff.scores import measure_name, score_direction
 from monitor.errors import MonitorError
-from monitor.indices.catalogue import display_name
+from monitor.indices import higher_is_worse
 from monitor.review.keys import sort_key
 from monitor.store import Store
 
@@ -47,6 +48,7 @@ class Row:
     key: str
     name: str
     values: tuple[float | None, ...]
+    index: str = "ocindex"  # the index whose measure `key` is
 
     @property
     def trend(self) -> str:
@@ -60,7 +62,24 @@ class Row:
 
     @property
     def direction(self) -> str:
-        return "" if self.delta is None else score_direction(self.key, self.delta)
+        return "" if self.delta is None else score_direction(self.key, self.delta, self.index)
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    """A category or membership across the columns: the level each snapshot holds."""
+
+    key: str
+    name: str
+    kind: str  # category / membership
+    values: tuple[str | None, ...]
+    direction: str  # from the first level held to the last; "" when the same
+
+    @property
+    def changed(self) -> str:
+        """`Partly Free → Not Free`, or "" when the first and last levels held agree."""
+        known = [v for v in self.values if v is not None]
+        return f"{known[0]} → {known[-1]}" if known and known[0] != known[-1] else ""
 
 
 @dataclass(frozen=True)
@@ -69,13 +88,24 @@ class History:
     country_name: str | None
     columns: tuple[Column, ...]
     rows: tuple[Row, ...]
+    statuses: tuple[StatusRow, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         rows = [
-            asdict(r) | {"trend": r.trend, "delta": r.delta, "direction": r.direction}
+            {"key": r.key, "name": r.name, "values": r.values}
+            | {"trend": r.trend, "delta": r.delta, "direction": r.direction}
             for r in self.rows
         ]
-        return asdict(self) | {"rows": rows}
+        data = {
+            "country": self.country,
+            "country_name": self.country_name,
+            "columns": [asdict(c) for c in self.columns],
+            "rows": rows,
+        }
+        # An index with no categories answers as before categories existed.
+        if self.statuses:
+            data["statuses"] = [asdict(s) | {"changed": s.changed} for s in self.statuses]
+        return data
 
 
 def score_history(
@@ -95,6 +125,7 @@ def score_history(
         raise MonitorError(f"no snapshot of {country}{origin} holds scores")
     columns: dict[int, Column] = {}
     values: dict[str, dict[int, float]] = {}
+    index_of: dict[str, str] = {}
     wanted = set(keys)
     for r in records:
         columns.setdefault(
@@ -103,8 +134,42 @@ def score_history(
         )
         if not wanted or r["indicator"] in wanted:
             values.setdefault(r["indicator"], {})[r["snapshot_id"]] = r["score"]
+            index_of[r["indicator"]] = r["index_id"]
     rows = tuple(
-        Row(key, display_name(key), tuple(by_snapshot.get(c) for c in columns))
+        Row(
+            key,
+            measure_name(key, index_of[key]),
+            tuple(by_snapshot.get(c) for c in columns),
+            index_of[key],
+        )
         for key, by_snapshot in sorted(values.items(), key=lambda item: sort_key(item[0]))
     )
-    return History(country, records[-1]["country_name"], tuple(columns.values()), rows)
+    statuses = _statuses(store, country, tuple(columns), set(keys))
+    return History(country, records[-1]["country_name"], tuple(columns.values()), rows, statuses)
+
+
+def _statuses(
+    store: Store, country: str, columns: tuple[int, ...], wanted: set[str]
+) -> tuple[StatusRow, ...]:
+    """The categories and memberships the columns' snapshots hold, in their order."""
+    found: dict[str, dict[int, dict[str, Any]]] = {}
+    for r in store.db.query(
+        "SELECT * FROM snapshot_categories WHERE country = ? ORDER BY measure", [country]
+    ):
+        if r["snapshot_id"] in columns and (not wanted or r["measure"] in wanted):
+            found.setdefault(r["measure"], {})[r["snapshot_id"]] = r
+    rows = []
+    for key, by_snapshot in found.items():
+        held = [by_snapshot[c] for c in columns if c in by_snapshot]
+        first, last = held[0], held[-1]
+        direction = ""
+        if None not in (first["level"], last["level"]) and first["level"] != last["level"]:
+            worse = (last["level"] > first["level"]) == higher_is_worse(last["index_id"], key)
+            direction = "deterioration" if worse else "improvement"
+        name = store.db.execute(
+            "SELECT name FROM categories WHERE snapshot_id = ? AND key = ?",
+            [last["snapshot_id"], key],
+        ).fetchone()[0]
+        values = tuple(by_snapshot[c]["value"] if c in by_snapshot else None for c in columns)
+        rows.append(StatusRow(key, name, last["kind"], values, direction))
+    return tuple(rows)

@@ -39,6 +39,13 @@ def history_table(history: History) -> Table:
             row.trend,
             _delta(row.delta, row.direction),
         )
+    for status in history.statuses:
+        table.add_row(
+            Text(status.name, style="bold"),
+            *("—" if v is None else v for v in status.values),
+            "",
+            Text(status.changed, style=DIRECTION_STYLE.get(status.direction, "")),
+        )
     return table
 
 

@@ -11,12 +11,19 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import re
 from dataclasses import dataclass
 from typing import ClassVar
-from urllib.parse import urldefrag
+from urllib.parse import unquote, urldefrag
 
 from monitor.config.settings import Config
+from monitor.identity import lookup
+from monitor.indices import IndexDefinition, find
 from monitor.models import Extraction, Reason, Status
+
+# A shared document's row as its URL's fragment: `#2023/kyrgyzstan`, or `#kyrgyzstan`
+# for the document's latest edition.
+_ROW_FRAGMENT = re.compile(r"^(?:(\d{4})/)?([^/]+)$")
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,21 @@ class SourceKind:
         row = f"{edition}/{country}" if edition else country
         return f"{urldefrag(document_url).url}#{row}"
 
+    @staticmethod
+    def row_of(url: str) -> tuple[str, int | None] | None:
+        """The (country key, edition) a `row_url` names, or None."""
+        match = _ROW_FRAGMENT.match(unquote(urldefrag(url).fragment))
+        country = lookup(match[2]) if match else None
+        if match is None or country is None:
+            return None
+        return country.key, int(match[1]) if match[1] else None
+
+    @classmethod
+    def for_index(cls, definition: IndexDefinition, base_url: str | None = None) -> SourceKind:
+        """This kind reading `definition`'s publication (generic kinds only: a definition
+        whose `[source] kind` names it is watched under the index's id)."""
+        raise NotImplementedError
+
     @classmethod
     def doc(cls) -> str:
         return inspect.cleandoc(cls.__doc__ or "")
@@ -112,12 +134,25 @@ def register(cls: type[SourceKind]) -> type[SourceKind]:
     return cls
 
 
+def kind_class(name: str) -> type[SourceKind] | None:
+    """The class of kind `name`: a registered kind, or the generic kind an index named
+    `name` declares in its `[source]` table (the index's id names its source kind)."""
+    if name in KINDS:
+        return KINDS[name]
+    definition = find(name)
+    return KINDS.get(str(definition.source.get("kind", ""))) if definition else None
+
+
 def get_kind(name: str, base_url: str | None = None) -> SourceKind:
-    try:
-        return KINDS[name](base_url)
-    except KeyError:
+    cls = kind_class(name)
+    if cls is None:
         known = ", ".join(sorted(KINDS))
-        raise KeyError(f"unknown source kind {name!r} (known: {known})") from None
+        raise KeyError(f"unknown source kind {name!r} (known: {known})")
+    if name in KINDS:
+        return cls(base_url)
+    definition = find(name)
+    assert definition is not None  # kind_class found it
+    return cls.for_index(definition, base_url)
 
 
 def configured_kind(config: Config, name: str) -> SourceKind:

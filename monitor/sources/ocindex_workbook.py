@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import ClassVar
-from urllib.parse import unquote, urldefrag
 
 from monitor.extract.workbook import VERSION, not_a_profile, read_workbook
-from monitor.identity import lookup
 from monitor.models import Extraction, Reason
 from monitor.sources import Release, ReleaseRow, SourceKind, register
 
 WORKBOOK_PATH = "/assets/downloads/global_oc_index.xlsx"
-# The fragment names the row: `#2023/kyrgyzstan`, or `#kyrgyzstan` for the latest edition.
-_FRAGMENT = re.compile(r"^(?:(\d{4})/)?([^/]+)$")
 
 # All sources of one workbook share its bytes: read them once, not once per country.
 workbook_reading = lru_cache(maxsize=2)(read_workbook)
@@ -58,11 +53,7 @@ class OcindexWorkbook(SourceKind):
         return Release(rows, tuple(reading.errors), warnings)
 
     def locate(self, url: str) -> tuple[str, int | None] | None:
-        match = _FRAGMENT.match(unquote(urldefrag(url).fragment))
-        country = lookup(match[2]) if match else None
-        if match is None or country is None:
-            return None
-        return country.key, int(match[1]) if match[1] else None
+        return self.row_of(url)
 
     def extract(
         self,

@@ -114,6 +114,7 @@ def latest_complete(
     *,
     excluding: int | None = None,
     kind: str | None = None,
+    index: str = "ocindex",
 ) -> int | None:
     """The most recently seen complete snapshot of a country's edition, from any source
     with scores (or from sources of `kind`): a narrative-only one (a PDF summary) cannot
@@ -121,11 +122,11 @@ def latest_complete(
     row = next(
         store.db.query(
             "SELECT id FROM snapshots WHERE country_slug = ? AND edition = ? AND status ="
-            " 'complete' AND id IS NOT ? AND EXISTS (SELECT 1 FROM scores WHERE"
+            " 'complete' AND index_id = ? AND id IS NOT ? AND EXISTS (SELECT 1 FROM scores WHERE"
             " scores.snapshot_id = snapshots.id)"
             + KIND_FILTER
             + " ORDER BY last_seen_at DESC, id DESC LIMIT 1",
-            [country, edition, excluding, kind, kind],
+            [country, edition, index, excluding, kind, kind],
         ),
         None,
     )
@@ -143,14 +144,16 @@ def edition_documents(store: Store, country: str, edition: int, kind: str) -> li
     return [(r[0], r[1]) for r in rows]
 
 
-def latest_complete_by_kind(store: Store, country: str, edition: int) -> list[tuple[int, str, str]]:
+def latest_complete_by_kind(
+    store: Store, country: str, edition: int, index: str = "ocindex"
+) -> list[tuple[int, str, str]]:
     """(snapshot id, source key, kind) of the most recently seen complete snapshot of a
     country's edition from each kind of source (page, PDF, workbook…)."""
     rows = store.db.query(
         "SELECT s.id, src.key, src.kind FROM snapshots s JOIN sources src ON src.id ="
         " s.source_id WHERE s.country_slug = ? AND s.edition = ? AND s.status = 'complete'"
-        " ORDER BY s.last_seen_at DESC, s.id DESC",
-        [country, edition],
+        " AND s.index_id = ? ORDER BY s.last_seen_at DESC, s.id DESC",
+        [country, edition, index],
     )
     latest: dict[str, tuple[int, str, str]] = {}
     for r in rows:
@@ -159,7 +162,7 @@ def latest_complete_by_kind(store: Store, country: str, edition: int) -> list[tu
 
 
 # Findings about an edition's values, the same whichever source shows them.
-EDITION_MOVES = frozenset({"score", "rank", "methodology"})
+EDITION_MOVES = frozenset({"score", "rank", "category", "membership", "methodology"})
 
 
 def reported_elsewhere(

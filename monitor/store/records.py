@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from monitor.indices.catalogue import PILLARS, higher_is_worse
+from monitor.indices import find, higher_is_worse
 from monitor.models import (
     Extraction,
     Finding,
@@ -76,6 +76,7 @@ class StoredSnapshot:
     status: Status
     reasons: tuple[Reason, ...]
     extraction: Extraction
+    index_id: str = "ocindex"  # the index the snapshot is of
 
 
 def source_from_row(row: dict[str, Any]) -> SourceRecord:
@@ -105,6 +106,7 @@ def snapshot_from_row(row: dict[str, Any]) -> StoredSnapshot:
         status=extraction.status,
         reasons=extraction.reasons,
         extraction=extraction,
+        index_id=row.get("index_id") or "ocindex",
     )
 
 
@@ -131,23 +133,31 @@ def snapshot_row(
         "extractor": extraction.extractor,
         "extractor_version": extraction.extractor_version,
         "profile": _json(data["profile"]) if profile is not None else None,
+        "index_id": profile.index if profile is not None else "ocindex",
     }
 
 
 def score_rows(snapshot_id: int, profile: Profile) -> list[dict[str, Any]]:
-    pillars = set(PILLARS)
+    """One row per score, with its measure's direction as the profile's index declares
+    it; a composite's name is its measure's (pages print none)."""
+    definition = find(profile.index)
+
+    def measure(key: str) -> Any:
+        return definition.measure(key) if definition else None
+
+    pillars = {m.key for m in definition.measures if m.level == "pillar"} if definition else set()
     rows = [
         {
             "snapshot_id": snapshot_id,
             "key": key,
-            # Composites carry no printed name; their keys are the names in snake case.
-            "name": key.replace("_", " ").capitalize(),
+            # Composites carry no printed name: their measure's, else the key in words.
+            "name": getattr(measure(key), "name", None) or key.replace("_", " ").capitalize(),
             "kind": "composite",
             "pillar": key if key in pillars else None,
             "value": score.value,
             "change": score.change,
             "new_this_edition": int(score.new_this_edition),
-            "higher_is_worse": int(higher_is_worse(key)),
+            "higher_is_worse": int(higher_is_worse(profile.index, key)),
         }
         for key, score in profile.composites.items()
     ]
@@ -161,10 +171,31 @@ def score_rows(snapshot_id: int, profile: Profile) -> list[dict[str, Any]]:
             "value": ind.score.value,
             "change": ind.score.change,
             "new_this_edition": int(ind.score.new_this_edition),
-            "higher_is_worse": int(higher_is_worse(ind.key)),
+            "higher_is_worse": int(higher_is_worse(profile.index, ind.key)),
         }
         for ind in profile.indicators
     ]
+    return rows
+
+
+def category_rows(snapshot_id: int, profile: Profile) -> list[dict[str, Any]]:
+    """One row per category and membership, placed in its definition's levels."""
+    definition = find(profile.index)
+    rows = []
+    for key, value in profile.levels().items():
+        measure = definition.measure(key) if definition else None
+        order = measure.ordered_levels if measure else ()
+        rows.append(
+            {
+                "snapshot_id": snapshot_id,
+                "key": key,
+                "name": measure.name if measure else key,
+                "kind": "membership" if key in profile.memberships else "category",
+                "value": value,
+                "level": order.index(value) if value in order else None,
+                "higher_is_worse": int(measure.higher_is_worse) if measure else None,
+            }
+        )
     return rows
 
 

@@ -588,6 +588,72 @@ def m010_indices(db: Database) -> None:
         db.execute(statement)
 
 
+_CATEGORIES_DDL = (
+    # Category and membership measures of a snapshot's profile (Status: Partly Free; on
+    # the watch list or not), one row per measure, ordered by the definition's levels.
+    """
+    CREATE TABLE categories (
+        snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),
+        key TEXT NOT NULL,                   -- the measure, e.g. status
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,                  -- category / membership
+        value TEXT NOT NULL,                 -- the level as published; a membership:
+                                             -- "on the list" / "not on the list"
+        level INTEGER,                       -- its position in the definition's levels
+        higher_is_worse INTEGER,             -- 1 when a later level is worse
+        PRIMARY KEY (snapshot_id, key)
+    )
+    """,
+    """
+    CREATE VIEW snapshot_categories AS
+    SELECT
+        s.country_slug AS country,           -- country key, e.g. kyrgyzstan
+        s.country_name AS country_name,
+        s.edition AS edition,
+        src.kind AS source,
+        c.key AS measure,                    -- the category or membership measure
+        c.kind AS kind,                      -- category / membership
+        c.value AS value,                    -- the level as published
+        c.level AS level,                    -- its position in the definition's levels
+        s.status AS status,
+        s.id AS snapshot_id,
+        s.captured_at AS captured_at,
+        s.index_id AS index_id
+    FROM categories c
+    JOIN snapshots s ON s.id = c.snapshot_id
+    JOIN sources src ON src.id = s.source_id
+    """,
+    # A country's level per edition of an index, beside the edition's before.
+    """
+    CREATE VIEW category_history AS
+    SELECT
+        e.country AS country,
+        e.country_name AS country_name,
+        e.edition AS edition,
+        c.key AS measure,
+        c.kind AS kind,
+        c.value AS value,
+        LAG(c.value) OVER w AS previous_value,  -- in the country's edition before, if any
+        CASE
+            WHEN LAG(c.level) OVER w IS NULL OR LAG(c.level) OVER w = c.level THEN ''
+            WHEN (c.level > LAG(c.level) OVER w) = (COALESCE(c.higher_is_worse, 1) = 1)
+                THEN 'deterioration'
+            ELSE 'improvement'
+        END AS direction,
+        e.snapshot_id AS snapshot_id,
+        e.index_id AS index_id
+    FROM edition_snapshots e
+    JOIN categories c ON c.snapshot_id = e.snapshot_id
+    WINDOW w AS (PARTITION BY e.index_id, e.country, c.key ORDER BY e.edition)
+    """,
+)
+
+
+def m011_categories(db: Database) -> None:
+    for statement in _CATEGORIES_DDL:
+        db.execute(statement)
+
+
 # In order; append new migrations, never edit or reorder applied ones.
 STEPS: tuple[Callable[[Database], None], ...] = (
     m001_initial,
@@ -600,6 +666,7 @@ STEPS: tuple[Callable[[Database], None], ...] = (
     m008_instance,
     m009_one_country_key,
     m010_indices,
+    m011_categories,
 )
 SCHEMA_VERSION = len(STEPS)
 

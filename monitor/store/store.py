@@ -31,6 +31,7 @@ from monitor.store.records import (
     SavedCapture,
     SourceRecord,
     StoredSnapshot,
+    category_rows,
     rank_rows,
     score_rows,
     section_rows,
@@ -436,6 +437,7 @@ class Store:
             self.db.table("scores").insert_all(score_rows(snapshot_id, profile))
             self.db.table("ranks").insert_all(rank_rows(snapshot_id, profile))
             self.db.table("sections").insert_all(section_rows(snapshot_id, profile))
+            self.db.table("categories").insert_all(category_rows(snapshot_id, profile))
         return snapshot_id
 
     def _update_source(self, source_id: int, **columns: Any) -> None:

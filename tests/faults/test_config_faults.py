@@ -26,6 +26,8 @@ PLACES = {
     "<pillar>": "resilience",
     "<key>": "criminality",
     "<name>": "hook",
+    "<index>": "ocindex",
+    "<measure>": "criminality_rank",  # a rank: its bound is the table's
 }
 NEEDS = {
     "notify.channels.hook": 'kind = "webhook"\nurl = "http://127.0.0.1:9/"\nsecret_env = "S"\n',
