@@ -79,6 +79,7 @@ class NarrativeChange:
     removed: Trimmed
     edited: tuple[EditedSentence, ...]
     edited_more: int
+    moved: Trimmed = Trimmed(())
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ def _country(
     current = profile(latest) if latest is not None else None
     findings = [i.finding for i in items]
     scores = {f.key: f for f in findings if f.kind == "score"}
-    narrative = {f.key for f in findings if f.kind == "narrative"}
+    narrative = {f.detail.get("section", f.key) for f in findings if f.kind == "narrative"}
     handled = {"score", "rank", "revision", "narrative", "source_health", "methodology"}
     return CountryDigest(
         country=slug,
@@ -246,6 +247,7 @@ def _narrative(s: SectionDelta) -> NarrativeChange:
         removed=Trimmed.of(s.removed),
         edited=s.edited[:SHOWN_SENTENCES],
         edited_more=max(0, len(s.edited) - SHOWN_SENTENCES),
+        moved=Trimmed.of(s.moved),
     )
 
 
