@@ -20,7 +20,10 @@ from tests.helpers.notifying import ingest_editions
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 # Replaces "Seizures connected to human trafficking are reported irregularly, which makes
 # trends difficult to read." (a wholly unrelated sentence would be one removed, one added).
-REPLACEMENT = "Seizures connected to human trafficking are reported monthly, which makes trends easier to read."
+REPLACEMENT = (
+    "Seizures connected to human trafficking are reported monthly, which makes trends easier"
+    " to read."
+)
 INSERTED = "Satellite imagery shows new clearings along the southern valleys."
 
 
