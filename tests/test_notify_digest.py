@@ -25,7 +25,8 @@ from tests.helpers.workbook import scores
 
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 SUBJECT = re.compile(
-    r"^5 countries moved — (?P<name>\S+) (?P<score>.+) (?P<old>\d+\.\d\d) → (?P<new>\d+\.\d\d)$"
+    r"^2023 edition published: 5 of your countries moved — (?P<name>\S+) (?P<score>.+)"
+    r" (?P<old>\d+\.\d\d) → (?P<new>\d+\.\d\d)$"
 )
 HOSTILE = (
     'Officials said <script>alert("x")</script> and <b>bold</b> & <a href="http://e.x">a link</a>.'
@@ -211,5 +212,5 @@ def test_a_broken_capture_is_reported_without_a_headline_of_vanished_scores(tmp_
                    kind_name="ocindex_page")  # fmt: skip
         digest = preview(store, config, None, now=NOW)
     text = Templates().text(digest)
-    assert "is broken" in text
+    assert "Kyrgyzstan's profile page could not be read" in text
     assert "→ —" not in text and "Headline" not in text

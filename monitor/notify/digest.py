@@ -21,7 +21,7 @@ from monitor.identity import lookup
 from monitor.indices.catalogue import COMPOSITE_NAMES, display_name
 from monitor.models import Finding, Profile
 from monitor.store import Store
-from monitor.store.findings import latest_comparison_pair
+from monitor.store.findings import latest_comparison_pair, published_region
 from monitor.store.outbox import OwedFinding
 
 SHOWN_SENTENCES = 5  # per list in a narrative change; the rest are counted
@@ -145,11 +145,13 @@ def build_digest(store: Store, channel: str, items: Sequence[OwedFinding], now: 
     comparison = cache(lambda old, new: comparison_of(store, old, new))
     profile = cache(lambda snapshot_id: store.snapshot(snapshot_id).extraction.profile)
     pair = cache(lambda source_key: latest_comparison_pair(store, source_key))
+    region = cache(lambda country: published_region(store, country))
     by_country: dict[str, list[OwedFinding]] = defaultdict(list)
     for item in items:
         by_country[item.country or item.source_key].append(item)
     countries = [
-        _country(slug, found, comparison, profile, pair) for slug, found in by_country.items()
+        _country(slug, found, comparison, profile, pair, region)
+        for slug, found in by_country.items()
     ]
     by_weight = sorted(countries, key=lambda c: (-SEVERITIES.index(c.severity), -len(c.items)))
     brief = {c.country for c in by_weight[DETAILED_COUNTRIES:]}
@@ -164,6 +166,7 @@ def _country(
     comparison: Callable[[int, int], Comparison],
     profile: Callable[[int], Profile | None],
     latest_pair: Callable[[str], tuple[int, int] | None],
+    published_region: Callable[[str], str | None],
 ) -> CountryDigest:
     # Context: the latest comparison a finding is about; for findings about a source
     # itself (source health), that source's latest comparison.
@@ -180,7 +183,7 @@ def _country(
     return CountryDigest(
         country=slug,
         name=current.country.name if current and current.country else _name(slug),
-        region=_region(current),
+        region=_region(current) or published_region(slug) or "Region not published",
         severity=max((f.severity for f in findings), key=SEVERITIES.index),
         old_edition=context.old_edition if context else None,
         new_edition=context.new_edition if context else None,
@@ -251,10 +254,10 @@ def _narrative(s: SectionDelta) -> NarrativeChange:
     )
 
 
-def _region(profile: Profile | None) -> str:
+def _region(profile: Profile | None) -> str | None:
     """The regional rank group (e.g. Central Asia), else the continental one."""
     groups = {r.scope: r.group for r in (profile.ranks if profile else ()) if r.group}
-    return groups.get("regional") or groups.get("continental") or "Other"
+    return groups.get("regional") or groups.get("continental")
 
 
 def _regions(countries: Sequence[CountryDigest]) -> tuple[RegionSummary, ...]:
@@ -276,9 +279,15 @@ def digest_subject(digest: Digest) -> str:
     if not ranked:
         return "No findings"
     top = ranked[0]
+    editions = {c.new_edition for c in digest.countries if c.new_edition != c.old_edition}
+    edition = max((e for e in editions if e), default=None)
     if movers:
-        head = f"{len(movers)} countries moved" if len(movers) > 1 else f"{top.name} moved"
         line = _top_move(top)
+        if edition is not None:  # a new edition is news in itself: named first
+            n = len(movers)
+            head = f"{edition} edition published: {n} of your countr{'ies' if n > 1 else 'y'} moved"
+            return f"{head} — {top.name} {line}"
+        head = f"{len(movers)} countries moved" if len(movers) > 1 else f"{top.name} moved"
         lead = f"{top.name} {line}" if len(movers) > 1 else line
         return f"{head} — {lead}"
     count = len(digest.items)
