@@ -20,6 +20,7 @@ from monitor.diff.text import EditedSentence, SectionDelta
 from monitor.identity import lookup
 from monitor.indices.catalogue import COMPOSITE_NAMES, display_name
 from monitor.models import Finding, Profile
+from monitor.sources import KINDS
 from monitor.store import Store
 from monitor.store.findings import latest_comparison_pair, published_region
 from monitor.store.outbox import OwedFinding
@@ -101,10 +102,15 @@ class CountryDigest:
     other: tuple[Finding, ...]  # kinds this digest has no section for
     items: tuple[OwedFinding, ...] = field(repr=False)
     detailed: bool = True  # shown in full, or as one summary row
+    links: tuple[tuple[str, str], ...] = ()  # (what, URL): the publisher's documents
+    snapshots: tuple[int, ...] = ()  # our stored copies compared, old then new
 
     @property
     def moved_anything(self) -> bool:
         return any(i.finding.kind in MOVES for i in self.items)
+
+    def count(self, kind: str) -> int:
+        return sum(1 for i in self.items if i.finding.kind == kind)
 
 
 @dataclass(frozen=True)
@@ -120,6 +126,17 @@ class Digest:
     created_at: str
     countries: tuple[CountryDigest, ...]
     regions: tuple[RegionSummary, ...]
+    full_copy: str = ""  # where the whole digest is, when this one is cut to fit an inbox
+
+    @property
+    def overview(self) -> tuple[CountryDigest, ...]:
+        """Every country, most severe first: the table a digest opens with."""
+        return tuple(sorted(self.countries, key=lambda c: (-SEVERITIES.index(c.severity), c.name)))
+
+    def cut(self, full_copy: str) -> Digest:
+        """The overview alone, pointing at the whole digest written elsewhere."""
+        brief = tuple(replace(c, detailed=False) for c in self.countries)
+        return replace(self, countries=brief, full_copy=full_copy)
 
     @property
     def items(self) -> tuple[OwedFinding, ...]:
@@ -146,11 +163,12 @@ def build_digest(store: Store, channel: str, items: Sequence[OwedFinding], now: 
     profile = cache(lambda snapshot_id: store.snapshot(snapshot_id).extraction.profile)
     pair = cache(lambda source_key: latest_comparison_pair(store, source_key))
     region = cache(lambda country: published_region(store, country))
+    url = cache(lambda source_key: _source_link(store, source_key))
     by_country: dict[str, list[OwedFinding]] = defaultdict(list)
     for item in items:
         by_country[item.country or item.source_key].append(item)
     countries = [
-        _country(slug, found, comparison, profile, pair, region)
+        _country(slug, found, comparison, profile, pair, region, url)
         for slug, found in by_country.items()
     ]
     by_weight = sorted(countries, key=lambda c: (-SEVERITIES.index(c.severity), -len(c.items)))
@@ -167,6 +185,7 @@ def _country(
     profile: Callable[[int], Profile | None],
     latest_pair: Callable[[str], tuple[int, int] | None],
     published_region: Callable[[str], str | None],
+    link: Callable[[str], tuple[str, str] | None],
 ) -> CountryDigest:
     # Context: the latest comparison a finding is about; for findings about a source
     # itself (source health), that source's latest comparison.
@@ -207,7 +226,18 @@ def _country(
         health=tuple(f for f in findings if f.kind == "source_health"),
         other=tuple(f for f in findings if f.kind not in handled),
         items=tuple(items),
+        links=tuple(dict.fromkeys(found for i in items if (found := link(i.source_key)))),
+        snapshots=tuple(s for s in (base, latest) if s is not None),
     )
+
+
+def _source_link(store: Store, source_key: str) -> tuple[str, str] | None:
+    """(what it is, URL) of a source's document, e.g. ("profile page", "https://…")."""
+    source = store.source(source_key)
+    if source is None or not source.url.startswith(("http://", "https://")):
+        return None
+    kind = KINDS.get(source.kind)
+    return (kind.label if kind else source.kind, source.url)
 
 
 def _name(slug: str) -> str:
@@ -285,7 +315,7 @@ def digest_subject(digest: Digest) -> str:
         line = _top_move(top)
         if edition is not None:  # a new edition is news in itself: named first
             n = len(movers)
-            head = f"{edition} edition published: {n} of your countr{'ies' if n > 1 else 'y'} moved"
+            head = f"{edition} edition published: {n} of your countries moved"
             return f"{head} — {top.name} {line}"
         head = f"{len(movers)} countries moved" if len(movers) > 1 else f"{top.name} moved"
         lead = f"{top.name} {line}" if len(movers) > 1 else line
