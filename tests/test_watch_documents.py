@@ -117,7 +117,10 @@ def test_a_cycle_stores_pdf_and_article_snapshots_and_a_changed_sentence(tmp_pat
         changed = {r.key: r.change for r in third.results}
         assert changed == {pdf_key: "unchanged", tuvalu_key: "unchanged",
                            article_key: "new_snapshot"}  # fmt: skip
-        assert third.findings == ()  # one sentence of ten: under the narrative threshold
+        # One sentence of ten: heard, as one low finding (a section barely changed).
+        assert [(f.kind, f.severity, f.detail["change"]) for f in third.findings] == [
+            ("narrative", "low", "reworded")
+        ]
         [row] = store.db.query(
             "SELECT deltas FROM comparisons WHERE new_snapshot_id = ?",
             [{r.key: r for r in third.results}[article_key].snapshot_id],

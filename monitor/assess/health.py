@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from monitor.config.settings import HealthSettings
+from monitor.identity import lookup
 from monitor.models import Finding, Status
 from monitor.sources import kind_class
 from monitor.store import SourceRecord, Store
@@ -75,8 +76,8 @@ def source_conditions(
         found.append(
             Condition(
                 "broken",
-                f"{source.key} is broken: {source.consecutive_failures} failed checks in a row"
-                f" (last: {source.last_error})",
+                f"{describe(source)} could not be fetched: {source.consecutive_failures}"
+                f" failed checks in a row (last: {source.last_error})",
                 {"failures": source.consecutive_failures, "error": source.last_error},
             )
         )
@@ -84,7 +85,8 @@ def source_conditions(
         found.append(
             Condition(
                 "broken",
-                f"{source.key} is broken: what it serves is {status}, no scores are taken from it",
+                f"{describe(source)} could not be read: {_why(store, source)};"
+                " no scores are taken from it",
                 {"status": str(status), "snapshot_id": source.current_snapshot_id},
             )
         )
@@ -94,7 +96,7 @@ def source_conditions(
         found.append(
             Condition(
                 "stale",
-                f"{source.key} is stale: nothing fetched successfully for {days} days",
+                f"{describe(source)} has not been fetched for {days} days",
                 {"last_success_at": source.last_success_at, "days": days},
             )
         )
@@ -113,8 +115,9 @@ def source_conditions(
             found.append(
                 Condition(
                     "edition_overdue",
-                    f"{source.key}: the {settings.expect_edition} edition was expected by "
-                    f"{settings.expect_by}; it still shows {edition or 'no edition'}",
+                    f"{describe(source)} still shows "
+                    f"{f'the {edition} edition' if edition else 'no edition'}; the "
+                    f"{settings.expect_edition} edition was expected by {settings.expect_by}",
                     {
                         "expected": settings.expect_edition,
                         "by": settings.expect_by,
@@ -123,6 +126,26 @@ def source_conditions(
                 )
             )
     return found
+
+
+def describe(source: SourceRecord) -> str:
+    """A source in a reader's words: "Kyrgyzstan's 2023 profile page"."""
+    known = lookup(source.country_slug)
+    name = known.name if known else source.country_slug.replace("_", " ").title()
+    kind = kind_class(source.kind)
+    label = kind.label if kind else source.kind
+    edition = f"{source.edition} " if source.edition else ""
+    return f"{name}'s {edition}{label}"
+
+
+def _why(store: Store, source: SourceRecord) -> str:
+    """What the extractor found wrong with the current capture, in its words."""
+    assert source.current_snapshot_id is not None
+    snapshot = store.snapshot(source.current_snapshot_id)
+    errors = [r.message for r in snapshot.extraction.reasons if r.severity == "error"]
+    if errors:
+        return errors[0]
+    return "it is not a profile" if snapshot.status is Status.NOT_A_PROFILE else "it is incomplete"
 
 
 def _follows_editions(source: SourceRecord) -> bool:
@@ -141,7 +164,7 @@ def _started(condition: Condition) -> Finding:
 def _ended(source: SourceRecord, name: str, detail: dict[str, Any]) -> Finding:
     _, key = _KINDS[name]
     what = {
-        "broken": "works again",
+        "broken": "can be read again",
         "stale": "was fetched again",
         "edition_overdue": "shows the expected edition",
     }[name]
@@ -149,6 +172,6 @@ def _ended(source: SourceRecord, name: str, detail: dict[str, Any]) -> Finding:
         "source_health",
         key,
         "low",
-        f"{source.key} {what} (was {name})",
+        f"{describe(source)} {what}",
         detail={"was": name, **detail},
     )

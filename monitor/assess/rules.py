@@ -5,18 +5,23 @@ indicator ≥ 1.0, a pillar or composite ≥ 0.25, a rank ≥ 10 places), which 
 override per index and measure, per country, and (the OC Index's older keys) per
 pillar and indicator; a direction filter too. Categories and memberships that changed
 are findings with a direction (a list membership gained or lost is high by default).
+Every narrative sentence changed is heard (low severity; a section or profile
+rewritten beyond `narrative` raises it).
 Scores are measured against a `baseline` (the value last alerted on, or the edition
 baseline) when one is given, so slow drift adds up instead of slipping under the bar.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections import Counter
 from collections.abc import Mapping
 
 from monitor.config.settings import Thresholds
 from monitor.diff.categories import CategoryDelta
 from monitor.diff.compare import Comparison
 from monitor.diff.scores import measure_name, score_direction
+from monitor.diff.text import normalise
 from monitor.indices import find
 from monitor.indices.catalogue import OCINDEX
 from monitor.models import Finding, Status
@@ -242,19 +247,69 @@ def _revisions(c: Comparison) -> list[Finding]:
 
 
 def _narrative(c: Comparison, rules: Thresholds) -> list[Finding]:
-    findings = []
+    """One finding per sentence added, removed, reworded or moved, and one
+    per section added or removed: a quietly added sentence is news. Low by default; a
+    section changed by `rules.narrative` or more is medium, by twice that high, and a
+    profile changed by `rules.narrative` on average raises its low findings to medium."""
+    if not c.sections:
+        return []
+    profile = sum(s.magnitude for s in c.sections) / len(c.sections)
+    findings: list[Finding] = []
+    keys: Counter[str] = Counter()
     for s in c.sections:
         title = s.new_title or s.old_title or s.key
+        severity = _narrative_severity(s.magnitude, profile, rules.narrative)
+        detail = {"section": s.key, "title": title, "magnitude": round(s.magnitude, 3)}
         if s.status in ("added", "removed"):
-            message = f"narrative section “{title}” {s.status}"
-        elif s.magnitude >= rules.narrative:
-            message = (
-                f"narrative section “{title}” rewritten ({s.magnitude:.0%}: "
-                f"{len(s.added)} added, {len(s.removed)} removed, {len(s.edited)} edited)"
+            count = len(s.added or s.removed)
+            findings.append(
+                Finding(
+                    "narrative",
+                    f"{s.key}:section_{s.status}",
+                    severity,
+                    f"section “{title}” {s.status} ({count} sentence{'s' * (count != 1)})",
+                    detail={**detail, "change": f"section_{s.status}"},
+                )
             )
-        else:
             continue
-        findings.append(
-            Finding("narrative", s.key, "medium", message, detail={"magnitude": s.magnitude})
-        )
+        changes = [
+            *([("renamed", s.old_title or "", title)] if s.status == "renamed" else []),
+            *(("added", "", text) for text in s.added),
+            *(("removed", text, "") for text in s.removed),
+            *(("reworded", e.old, e.new) for e in s.edited),
+            *(("moved", "", text) for text in s.moved),
+        ]
+        for change, old, new in changes:
+            key = f"{s.key}:{change}:{_sentence_id(old, new)}"
+            keys[key] += 1  # the same sentence added twice is two findings
+            findings.append(
+                Finding(
+                    "narrative",
+                    key if keys[key] == 1 else f"{key}:{keys[key]}",
+                    severity,
+                    f"section “{s.old_title}” renamed “{title}”"
+                    if change == "renamed"
+                    else f"“{title}”: sentence {change}: “{_quote(new or old)}”",
+                    detail={**detail, "change": change, "old": old, "new": new},
+                )
+            )
     return findings
+
+
+def _narrative_severity(section: float, profile: float, limit: float) -> str:
+    if limit and section >= min(1.0, 2 * limit):
+        return "high"
+    return "medium" if section >= limit or profile >= limit else "low"
+
+
+def _sentence_id(old: str, new: str) -> str:
+    """A short stable id of a sentence change, as compared (normalised)."""
+    text = f"{normalise(old)}\n{normalise(new)}"
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+QUOTED = 160  # characters of a sentence quoted in a finding's message
+
+
+def _quote(sentence: str) -> str:
+    return sentence if len(sentence) <= QUOTED else sentence[: QUOTED - 1].rstrip() + "…"

@@ -19,6 +19,8 @@ from monitor.models import Finding
 SEVERITIES = ("low", "medium", "high")
 PERIODS = ("run", "daily", "weekly")
 SECURITY = ("starttls", "ssl", "none")
+ALL = ("all",)  # a channel's `countries = "all"`
+MEASURED = ("score", "rank", "revision")  # finding kinds keyed by an index's measure
 _URL = re.compile(r"^https?://[^\s/]+")
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
 
@@ -53,13 +55,24 @@ class ChannelSpec:
     kind: str  # a registered channel kind: email, webhook, slack
     every: str = "run"  # run: a digest per run; daily / weekly: one per period
     min_severity: str = "low"
-    countries: tuple[str, ...] = ()  # watchlist; empty: every country
+    # The countries it hears about: None, the watched ones (every country when nothing
+    # is watched); ALL, every country; or these.
+    countries: tuple[str, ...] | None = None
     options: dict[str, Any] = field(default_factory=dict)  # the kind's own keys
+    # Measure keys of the indices it follows (None: every index). A finding about a
+    # measure (score, rank, revision) of another index is not its news.
+    measures: frozenset[str] | None = None
 
-    def wants(self, finding: Finding, country: str | None) -> bool:
+    def wants(self, finding: Finding, country: str | None, watched: frozenset[str]) -> bool:
         if SEVERITIES.index(finding.severity) < SEVERITIES.index(self.min_severity):
             return False
-        return not self.countries or country in self.countries
+        if self.measures is not None and finding.kind in MEASURED:
+            key = finding.key.rsplit("_", 1)[0] if finding.kind == "rank" else finding.key
+            if key not in self.measures:
+                return False
+        if self.countries == ALL or (self.countries is None and not watched):
+            return True
+        return country in (watched if self.countries is None else self.countries)
 
 
 DEFAULT_CHANNEL = ChannelSpec("digest", "email", options={"to": ("monitor@localhost",)})
@@ -74,10 +87,11 @@ class NotifySettings:
     delivery: DeliveryPolicy = field(default_factory=DeliveryPolicy)
     # Seconds a notification may wait undelivered before `monitor status` exits 1.
     max_pending_age: float = 3600.0
+    watched: frozenset[str] = frozenset()  # the watch list's countries
 
     def route(self, finding: Finding, country: str | None) -> list[str]:
         """The channels that owe their readers this finding."""
-        return [c.name for c in self.channels if c.wants(finding, country)]
+        return [c.name for c in self.channels if c.wants(finding, country, self.watched)]
 
     def channel(self, name: str) -> ChannelSpec | None:
         return next((c for c in self.channels if c.name == name), None)
@@ -95,10 +109,17 @@ class TableReader(Protocol):
 
 
 def read_notify(
-    table: Any, reader: TableReader, base: Path, channel_kinds: Mapping[str, Any]
+    table: Any,
+    reader: TableReader,
+    base: Path,
+    channel_kinds: Mapping[str, Any],
+    *,
+    watched: frozenset[str] = frozenset(),
+    indices: Mapping[str, frozenset[str]] | None = None,
 ) -> NotifySettings:
     """Validate a `[notify]` table against the channel kinds' registry; `base` resolves
-    a relative template directory or CA file."""
+    a relative template directory or CA file; `watched` is the watch list's countries and
+    `indices` each known index's measure keys (what a channel's `indices` may name)."""
     if not isinstance(table, dict):
         raise reader.fail("notify", "must be a table")
     allowed = {"channels", "smtp", "sender", "templates", "delivery", "max_pending_age"}
@@ -120,10 +141,11 @@ def read_notify(
     if not isinstance(channels_table, dict):
         raise reader.fail("notify.channels", "must be a table of [notify.channels.<name>]")
     channels = tuple(
-        _channel(name, spec, reader, channel_kinds) for name, spec in channels_table.items()
+        _channel(name, spec, reader, channel_kinds, indices or {})
+        for name, spec in channels_table.items()
     )
     return NotifySettings(
-        channels or (DEFAULT_CHANNEL,), smtp, sender, templates, delivery, float(max_age)
+        channels or (DEFAULT_CHANNEL,), smtp, sender, templates, delivery, float(max_age), watched
     )
 
 
@@ -142,14 +164,20 @@ def _smtp(table: Any, reader: TableReader, base: Path) -> SmtpSettings:
     return replace(smtp, ca_file=str(ca_file))
 
 
-def _channel(name: str, spec: Any, reader: TableReader, kinds: dict[str, Any]) -> ChannelSpec:
+def _channel(
+    name: str,
+    spec: Any,
+    reader: TableReader,
+    kinds: Mapping[str, Any],
+    indices: Mapping[str, frozenset[str]],
+) -> ChannelSpec:
     where = f"notify.channels.{name}"
     if not isinstance(spec, dict):
         raise reader.fail(where, "must be a table")
     kind = spec.get("kind")
     if kind not in kinds:
         raise reader.fail(f"{where}.kind", f"must be one of {', '.join(sorted(kinds))}")
-    common = {"kind", "every", "min_severity", "countries"}
+    common = {"kind", "every", "min_severity", "countries", "indices"}
     reader.only(spec, where, common | set(kinds[kind].options))
     every = spec.get("every", "run")
     if every not in PERIODS:
@@ -157,17 +185,32 @@ def _channel(name: str, spec: Any, reader: TableReader, kinds: dict[str, Any]) -
     severity = spec.get("min_severity", "low")
     if severity not in SEVERITIES:
         raise reader.fail(f"{where}.min_severity", f"must be one of {', '.join(SEVERITIES)}")
-    countries = spec.get("countries", [])
-    if not isinstance(countries, list):
-        raise reader.fail(f"{where}.countries", "must be a list of country slugs")
-    # Keyed as findings are (`KGZ`, `Kyrgyzstan` → kyrgyzstan), or the channel never hears.
-    slugs = tuple(reader.country(c, f"{where}.countries[{n + 1}]") for n, c in enumerate(countries))
+    countries = _countries(spec.get("countries"), f"{where}.countries", reader)
+    measures = None
+    if "indices" in spec:
+        followed = spec["indices"]
+        if not isinstance(followed, list) or not all(i in indices for i in followed):
+            known = ", ".join(sorted(indices))
+            raise reader.fail(f"{where}.indices", f"must be a list of index ids ({known})")
+        measures = frozenset().union(*(indices[i] for i in followed))
     options = {k: v for k, v in spec.items() if k not in common | {"url_env"}}
     if "url" in kinds[kind].options:  # from the file, or the environment (a secret URL)
         options["url"] = reader.url(spec, where)
     for problem_key, problem in kinds[kind].check(options):
         raise reader.fail(f"{where}.{problem_key}", problem)
-    return ChannelSpec(name, kind, every, severity, slugs, options)
+    return ChannelSpec(name, kind, every, severity, countries, options, measures)
+
+
+def _countries(value: Any, where: str, reader: TableReader) -> tuple[str, ...] | None:
+    """None (absent: the watched countries), ALL, or the slugs of a list."""
+    if value is None:
+        return None
+    if value == "all":
+        return ALL
+    if not isinstance(value, list):
+        raise reader.fail(where, 'must be "all" or a list of countries')
+    # Keyed as findings are (`KGZ`, `Kyrgyzstan` → kyrgyzstan), or the channel never hears.
+    return tuple(reader.country(c, f"{where}[{n + 1}]") for n, c in enumerate(value))
 
 
 def check_url(value: Any) -> Iterable[tuple[str, str]]:

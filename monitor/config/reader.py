@@ -98,7 +98,17 @@ class _Reader:
         # The watch list first: what it watches outside the index, filters may name.
         sources = self.watch(raw.get("watch", []), config, schedule.timezone)
         thresholds = self.thresholds(raw.get("thresholds", {}), "thresholds", Thresholds())
-        notify = read_notify(raw.get("notify", {}), self, self.path.parent, self.channel_kinds)
+        measures = {
+            i: frozenset(m.key for m in d.measures) for i, d in registry(indices_dir).items()
+        }
+        notify = read_notify(
+            raw.get("notify", {}),
+            self,
+            self.path.parent,
+            self.channel_kinds,
+            watched=frozenset(s.country for s in sources),
+            indices=measures,
+        )
         health = self.health(raw.get("health", {}))
         return replace(
             config,

@@ -9,10 +9,11 @@ import unicodedata
 from collections.abc import Sequence
 
 # Curly quotes made straight; invisible format characters (soft hyphen, zero-width
-# space / joiners, word joiner, byte-order mark, direction marks) deleted.
+# space / joiners, word joiner, byte-order mark, direction marks) and the replacement
+# character of an undecodable byte deleted.
 _TRANSLATE = str.maketrans(
     {"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"'}
-    | dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"), None)
+    | dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\ufffd"), None)
 )
 _HYPHENS = re.compile(r"[\u2010-\u2013\u2212]")  # hyphens, figure and en dash, minus
 _EM_DASH = re.compile(r"\s*(?:[\u2014\u2015]|-{2,})\s*")  # em dash, bar, `--`: never in a word

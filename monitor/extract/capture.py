@@ -59,6 +59,11 @@ def decode(content: bytes, content_type: str | None) -> str:
                 return content.decode(encoding)
             except (LookupError, UnicodeDecodeError):
                 continue
+    # UTF-8 with stray bytes (a damaged file) still holds characters only UTF-8 spells:
+    # read it as UTF-8, the strays replaced, rather than turn every "’" into "â€™".
+    damaged = content.decode("utf-8", errors="replace")
+    if any(c > "\x7f" and c != "\ufffd" for c in damaged):
+        return damaged
     # Not UTF-8 and nothing declared: cp1252 never fails and reads most legacy pages.
     return content.decode("cp1252", errors="replace")
 

@@ -22,8 +22,9 @@ from monitor.diff.text import EditedSentence, SectionDelta
 from monitor.identity import lookup
 from monitor.indices import find
 from monitor.models import Finding, Profile
+from monitor.sources import KINDS
 from monitor.store import Store
-from monitor.store.findings import latest_comparison_pair
+from monitor.store.findings import latest_comparison_pair, published_region
 from monitor.store.outbox import OwedFinding
 
 SHOWN_SENTENCES = 5  # per list in a narrative change; the rest are counted
@@ -82,6 +83,7 @@ class NarrativeChange:
     removed: Trimmed
     edited: tuple[EditedSentence, ...]
     edited_more: int
+    moved: Trimmed = Trimmed(())
 
 
 @dataclass(frozen=True)
@@ -104,10 +106,15 @@ class CountryDigest:
     other: tuple[Finding, ...]  # kinds this digest has no section for
     items: tuple[OwedFinding, ...] = field(repr=False)
     detailed: bool = True  # shown in full, or as one summary row
+    links: tuple[tuple[str, str], ...] = ()  # (what, URL): the publisher's documents
+    snapshots: tuple[int, ...] = ()  # our stored copies compared, old then new
 
     @property
     def moved_anything(self) -> bool:
         return any(i.finding.kind in MOVES for i in self.items)
+
+    def count(self, kind: str) -> int:
+        return sum(1 for i in self.items if i.finding.kind == kind)
 
 
 @dataclass(frozen=True)
@@ -123,6 +130,17 @@ class Digest:
     created_at: str
     countries: tuple[CountryDigest, ...]
     regions: tuple[RegionSummary, ...]
+    full_copy: str = ""  # where the whole digest is, when this one is cut to fit an inbox
+
+    @property
+    def overview(self) -> tuple[CountryDigest, ...]:
+        """Every country, most severe first: the table a digest opens with."""
+        return tuple(sorted(self.countries, key=lambda c: (-SEVERITIES.index(c.severity), c.name)))
+
+    def cut(self, full_copy: str) -> Digest:
+        """The overview alone, pointing at the whole digest written elsewhere."""
+        brief = tuple(replace(c, detailed=False) for c in self.countries)
+        return replace(self, countries=brief, full_copy=full_copy)
 
     @property
     def items(self) -> tuple[OwedFinding, ...]:
@@ -148,11 +166,14 @@ def build_digest(store: Store, channel: str, items: Sequence[OwedFinding], now: 
     comparison = cache(lambda old, new: comparison_of(store, old, new))
     profile = cache(lambda snapshot_id: store.snapshot(snapshot_id).extraction.profile)
     pair = cache(lambda source_key: latest_comparison_pair(store, source_key))
+    region = cache(lambda country: published_region(store, country))
+    url = cache(lambda source_key: _source_link(store, source_key))
     by_country: dict[str, list[OwedFinding]] = defaultdict(list)
     for item in items:
         by_country[item.country or item.source_key].append(item)
     countries = [
-        _country(slug, found, comparison, profile, pair) for slug, found in by_country.items()
+        _country(slug, found, comparison, profile, pair, region, url)
+        for slug, found in by_country.items()
     ]
     by_weight = sorted(countries, key=lambda c: (-SEVERITIES.index(c.severity), -len(c.items)))
     brief = {c.country for c in by_weight[DETAILED_COUNTRIES:]}
@@ -167,6 +188,8 @@ def _country(
     comparison: Callable[[int, int], Comparison],
     profile: Callable[[int], Profile | None],
     latest_pair: Callable[[str], tuple[int, int] | None],
+    published_region: Callable[[str], str | None],
+    link: Callable[[str], tuple[str, str] | None],
 ) -> CountryDigest:
     # Context: the latest comparison a finding is about; for findings about a source
     # itself (source health), that source's latest comparison.
@@ -178,7 +201,7 @@ def _country(
     current = profile(latest) if latest is not None else None
     findings = [i.finding for i in items]
     scores = {f.key: f for f in findings if f.kind == "score"}
-    narrative = {f.key for f in findings if f.kind == "narrative"}
+    narrative = {f.detail.get("section", f.key) for f in findings if f.kind == "narrative"}
     handled = {"score", "rank", "revision", "narrative", "source_health", "methodology"}
     handled |= set(STATUSES)
     index = context.index if context else "ocindex"
@@ -187,7 +210,7 @@ def _country(
     return CountryDigest(
         country=slug,
         name=current.country.name if current and current.country else _name(slug),
-        region=_region(current),
+        region=_region(current) or published_region(slug) or "Region not published",
         severity=max((f.severity for f in findings), key=SEVERITIES.index),
         old_edition=context.old_edition if context else None,
         new_edition=context.new_edition if context else None,
@@ -212,7 +235,18 @@ def _country(
         health=tuple(f for f in findings if f.kind == "source_health"),
         other=tuple(f for f in findings if f.kind not in handled),
         items=tuple(items),
+        links=tuple(dict.fromkeys(found for i in items if (found := link(i.source_key)))),
+        snapshots=tuple(s for s in (base, latest) if s is not None),
     )
+
+
+def _source_link(store: Store, source_key: str) -> tuple[str, str] | None:
+    """(what it is, URL) of a source's document, e.g. ("profile page", "https://…")."""
+    source = store.source(source_key)
+    if source is None or not source.url.startswith(("http://", "https://")):
+        return None
+    kind = KINDS.get(source.kind)
+    return (kind.label if kind else source.kind, source.url)
 
 
 def _name(slug: str) -> str:
@@ -261,13 +295,14 @@ def _narrative(s: SectionDelta) -> NarrativeChange:
         removed=Trimmed.of(s.removed),
         edited=s.edited[:SHOWN_SENTENCES],
         edited_more=max(0, len(s.edited) - SHOWN_SENTENCES),
+        moved=Trimmed.of(s.moved),
     )
 
 
-def _region(profile: Profile | None) -> str:
+def _region(profile: Profile | None) -> str | None:
     """The regional rank group (e.g. Central Asia), else the continental one."""
     groups = {r.scope: r.group for r in (profile.ranks if profile else ()) if r.group}
-    return groups.get("regional") or groups.get("continental") or "Other"
+    return groups.get("regional") or groups.get("continental")
 
 
 def _regions(countries: Sequence[CountryDigest]) -> tuple[RegionSummary, ...]:
@@ -289,9 +324,15 @@ def digest_subject(digest: Digest) -> str:
     if not ranked:
         return "No findings"
     top = ranked[0]
+    editions = {c.new_edition for c in digest.countries if c.new_edition != c.old_edition}
+    edition = max((e for e in editions if e), default=None)
     if movers:
-        head = f"{len(movers)} countries moved" if len(movers) > 1 else f"{top.name} moved"
         line = _top_move(top)
+        if edition is not None:  # a new edition is news in itself: named first
+            n = len(movers)
+            head = f"{edition} edition published: {n} of your countries moved"
+            return f"{head} — {top.name} {line}"
+        head = f"{len(movers)} countries moved" if len(movers) > 1 else f"{top.name} moved"
         lead = f"{top.name} {line}" if len(movers) > 1 else line
         return f"{head} — {lead}"
     count = len(digest.items)

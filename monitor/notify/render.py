@@ -17,6 +17,8 @@ from monitor.notify.digest import Digest
 # Colours by direction, chosen to stay readable for red-green colour blindness
 # beside the arrows, which carry the same meaning.
 COLOURS = {"deterioration": "#b42318", "improvement": "#1b6e3a", "": "#555555"}
+# A direction in a reader's words: "up" is worse for criminality, better for resilience.
+WORDS = {"deterioration": "worse", "improvement": "better", "": "unchanged"}
 
 
 def _slack_escape(text: str) -> str:
@@ -43,8 +45,9 @@ class Templates:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            extensions=["jinja2.ext.do"],
         )
-        env.filters.update(number=number, arrow=arrow)
+        env.filters.update(number=number, arrow=arrow, word=lambda d: WORDS.get(d, d))
         env.globals["colours"] = COLOURS
         return env
 

@@ -51,6 +51,8 @@ class SourceKind:
     """Base class of source kinds."""
 
     name: ClassVar[str]
+    # What a reader calls one such document, after a country's name: "profile page".
+    label: ClassVar[str] = "document"
     # The extractor's version: stored raw documents read by an older one are re-read.
     version: ClassVar[str] = "1"
     default_base_url: ClassVar[str] = ""

@@ -24,6 +24,7 @@ class Article(SourceKind):
     """
 
     name = "article"
+    label = "article"
     version = VERSION
     per_edition = False
     takes_url = True

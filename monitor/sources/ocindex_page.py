@@ -20,6 +20,7 @@ class OcindexPage(SourceKind):
     """
 
     name = "ocindex_page"
+    label = "profile page"
     version = VERSION
     default_base_url = "https://ocindex.net"
     options: ClassVar[dict[str, str]] = {"base_url": "site root (default https://ocindex.net)"}

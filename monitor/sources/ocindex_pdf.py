@@ -25,6 +25,7 @@ class OcindexPdf(SourceKind):
     """
 
     name = "ocindex_pdf"
+    label = "PDF summary"
     version = VERSION
     default_base_url = "https://ocindex.net"
     options: ClassVar[dict[str, str]] = {"base_url": "site root (default https://ocindex.net)"}

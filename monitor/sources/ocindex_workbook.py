@@ -29,6 +29,7 @@ class OcindexWorkbook(SourceKind):
     """
 
     name = "ocindex_workbook"
+    label = "row in the dataset workbook"
     version = VERSION
     default_base_url = "https://ocindex.net"
     options: ClassVar[dict[str, str]] = {"base_url": "site root (default https://ocindex.net)"}

@@ -298,3 +298,15 @@ def latest_comparison_pair(store: Store, source_key: str) -> tuple[int, int] | N
         [source_key],
     ).fetchone()
     return (row[0], row[1]) if row else None
+
+
+def published_region(store: Store, country: str) -> str | None:
+    """The region (else the continent) the publisher ranks `country` in, latest first."""
+    row = store.db.execute(
+        "SELECT r.group_name FROM ranks r JOIN snapshots s ON s.id = r.snapshot_id"
+        " WHERE s.country_slug = ? AND r.scope IN ('regional', 'continental')"
+        " AND r.group_name IS NOT NULL"
+        " ORDER BY r.scope = 'regional' DESC, r.snapshot_id DESC LIMIT 1",
+        [country],
+    ).fetchone()
+    return row[0] if row else None

@@ -30,6 +30,7 @@ timeout = 2
 [notify.channels.analysts]
 kind = "email"
 to = ["a@example.org", "b@example.org"]
+countries = "all"  # Turkmenistan's findings (below) concern a country not watched
 """
 WEBHOOK = """
 [notify.channels.hook]
@@ -37,6 +38,7 @@ kind = "webhook"
 url = "{url}"
 secret_env = "FAULTS_WEBHOOK_SECRET"
 timeout = 1
+countries = "all"
 """
 # Every run retries at once: recovery is the next run, not a backoff later.
 DELIVERY = "[notify.delivery]\nattempts = {attempts}\nretry_wait = 0.0\nround_backoff = 0.0\n"

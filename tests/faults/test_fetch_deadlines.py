@@ -278,8 +278,8 @@ def test_a_host_on_hold_defers_its_other_sources_without_breaking_them(
     assert by_name["elsewhere"].change == "new_snapshot"
     assert "/same_host" not in [request.path for request, _ in httpserver.log]
     assert same_host.consecutive_failures == 0
-    broken = {f.message.split(" ")[0] for f in report.findings if f.key == "broken"}
-    assert broken == {"ocindex_page:busy:2023"}  # one failure breaks here; deferral does not
+    broken = {f.message.split(" could ")[0] for f in report.findings if f.key == "broken"}
+    assert broken == {"Busy's 2023 profile page"}  # one failure breaks here; deferral does not
     assert {f.kind for f in report.findings} == {"source_health"}
     assert integrity == [("ok",)]
 

@@ -20,6 +20,9 @@ from monitor.notify.digest import Digest
 from monitor.store.outbox import Notification
 
 OUTBOX_DIR = "outbox"
+FULL_DIGESTS_DIR = "digests"
+# Bytes of HTML a digest email may hold: Gmail clips messages past 102 KB.
+HTML_BUDGET = 95_000
 log = logging.getLogger(__name__)
 MESSAGE_ID_DOMAIN = "profile-monitor"
 # What a msg-id's left part may not hold (RFC 5322 atext, dots left out for simplicity).
@@ -43,12 +46,30 @@ class Email(ChannelKind):
         return list(check_addresses(options.get("to")))
 
     def compose(self, digest: Digest, idempotency_key: str) -> dict[str, Any]:
+        html = self.templates.html(digest)
+        if len(html.encode()) > HTML_BUDGET:
+            # Past the budget mail clients clip the message: the whole digest goes to a
+            # file, and the message keeps the overview and says where the rest is.
+            digest = digest.cut(self._full_copy(html, idempotency_key).as_uri())
+            html = self.templates.html(digest)
         return {
             "subject": digest.subject,
             "text": self.templates.text(digest),
-            "html": self.templates.html(digest),
+            "html": html,
             "created_at": digest.created_at,
         }
+
+    def _full_copy(self, html: str, idempotency_key: str) -> Path:
+        """The whole digest as an HTML file in `<data_dir>/digests/`, beside the outbox;
+        written again whole under the same name if composing is repeated after a crash."""
+        folder = self.data_dir / FULL_DIGESTS_DIR
+        private_dir(folder)
+        path = folder / f"{_NOT_ATEXT.sub('-', idempotency_key)}.html"
+        partial = path.with_suffix(".html.partial")
+        with open(partial, "w", encoding="utf-8", opener=private_opener) as stream:
+            stream.write(html)
+        os.replace(partial, path)
+        return path.resolve()
 
     def send(self, notification: Notification) -> str:
         message = self.email(notification)
