@@ -4,15 +4,20 @@ that falls back to an incomplete capture with a warning."""
 from __future__ import annotations
 
 import json
+import logging
+import socket
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from monitor.cli.main import cli
+from monitor.config.settings import FetchPolicy
 from monitor.errors import MonitorError
+from monitor.fetch.client import Fetcher, Outcome
 from monitor.review.snapshots import resolve_snapshot
 from monitor.store import Store
+from tests.helpers.configs import site_config
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CIV_2023 = "https://ocindex.net/2023/country/cote_divoire"
@@ -78,3 +83,36 @@ def test_an_edition_with_only_an_incomplete_capture_is_compared_with_a_warning(t
         found = resolve_snapshot(store, "cote_divoire", "2023", warn=warnings.append)
         assert store.snapshot_status(found).value == "incomplete"
     assert len(warnings) == 1 and f"snapshot {found}" in warnings[0]
+
+
+def test_offline_the_first_error_is_the_network_failure(tmp_path):
+    with socket.socket() as probe:  # a port nobody listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = site_config(tmp_path, f"http://127.0.0.1:{port}", fetch={"respect_robots": True})
+    result = invoke("--config", str(config), "check", "kyrgyzstan", "--json")
+    detail = json.loads(result.output)["results"][0]["detail"]
+    assert detail.startswith(f"network failure reaching 127.0.0.1:{port}: could not connect")
+    assert not detail.startswith("disallowed")
+
+
+def test_debug_logging_shows_requests_redirects_and_robots_decisions(httpserver, caplog):
+    httpserver.expect_request("/robots.txt").respond_with_data("User-agent: *\nDisallow: /no\n")
+    httpserver.expect_request("/old").respond_with_data(
+        "", status=301, headers={"Location": "/page?token=s3cret"}
+    )
+    httpserver.expect_request("/page").respond_with_data("hello")
+    policy = FetchPolicy(max_retries=0, per_host_interval=0)
+    with caplog.at_level(logging.DEBUG, logger="monitor.fetch"), Fetcher(policy) as fetcher:
+        assert fetcher.fetch(httpserver.url_for("/old")).outcome is Outcome.OK
+        assert fetcher.fetch(httpserver.url_for("/no")).outcome is Outcome.FAILED
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("monitor.")]
+    base = httpserver.url_for("")
+    assert f"GET {base}robots.txt -> 200, 28 bytes" in "\n".join(lines)
+    assert f"robots.txt: {base}old allowed" in lines
+    assert f"redirect: HTTP 301 {base}old -> {base}page?token=***" in lines
+    assert any(line.startswith(f"GET {base}page?token=*** -> 200, 5 bytes, ") for line in lines)
+    assert f"robots.txt: {base}no disallowed by robots.txt of {httpserver.host}:" in (
+        "\n".join(lines)
+    )
+    assert "s3cret" not in "\n".join(lines)

@@ -181,8 +181,9 @@ def test_an_unreachable_robots_txt_disallows_without_touching_the_page(
         result = fetcher.fetch(server.url)
 
     assert result.outcome is Outcome.FAILED
-    assert result.error.startswith("disallowed by robots.txt of 127.0.0.1:")
-    assert "could not be read (connection lost" in result.error
+    # The network failure leads: robots.txt is only the request that met it.
+    assert result.error.startswith("network failure reaching 127.0.0.1:")
+    assert ": connection lost" in result.error and "robots.txt could not be read" in result.error
     assert server.connections == 1  # the robots.txt request only
 
 

@@ -18,6 +18,7 @@ failure, left for the next cycle.
 from __future__ import annotations
 
 import itertools
+import logging
 import random
 import threading
 import time
@@ -47,8 +48,12 @@ from monitor.fetch.politeness import (
     read_rules,
 )
 from monitor.models import Attempt
+from monitor.redact import redact
 
 _SCHEMES = ("http", "https")
+# At debug level: every request (method, URL, status, bytes, ms), redirect and robots
+# decision, so `--log-level debug` shows what the fetch did and why.
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -142,7 +147,7 @@ class Fetcher:
             ),
             # Only encodings BodyDecoder undoes piece by piece, whatever httpx could do.
             headers={"User-Agent": policy.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
-            event_hooks={"request": [_refuse_bad_urls]},
+            event_hooks={"request": [_refuse_bad_urls], "response": [_log_redirect]},
         )
         self._deadlines = Deadlines()
         apply_deadlines(self._client, self._deadlines)
@@ -174,6 +179,7 @@ class Fetcher:
                 refusal = self._robots.rules(target).refusal_for(target)
             except _NotNow as exc:  # robots.txt not asked now: stopped or deferred, not refused
                 return _deferred(url, sent, exc.reason) if exc.reason else _stopped(url, sent)
+            log.debug("robots.txt: %s %s", redact(url), refusal or "allowed")
             if refusal:
                 return _failed(url, url, None, sent, (_not_requested(url, refusal),), refusal)
         conditions = {"If-None-Match": sent.etag, "If-Modified-Since": sent.last_modified}
@@ -188,6 +194,13 @@ class Fetcher:
             raise _NotNow(got.error)
         host = host_of(robots_url)
         rules = read_rules(host, self.policy.user_agent, got.status_code, got.content, got.error)
+        delay = rules.robots.crawl_delay
+        log.debug(
+            "robots.txt of %s read: %d rules%s",
+            host,
+            len(rules.robots.rules),
+            "" if delay is None else f", crawl-delay {delay:g}s",
+        )
         self._pacer.space(host, rules.robots.crawl_delay)
         return rules
 
@@ -263,6 +276,14 @@ class Fetcher:
 
         def attempt(error: str | None) -> Attempt:
             duration_ms = (time.perf_counter() - start) * 1000
+            log.debug(
+                "GET %s -> %s, %d bytes, %.0f ms%s",
+                redact(final_url),
+                status or "no response",
+                received,
+                duration_ms,
+                f" ({error})" if error else "",
+            )
             return Attempt(url, started_at, status, received, duration_ms, error)
 
         too_big = f"body exceeds the size cap of {cap} bytes"
@@ -369,6 +390,18 @@ def _refuse_bad_urls(request: httpx.Request) -> None:
     problem = _url_problem(request.url)
     if problem:
         raise httpx.UnsupportedProtocol(problem, request=request)
+
+
+def _log_redirect(response: httpx.Response) -> None:
+    # Runs for every response httpx receives; the final one is logged with its body.
+    if response.has_redirect_location:
+        target = response.request.url.join(response.headers["Location"])
+        log.debug(
+            "redirect: HTTP %d %s -> %s",
+            response.status_code,
+            redact(str(response.request.url)),
+            redact(str(target)),
+        )
 
 
 def _declared_length(response: httpx.Response) -> int:

@@ -10,7 +10,8 @@ How a robots.txt answer is read (RFC 9309, except for 401/403):
 - 2xx: its rules; 404, 410 and other 4xx: there are no rules, everything is allowed;
 - 401/403: everything is disallowed (the long-standing convention; RFC 9309 would allow);
 - 5xx, 429, network failure (after the usual retries): everything is disallowed while
-  it cannot be read, as RFC 9309 asks; the next cycle asks again.
+  it cannot be read, as RFC 9309 asks; the next cycle asks again. A network failure is
+  reported as such, robots.txt only named as the request that met it.
 """
 
 from __future__ import annotations
@@ -61,6 +62,14 @@ def read_rules(
         why = f"it answered {error}, which counts as disallowing everything"
     elif status is not None and 400 <= status < 500 and status != 429:
         return HostRules(host)  # no robots.txt: no restrictions
+    elif status is None:
+        # The host did not answer at all: that is the news, not robots.txt (an offline
+        # machine would otherwise read as a robots.txt problem).
+        return HostRules(
+            host,
+            refusal=f"network failure reaching {host}: {error}"
+            " (robots.txt could not be read, so nothing else was requested from it)",
+        )
     else:
         why = f"it could not be read ({error}); everything counts as disallowed until it can be"
     return HostRules(host, refusal=f"disallowed by robots.txt of {host}: {why}")
