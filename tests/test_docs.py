@@ -72,6 +72,9 @@ def test_every_table_and_view_is_in_the_data_model(tmp_path: Path) -> None:
             )
         ]
     assert "score_movers" in names
+    # An FTS5 table's own storage (narrative_fts_data, …) is SQLite's, not ours to document.
+    fts = [name for name in names if f"| `{name}` |" in page and name.endswith("_fts")]
+    names = [name for name in names if not any(name.startswith(f"{t}_") for t in fts)]
     missing = [name for name in names if f"| `{name}` |" not in page]
     assert not missing, f"not in docs/data-model.md: {missing}"
 

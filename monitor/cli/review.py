@@ -15,7 +15,7 @@ import click
 from monitor.cli import display
 from monitor.config.settings import Config
 from monitor.files import private_opener, within
-from monitor.review.browse import browse_plan, launch
+from monitor.review.browse import browse_plan, launch, require_datasette
 from monitor.review.capture import stored_capture
 from monitor.review.export import FORMATS, ExportFilter, write_export
 from monitor.review.history import score_history
@@ -264,6 +264,7 @@ def browse(ctx: click.Context, host: str, port: int, dry_run: bool, as_json: boo
         click.echo(json.dumps(plan.metadata, indent=2, ensure_ascii=False))
         click.echo(f"Would run: {shlex.join(plan.command)}")
     else:
+        require_datasette()  # before announcing an address nothing will serve
         console.print(f"Datasette on http://{host}:{port}/ (Ctrl-C stops it)", highlight=False)
         sys.exit(launch(plan))
 

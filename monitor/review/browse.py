@@ -1,19 +1,28 @@
 """`monitor browse`: the snapshot database in Datasette, described and with canned queries.
 
-Datasette is an optional extra (`pip install 'profile-monitor[browse]'`): it is heavy, and
-only people who browse need it. Column descriptions are the `--` comments of the DDL
+Datasette is an optional extra (`pip install '.[browse]'` from the clone): it is heavy,
+and only people who browse need it. Column descriptions are the `--` comments of the DDL
 itself, read back from sqlite_master, so the schema is documented in one place.
+
+What we give Datasette besides the metadata (`datasette_plugin/`): a template that lists
+the views (the tables to start from) first, and a `country_key(text)` SQL function, so
+that canned queries take a country's name, slug or ISO code as `monitor` commands do.
+The narrative view is searchable (SQLite FTS5, `narrative_fts`).
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 import json
 import re
+import shlex
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from monitor.errors import MonitorError
@@ -43,15 +52,31 @@ TABLES = {
     "score_history": "Each country's scores by edition, with the delta from the edition before.",
     "latest_scores": "Each country's scores in its latest edition.",
     "score_movers": "Each score's move between any two editions of a country, with its direction.",
+    "narrative": "Each narrative section of each snapshot, with its country and edition; "
+    "search it in full text (SQLite FTS5).",
 }
+# Bookkeeping, not for review: hidden from Datasette's lists (still there with
+# ?_show_hidden=1). The FTS index's own tables Datasette hides by itself.
+HIDDEN = (
+    "_sqlite_migrations",
+    "baselines",
+    "comparisons",
+    "instance",
+    "notifications",
+    "outbox",
+    "raw_documents",
+)
+PLUGIN_DIR = Path(__file__).parent / "datasette_plugin"
 
 # Datasette passes parameters as text: editions and thresholds are cast explicitly.
 QUERIES = {
     "country_scores": {
         "title": "A country's scores by edition",
-        "description": "Every score of one country (a key such as kyrgyzstan) by edition.",
+        "description": "Every score of one country (a name, key or ISO code: Kyrgyzstan, "
+        "kyrgyzstan, KGZ) by edition.",
         "sql": "SELECT indicator, name, edition, score, delta, change, source, snapshot_id\n"
-        "FROM score_history WHERE country = :country ORDER BY indicator, edition",
+        "FROM score_history WHERE country = country_key(:country)\n"
+        "ORDER BY indicator, edition",
     },
     "ranking": {
         "title": "Every country's latest score",
@@ -151,10 +176,14 @@ def metadata(store: Store) -> dict[str, Any]:
     """Datasette's metadata: descriptions of tables, views and columns; canned queries."""
     columns = column_descriptions(store)
     tables: dict[str, dict[str, Any]] = {}
-    for name in dict.fromkeys([*TABLES, *columns]):
+    for name in dict.fromkeys([*TABLES, *columns, *HIDDEN]):
         tables[name] = {"description": TABLES[name]} if name in TABLES else {}
         if name in columns:
             tables[name]["columns"] = columns[name]
+        if name in HIDDEN:
+            tables[name]["hidden"] = True
+    # A view has no rowid: the search joins the index's rowid to section_id.
+    tables["narrative"] |= {"fts_table": "narrative_fts", "fts_pk": "section_id"}
     return {
         "title": "profile-monitor",
         "description": "Snapshots of published country profiles (Global Organized Crime "
@@ -187,6 +216,10 @@ def browse_plan(store: Store, *, host: str = "127.0.0.1", port: int = 8001) -> B
         str(store.path),
         "--metadata",
         str(metadata_file),
+        "--template-dir",
+        str(PLUGIN_DIR / "templates"),
+        "--plugins-dir",
+        str(PLUGIN_DIR),
         "--host",
         host,
         "--port",
@@ -195,15 +228,42 @@ def browse_plan(store: Store, *, host: str = "127.0.0.1", port: int = 8001) -> B
     return BrowsePlan(command, metadata_file, metadata(store))
 
 
+def require_datasette() -> None:
+    """MonitorError saying how to install Datasette into this Python, unless it is."""
+    if importlib.util.find_spec("datasette") is not None:
+        return
+    # The requirement our `browse` extra declares, installed into the Python that runs us
+    # (a clone's venv, pipx's): what `pip install '.[browse]'` from the clone would add.
+    wanted = next(
+        (
+            r.partition(";")[0].strip()
+            for r in importlib.metadata.requires("profile-monitor") or []
+            if r.startswith("datasette") and "browse" in r
+        ),
+        "datasette",
+    )
+    install = shlex.join([sys.executable, "-m", "pip", "install", wanted])
+    raise MonitorError(
+        f"Datasette is not installed: {install} (or, from the clone, pip install '.[browse]');"
+        " --dry-run shows the command and metadata without it"
+    )
+
+
 def launch(plan: BrowsePlan) -> int:
-    """Write the metadata file and run Datasette until it stops; its exit code."""
-    if importlib.util.find_spec("datasette") is None:
-        raise MonitorError(
-            "Datasette is not installed: pip install 'profile-monitor[browse]'"
-            " (or run --dry-run to see the command and metadata)"
-        )
+    """Write the metadata file and run Datasette until it stops; its exit code (0 when
+    stopped by Ctrl-C or SIGTERM). SIGTERM to us is passed on: Datasette stops too."""
+    require_datasette()
     plan.write_metadata()
+    child = subprocess.Popen(plan.command)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        child.terminate()
+
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
-        return subprocess.call(plan.command)
+        code = child.wait()
     except KeyboardInterrupt:  # Ctrl-C reaches Datasette too, which stops
-        return 0
+        code = child.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return 0 if code in (-signal.SIGTERM, -signal.SIGINT) else code

@@ -654,6 +654,50 @@ def m011_categories(db: Database) -> None:
         db.execute(statement)
 
 
+# A narrative section's text: its paragraphs (a JSON list) as one string, what the
+# full-text index holds and `narrative` shows.
+_SECTION_TEXT = "(SELECT group_concat(value, char(10)) FROM json_each({}.paragraphs))"
+
+_NARRATIVE_DDL = (
+    # One narrative section of a snapshot, with its country and edition: what Datasette
+    # searches (full text, through narrative_fts).
+    f"""
+    CREATE VIEW narrative AS
+    SELECT
+        sec.rowid AS section_id,             -- the section's row: narrative_fts's rowid
+        s.country_slug AS country,
+        s.country_name AS country_name,
+        s.edition AS edition,
+        src.kind AS source,
+        sec.title AS title,                  -- the section's heading
+        {_SECTION_TEXT.format("sec")} AS text,  -- its paragraphs, one per line
+        s.id AS snapshot_id,
+        s.captured_at AS captured_at,
+        s.index_id AS index_id
+    FROM sections sec
+    JOIN snapshots s ON s.id = sec.snapshot_id
+    JOIN sources src ON src.id = s.source_id
+    """,
+    # SQLite FTS5 over the narrative: contentless (the text stays in sections only; a
+    # search gives section_ids). Sections are only ever inserted; a trigger indexes each.
+    # Not external content from the view: FTS5 cannot read a view that calls json_each.
+    "CREATE VIRTUAL TABLE narrative_fts USING fts5(title, text, content='',"
+    " tokenize='unicode61 remove_diacritics 2')",
+    f"""
+    CREATE TRIGGER sections_fts_insert AFTER INSERT ON sections BEGIN
+        INSERT INTO narrative_fts (rowid, title, text)
+        VALUES (new.rowid, new.title, {_SECTION_TEXT.format("new")});
+    END
+    """,
+    "INSERT INTO narrative_fts (rowid, title, text) SELECT section_id, title, text FROM narrative",
+)
+
+
+def m012_narrative_search(db: Database) -> None:
+    for statement in _NARRATIVE_DDL:
+        db.execute(statement)
+
+
 # In order; append new migrations, never edit or reorder applied ones.
 STEPS: tuple[Callable[[Database], None], ...] = (
     m001_initial,
@@ -667,6 +711,7 @@ STEPS: tuple[Callable[[Database], None], ...] = (
     m009_one_country_key,
     m010_indices,
     m011_categories,
+    m012_narrative_search,
 )
 SCHEMA_VERSION = len(STEPS)
 

@@ -1,0 +1,2 @@
+"""What `monitor browse` adds to Datasette: loaded by Datasette (`--plugins-dir`,
+`--template-dir`), never imported by monitor itself."""
