@@ -213,3 +213,18 @@ def test_a_pdf_summary_never_hides_the_edition_scores(tmp_path):
     shown = invoke(tmp_path, "show", "kyrgyzstan", "--edition", "2023", "--json")
     assert json.loads(shown.output)["profile"]["composites"]["criminality"]["value"] == 5.32
     assert invoke(tmp_path, "report", "--all", "--out", str(tmp_path / "r")).exit_code == 0
+
+
+def test_show_and_history_prefer_the_page_to_the_workbook(shared_dir, tmp_path):
+    """The page (scores and narrative) stands for its edition, though the workbook was
+    imported after it; history has one column per edition and says which source."""
+    page = shared_dir / "corpus/ocindex-page-2021-kyrgyzstan.txt"
+    url = "https://ocindex.net/2021/country/kyrgyzstan"
+    assert invoke(tmp_path, "ingest", str(page), "--url", url).exit_code == 0
+    with Store.open(tmp_path / "monitor.db") as store:
+        import_workbook(store, shared_dir / WORKBOOK)
+    history = json.loads(invoke(tmp_path, "history", "Kyrgyzstan", "--json").output)
+    columns = [(c["edition"], c["source"]) for c in history["columns"]]
+    assert columns == [(2021, "ocindex_page"), (2023, "ocindex_workbook")]
+    shown = json.loads(invoke(tmp_path, "show", "KGZ", "--edition", "2021", "--json").output)
+    assert shown["kind"] == "ocindex_page" and shown["profile"]["sections"]

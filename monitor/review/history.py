@@ -1,5 +1,9 @@
-"""`monitor history`: a country's scores in every snapshot we hold, each with a trend,
-and its categories and list memberships (Status: Partly Free → Not Free) beside them."""
+"""`monitor history`: a country's scores edition by edition, each with a trend, and its
+categories and list memberships (Status: Partly Free → Not Free) beside them.
+
+One column per edition: the snapshot standing for it is the one `monitor show` would
+pick (complete first, then the richest: the page, with scores and narrative, before the
+workbook), and the column says which source it is."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from monitor.diff.scores import measure_name, score_direction
 from monitor.errors import MonitorError
 from monitor.indices import higher_is_worse
 from monitor.review.keys import sort_key
+from monitor.review.snapshots import RICHEST
 from monitor.store import Store
 
 BARS = "▁▂▃▄▅▆▇█"
@@ -111,15 +116,18 @@ class History:
 def score_history(
     store: Store, country: str, *, keys: Iterable[str] = (), source: str | None = None
 ) -> History:
-    """Every snapshot of `country` holding scores (of one source kind if given), oldest
-    edition first, and each score (only `keys` if given) across them."""
-    records = list(
-        store.db.query(
+    """For each edition of `country`, the snapshot standing for it (of one source kind
+    if given), oldest edition first, and each score (only `keys` if given) across them."""
+    standing = _standing_snapshots(store, country, source)
+    records = [
+        r
+        for r in store.db.query(
             "SELECT * FROM snapshot_scores WHERE country = ? AND (? IS NULL OR source = ?)"
             " ORDER BY edition, captured_at, snapshot_id",
             [country, source, source],
         )
-    )
+        if r["snapshot_id"] in standing
+    ]
     if not records:
         origin = f" from {source}" if source else ""
         raise MonitorError(f"no snapshot of {country}{origin} holds scores")
@@ -146,6 +154,23 @@ def score_history(
     )
     statuses = _statuses(store, country, tuple(columns), set(keys))
     return History(country, records[-1]["country_name"], tuple(columns.values()), rows, statuses)
+
+
+def _standing_snapshots(store: Store, country: str, source: str | None) -> set[int]:
+    """The snapshot standing for each (index, edition) of `country`."""
+    pick = (
+        "SELECT s.id FROM snapshots s JOIN sources src ON src.id = s.source_id"
+        " WHERE s.country_slug = e.country_slug AND s.edition IS e.edition"
+        " AND s.index_id = e.index_id AND (:kind IS NULL OR src.kind = :kind)"
+        f" ORDER BY s.status = 'complete' DESC, {RICHEST}, s.last_seen_at DESC, s.id DESC"
+        " LIMIT 1"
+    )
+    rows = store.db.execute(
+        f"SELECT ({pick}) FROM (SELECT DISTINCT country_slug, edition, index_id"
+        " FROM snapshots WHERE country_slug = :country) e",
+        {"country": country, "kind": source},
+    )
+    return {row[0] for row in rows if row[0] is not None}
 
 
 def _statuses(

@@ -30,19 +30,28 @@ class ChosenSnapshot:
     source_kind: str
 
 
+# Of two snapshots of one edition, the richer first: scores, then narrative (a page
+# holds both, the workbook only scores, a PDF summary only narrative).
+RICHEST = (
+    "EXISTS (SELECT 1 FROM scores x WHERE x.snapshot_id = s.id) DESC,"
+    " EXISTS (SELECT 1 FROM sections x WHERE x.snapshot_id = s.id) DESC"
+)
+
+
 def latest_snapshot(
     store: Store, country: str, *, edition: int | None = None, kind: str | None = None
 ) -> ChosenSnapshot:
-    """What `monitor show` shows: the latest edition's most recently seen snapshot with a
-    profile, complete ones first (an incomplete capture only when nothing better exists,
-    since it is still what we hold), and of an edition one with scores before a
-    narrative-only one (a PDF summary)."""
+    """What `monitor show` shows: the latest edition's richest snapshot with a profile,
+    complete ones first (an incomplete capture only when nothing better exists, since it
+    is still what we hold); of an edition one with scores before a narrative-only one (a
+    PDF summary), then one with narrative before one without (the page before the
+    workbook), then the most recently seen."""
     row = store.db.execute(
         "SELECT s.id, src.key, src.kind FROM snapshots s JOIN sources src ON src.id = s.source_id"
         " WHERE s.country_slug = ? AND s.profile IS NOT NULL"
         " AND (? IS NULL OR s.edition = ?) AND (? IS NULL OR src.kind = ?)"
         " ORDER BY s.status = 'complete' DESC, s.edition DESC,"
-        " EXISTS (SELECT 1 FROM scores x WHERE x.snapshot_id = s.id) DESC,"
+        f" {RICHEST},"
         " s.last_seen_at DESC, s.id DESC"
         " LIMIT 1",
         [country, edition, edition, kind, kind],
