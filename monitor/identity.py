@@ -241,8 +241,15 @@ _COUNTRIES: tuple[tuple[str, str, str], ...] = (
 # World Bank's (the style the publisher's workbook follows: "Congo, Dem. Rep.").
 _ALIASES = {
     "ARE": ("UAE",),
-    "COD": ("Democratic Republic of the Congo", "DR Congo", "DRC", "Congo-Kinshasa"),
-    "COG": ("Republic of the Congo", "Congo-Brazzaville"),
+    "COD": (
+        "Democratic Republic of the Congo",
+        "DR Congo",
+        "DRC",
+        "Congo-Kinshasa",
+        "Congo (Kinshasa)",
+        "Democratic Republic of Congo",
+    ),
+    "COG": ("Republic of the Congo", "Congo-Brazzaville", "Congo (Brazzaville)", "Congo"),
     "CIV": ("Ivory Coast",),
     "CPV": ("Cape Verde",),
     "CZE": ("Czechia",),
@@ -250,17 +257,53 @@ _ALIASES = {
     "FSM": ("Micronesia", "Micronesia, Fed. Sts."),
     "GBR": ("UK", "Great Britain", "Britain"),
     "IRN": ("Iran, Islamic Rep.",),
-    "KOR": ("South Korea", "Republic of Korea"),
+    "KGZ": ("Kyrgyz Republic",),
+    "KOR": ("South Korea", "Republic of Korea", "Korea, South"),
     "LAO": ("Lao PDR",),
     "MKD": ("Macedonia", "Macedonia, FYR"),
     "MMR": ("Burma",),
-    "PRK": ("North Korea", "DPRK", "Korea, Dem. Rep.", "Korea, Dem. People's Rep."),
+    "PRK": ("North Korea", "DPRK", "Korea, Dem. Rep.", "Korea, Dem. People's Rep.", "Korea, North"),
     "SVK": ("Slovak Republic",),
     "SWZ": ("Swaziland",),
     "TLS": ("East Timor",),
+    "TUR": ("Türkiye", "Turkiye"),
     "VEN": ("Venezuela, RB",),
     "YEM": ("Yemen, Rep.",),
 }
+
+
+# Places publishers score that are not among the 193 (territories, disputed or partly
+# recognised states): each keeps its own key, with its ISO 3166 code where it has one
+# (Kosovo's XK/XKX is the code in common use), and is never merged into a country.
+_TERRITORIES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("hong_kong", "HKG", "Hong Kong", ("Hong Kong SAR", "Hong Kong, China")),
+    ("macao", "MAC", "Macao", ("Macau",)),
+    ("taiwan", "TWN", "Taiwan", ("Taiwan, Province of China", "Chinese Taipei")),
+    ("palestine", "PSE", "Palestine", ("Palestine, State of", "West Bank and Gaza")),
+    ("kosovo", "XKX", "Kosovo", ()),
+    ("puerto_rico", "PRI", "Puerto Rico", ()),
+    ("western_sahara", "ESH", "Western Sahara", ()),
+    ("somaliland", "", "Somaliland", ()),
+    ("abkhazia", "", "Abkhazia", ()),
+    ("south_ossetia", "", "South Ossetia", ()),
+    ("transnistria", "", "Transnistria", ()),
+    ("nagorno_karabakh", "", "Nagorno-Karabakh", ()),
+    ("northern_cyprus", "", "Northern Cyprus", ()),
+    ("crimea", "", "Crimea", ()),
+    ("eastern_donbas", "", "Eastern Donbas", ()),
+    ("gaza_strip", "", "Gaza Strip", ()),
+    ("west_bank", "", "West Bank", ()),
+    ("indian_kashmir", "", "Indian Kashmir", ()),
+    ("pakistani_kashmir", "", "Pakistani Kashmir", ()),
+    ("tibet", "", "Tibet", ()),
+)
+# A footnote mark a publisher leaves on a name: `Kosovo*`, `Serbia†`, `Chad [1]`, `Mali²`.
+_FOOTNOTE = re.compile(r"(?:\s*(?:[*†‡§¹²³⁴⁵⁶⁷⁸⁹⁰]+|\[\w{1,3}\]|\(\d{1,2}\)))+\s*$")
+
+
+def strip_footnotes(text: str) -> str:
+    """`Kosovo*` -> `Kosovo`, `Chad [1]` -> `Chad`."""
+    return _FOOTNOTE.sub("", text).strip()
 
 
 def normal_form(text: str) -> str:
@@ -306,6 +349,29 @@ def _index() -> _Index:
     return _Index(tuple(identities), by_name, by_code)
 
 
+@cache
+def _territories() -> dict[str, CountryIdentity]:
+    found: dict[str, CountryIdentity] = {}
+    for key, alpha3, name, aliases in _TERRITORIES:
+        iso = pycountry.countries.get(alpha_3=alpha3) if alpha3 else None
+        alpha2 = iso.alpha_2 if iso else ("XK" if alpha3 == "XKX" else "")
+        identity = CountryIdentity(key, name, alpha2, alpha3)
+        for spelling in (key, name, *aliases):
+            found[_matching_form(spelling)] = identity
+        if alpha3:
+            found[alpha3.lower()] = found[alpha2.lower()] = identity
+    return found
+
+
+def territory(text: str) -> CountryIdentity | None:
+    """A place outside the 193 that publishers score (Hong Kong, Kosovo, Somaliland…),
+    by name or ISO code, or None. Its key is its own: never one of the countries'."""
+    cleaned = strip_footnotes(text)
+    return _territories().get(_matching_form(cleaned)) or (
+        _territories().get(cleaned.lower()) if re.fullmatch(r"[A-Za-z]{2,3}", cleaned) else None
+    )
+
+
 def countries() -> tuple[CountryIdentity, ...]:
     """The index's countries, in alphabetical order of key."""
     return _index().countries
@@ -314,6 +380,7 @@ def countries() -> tuple[CountryIdentity, ...]:
 def lookup(text: str) -> CountryIdentity | None:
     """The country a name, slug or ISO 3166 alpha-2/alpha-3 code refers to, or None."""
     index = _index()
+    text = strip_footnotes(text)
     found = index.by_name.get(_matching_form(text))
     if found is None and re.fullmatch(r"[A-Za-z]{2,3}", text.strip()):
         found = index.by_code.get(text.strip().upper())

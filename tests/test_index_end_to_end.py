@@ -122,7 +122,7 @@ def test_the_definition_declares_a_dataset_read_through_its_mapping(tmp_path):
     path.write_text(TOY, encoding="utf-8")
     definition = load_definition(path)
     assert definition.mapping is not None and definition.mapping.edition_column == "Year"
-    assert definition.mapping.columns["status"] == "Status"
+    assert definition.mapping.columns["status"] == ("Status",)
 
 
 def test_a_declared_index_goes_end_to_end(configured, httpserver: HTTPServer):

@@ -109,16 +109,24 @@ class Change:
 
 @dataclass(frozen=True)
 class Mapping:
-    """Where a publication holds each measure, for a generic source kind (`dataset`):
-    the header of the country column, of the edition column (or one fixed `edition`
-    for a release of one edition), and of each measure's column. `on_list` are the
-    cell values meaning "on the list" for a membership (any other: not on it)."""
+    """Where a publication holds each measure, for a generic source kind (`dataset`).
 
-    country: str
-    columns: dict[str, str]  # measure key -> column header
+    Headers are patterns, matched ignoring case and runs of spaces: `{edition}` stands
+    for a year (a wide layout's `CPI score {edition}`), `*` for anything; a measure may
+    list several, for columns renamed between releases. `layout` is `long` (one row per
+    country and edition: the `edition` column, or one fixed `edition` year) or `wide`
+    (one column per measure and year). `sheet` is a pattern of the sheet's name in a
+    workbook; `missing` the cell texts meaning "no value"; `on_list` the cell values
+    meaning "on the list" for a membership (any other: not on it)."""
+
+    country: tuple[str, ...]
+    columns: dict[str, tuple[str, ...]]  # measure key -> header patterns
     edition_column: str | None = None
     edition: int | None = None
     on_list: tuple[str, ...] = ("yes", "true", "1", "x", "listed")
+    layout: str = "long"
+    sheet: str | None = None
+    missing: tuple[str, ...] = ("", "-", "n/a", "#n/a", "..", "na")
 
 
 @dataclass(frozen=True)
@@ -338,10 +346,15 @@ class _Reader:
             return None
         if not isinstance(table, dict):
             raise self.fail("mapping", "must be a table")
-        self.only(table, "mapping", {"country", "edition", "columns", "on_list"})
+        known = {"country", "edition", "columns", "on_list", "layout", "sheet", "missing"}
+        self.only(table, "mapping", known)
+        layout = self.choice(table, "mapping", "layout", ("long", "wide"), "long")
         edition_column: str | None = None
         edition: int | None = None
-        if isinstance(table.get("edition"), str) and not table["edition"].isdigit():
+        if layout == "wide":
+            if "edition" in table:
+                raise self.fail("mapping.edition", "a wide layout has a column per edition")
+        elif isinstance(table.get("edition"), str) and not table["edition"].isdigit():
             edition_column = self.text(table, "mapping", "edition")
         elif "edition" in table:
             edition = self.edition(table["edition"], "mapping.edition")
@@ -353,20 +366,43 @@ class _Reader:
         if not isinstance(columns, dict) or not columns:
             raise self.fail("mapping.columns", "must be a table of measure key = column header")
         keys = {m.key: m for m in measures}
+        patterns: dict[str, tuple[str, ...]] = {}
         for key, header in columns.items():
+            place = f"mapping.columns.{key}"
             if key not in keys:
-                raise self.fail(f"mapping.columns.{key}", f"{key!r} is no measure")
-            if keys[key].kind == "rank":
-                raise self.fail(f"mapping.columns.{key}", "ranks are computed, not read")
-            if not isinstance(header, str) or not header.strip():
-                raise self.fail(f"mapping.columns.{key}", "must be a column header")
+                raise self.fail(place, f"{key!r} is no measure")
+            headers = [header] if isinstance(header, str) else header
+            if not isinstance(headers, list) or not all(
+                isinstance(h, str) and h.strip() for h in headers
+            ):
+                raise self.fail(place, "must be a column header or a list of them")
+            if layout == "wide" and not all("{edition}" in h for h in headers):
+                raise self.fail(place, "a wide layout's headers name the year: {edition}")
+            if keys[key].kind == "rank" and not (keys[key].of and keys[key].of in keys):
+                raise self.fail(place, "a rank read from a column needs the score it ranks (of)")
+            patterns[key] = tuple(headers)
         on_list = self.strings(table, "mapping", "on_list") if "on_list" in table else None
+        country = table.get("country")
+        if isinstance(country, str):
+            country = [country]
+        if not isinstance(country, list) or not all(isinstance(c, str) and c for c in country):
+            raise self.fail("mapping.country", "must be a column header or a list of them")
+        sheet = self.text(table, "mapping", "sheet") if "sheet" in table else None
+        if sheet is not None:
+            try:
+                re.compile(sheet)
+            except re.error as exc:
+                raise self.fail("mapping.sheet", f"not a pattern: {exc}") from None
+        missing = self.strings(table, "mapping", "missing") if "missing" in table else None
         return Mapping(
-            country=self.text(table, "mapping", "country"),
-            columns=dict(columns),
+            country=tuple(country),
+            columns=patterns,
             edition_column=edition_column,
             edition=edition,
+            layout=layout,
+            sheet=sheet,
             **({"on_list": tuple(v.lower() for v in on_list)} if on_list else {}),
+            **({"missing": ("", *(v.casefold() for v in missing))} if missing else {}),
         )
 
     def significance(self, table: Any) -> dict[str, float]:

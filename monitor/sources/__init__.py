@@ -17,7 +17,7 @@ from typing import ClassVar
 from urllib.parse import unquote, urldefrag
 
 from monitor.config.settings import Config
-from monitor.identity import lookup
+from monitor.identity import lookup, territory
 from monitor.indices import IndexDefinition, find
 from monitor.models import Extraction, Reason, Status
 
@@ -110,7 +110,8 @@ class SourceKind:
     def row_of(url: str) -> tuple[str, int | None] | None:
         """The (country key, edition) a `row_url` names, or None."""
         match = _ROW_FRAGMENT.match(unquote(urldefrag(url).fragment))
-        country = lookup(match[2]) if match else None
+        # A territory a dataset scores (Hong Kong, Kosovo) is a row under its own key.
+        country = (lookup(match[2]) or territory(match[2])) if match else None
         if match is None or country is None:
             return None
         return country.key, int(match[1]) if match[1] else None

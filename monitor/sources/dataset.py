@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from monitor.extract.validate import Expectations, validate
-from monitor.identity import lookup
+from monitor.identity import lookup, territory
 from monitor.indices import IndexDefinition
 from monitor.indices.definition import Mapping
 from monitor.models import (
@@ -16,14 +16,15 @@ from monitor.models import (
     Extraction,
     Indicator,
     Profile,
+    Rank,
     Reason,
     Score,
     Status,
 )
-from monitor.sources import Release, ReleaseRow, SourceKind, register
+from monitor.sources import Release, ReleaseRow, SourceKind, dataset_table, register
+from monitor.sources.dataset_table import Table
 
-VERSION = "1"
-FORMATS = ("csv",)
+VERSION = "2"
 
 
 @dataclass
@@ -38,15 +39,18 @@ class Reading:
 
 @register
 class Dataset(SourceKind):
-    """An index's own release as a table (CSV), read through the mapping its definition
-    declares: no code per index.
+    """An index's own release as a table (CSV or XLSX), read through the mapping its
+    definition declares: no code per index.
 
     The definition names the kind and the release (`[source] kind = "dataset"`,
     `format = "csv"`, `url = …`) and where each measure is (`[mapping]`: the country
     column's header, the edition column's header or one fixed edition, one column per
-    measure). Watch it (or `monitor import-workbook --kind <index id>`) under the
-    index's id. One release is one document, stored once; each country and edition is
-    its own source, addressed by the URL's fragment (`…/data.csv#2025/kyrgyzstan`).
+    measure, as patterns that survive renames: `CPI score {edition}` in a wide layout;
+    `sheet`, `layout`, `missing`). The header is found below any title lines, and the
+    delimiter and decimal commas are detected. Watch it (or `monitor import-workbook
+    --kind <index id>`) under the index's id. One release is one document, stored
+    once; each country and edition is its own source, addressed by the URL's fragment
+    (`…/data.csv#2025/kyrgyzstan`).
     Each row is checked with the definition (scales, levels, declared arithmetic); a
     changed value within an edition is the publisher's revision.
     """
@@ -128,82 +132,128 @@ def _rejected(*reasons: Reason) -> Extraction:
 
 @lru_cache(maxsize=4)
 def read_table(content: bytes, definition: IndexDefinition) -> Reading:
-    """Every row of a CSV release (a header row, then one row per country and edition);
-    read once per document however many of its sources are extracted."""
+    """Every row of a release (CSV or XLSX; long or wide layout), read once per
+    document however many of its sources are extracted."""
     mapping = definition.mapping
     assert mapping is not None  # the kind checks first
     reading = Reading()
-    fmt = str(definition.source.get("format", "csv"))
-    if fmt not in FORMATS:
-        reading.errors.append(Reason("unknown_format", f"no reader for format {fmt!r}"))
+    table = dataset_table.read(content, mapping)
+    if isinstance(table, Reason):
+        reading.errors.append(table)
         return reading
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        reading.errors.append(Reason("not_text", "the release is not UTF-8 text (CSV)"))
-        return reading
-    table = csv.DictReader(io.StringIO(text))
-    headers = set(table.fieldnames or ())
-    wanted = [mapping.country, *mapping.columns.values()]
-    if mapping.edition_column:
-        wanted.append(mapping.edition_column)
-    missing = [h for h in wanted if h not in headers]
+    missing = sorted(set(mapping.columns) - {key for key, _ in table.columns})
+    if mapping.edition_column is not None and table.edition is None:
+        missing.insert(0, mapping.edition_column)
     if missing:
         reading.errors.append(
-            Reason(
-                "missing_columns",
-                f"columns not found: {', '.join(missing)} (headers: {', '.join(sorted(headers))})",
-            )
+            Reason("missing_columns", f"{table.where}: columns not found: {', '.join(missing)}")
         )
         return reading
-    for line, row in enumerate(table, start=2):
-        name = (row.get(mapping.country) or "").strip()
-        country = lookup(name)
+    cells: dict[tuple[str, int], dict[str, object]] = {}
+    names: dict[str, str] = {}
+    unknown: set[str] = set()
+    for line, row in table.rows:
+        name = str(_cell(row, table.country) or "").strip()
+        if not name:
+            continue
+        country = lookup(name) or territory(name)
         if country is None:
-            reading.warnings.append(
-                Reason("unknown_country", f"line {line}: {name!r} is no country we know")
-            )
+            if name not in unknown:  # once per release, with the row it is on
+                unknown.add(name)
+                reading.warnings.append(
+                    Reason(
+                        "unknown_country",
+                        f"{table.where} row {line}: {name!r} is no country or territory we know",
+                        {"row": line, "name": name},
+                        "warning",
+                    )
+                )
             continue
-        edition = _edition(row, mapping)
-        if edition is None:
-            reading.warnings.append(Reason("no_edition", f"line {line}: no edition year"))
-            continue
-        reading.rows[(country.key, edition)] = _extraction(
-            row, definition, Country(country.key, country.name), edition
+        names[country.key] = country.name
+        for edition, values in _editions(row, table, mapping, line, reading):
+            cells[(country.key, edition)] = values
+    out_of = Counter(
+        (edition, key)
+        for (_, edition), values in cells.items()
+        for key, value in values.items()
+        if _kind(definition, key) == "rank" and dataset_table.number(value) is not None
+    )
+    for (key, edition), values in sorted(cells.items()):
+        reading.rows[(key, edition)] = _extraction(
+            values, definition, Country(key, names[key]), edition, out_of
         )
     return reading
 
 
-def _edition(row: dict[str, str], mapping: Mapping) -> int | None:
-    if mapping.edition_column is None:
-        return mapping.edition
-    cell = (row.get(mapping.edition_column) or "").strip()
-    return int(cell) if cell.isdigit() else None
+def _kind(definition: IndexDefinition, key: str) -> str:
+    measure = definition.measure(key)
+    return measure.kind if measure else ""
+
+
+def _cell(row: Sequence[object], at: int | None) -> object:
+    return row[at] if at is not None and at < len(row) else None
+
+
+def _editions(
+    row: Sequence[object], table: Table, mapping: Mapping, line: int, reading: Reading
+) -> list[tuple[int, dict[str, object]]]:
+    """A row's cells by edition and measure key: one edition in a long layout (the
+    edition column's, or the mapping's fixed one), every year named in a wide one."""
+    if mapping.layout == "wide":
+        by_year: dict[int, dict[str, object]] = {}
+        for (key, year), at in table.columns.items():
+            if year is not None:
+                by_year.setdefault(year, {})[key] = _cell(row, at)
+        # A country not scored in a year has only empty cells there: no row of that edition.
+        return sorted(
+            (year, values)
+            for year, values in by_year.items()
+            if any(str(v or "").strip() for v in values.values())
+        )
+    edition = (
+        mapping.edition
+        if table.edition is None
+        else dataset_table.year_of(_cell(row, table.edition))
+    )
+    if edition is None:
+        reading.warnings.append(
+            Reason("no_edition", f"{table.where} row {line}: no edition year", {}, "warning")
+        )
+        return []
+    return [(edition, {key: _cell(row, at) for (key, _), at in table.columns.items()})]
 
 
 def _extraction(
-    row: dict[str, str], definition: IndexDefinition, country: Country, edition: int
+    cells: dict[str, object],
+    definition: IndexDefinition,
+    country: Country,
+    edition: int,
+    out_of: Counter[tuple[int, str]],
 ) -> Extraction:
-    """One country's row as a profile of the index, checked with its definition."""
+    """One country's row of one edition as a profile of the index, checked with its
+    definition. Values are kept at the decimals the definition declares, so that the
+    same figures published as CSV and as a workbook read the same."""
     mapping = definition.mapping
     assert mapping is not None
     composites: dict[str, Score] = {}
     indicators: list[Indicator] = []
+    ranks: list[Rank] = []
     categories: dict[str, str] = {}
     memberships: dict[str, bool] = {}
     reasons: list[Reason] = []
-    for key, header in mapping.columns.items():
+    for key, raw in cells.items():
         measure = definition.measure(key)
         assert measure is not None  # the definition's loader checked the mapping
-        cell = (row.get(header) or "").strip()
         if not measure.in_edition(edition):
             continue
+        cell = raw.strip() if isinstance(raw, str) else raw
         if measure.kind == "membership":
-            memberships[key] = cell.lower() in mapping.on_list
+            memberships[key] = str(cell or "").lower() in mapping.on_list
             continue
-        if not cell:
-            reasons.append(Reason("missing_value", f"{measure.name}: no value", {"key": key}))
-            continue
+        if cell is None or (isinstance(cell, str) and cell.casefold() in mapping.missing):
+            if cell is None or cell == "":
+                reasons.append(Reason("missing_value", f"{measure.name}: no value", {"key": key}))
+            continue  # a declared placeholder: the publisher has no value, we add none
         if measure.kind == "category":
             if cell not in measure.levels:
                 reasons.append(
@@ -214,12 +264,15 @@ def _extraction(
                     )
                 )
             else:
-                categories[key] = cell
+                categories[key] = str(cell)
             continue
-        try:
-            value = float(cell)
-        except ValueError:
+        value = dataset_table.number(cell)
+        if value is None:
             reasons.append(Reason("not_a_number", f"{measure.name}: {cell!r}", {"key": key}))
+            continue
+        if measure.kind == "rank":
+            scope = measure.groups[0] if measure.groups else "global"
+            ranks.append(Rank(measure.of or key, scope, int(value), out_of[(edition, key)]))
             continue
         scale = measure.scale
         if scale is not None and not scale.min <= value <= scale.max:
@@ -231,6 +284,7 @@ def _extraction(
                 )
             )
             continue
+        value = round(value, measure.decimals)
         if measure.level == "indicator":
             indicators.append(Indicator(key, measure.name, measure.parent or "", Score(value)))
         else:
@@ -240,6 +294,7 @@ def _extraction(
         edition,
         None,
         composites=composites,
+        ranks=tuple(ranks),
         indicators=tuple(indicators),
         index=definition.id,
         categories=categories,

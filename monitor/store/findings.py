@@ -266,7 +266,9 @@ def _insert(
     cursor = store.db.execute(
         "INSERT OR IGNORE INTO findings (source_id, snapshot_id, base_snapshot_id,"
         " country_slug, kind, key, severity, message, old, new, direction, detail,"
-        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " created_at, index_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+        # A finding is of its snapshot's index (a CPI move is not the OC Index's).
+        " COALESCE((SELECT index_id FROM snapshots WHERE id = ?), 'ocindex'))",
         [
             source_id,
             snapshot_id,
@@ -281,6 +283,7 @@ def _insert(
             f.direction,
             json.dumps(f.detail, default=str),
             now,
+            snapshot_id,
         ],
     )
     if cursor.rowcount and route is not None:
