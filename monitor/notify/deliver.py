@@ -25,6 +25,7 @@ from monitor.errors import DeliveryError, MonitorError
 from monitor.notify.channels import CHANNEL_KINDS, ChannelKind
 from monitor.notify.digest import Digest, build_digest
 from monitor.notify.due import period_began
+from monitor.notify.feed import write_feeds
 from monitor.notify.render import Templates
 from monitor.redact import redact_text
 from monitor.store import Store
@@ -82,8 +83,10 @@ def notify(
 ) -> NotifyReport:
     """Compose due digests of the channels with these `periods` (all of them, due or
     not, with `force`), then deliver every notification that is due. Once `stop` is set
-    no further try starts: what is left stays pending for the next run."""
+    no further try starts: what is left stays pending for the next run. Every channel's
+    Atom feed is written afresh, whatever was due."""
     composed = compose_due(store, config, now=now, force=force, periods=periods)
+    write_feeds(store, config, now=now)
     deliveries = deliver_due(store, config, now=now, sleep=sleep, stop=stop)
     return NotifyReport(tuple(composed), tuple(deliveries))
 
