@@ -85,10 +85,10 @@ def notify(
     """Compose due digests of the channels with these `periods` (all of them, due or
     not, with `force`), then deliver every notification that is due. Once `stop` is set
     no further try starts: what is left stays pending for the next run. Every channel's
-    Atom feed is written afresh, whatever was due."""
+    Atom feed is then written afresh, whatever was due."""
     composed = compose_due(store, config, now=now, force=force, periods=periods)
-    write_feeds(store, config, now=now)
     deliveries = deliver_due(store, config, now=now, sleep=sleep, stop=stop)
+    write_feeds(store, config, now=now)
     return NotifyReport(tuple(composed), tuple(deliveries))
 
 

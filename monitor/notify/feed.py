@@ -10,6 +10,7 @@ data directory it is private (0600): serve it, or copy it, where your readers ca
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import uuid
@@ -25,6 +26,7 @@ from monitor.store import Store
 from monitor.store.outbox import OwedFinding, heard
 from monitor.version import __version__
 
+log = logging.getLogger(__name__)
 ATOM = "http://www.w3.org/2005/Atom"
 ENTRIES = 200  # per feed: readers keep what they saw; older findings are in the database
 
@@ -35,11 +37,17 @@ def feed_path(data_dir: Path, channel: str) -> Path:
 
 
 def write_feeds(store: Store, config: Config, *, now: datetime) -> list[Path]:
-    """Every configured channel's feed, written afresh; the paths written."""
-    return [
-        _write(feed_path(config.data_dir, spec.name), feed(store, spec.name, now=now))
-        for spec in config.notify.channels
-    ]
+    """Every configured channel's feed, written afresh; the paths written. A feed that
+    cannot be written (a full disk) is a warning: the previous one stays, and the next
+    cycle writes it again; findings and deliveries never wait on a feed."""
+    written = []
+    for spec in config.notify.channels:
+        path = feed_path(config.data_dir, spec.name)
+        try:
+            written.append(_write(path, feed(store, spec.name, now=now)))
+        except OSError as exc:
+            log.warning("feed %s not written: %s", path, exc.strerror or exc)
+    return written
 
 
 def feed(store: Store, channel: str, *, now: datetime) -> bytes:
@@ -92,7 +100,10 @@ def _urn(store: Store, name: str) -> str:
 def _write(path: Path, content: bytes) -> Path:
     private_dir(path.parent)
     partial = path.with_name(path.name + ".partial")
-    with open(partial, "wb", opener=private_opener) as stream:
-        stream.write(content)
-    os.replace(partial, path)  # readers see the old feed or the new, never half of one
+    try:
+        with open(partial, "wb", opener=private_opener) as stream:
+            stream.write(content)
+        os.replace(partial, path)  # readers see the old feed or the new, never half of one
+    finally:
+        partial.unlink(missing_ok=True)  # after a failure: no half feed left behind
     return path
