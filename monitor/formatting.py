@@ -7,6 +7,9 @@ from __future__ import annotations
 
 # Terminal styles by direction (Rich names); the digest and report use their own colours.
 DIRECTION_STYLE = {"deterioration": "red", "improvement": "green"}
+# A direction in a reader's words: "up" is worse for criminality, better for resilience,
+# so an arrow alone (without colour) says nothing about which.
+DIRECTION_WORDS = {"deterioration": "worse", "improvement": "better", "": "unchanged"}
 
 
 def number(value: float | None, signed: bool = False) -> str:
@@ -24,7 +27,27 @@ def arrow(change: float | None) -> str:
     return "▲" if change > 0 else "▼"
 
 
+def moved(change: float | None, direction: str, *, plain: bool) -> str:
+    """A signed change and its direction: `▲ +0.23` beside a colour that says worse or
+    better; without colour `+0.23 worse`, since ▲ is worse for one score, better for another."""
+    if plain:
+        return f"{number(change, signed=True)} {word(direction)}".strip()
+    return f"{arrow(change)} {number(change, signed=True)}"
+
+
 def ordinal(n: int) -> str:
     """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, 101st, 111th, 112th."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
+
+
+def word(direction: str) -> str:
+    """`worse`, `better`, `unchanged`; an unknown direction as it is."""
+    return DIRECTION_WORDS.get(direction, direction)
+
+
+def word_edit(runs: list[tuple[str, str]]) -> str:
+    """A sentence's word-level edit without colour: `[-removed-]{+added+}` (wdiff's
+    markers), each run an (op, text) pair, op `removed`, `added` or anything else."""
+    marks = {"removed": "[-{}-]", "added": "{{+{}+}}"}
+    return " ".join(marks.get(op, "{}").format(text) for op, text in runs)

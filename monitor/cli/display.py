@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections import Counter
+from collections.abc import Iterable, Sequence
 
 import click
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from monitor.config.notify import SEVERITIES
 from monitor.diff import ScoreDelta
 from monitor.diff.compare import Comparison
-from monitor.formatting import DIRECTION_STYLE, arrow, number
+from monitor.formatting import DIRECTION_STYLE, arrow, number, word, word_edit
+from monitor.identity import lookup
 from monitor.indices.catalogue import COMPOSITE_NAMES, PILLARS
-from monitor.models import Extraction, Status
+from monitor.models import Extraction, Finding, Status
 from monitor.notify.deliver import Delivery
 from monitor.ops.cycle import CycleReport, SourceResult
 from monitor.ops.status import StatusReport, minute
@@ -26,6 +30,17 @@ def terminal(*, stderr: bool = False) -> Console:
     quoted in an error) prints as written, never read as Rich markup; styles go through
     `Text`."""
     return Console(stderr=stderr, emoji=False, markup=False)
+
+
+def plain(console: Console) -> bool:
+    """Whether `console` prints without colour (NO_COLOR set, or not a terminal: a pipe,
+    a file), so that what colour says must be said in words and markers."""
+    return (
+        bool(os.environ.get("NO_COLOR"))  # read now: the console was made at import
+        or console.no_color
+        or not console.is_terminal
+        or console.color_system is None
+    )
 
 
 STATUS_STYLE = {
@@ -112,6 +127,63 @@ def cycle_summary(report: CycleReport) -> Table:
     return table
 
 
+# A finding kind counted in words, singular and plural.
+KIND_WORDS = {
+    "score": ("score moved", "scores moved"),
+    "rank": ("rank moved", "ranks moved"),
+    "category": ("category changed", "categories changed"),
+    "membership": ("list membership changed", "list memberships changed"),
+    "revision": ("revision", "revisions"),
+    "narrative": ("sentence changed", "sentences changed"),
+    "source_health": ("page problem", "page problems"),
+    "disagreement": ("disagreement between sources", "disagreements between sources"),
+}
+
+
+def findings_view(found: Sequence[tuple[str | None, Finding]], *, verbose: bool = False) -> Group:
+    """A run's findings grouped by country, the most severe country first: one line each
+    with counts in words (`verbose`: every finding under its country's name). Methodology
+    notes concern an edition, not a country: each is said once, after the countries."""
+    by_country: dict[str, list[Finding]] = {}
+    notes: dict[str, None] = {}  # ordered, de-duplicated
+    for country, f in found:
+        if f.kind == "methodology":
+            notes[f.message] = None
+        else:
+            by_country.setdefault(_country_name(country), []).append(f)
+
+    def rank(item: tuple[str, list[Finding]]) -> tuple[int, int, str]:
+        worst = max(SEVERITIES.index(f.severity) for f in item[1])
+        return (-worst, -len(item[1]), item[0])
+
+    countries = sorted(by_country.items(), key=rank)
+    total = sum(len(fs) for fs in by_country.values())
+    places = f"{len(countries)} countr{'y' if len(countries) == 1 else 'ies'}"
+    parts: list[Text] = [Text(f"{total} finding(s) in {places}")]
+    for name, fs in countries:
+        worst = max((f.severity for f in fs), key=SEVERITIES.index)
+        if verbose:
+            parts.append(Text.assemble((name, "bold"), f" ({worst})"))
+            parts.extend(Text(f"  [{f.severity}] {f.kind}: {f.message}") for f in fs)
+            continue
+        counts = Counter(f.kind for f in fs)
+        said = ", ".join(
+            f"{n} {KIND_WORDS.get(kind, (kind, kind))[n != 1]}" for kind, n in counts.items()
+        )
+        parts.append(Text.assemble((name, "bold"), f" ({worst}): {said}"))
+    if notes:
+        parts.append(Text("Notes:", style="bold"))
+        parts.extend(Text(f"  {note}") for note in notes)
+    if countries and not verbose:
+        parts.append(Text("Every finding: monitor run --verbose", style="dim"))
+    return Group(*parts)
+
+
+def _country_name(slug: str | None) -> str:
+    known = lookup(slug) if slug else None
+    return known.name if known else (slug or "no country").replace("_", " ")
+
+
 def sources_table(records: Iterable[SourceRecord]) -> Table:
     table = Table(title="Sources (times in UTC)")
     table.add_column("source", overflow="fold")
@@ -130,19 +202,24 @@ def sources_table(records: Iterable[SourceRecord]) -> Table:
     return table
 
 
-def moved_cells(d: ScoreDelta, *, bold: bool = False) -> tuple[Text, str, str, str, Text]:
-    """A moved score as table cells: name, old, new, signed change, arrow and direction."""
+def moved_cells(
+    d: ScoreDelta, *, bold: bool = False, plain: bool = False
+) -> tuple[Text, str, str, str, Text]:
+    """A moved score as table cells: name, old, new, signed change, and its direction in
+    words (`worse`, `better`), after an arrow when colour says it too."""
+    said = word(d.direction) if plain else f"{arrow(d.change)} {word(d.direction)}"
     return (
         Text(d.name, style="bold" if bold else ""),
         number(d.old),
         number(d.new),
         number(d.change, signed=True),
-        Text(f"{arrow(d.change)} {d.direction}", style=DIRECTION_STYLE.get(d.direction, "")),
+        Text(said, style=DIRECTION_STYLE.get(d.direction, "")),
     )
 
 
-def comparison_view(c: Comparison, *, sentences: int = 5) -> Group:
-    """Score, rank, methodology, revision and narrative deltas, coloured by direction."""
+def comparison_view(c: Comparison, *, sentences: int = 5, plain: bool = False) -> Group:
+    """Score, rank, methodology, revision and narrative deltas, coloured by direction;
+    `plain` (no colour): word edits marked `[-removed-]{+added+}`."""
     parts: list[object] = [
         Text(f"{c.country}: {c.old_edition} → {c.new_edition}", style="bold"),
     ]
@@ -157,7 +234,7 @@ def comparison_view(c: Comparison, *, sentences: int = 5) -> Group:
     scores = Table("score", "old", "new", "change", "", title="Scores", title_justify="left")
     for d in c.scores:
         if d.kind == "moved" and d.change is not None:
-            scores.add_row(*moved_cells(d))
+            scores.add_row(*moved_cells(d, plain=plain))
     parts.append(scores)
     for kind, label in (
         ("added", "added by methodology"),
@@ -174,7 +251,7 @@ def comparison_view(c: Comparison, *, sentences: int = 5) -> Group:
         parts.append(
             Text(
                 f"{r.composite} rank, {r.group or 'global'}: {r.old} → {r.new} of {r.out_of},"
-                f" {moved}{printed}, {r.direction}",
+                f" {moved}{printed}, {word(r.direction)}",
                 style=DIRECTION_STYLE.get(r.direction, ""),
             )
         )
@@ -195,6 +272,9 @@ def comparison_view(c: Comparison, *, sentences: int = 5) -> Group:
             if len(items) > sentences:
                 parts.append(Text(f"  … {len(items) - sentences} more", style="dim"))
         for edit in s.edited[:sentences]:
+            if plain:
+                parts.append(Text(f"  * {word_edit([(r.op, r.text) for r in edit.words])}"))
+                continue
             line = Text("  * ")
             for run in edit.words:
                 style = {"removed": "red strike", "added": "green"}.get(run.op, "")

@@ -38,6 +38,7 @@ COMMANDS = {
     "ingest": "monitor.cli.watch:ingest_command",
     "kinds": "monitor.cli.watch:kinds",
     "movers": "monitor.cli.review:movers_command",
+    "notify": "monitor.cli.channels:notify",
     "outbox": "monitor.cli.notify:outbox",
     "reextract": "monitor.cli.watch:reextract_command",
     "report": "monitor.cli.review:report",

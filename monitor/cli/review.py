@@ -85,7 +85,7 @@ def history(
     if as_json:
         _print_json(result.to_dict())
     else:
-        console.print(history_table(result))
+        console.print(history_table(result, plain=display.plain(console)))
 
 
 @click.command()
@@ -159,7 +159,7 @@ def movers_command(
     if as_json:
         _print_json(result.to_dict())
     else:
-        console.print(movers_table(result))
+        console.print(movers_table(result, plain=display.plain(console)))
 
 
 @click.command()

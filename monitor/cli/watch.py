@@ -32,6 +32,7 @@ from monitor.redact import redact, redact_text
 from monitor.review.snapshots import country_slug, resolve_snapshot, snapshot_kind
 from monitor.sources import KINDS, extract_safely, get_kind
 from monitor.store import SourceRecord, Store
+from monitor.store.findings import findings_after, latest_finding_id
 
 console = display.terminal()
 err_console = display.terminal(stderr=True)
@@ -72,10 +73,14 @@ def extract(target: str, kind: str, edition: int | None, as_json: bool) -> None:
     sys.exit(0 if extraction.status is Status.COMPLETE else 1)
 
 
+VERBOSE_HELP = "Print every finding (default: a line per country)."
+
+
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option("--verbose", "-v", is_flag=True, help=VERBOSE_HELP)
 @click.pass_context
-def run(ctx: click.Context, as_json: bool) -> None:
+def run(ctx: click.Context, as_json: bool, verbose: bool) -> None:
     """Check every watched source once: fetch, extract, store, assess; then compose
     the digests that are due and deliver what is waiting in the outbox.
 
@@ -86,14 +91,15 @@ def run(ctx: click.Context, as_json: bool) -> None:
         raise MonitorError(
             f"{config.path}: the watch list is empty (add countries: `monitor watch add NAME`)"
         )
-    _check(ctx, config, as_json, deliver=True)
+    _check(ctx, config, as_json, deliver=True, verbose=verbose)
 
 
 @click.command()
 @click.argument("target")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option("--verbose", "-v", is_flag=True, help=VERBOSE_HELP)
 @click.pass_context
-def check(ctx: click.Context, target: str, as_json: bool) -> None:
+def check(ctx: click.Context, target: str, as_json: bool, verbose: bool) -> None:
     """Check now the watched sources of one COUNTRY (name, slug or ISO code), or one
     SOURCE key (`monitor sources` lists them): fetch, extract, store, assess. Digests
     are left to `monitor run`.
@@ -109,14 +115,19 @@ def check(ctx: click.Context, target: str, as_json: bool) -> None:
             raise MonitorError(
                 f"{config.path}: {country} is not watched (`monitor watch add {country}`)"
             )
-    _check(ctx, replace(config, sources=tuple(chosen)), as_json, deliver=False)
+    chosen_config = replace(config, sources=tuple(chosen))
+    _check(ctx, chosen_config, as_json, deliver=False, verbose=verbose)
 
 
-def _check(ctx: click.Context, config: Config, as_json: bool, *, deliver: bool) -> None:
+def _check(
+    ctx: click.Context, config: Config, as_json: bool, *, deliver: bool, verbose: bool
+) -> None:
     """Run a cycle over `config.sources`, print it, and exit 0 when all went well."""
     try:
         with ctx.obj.writing(config) as store:
+            before = latest_finding_id(store)
             report = _run_with_progress(config, store, quiet=as_json)
+            found = findings_after(store, before)  # with their countries, as stored
             sent = notify(store, config, now=datetime.now(UTC)) if deliver else None
     except StoreError as exc:
         last_cycle.record(config.data_dir, str(exc))  # for `monitor status`
@@ -136,8 +147,11 @@ def _check(ctx: click.Context, config: Config, as_json: bool, *, deliver: bool) 
     else:
         console.print(display.cycle_table(report))
         console.print(display.cycle_summary(report))
-        for f in report.findings:
-            console.print(f"[{f.severity}] {f.kind}: {f.message}", highlight=False)
+        if found:
+            # One line a finding, however narrow the terminal: a search or a pipe finds it whole.
+            console.print(
+                display.findings_view(found, verbose=verbose), highlight=False, soft_wrap=True
+            )
         for r in report.failed:
             # One line however narrow the terminal: a wrapped reason reads as two faults.
             line = Text.assemble(("failed:", "red"), f" {r.key}: {r.detail}")
@@ -323,7 +337,7 @@ def diff(
             row |= {"change": rank.places, "direction": rank.direction}
         print_json({"from_snapshot": old_id, "to_snapshot": new_id, **data})
     else:
-        console.print(display.comparison_view(comparison))
+        console.print(display.comparison_view(comparison, plain=display.plain(console)))
 
 
 def _warn(message: str) -> None:

@@ -25,10 +25,12 @@ from monitor.errors import DeliveryError, MonitorError
 from monitor.notify.channels import CHANNEL_KINDS, ChannelKind
 from monitor.notify.digest import Digest, build_digest
 from monitor.notify.due import period_began
+from monitor.notify.feed import write_feeds
 from monitor.notify.render import Templates
 from monitor.redact import redact_text
 from monitor.store import Store
 from monitor.store.outbox import (
+    Notification,
     OwedFinding,
     add_notification,
     last_composed_at,
@@ -82,9 +84,11 @@ def notify(
 ) -> NotifyReport:
     """Compose due digests of the channels with these `periods` (all of them, due or
     not, with `force`), then deliver every notification that is due. Once `stop` is set
-    no further try starts: what is left stays pending for the next run."""
+    no further try starts: what is left stays pending for the next run. Every channel's
+    Atom feed is then written afresh, whatever was due."""
     composed = compose_due(store, config, now=now, force=force, periods=periods)
     deliveries = deliver_due(store, config, now=now, sleep=sleep, stop=stop)
+    write_feeds(store, config, now=now)
     return NotifyReport(tuple(composed), tuple(deliveries))
 
 
@@ -95,7 +99,7 @@ def channel_kind(config: Config, spec: ChannelSpec) -> ChannelKind:
 
 def preview(store: Store, config: Config, channel: str | None, *, now: datetime) -> Digest:
     """The digest `channel` (default: the first) would get next, without composing it."""
-    spec = _channel(config, channel)
+    spec = channel_named(config, channel)
     return build_digest(store, spec.name, owed(store, spec.name), now.isoformat())
 
 
@@ -165,6 +169,35 @@ def retry(
     return [_deliver(store, config, i, now, sleep, never) for i in chosen if _is_pending(store, i)]
 
 
+def send_test(config: Config, spec: ChannelSpec, *, now: datetime) -> Delivery:
+    """A test message through `spec`'s channel, sent once, now, outside the outbox (it
+    is no news, so nothing is stored or retried); how it went."""
+    kind = channel_kind(config, spec)
+    digest = Digest(spec.name, now.isoformat(), (), (), test=True)
+    # A key of its own each time: a receiver that drops repeats must not drop a test.
+    key = f"{spec.name}-test-{now.strftime('%Y%m%dT%H%M%S%f')}"
+    message = Notification(
+        id=0,
+        channel=spec.name,
+        idempotency_key=key,
+        subject=digest.subject,
+        message=kind.compose(digest, key),
+        status="pending",
+        attempts=0,
+        rounds=0,
+        next_attempt_at=now.isoformat(),
+        last_error=None,
+        created_at=now.isoformat(),
+        delivered_at=None,
+    )
+    try:
+        where = kind.send(message)
+    except Exception as exc:  # whatever a channel does wrong is reported, not raised
+        error = str(exc) if isinstance(exc, DeliveryError) else f"{type(exc).__name__}: {exc}"
+        return Delivery(0, spec.name, digest.subject, "failed", 1, "", redact_text(error))
+    return Delivery(0, spec.name, digest.subject, "delivered", 1, where)
+
+
 def idempotency_key(instance: str, channel: str, items: Sequence[OwedFinding]) -> str:
     """Stable for one channel and set of findings of one database (`instance`, its own
     id: finding ids restart at 1 in each): a receiver can de-duplicate on it."""
@@ -227,7 +260,8 @@ def _due(store: Store, spec: ChannelSpec, schedule: ScheduleSettings, now: datet
     return last is None or (began is not None and datetime.fromisoformat(last) < began)
 
 
-def _channel(config: Config, name: str | None) -> ChannelSpec:
+def channel_named(config: Config, name: str | None) -> ChannelSpec:
+    """The channel `name` (default: the first); an unknown name is an error naming the known."""
     if name is None:
         return config.notify.channels[0]
     spec = config.notify.channel(name)

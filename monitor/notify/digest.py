@@ -131,6 +131,7 @@ class Digest:
     countries: tuple[CountryDigest, ...]
     regions: tuple[RegionSummary, ...]
     full_copy: str = ""  # where the whole digest is, when this one is cut to fit an inbox
+    test: bool = False  # `monitor notify test`'s message: no findings, said to be a test
 
     @property
     def overview(self) -> tuple[CountryDigest, ...]:
@@ -319,6 +320,8 @@ def _regions(countries: Sequence[CountryDigest]) -> tuple[RegionSummary, ...]:
 
 def digest_subject(digest: Digest) -> str:
     """What moved, e.g. "2 countries moved — Kyrgyzstan criminality 5.32 → 5.25"."""
+    if digest.test:
+        return f"Test message from profile-monitor: channel {digest.channel!r} works"
     movers = [c for c in digest.countries if c.moved_anything]
     ranked = sorted(movers or digest.countries, key=lambda c: -SEVERITIES.index(c.severity))
     if not ranked:

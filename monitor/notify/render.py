@@ -11,14 +11,13 @@ from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 
+from monitor.formatting import DIRECTION_WORDS as WORDS
 from monitor.formatting import arrow, number
 from monitor.notify.digest import Digest
 
 # Colours by direction, chosen to stay readable for red-green colour blindness
 # beside the arrows, which carry the same meaning.
 COLOURS = {"deterioration": "#b42318", "improvement": "#1b6e3a", "": "#555555"}
-# A direction in a reader's words: "up" is worse for criminality, better for resilience.
-WORDS = {"deterioration": "worse", "improvement": "better", "": "unchanged"}
 
 
 def _slack_escape(text: str) -> str:

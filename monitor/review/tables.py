@@ -5,23 +5,22 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
-from monitor.formatting import DIRECTION_STYLE, arrow, number
+from monitor.formatting import DIRECTION_STYLE, moved, word
 from monitor.indices.catalogue import COMPOSITES
 from monitor.review.history import History
 from monitor.review.movers import Movers
 from monitor.review.snapshots import ChosenSnapshot
 
 
-def _delta(delta: float | None, direction: str) -> Text:
+def _delta(delta: float | None, direction: str, plain: bool) -> Text:
     if delta is None:
         return Text("")
-    return Text(
-        f"{arrow(delta)} {number(delta, signed=True)}", style=DIRECTION_STYLE.get(direction, "")
-    )
+    return Text(moved(delta, direction, plain=plain), style=DIRECTION_STYLE.get(direction, ""))
 
 
-def history_table(history: History) -> Table:
-    """One row per score, one column per snapshot (edition, source kind, id), a trend."""
+def history_table(history: History, *, plain: bool = False) -> Table:
+    """One row per score, one column per snapshot (edition, source kind, id), a trend;
+    `plain` (no colour): directions in words."""
     table = Table(title=f"{history.country_name or history.country}: scores by snapshot")
     table.add_column("score")
     for c in history.columns:
@@ -37,19 +36,24 @@ def history_table(history: History) -> Table:
             Text(row.name if composite else f"  {row.name}", style="bold" if composite else ""),
             *("—" if v is None else f"{v:.2f}" for v in row.values),
             row.trend,
-            _delta(row.delta, row.direction),
+            _delta(row.delta, row.direction, plain),
         )
     for status in history.statuses:
         table.add_row(
             Text(status.name, style="bold"),
             *("—" if v is None else v for v in status.values),
             "",
-            Text(status.changed, style=DIRECTION_STYLE.get(status.direction, "")),
+            Text(
+                f"{status.changed} ({word(status.direction)})"
+                if plain and status.changed
+                else status.changed,
+                style=DIRECTION_STYLE.get(status.direction, ""),
+            ),
         )
     return table
 
 
-def movers_table(result: Movers) -> Table:
+def movers_table(result: Movers, *, plain: bool = False) -> Table:
     a, b = result.from_edition, result.to_edition
     table = Table("#", "country", "score", str(a), str(b), "delta", title=f"Movers {a} → {b}")
     for n, m in enumerate(result.movers, 1):
@@ -59,7 +63,7 @@ def movers_table(result: Movers) -> Table:
             m.name,
             f"{m.from_score:.2f}",
             f"{m.to_score:.2f}",
-            _delta(m.delta, m.direction),
+            _delta(m.delta, m.direction, plain),
         )
     matched = f"{len(result.countries)} countries"
     if result.where:

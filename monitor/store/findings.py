@@ -230,6 +230,18 @@ def findings(store: Store, *, snapshot_id: int | None = None) -> list[Finding]:
     return [finding_from_row(r) for r in rows]
 
 
+def latest_finding_id(store: Store) -> int:
+    """The newest finding's id (0 when none): findings after it are a run's own."""
+    row = store.db.execute("SELECT MAX(id) FROM findings").fetchone()
+    return int(row[0] or 0)
+
+
+def findings_after(store: Store, finding_id: int) -> list[tuple[str | None, Finding]]:
+    """Findings stored after `finding_id`, oldest first, each with its country."""
+    rows = store.db.query("SELECT * FROM findings WHERE id > ? ORDER BY id", [finding_id])
+    return [(r["country_slug"], finding_from_row(r)) for r in rows]
+
+
 def stored_comparison(store: Store, old_id: int, new_id: int) -> dict[str, Any] | None:
     """The comparison assessment stored for this pair of snapshots (as saved), if any."""
     row = store.db.execute(

@@ -62,12 +62,23 @@ def enqueue(store: Store, finding_id: int, channels: Iterable[str], now: str) ->
 
 def owed(store: Store, channel: str) -> list[OwedFinding]:
     """The channel's findings not yet composed into a notification, oldest first."""
+    return _owed_findings(store, "o.channel = ? AND o.notification_id IS NULL", [channel])
+
+
+def heard(store: Store, channel: str, limit: int) -> list[OwedFinding]:
+    """The channel's newest `limit` findings, in a digest already or still waiting."""
+    return _owed_findings(store, "o.channel = ?", [channel], newest=limit)
+
+
+def _owed_findings(
+    store: Store, where: str, params: list[Any], *, newest: int = 0
+) -> list[OwedFinding]:
+    order = f"o.id DESC LIMIT {int(newest)}" if newest else "o.id"
     rows = store.db.query(
         "SELECT o.id AS outbox_id, o.created_at AS owed_at, f.*, s.key AS source_key,"
         " s.kind AS source_kind FROM outbox o JOIN findings f ON f.id = o.finding_id"
-        " JOIN sources s ON s.id = f.source_id"
-        " WHERE o.channel = ? AND o.notification_id IS NULL ORDER BY o.id",
-        [channel],
+        f" JOIN sources s ON s.id = f.source_id WHERE {where} ORDER BY {order}",
+        params,
     )
     return [
         OwedFinding(

@@ -51,6 +51,7 @@ class Webhook(ChannelKind):
     environment variable `secret_env` names."""
 
     name = "webhook"
+    signed: ClassVar[bool] = True  # whether a secret is required
     options: ClassVar[dict[str, str]] = {
         "url": "where to POST (http or https)",
         "url_env": "environment variable holding the URL, instead of url (a secret URL)",
@@ -61,7 +62,8 @@ class Webhook(ChannelKind):
     @classmethod
     def check(cls, options: dict[str, Any]) -> list[tuple[str, str]]:
         problems = list(check_url(options.get("url")))
-        if not isinstance(options.get("secret_env"), str) or not options["secret_env"]:
+        variable = options.get("secret_env")
+        if (cls.signed or variable is not None) and (not isinstance(variable, str) or not variable):
             problems.append(("secret_env", "name the environment variable holding the secret"))
         timeout = NUMBERS["notify.channels.<name>.timeout"].problem(
             options.get("timeout", DEFAULT_TIMEOUT)
@@ -78,15 +80,16 @@ class Webhook(ChannelKind):
     def send(self, notification: Notification) -> str:
         url = self.spec.options["url"]
         body = notification.message["body"].encode()
-        timestamp = str(int(time.time()))
-        key = secret(self.spec.options["secret_env"], f"webhook {self.spec.name}")
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "User-Agent": f"profile-monitor/{__version__}",
-            "X-Monitor-Timestamp": timestamp,
-            "X-Monitor-Signature": signature(key, timestamp, body),
             "Idempotency-Key": notification.idempotency_key,
         }
+        if variable := self.spec.options.get("secret_env"):
+            timestamp = str(int(time.time()))
+            key = secret(variable, f"{self.name} {self.spec.name}")
+            headers["X-Monitor-Timestamp"] = timestamp
+            headers["X-Monitor-Signature"] = signature(key, timestamp, body)
         timeout = float(self.spec.options.get("timeout", DEFAULT_TIMEOUT))
         shown = redact(url)  # the URL may hold the credential: never in a message
         try:
@@ -102,10 +105,17 @@ class Webhook(ChannelKind):
 
 @register
 class Slack(Webhook):
-    """A Slack-compatible incoming-webhook message (`{"text": …}` in Slack's mrkdwn),
-    signed like `webhook`; for Slack, Mattermost, and chat tools that accept the same."""
+    """A Slack-compatible incoming-webhook message (`{"text": …}` in Slack's mrkdwn);
+    for Slack, Mattermost, and chat tools that accept the same. A Slack incoming webhook
+    needs no signature (its secret is its URL: give it with `url_env`); with
+    `secret_env` the request is signed like `webhook`'s, for receivers of your own."""
 
     name = "slack"
+    signed = False
+    options: ClassVar[dict[str, str]] = {
+        **Webhook.options,
+        "secret_env": "environment variable holding a signing secret (optional)",
+    }
 
     def compose(self, digest: Digest, idempotency_key: str) -> dict[str, Any]:
         return {"body": json.dumps({"text": self.templates.slack(digest)}, ensure_ascii=False)}
