@@ -9,6 +9,7 @@ from typing import Any
 
 from monitor.indices.catalogue import PILLARS, higher_is_worse
 from monitor.models import (
+    Attempt,
     Extraction,
     Finding,
     Profile,
@@ -61,6 +62,29 @@ class SavedCapture:
     outcome: Outcome  # NEW_SNAPSHOT, UNCHANGED, REVERTED or BACKFILLED
     new_raw_document: bool
     previous_snapshot_id: int | None  # the source's current snapshot before this save
+
+
+@dataclass(frozen=True)
+class SeenCheck:
+    """A check that found the source's current snapshot still served: a 304
+    (`NOT_MODIFIED`, validators kept) or the same bytes again (`UNCHANGED`, with the
+    response's validators). Recorded in batches: such a check changes no content."""
+
+    source_id: int
+    snapshot_id: int | None
+    checked_at: str
+    attempts: tuple[Attempt, ...]
+    outcome: str  # Outcome.NOT_MODIFIED, or what sources.last_outcome says of the capture
+    validators: tuple[str | None, str | None] | None = None  # (etag, last_modified)
+
+
+@dataclass(frozen=True)
+class KnownReading:
+    """The source's current snapshot, when it is of these bytes by this extractor."""
+
+    snapshot_id: int
+    status: Status
+    reasons: tuple[Reason, ...]
 
 
 @dataclass(frozen=True)
