@@ -15,6 +15,7 @@ of ours belongs to another application and is refused untouched.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Callable
 
@@ -22,6 +23,8 @@ from sqlite_utils import Database, Migrations
 
 from monitor.errors import StoreError
 from monitor.identity import canonical_slug
+from monitor.models import Section
+from monitor.store.records import section_rows
 
 MIGRATION_SET = "profile-monitor"
 
@@ -588,6 +591,80 @@ def m010_indices(db: Database) -> None:
         db.execute(statement)
 
 
+_NARRATIVE_DDL = (
+    # Narrative sentences, content-addressed: a sentence unchanged across editions (or
+    # shared by a page and its PDF summary) is one row. `id` is 64 bits of its SHA-256.
+    "CREATE TABLE sentences (id INTEGER PRIMARY KEY, text TEXT NOT NULL)",
+    # Narrative sections of a snapshot's profile, in page order, by sentence key.
+    """
+    CREATE TABLE narrative_sections (
+        snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),
+        position INTEGER NOT NULL,           -- 0-based order on the page
+        key TEXT NOT NULL,                   -- stable across editions and renderings
+        title TEXT NOT NULL,
+        sentences TEXT NOT NULL,             -- JSON list of paragraphs, each a list of
+                                             --   sentences.id; joined they are its text
+        PRIMARY KEY (snapshot_id, position)
+    )
+    """,
+    # The sections as they were stored before (a table until migration 11), rebuilt from
+    # the sentences: `paragraphs` is the JSON list of paragraph texts.
+    """
+    CREATE VIEW sections AS
+    SELECT n.snapshot_id, n.position, n.key, n.title,
+        '[' || coalesce((
+            SELECT group_concat(json_quote(p.text), ', ') FROM (
+                SELECT coalesce((
+                    SELECT group_concat(t.text, '') FROM (
+                        SELECT st.text FROM json_each(para.value) AS e
+                        JOIN sentences st ON st.id = e.value ORDER BY e.key
+                    ) AS t
+                ), '') AS text
+                FROM json_each(n.sentences) AS para ORDER BY para.key
+            ) AS p
+        ), '') || ']' AS paragraphs
+    FROM narrative_sections n
+    """,
+)
+
+
+def m011_narrative_once(db: Database) -> None:
+    """Each narrative sentence stored once, and the narrative no longer repeated in the
+    snapshot's profile JSON (which keeps its sections' keys and titles)."""
+    for statement in _NARRATIVE_DDL[:2]:
+        db.execute(statement)
+    for (snapshot_id,) in db.execute("SELECT DISTINCT snapshot_id FROM sections").fetchall():
+        rows = db.execute(
+            "SELECT position, key, title, paragraphs FROM sections WHERE snapshot_id = ?"
+            " ORDER BY position",
+            [snapshot_id],
+        ).fetchall()
+        sentences: dict[int, str] = {}
+        sections = [Section(key, title, tuple(json.loads(text))) for _, key, title, text in rows]
+        for row, (position, *_) in zip(
+            section_rows(snapshot_id, sections, sentences), rows, strict=True
+        ):
+            db.execute(
+                "INSERT INTO narrative_sections (snapshot_id, position, key, title, sentences)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [snapshot_id, position, row["key"], row["title"], row["sentences"]],
+            )
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO sentences (id, text) VALUES (?, ?)", sentences.items()
+        )
+    db.execute("DROP TABLE sections")
+    db.execute(_NARRATIVE_DDL[2])
+    for snapshot_id, text in db.execute(
+        "SELECT id, profile FROM snapshots WHERE profile IS NOT NULL"
+    ).fetchall():
+        profile = json.loads(text)
+        named = [{"key": s["key"], "title": s["title"]} for s in profile.get("sections", ())]
+        db.execute(
+            "UPDATE snapshots SET profile = ? WHERE id = ?",
+            [json.dumps(profile | {"sections": named}, ensure_ascii=False), snapshot_id],
+        )
+
+
 # In order; append new migrations, never edit or reorder applied ones.
 STEPS: tuple[Callable[[Database], None], ...] = (
     m001_initial,
@@ -600,6 +677,7 @@ STEPS: tuple[Callable[[Database], None], ...] = (
     m008_instance,
     m009_one_country_key,
     m010_indices,
+    m011_narrative_once,
 )
 SCHEMA_VERSION = len(STEPS)
 
