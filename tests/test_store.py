@@ -301,7 +301,7 @@ def test_raw_content_round_trips_and_is_compressed(store: Store, source_id: int)
         )
     )
     assert row["size"] == len(content)
-    assert row["compression"] == "zlib"
+    assert row["compression"] == "zstd"  # issue 19: zlib until migration 12
     assert len(row["content"]) < len(content) // 10
     with pytest.raises(StoreError, match="no raw document"):
         store.raw_content("0" * 64)
@@ -451,3 +451,31 @@ def test_record_failure_keeps_state_and_stores_attempts(store: Store, source_id:
 def test_snapshot_lookup_of_a_missing_id(store: Store) -> None:
     with pytest.raises(StoreError, match="no snapshot with id 7"):
         store.snapshot(7)
+
+
+def test_a_new_capture_is_compressed_against_the_previous_one(store: Store, source_id: int) -> None:
+    """zstd with the source's previous capture as dictionary, where that is smaller; a
+    chain of such captures is cut so that a read stays bounded."""
+    page = b"".join(
+        b"<p>Section %d: the same template, line after line.</p>\n" % i for i in range(900)
+    )
+    shas = []
+    for edition in range(12):
+        content = page + b"<p>edition %d</p>" % edition
+        saved = _save(store, source_id, content, at=f"2026-01-{edition + 1:02d}T00:00:00+00:00")
+        shas.append(store.snapshot(saved.snapshot_id).raw_sha256)
+        assert store.raw_content(shas[-1]) == content
+    rows = {
+        r["sha256"]: r
+        for r in store.db.query("SELECT sha256, content, dictionary FROM raw_documents")
+    }
+    first, second = rows[shas[0]], rows[shas[1]]
+    assert first["dictionary"] is None and second["dictionary"] == shas[0]
+    assert len(second["content"]) < len(first["content"]) / 3
+    depths = []
+    for sha in shas:
+        depth, row = 0, rows[sha]
+        while row["dictionary"]:
+            depth, row = depth + 1, rows[row["dictionary"]]
+        depths.append(depth)
+    assert max(depths) <= 8 and depths[9] == 0  # cut after 8, then a new chain

@@ -8,6 +8,7 @@ command prints exactly what it printed before.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import sqlite3
@@ -37,6 +38,9 @@ def test_every_review_command_answers_as_before_the_migration(tmp_path):
             " json_each(p.value)"
         ).fetchone()[0]
         profiles = store.db.execute("SELECT sum(length(profile)) FROM snapshots").fetchone()[0]
+        raw = [r[0] for r in store.db.execute("SELECT sha256 FROM raw_documents")]
+        bodies = {sha: hashlib.sha256(store.raw_content(sha)).hexdigest() for sha in raw}
+        compressions = {r[0] for r in store.db.execute("SELECT compression FROM raw_documents")}
     answers = json.loads(json.dumps(review_answers(path, tmp_path / "scratch")))
     assert set(answers) == set(RECORDED)
     for name, recorded in RECORDED.items():
@@ -45,3 +49,4 @@ def test_every_review_command_answers_as_before_the_migration(tmp_path):
     # Two editions of each page, a few sentences edited between them: most stored once.
     assert sentences < 0.7 * references
     assert profiles < 0.6 * profile_bytes  # the narrative left the profile JSON
+    assert bodies == {sha: sha for sha in raw} and compressions == {"zstd"}

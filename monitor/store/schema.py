@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import json
 import secrets
+import zlib
 from collections.abc import Callable
 
+import zstandard
 from sqlite_utils import Database, Migrations
 
 from monitor.errors import StoreError
@@ -665,6 +667,21 @@ def m011_narrative_once(db: Database) -> None:
         )
 
 
+def m012_raw_zstd(db: Database) -> None:
+    """Raw documents in zstd, each new capture possibly against its source's previous
+    one (`dictionary`); the zlib ones are recompressed alone."""
+    db.execute(
+        "ALTER TABLE raw_documents ADD COLUMN dictionary TEXT REFERENCES raw_documents(sha256)"
+    )
+    packer = zstandard.ZstdCompressor(level=12)
+    rows = db.execute("SELECT sha256, content FROM raw_documents WHERE compression = 'zlib'")
+    for sha256, content in rows.fetchall():
+        db.execute(
+            "UPDATE raw_documents SET compression = 'zstd', content = ? WHERE sha256 = ?",
+            [packer.compress(zlib.decompress(content)), sha256],
+        )
+
+
 # In order; append new migrations, never edit or reorder applied ones.
 STEPS: tuple[Callable[[Database], None], ...] = (
     m001_initial,
@@ -678,6 +695,7 @@ STEPS: tuple[Callable[[Database], None], ...] = (
     m009_one_country_key,
     m010_indices,
     m011_narrative_once,
+    m012_raw_zstd,
 )
 SCHEMA_VERSION = len(STEPS)
 
