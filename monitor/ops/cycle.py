@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from monitor.assess.findings import assess_pending, rebase
-from monitor.assess.health import check_health
 from monitor.config.settings import Config, SourceSpec, source_key
 from monitor.errors import MonitorError, StoreError, UnusableDatabaseError
 from monitor.fetch.client import Fetcher, FetchResult, Outcome, Validators
@@ -176,6 +174,11 @@ def run_cycle(
 
 def _assess(store: Store, config: Config, checked: list[str]) -> list[Finding]:
     """Findings of the new snapshots, then of the checked sources' health."""
+    # Imported when the fetching is done: comparing (deepdiff) and the rules need not
+    # hold up a cycle's first request (issue 19, start-up).
+    from monitor.assess.findings import assess_pending
+    from monitor.assess.health import check_health
+
     route = config.notify.route
     findings = assess_pending(store, config.thresholds, route=route)
     findings += check_health(store, config.health, checked, now=datetime.now(UTC), route=route)
@@ -279,6 +282,8 @@ def record_capture(
             store.record_failure(source_id, attempts=(), error=str(exc), checked_at=captured_at)
         return SourceResult(key, redact(url), "failed", extraction.status, detail=str(exc))
     if saved.outcome == "reverted":
+        from monitor.assess.findings import rebase  # see _assess
+
         rebase(store, source_id, saved.snapshot_id)
     detail = summarize(extraction)
     if saved.outcome == "backfilled":
