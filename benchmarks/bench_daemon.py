@@ -77,7 +77,8 @@ def main() -> None:
                     import_workbook(store, args.store)
                 print(f"after importing {args.store.name}: {db_mb(config.database):.1f} MB")
             daemon = Daemon(config)
-            tracemalloc.start()
+            if not args.rss_only:
+                tracemalloc.start()
             print(f"{args.pages} pages, {args.cycles} cycles, every page changed each cycle")
             print(
                 f"{'cycle':>5} {'wall s':>6} {'new':>4} {'findings':>8} {'digests':>7}"
