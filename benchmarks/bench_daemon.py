@@ -58,6 +58,9 @@ def main() -> None:
     parser.add_argument(
         "--store", type=Path, help="import this workbook first; new pages each cycle"
     )
+    parser.add_argument(
+        "--rss-only", action="store_true", help="no tracemalloc (2-3x faster): RSS alone"
+    )
     args = parser.parse_args()
     if args.store:
         # (scores version, narrative version) differ for every cycle: each stores anew.
