@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench_cycle import _serve_child, generate, make_config
+from bench_cycle import Pages, _serve_child, generate, make_config
 
 from monitor.config.schedule import ScheduleSettings
 from monitor.ops.daemon import Daemon
@@ -64,9 +64,15 @@ def main() -> None:
     args = parser.parse_args()
     if args.store:
         # (scores version, narrative version) differ for every cycle: each stores anew.
-        versions = [generate(args.pages, n % 3, narrative=n // 3) for n in range(args.cycles)]
+        # Made per cycle: 20 sets of pages held at once would be most of the RSS.
+        def pages(n: int) -> Pages:
+            return generate(args.pages, n % 3, narrative=n // 3)
     else:
         versions = [generate(args.pages, v, narrative=0) for v in range(3)]
+
+        def pages(n: int) -> Pages:
+            return versions[n % 3]
+
     conn, child = mp.Pipe()
     server = mp.Process(target=_serve_child, args=(child,), daemon=True)
     server.start()
@@ -88,7 +94,7 @@ def main() -> None:
                 f" {'kept MB':>8} {'peak MB':>8} {'RSS MB':>7} {'DB MB':>6}"
             )
             for n in range(args.cycles):
-                conn.send(versions[n % len(versions)])
+                conn.send(pages(n))
                 conn.recv()
                 tracemalloc.reset_peak()
                 start = time.perf_counter()

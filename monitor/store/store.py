@@ -42,11 +42,9 @@ from monitor.store.records import (
     snapshot_row,
     source_from_row,
 )
-from monitor.store.schema import migrate
+from monitor.store.schema import ZSTD_LEVEL, migrate
 
 BUSY_TIMEOUT_MS = 10_000
-# zstd level 12: within a few percent of level 19's size at a tenth of its time.
-_ZSTD_LEVEL = 12
 # A capture compressed against one compressed against another...: a read decompresses
 # the whole chain, so it is cut (compressed alone) at this depth.
 _MAX_CHAIN = 8
@@ -425,11 +423,11 @@ class Store:
         # Checked first: a workbook is saved once per country row, compressed only once.
         if self._one("SELECT 1 FROM raw_documents WHERE sha256 = ?", [sha256]):
             return False
-        packed, dictionary = zstandard.ZstdCompressor(level=_ZSTD_LEVEL).compress(content), None
+        packed, dictionary = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(content), None
         if previous is not None:
             base, depth = self._unpacked(previous)
             if depth < _MAX_CHAIN:
-                against = zstandard.ZstdCompressor(level=_ZSTD_LEVEL, dict_data=_dictionary(base))
+                against = zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=_dictionary(base))
                 smaller = against.compress(content)
                 if len(smaller) < len(packed):
                     packed, dictionary = smaller, previous
