@@ -41,6 +41,7 @@ def test_every_review_command_answers_as_before_the_migration(tmp_path):
         raw = [r[0] for r in store.db.execute("SELECT sha256 FROM raw_documents")]
         bodies = {sha: hashlib.sha256(store.raw_content(sha)).hexdigest() for sha in raw}
         compressions = {r[0] for r in store.db.execute("SELECT compression FROM raw_documents")}
+        deltas = {r[0] for r in store.db.execute("SELECT typeof(deltas) FROM comparisons")}
     answers = json.loads(json.dumps(review_answers(path, tmp_path / "scratch")))
     assert set(answers) == set(RECORDED)
     for name, recorded in RECORDED.items():
@@ -50,3 +51,4 @@ def test_every_review_command_answers_as_before_the_migration(tmp_path):
     assert sentences < 0.7 * references
     assert profiles < 0.6 * profile_bytes  # the narrative left the profile JSON
     assert bodies == {sha: sha for sha in raw} and compressions == {"zstd"}
+    assert deltas == {"blob"}  # zstd-compressed JSON; `diff` and digests read them above

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+import zstandard
 
 from monitor.indices.catalogue import PILLARS, higher_is_worse
 from monitor.models import (
@@ -284,3 +286,17 @@ def finding_from_row(row: dict[str, Any]) -> Finding:
         row["direction"],
         json.loads(row["detail"]),
     )
+
+
+def pack_deltas(comparison: Mapping[str, Any]) -> bytes:
+    """A comparison as stored: its JSON, zstd-compressed (a fifth of the text's size)."""
+    return zstandard.ZstdCompressor(level=3).compress(
+        json.dumps(comparison, default=str, ensure_ascii=False).encode()
+    )
+
+
+def unpack_deltas(stored: bytes | str) -> dict[str, Any]:
+    """A stored comparison back; one stored before migration 12 is plain JSON text."""
+    if isinstance(stored, bytes):
+        stored = zstandard.ZstdDecompressor().decompress(stored).decode()
+    return json.loads(stored)

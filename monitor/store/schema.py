@@ -26,7 +26,7 @@ from sqlite_utils import Database, Migrations
 from monitor.errors import StoreError
 from monitor.identity import canonical_slug
 from monitor.models import Section
-from monitor.store.records import section_rows
+from monitor.store.records import pack_deltas, section_rows
 
 MIGRATION_SET = "profile-monitor"
 # zstd level for raw documents: a page against its previous capture is 6% larger than at
@@ -670,9 +670,10 @@ def m011_narrative_once(db: Database) -> None:
         )
 
 
-def m012_raw_zstd(db: Database) -> None:
+def m012_zstd(db: Database) -> None:
     """Raw documents in zstd, each new capture possibly against its source's previous
-    one (`dictionary`); the zlib ones are recompressed alone."""
+    one (`dictionary`); the zlib ones are recompressed alone. Comparisons' deltas as
+    zstd-compressed JSON."""
     db.execute(
         "ALTER TABLE raw_documents ADD COLUMN dictionary TEXT REFERENCES raw_documents(sha256)"
     )
@@ -683,6 +684,9 @@ def m012_raw_zstd(db: Database) -> None:
             "UPDATE raw_documents SET compression = 'zstd', content = ? WHERE sha256 = ?",
             [packer.compress(zlib.decompress(content)), sha256],
         )
+    for row_id, deltas in db.execute("SELECT id, deltas FROM comparisons").fetchall():
+        packed = pack_deltas(json.loads(deltas))
+        db.execute("UPDATE comparisons SET deltas = ? WHERE id = ?", [packed, row_id])
 
 
 # In order; append new migrations, never edit or reorder applied ones.
@@ -698,7 +702,7 @@ STEPS: tuple[Callable[[Database], None], ...] = (
     m009_one_country_key,
     m010_indices,
     m011_narrative_once,
-    m012_raw_zstd,
+    m012_zstd,
 )
 SCHEMA_VERSION = len(STEPS)
 
