@@ -112,7 +112,12 @@ def main() -> None:
                 with Store.open(config.database) as store:
                     store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                     counts = store.counts()
+                    # Where the bytes are: SQLite's dbstat, per table and index.
+                    tables = store.db.execute(
+                        "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC"
+                    ).fetchall()
                 print(f"checkpointed: {db_mb(config.database):.1f} MB; rows {counts}")
+                print("largest:", ", ".join(f"{n} {b / MB:.1f} MB" for n, b in tables[:8]))
     finally:
         conn.send(None)
         server.join(timeout=5)

@@ -113,14 +113,11 @@ def source_from_row(row: dict[str, Any]) -> SourceRecord:
 
 
 def snapshot_from_row(row: dict[str, Any], sections: list[dict[str, Any]]) -> StoredSnapshot:
-    """A stored snapshot from its row and its narrative (the `sections` view's rows):
-    the profile JSON names its sections, their text is kept once, in `sentences`."""
+    """A stored snapshot from its row and its narrative (key, title, paragraphs' text per
+    section): the profile JSON names its sections, their text is kept once, in `sentences`."""
     profile = json.loads(row["profile"]) if row["profile"] is not None else None
     if profile is not None:
-        profile["sections"] = [
-            {"key": s["key"], "title": s["title"], "paragraphs": json.loads(s["paragraphs"])}
-            for s in sections
-        ]
+        profile["sections"] = sections
     extraction = extraction_from_dict(
         {
             "status": row["status"],

@@ -557,16 +557,30 @@ class Store:
         return [self._snapshot(r) for r in rows]
 
     def _snapshot(self, row: dict[str, Any]) -> StoredSnapshot:
-        sections = []
-        if row["profile"] is not None:
-            sections = list(
-                self.db.query(
-                    "SELECT key, title, paragraphs FROM sections"
-                    " WHERE snapshot_id = ? ORDER BY position",
-                    [row["id"]],
-                )
+        return snapshot_from_row(row, self._narrative(row["id"]) if row["profile"] else [])
+
+    def _narrative(self, snapshot_id: int) -> list[dict[str, Any]]:
+        """A snapshot's sections with their paragraphs' text, joined here from the
+        sentence keys (as the `sections` view does in SQL; this skips its JSON text)."""
+        layout = [
+            (key, title, json.loads(keys))
+            for key, title, keys in self.db.execute(
+                "SELECT key, title, sentences FROM narrative_sections"
+                " WHERE snapshot_id = ? ORDER BY position",
+                [snapshot_id],
             )
-        return snapshot_from_row(row, sections)
+        ]
+        wanted = list({k for *_, paragraphs in layout for keys in paragraphs for k in keys})
+        text = dict(
+            self.db.execute(
+                "SELECT id, text FROM sentences WHERE id IN (SELECT value FROM json_each(?))",
+                [json.dumps(wanted)],
+            ).fetchall()
+        )
+        return [
+            {"key": key, "title": title, "paragraphs": ["".join(text[k] for k in p) for p in paras]}
+            for key, title, paras in layout
+        ]
 
     def raw_content(self, sha256: str) -> bytes:
         """The stored body, decompressed."""
