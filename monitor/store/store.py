@@ -45,9 +45,6 @@ from monitor.store.records import (
 from monitor.store.schema import ZSTD_LEVEL, migrate
 
 BUSY_TIMEOUT_MS = 10_000
-# A capture compressed against one compressed against another...: a read decompresses
-# the whole chain, so it is cut (compressed alone) at this depth.
-_MAX_CHAIN = 8
 TABLES = (
     "sources",
     "fetch_attempts",
@@ -419,18 +416,20 @@ class Store:
     ) -> bool:
         """Store the body unless already stored; True if this call stored it. Compressed
         with zstd, against the source's `previous` capture as a dictionary where that is
-        smaller (a chain of such captures is cut at `_MAX_CHAIN`, bounding a read)."""
+        smaller: against the one `previous` was compressed against, if any, so that no
+        chain forms and a read decompresses two bodies at most."""
         # Checked first: a workbook is saved once per country row, compressed only once.
         if self._one("SELECT 1 FROM raw_documents WHERE sha256 = ?", [sha256]):
             return False
         packed, dictionary = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(content), None
         if previous is not None:
-            base, depth = self._unpacked(previous)
-            if depth < _MAX_CHAIN:
-                against = zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=_dictionary(base))
-                smaller = against.compress(content)
-                if len(smaller) < len(packed):
-                    packed, dictionary = smaller, previous
+            row = self._one("SELECT dictionary FROM raw_documents WHERE sha256 = ?", [previous])
+            root = (row and row["dictionary"]) or previous
+            base = self._unpacked(root)
+            against = zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=_dictionary(base))
+            smaller = against.compress(content)
+            if len(smaller) < len(packed):
+                packed, dictionary = smaller, root
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO raw_documents"
             " (sha256, size, content_type, compression, content, first_seen_at, dictionary)"
@@ -445,9 +444,8 @@ class Store:
         row = self._one("SELECT raw_sha256 FROM snapshots WHERE id = ?", [snapshot_id])
         return row["raw_sha256"] if row else None
 
-    def _unpacked(self, sha256: str) -> tuple[bytes, int]:
-        """A stored body and how many dictionaries deep it is compressed: its chain of
-        dictionaries is walked up, then decompressed from the first down."""
+    def _unpacked(self, sha256: str) -> bytes:
+        """A stored body: the dictionaries it is compressed against are read first."""
         chain: list[dict[str, Any]] = []
         wanted: str | None = sha256
         while wanted is not None:
@@ -472,7 +470,7 @@ class Store:
                     f"{self.path}: raw document {row['sha256']} uses unknown compression "
                     f"{row['compression']!r}"
                 )
-        return body, len(chain) - 1
+        return body
 
     def _last_seen(self, source: SourceRecord) -> str | None:
         """When the source's current content was last seen (captured or confirmed)."""
@@ -584,7 +582,7 @@ class Store:
 
     def raw_content(self, sha256: str) -> bytes:
         """The stored body, decompressed."""
-        return self._unpacked(sha256)[0]
+        return self._unpacked(sha256)
 
     def backup(self, destination: Path) -> None:
         """A consistent copy of the database while others keep writing (SQLite's online
