@@ -673,16 +673,21 @@ def m011_narrative_once(db: Database) -> None:
 def m012_zstd(db: Database) -> None:
     """Raw documents in zstd, each new capture possibly against its source's previous
     one (`dictionary`); the zlib ones are recompressed alone. Comparisons' deltas as
-    zstd-compressed JSON."""
+    zstd-compressed JSON. A zlib body that does not decompress (a damaged row) is left
+    as it was: still read as zlib, failing as before, and no reason to refuse the upgrade."""
     db.execute(
         "ALTER TABLE raw_documents ADD COLUMN dictionary TEXT REFERENCES raw_documents(sha256)"
     )
     packer = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
     rows = db.execute("SELECT sha256, content FROM raw_documents WHERE compression = 'zlib'")
     for sha256, content in rows.fetchall():
+        try:
+            body = zlib.decompress(content)
+        except zlib.error:
+            continue
         db.execute(
             "UPDATE raw_documents SET compression = 'zstd', content = ? WHERE sha256 = ?",
-            [packer.compress(zlib.decompress(content)), sha256],
+            [packer.compress(body), sha256],
         )
     for row_id, deltas in db.execute("SELECT id, deltas FROM comparisons").fetchall():
         packed = pack_deltas(json.loads(deltas))
