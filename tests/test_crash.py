@@ -19,11 +19,12 @@ import sqlite3
 import subprocess
 import sys
 import time
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import zstandard
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -182,7 +183,7 @@ def check_sound(database: Path) -> int:
             per_source.setdefault(snap["source_id"], []).append(sid)
             document = raw.get(snap["raw_sha256"])
             assert document is not None, f"snapshot {sid} has no raw document"
-            body = zlib.decompress(document["content"])
+            body = unpacked(raw, document["sha256"])
             assert hashlib.sha256(body).hexdigest() == document["sha256"], (
                 f"raw document of snapshot {sid} does not match its digest"
             )
@@ -270,3 +271,13 @@ def test_sigkill_mid_cycle_leaves_a_sound_database_and_the_next_run_completes(
     unchanged = [k for k, v in outcomes.items() if v == "unchanged"]
     assert len(unchanged) >= stored, f"{stored} stored before, {len(unchanged)} seen unchanged"
     assert set(outcomes.values()) <= {"unchanged", "new_snapshot"}, outcomes
+
+
+def unpacked(raw: dict[str, Any], sha256: str) -> bytes:
+    """A raw document's body, read independently of the store: zstd, against the
+    document its `dictionary` names (issue 19; zlib before migration 12)."""
+    row = raw[sha256]
+    base = row["dictionary"] and zstandard.ZstdCompressionDict(
+        unpacked(raw, row["dictionary"]), dict_type=zstandard.DICT_TYPE_RAWCONTENT
+    )
+    return zstandard.ZstdDecompressor(dict_data=base or None).decompress(row["content"])

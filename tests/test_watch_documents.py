@@ -4,7 +4,6 @@ real loopback server and a real SQLite file. Narrative and articles are our own 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +21,7 @@ from monitor.models import Status
 from monitor.ops.cycle import run_cycle
 from monitor.ops.settings import load_config
 from monitor.store import Store
+from monitor.store.records import unpack_deltas
 from tests.helpers.articles import article_page
 from tests.helpers.configs import site_config
 from tests.helpers.pdfs import summary_pdf
@@ -125,7 +125,7 @@ def test_a_cycle_stores_pdf_and_article_snapshots_and_a_changed_sentence(tmp_pat
             "SELECT deltas FROM comparisons WHERE new_snapshot_id = ?",
             [{r.key: r for r in third.results}[article_key].snapshot_id],
         )
-        [delta] = json.loads(row["deltas"])["sections"]
+        [delta] = unpack_deltas(row["deltas"])["sections"]  # zstd-compressed JSON (issue 19)
         assert (delta["key"], delta["status"]) == ("article", "changed")
         assert [(e["old"], e["new"]) for e in delta["edited"]] == [(OLD_SENTENCE, NEW_SENTENCE)]
         assert delta["added"] == delta["removed"] == delta["moved"] == []

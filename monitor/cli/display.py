@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console, Group
@@ -12,17 +13,20 @@ from rich.table import Table
 from rich.text import Text
 
 from monitor.config.notify import SEVERITIES
-from monitor.diff import ScoreDelta
-from monitor.diff.compare import Comparison
 from monitor.formatting import DIRECTION_STYLE, arrow, number, word, word_edit
 from monitor.identity import lookup
 from monitor.indices.catalogue import COMPOSITE_NAMES, PILLARS
 from monitor.models import Extraction, Finding, Status
-from monitor.notify.deliver import Delivery
-from monitor.ops.cycle import CycleReport, SourceResult
-from monitor.ops.status import StatusReport, minute
-from monitor.store import SourceRecord
-from monitor.store.outbox import Notification
+from monitor.ops.status import minute
+
+if TYPE_CHECKING:  # types only: `monitor run` needs none of these before its first request
+    from monitor.diff import ScoreDelta
+    from monitor.diff.compare import Comparison
+    from monitor.notify.deliver import Delivery
+    from monitor.ops.cycle import CycleReport, SourceResult
+    from monitor.ops.status import StatusReport
+    from monitor.store import SourceRecord
+    from monitor.store.outbox import Notification
 
 
 def terminal(*, stderr: bool = False) -> Console:

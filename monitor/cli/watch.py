@@ -7,7 +7,7 @@ import sys
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -15,24 +15,21 @@ from rich.text import Text
 
 from monitor.cli import display
 from monitor.cli.context import config_of, print_json
-from monitor.cli.notify import report_deliveries
 from monitor.config.settings import Config
-from monitor.diff.snapshots import diff_snapshots
 from monitor.errors import MonitorError, StoreError
 from monitor.fetch.client import Fetcher, Outcome
 from monitor.identity import country_key
 from monitor.models import Status
-from monitor.notify.channels import CHANNEL_KINDS
-from monitor.notify.deliver import notify
 from monitor.ops import last_cycle
 from monitor.ops.cycle import SourceResult, ingest, run_cycle
-from monitor.ops.reextract import reextract
-from monitor.ops.workbook_import import ImportReport, import_workbook
 from monitor.redact import redact, redact_text
 from monitor.review.snapshots import country_slug, resolve_snapshot, snapshot_kind
 from monitor.sources import KINDS, extract_safely, get_kind
 from monitor.store import SourceRecord, Store
 from monitor.store.findings import findings_after, latest_finding_id
+
+if TYPE_CHECKING:
+    from monitor.ops.workbook_import import ImportReport
 
 console = display.terminal()
 err_console = display.terminal(stderr=True)
@@ -128,6 +125,10 @@ def _check(
             before = latest_finding_id(store)
             report = _run_with_progress(config, store, quiet=as_json)
             found = findings_after(store, before)  # with their countries, as stored
+            # Here, not at the top: digests, templates and channels wait until the cycle
+            # is done, so `monitor run` starts fetching sooner (issue 19, start-up).
+            from monitor.notify.deliver import notify
+
             sent = notify(store, config, now=datetime.now(UTC)) if deliver else None
     except StoreError as exc:
         last_cycle.record(config.data_dir, str(exc))  # for `monitor status`
@@ -159,6 +160,8 @@ def _check(
         if report.problem:
             err_console.print(Text.assemble(("Error:", "red"), f" {report.problem}"))
         if sent:
+            from monitor.cli.notify import report_deliveries  # see notify above
+
             report_deliveries(sent)
     sys.exit(0 if report.ok else 1)
 
@@ -289,6 +292,8 @@ def _import_with_progress(
         def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
+        from monitor.ops.workbook_import import import_workbook  # openpyxl: this command only
+
         return import_workbook(store, target, progress=advance, config=config, kind_name=kind)
 
 
@@ -327,6 +332,8 @@ def diff(
         # may come from any source with scores.
         like = kind or (snapshot_kind(store, new_id) if from_ is None else None)
         old_id = resolve_snapshot(store, country, from_, other_than=new_id, kind=like)
+        from monitor.diff.snapshots import diff_snapshots  # deepdiff: this command only
+
         comparison = diff_snapshots(store, old_id, new_id)
     if as_json:
         data = asdict(comparison)
@@ -354,6 +361,8 @@ def reextract_command(ctx: click.Context) -> None:
     """
     config = config_of(ctx, required=False)
     with ctx.obj.writing(config) as store:
+        from monitor.ops.reextract import reextract  # assessment: this command only
+
         report = reextract(config, store)
     console.print(
         f"{report.checked} snapshot(s) read by an older extractor; {report.added} re-extracted,"
@@ -366,6 +375,8 @@ def reextract_command(ctx: click.Context) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the kinds as JSON.")
 def kinds(as_json: bool) -> None:
     """The source kinds and notification channel kinds this monitor knows."""
+    from monitor.notify.channels import CHANNEL_KINDS  # the channels: this command only
+
     tables = (
         ("source kind", "kinds.{}", KINDS),
         ("channel kind", "notify.channels.<name>", CHANNEL_KINDS),

@@ -55,6 +55,11 @@ _SCHEMES = ("http", "https")
 # decision, so `--log-level debug` shows what the fetch did and why.
 log = logging.getLogger(__name__)
 
+# An unwanted body (a 304's, an error page) up to this size is read to its end so the
+# connection goes back to the pool: one left unread is closed, and the next request to
+# the host pays for a new connection.
+_DRAIN_LIMIT = 64 * 1024
+
 
 @dataclass(frozen=True)
 class Validators:
@@ -294,8 +299,10 @@ class Fetcher:
             ):
                 status, final_url = response.status_code, str(response.url)
                 if status == 304:
+                    _drain(response)
                     return _Try(attempt(None), final_url)  # no body; keep the validators sent
                 if not response.is_success:
+                    _drain(response)
                     reason = f"HTTP {status} {httpx.codes.get_reason_phrase(status)}".rstrip()
                     after = response.headers.get("Retry-After") if status in (429, 503) else None
                     retryable = status >= 500 or status == 429
@@ -409,6 +416,26 @@ def _declared_length(response: httpx.Response) -> int:
         return int(response.headers.get("Content-Length", "0"))
     except ValueError:
         return 0  # a malformed header: the byte count while reading still applies
+
+
+def _drain(response: httpx.Response) -> None:
+    """Read a small unwanted body to its end (see `_DRAIN_LIMIT`): a 304's (none, by
+    the standard) or one whose declared length is small. One of unknown length could
+    trickle in; it, a larger one, or trouble while reading only cost the connection,
+    never the fetch's outcome."""
+    declared = response.headers.get("Content-Length")
+    if response.status_code != 304 and (
+        declared is None or _declared_length(response) > _DRAIN_LIMIT
+    ):
+        return
+    read = 0
+    try:
+        for chunk in response.iter_raw():
+            read += len(chunk)
+            if read > _DRAIN_LIMIT:
+                return
+    except httpx.HTTPError:
+        return
 
 
 def _retry_after(value: str | None) -> float | None:

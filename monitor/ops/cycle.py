@@ -11,6 +11,7 @@ it was: not a failure, no count toward broken; the next cycle checks it.
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import threading
 from collections.abc import Callable, Iterable
@@ -19,8 +20,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from monitor.assess.findings import assess_pending, rebase
-from monitor.assess.health import check_health
 from monitor.config.settings import Config, SourceSpec, source_key
 from monitor.errors import MonitorError, StoreError, UnusableDatabaseError
 from monitor.fetch.client import Fetcher, FetchResult, Outcome, Validators
@@ -28,6 +27,8 @@ from monitor.models import Attempt, Extraction, Finding, Status
 from monitor.redact import redact, redact_text
 from monitor.sources import SourceKind, configured_kind, extract_safely
 from monitor.store import Store
+from monitor.store.records import Outcome as Stored
+from monitor.store.records import SeenCheck, SourceRecord
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ class CycleReport:
 Progress = Callable[[SourceResult], None]
 NO_VALIDATORS = Validators()
 BACKFILLED = "older than what the source serves now: kept as history, not alerted"
+# Checks that changed nothing are written together, at most this many per transaction.
+SEEN_BATCH = 256
 
 
 def run_cycle(
@@ -102,6 +105,20 @@ def run_cycle(
         for spec in config.sources
     }
     results: dict[str, SourceResult] = {}
+    seen: list[SeenCheck] = []
+
+    def flush_seen() -> None:
+        try:
+            store.record_seen(seen)
+        except UnusableDatabaseError:
+            raise
+        except StoreError as exc:  # as a failed write of each of them would have said
+            for check in seen:
+                key = next(k for k, r in records.items() if r.id == check.source_id)
+                done = results[key]
+                results[key] = SourceResult(key, done.url, "failed", None, detail=str(exc))
+        seen.clear()
+
     waiting = iter(config.sources)
     with (
         Fetcher(config.fetch, stop=stop) as fetcher,
@@ -131,7 +148,7 @@ def run_cycle(
                 if fetched.outcome is Outcome.STOPPED:
                     continue  # not checked: it waits for the next cycle
                 try:
-                    result = _process(store, config, spec, records[spec.key].id, fetched)
+                    result = _process(store, config, spec, records[spec.key], fetched, seen)
                 except UnusableDatabaseError:
                     raise  # every source would fail alike: the cycle stops, saying why
                 except StoreError as exc:
@@ -139,8 +156,11 @@ def run_cycle(
                     # capture, a 304, may still be recorded for the next ones.
                     result = SourceResult(spec.key, spec.url, "failed", None, detail=str(exc))
                 results[spec.key] = result
+                if len(seen) >= SEEN_BATCH:
+                    flush_seen()
                 if progress is not None:
                     progress(result)
+        flush_seen()
     ordered = tuple(results[spec.key] for spec in config.sources if spec.key in results)
     try:
         findings, problem = _assess(store, config, [r.key for r in ordered]), ""
@@ -154,6 +174,11 @@ def run_cycle(
 
 def _assess(store: Store, config: Config, checked: list[str]) -> list[Finding]:
     """Findings of the new snapshots, then of the checked sources' health."""
+    # Imported when the fetching is done: comparing (deepdiff) and the rules need not
+    # hold up a cycle's first request (issue 19, start-up).
+    from monitor.assess.findings import assess_pending
+    from monitor.assess.health import check_health
+
     route = config.notify.route
     findings = assess_pending(store, config.thresholds, route=route)
     findings += check_health(store, config.health, checked, now=datetime.now(UTC), route=route)
@@ -161,32 +186,57 @@ def _assess(store: Store, config: Config, checked: list[str]) -> list[Finding]:
 
 
 def _process(
-    store: Store, config: Config, spec: SourceSpec, source_id: int, fetched: FetchResult
+    store: Store,
+    config: Config,
+    spec: SourceSpec,
+    record: SourceRecord,
+    fetched: FetchResult,
+    seen: list[SeenCheck],
 ) -> SourceResult:
+    """One fetched source's outcome. A check that changed nothing (a 304, or bytes the
+    current snapshot holds) goes to `seen`, written with the others in one transaction."""
     if fetched.outcome is Outcome.DEFERRED:  # not requested: nothing to record
         return SourceResult(spec.key, spec.url, "deferred", None, detail=fetched.error or "")
     checked_at = now_iso()
+    source_id, shown = record.id, redact(spec.url)
     if fetched.outcome is Outcome.FAILED:
         error = fetched.error or "fetch failed"
         store.record_failure(
             source_id, attempts=fetched.attempts, error=error, checked_at=checked_at
         )
-        return SourceResult(spec.key, redact(spec.url), "failed", None, detail=redact_text(error))
+        return SourceResult(spec.key, shown, "failed", None, detail=redact_text(error))
+    snapshot_id = record.current_snapshot_id
     if fetched.outcome is Outcome.NOT_MODIFIED:
-        store.record_not_modified(source_id, attempts=fetched.attempts, checked_at=checked_at)
-        current = store.source(spec.key)
-        snapshot_id = current.current_snapshot_id if current else None
+        not_modified = str(Stored.NOT_MODIFIED)
+        seen.append(SeenCheck(source_id, snapshot_id, checked_at, fetched.attempts, not_modified))
         status = store.snapshot_status(snapshot_id) if snapshot_id else None
-        shown = redact(spec.url)
         return SourceResult(spec.key, shown, "not_modified", status, snapshot_id, snapshot_id)
+    kind = configured_kind(config, spec.kind)
+    content = fetched.content or b""
+    # Bytes already read into the current snapshot: recognised by hash, not re-extracted.
+    # A rejected page goes the long way, which counts it as a failure again.
+    sha256 = hashlib.sha256(content).hexdigest()
+    known = store.known_reading(source_id, sha256, kind.version) if snapshot_id else None
+    if known is not None and known.status is not Status.NOT_A_PROFILE:
+        outcome = Stored.UNCHANGED if known.status is Status.COMPLETE else known.status
+        validators = (fetched.validators.etag, fetched.validators.last_modified)
+        seen.append(
+            SeenCheck(
+                source_id, snapshot_id, checked_at, fetched.attempts, str(outcome), validators
+            )
+        )
+        detail = summarize(Extraction(known.status, None, known.reasons))
+        return SourceResult(
+            spec.key, shown, "unchanged", known.status, snapshot_id, snapshot_id, detail
+        )
     return record_capture(
         store,
-        configured_kind(config, spec.kind),
+        kind,
         key=spec.key,
         source_id=source_id,
         url=fetched.final_url,
         edition=spec.edition,
-        content=fetched.content or b"",
+        content=content,
         content_type=fetched.content_type,
         captured_at=checked_at,
         attempts=fetched.attempts,
@@ -232,6 +282,8 @@ def record_capture(
             store.record_failure(source_id, attempts=(), error=str(exc), checked_at=captured_at)
         return SourceResult(key, redact(url), "failed", extraction.status, detail=str(exc))
     if saved.outcome == "reverted":
+        from monitor.assess.findings import rebase  # see _assess
+
         rebase(store, source_id, saved.snapshot_id)
     detail = summarize(extraction)
     if saved.outcome == "backfilled":

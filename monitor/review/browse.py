@@ -32,13 +32,19 @@ from monitor.store import Store
 TABLES = {
     "sources": "One watched URL (kind, country, edition), its validators and last state.",
     "fetch_attempts": "One HTTP request made for a source, successful or not.",
-    "raw_documents": "Response bodies, content-addressed by sha256, stored once (zlib).",
+    "raw_documents": "Response bodies, content-addressed by sha256, stored once (zstd; "
+    "a new capture against its source's previous one, named in `dictionary`).",
     "snapshots": "One distinct content of one source (per extractor version): its status "
     "and extracted profile (JSON).",
     "scores": "One composite or indicator score of a snapshot.",
     "ranks": "One rank line of a snapshot (global, continental, regional).",
-    "sections": "One narrative section of a snapshot, in page order.",
-    "comparisons": "One snapshot compared with the one before it: the deltas as JSON.",
+    "sections": "One narrative section of a snapshot, in page order (a view of "
+    "narrative_sections and sentences).",
+    "narrative_sections": "One narrative section of a snapshot: its paragraphs as lists "
+    "of sentence keys.",
+    "sentences": "One narrative sentence, stored once however many snapshots hold it.",
+    "comparisons": "One snapshot compared with the one before it: the deltas as "
+    "zstd-compressed JSON.",
     "findings": "One significant thing about a snapshot, as the rules decided.",
     "baselines": "Per source and score, the value thresholds are measured against.",
     "outbox": "A finding a notification channel owes its readers.",

@@ -9,7 +9,7 @@ from typing import Any
 
 from monitor.models import Finding
 from monitor.store.outbox import enqueue
-from monitor.store.records import SourceRecord, finding_from_row
+from monitor.store.records import SourceRecord, finding_from_row, pack_deltas, unpack_deltas
 from monitor.store.store import Store
 
 # Snapshots from sources of one kind, or any kind when the parameter (given twice) is NULL.
@@ -57,7 +57,7 @@ def save_assessment(
                     base_snapshot_id,
                     snapshot_id,
                     int(against_incomplete),
-                    json.dumps(comparison, default=str),
+                    pack_deltas(comparison),
                     now,
                 ],
             )
@@ -248,7 +248,7 @@ def stored_comparison(store: Store, old_id: int, new_id: int) -> dict[str, Any] 
         "SELECT deltas FROM comparisons WHERE old_snapshot_id = ? AND new_snapshot_id = ?",
         [old_id, new_id],
     ).fetchone()
-    return json.loads(row[0]) if row else None
+    return unpack_deltas(row[0]) if row else None
 
 
 def save_source_findings(

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+import zstandard
+
 from monitor.indices import find, higher_is_worse
 from monitor.models import (
+    Attempt,
     Extraction,
     Finding,
     Profile,
     Reason,
+    Section,
     Status,
     extraction_from_dict,
 )
@@ -64,6 +71,29 @@ class SavedCapture:
 
 
 @dataclass(frozen=True)
+class SeenCheck:
+    """A check that found the source's current snapshot still served: a 304
+    (`NOT_MODIFIED`, validators kept) or the same bytes again (`UNCHANGED`, with the
+    response's validators). Recorded in batches: such a check changes no content."""
+
+    source_id: int
+    snapshot_id: int | None
+    checked_at: str
+    attempts: tuple[Attempt, ...]
+    outcome: str  # Outcome.NOT_MODIFIED, or what sources.last_outcome says of the capture
+    validators: tuple[str | None, str | None] | None = None  # (etag, last_modified)
+
+
+@dataclass(frozen=True)
+class KnownReading:
+    """The source's current snapshot, when it is of these bytes by this extractor."""
+
+    snapshot_id: int
+    status: Status
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True)
 class StoredSnapshot:
     id: int
     source_id: int
@@ -83,11 +113,16 @@ def source_from_row(row: dict[str, Any]) -> SourceRecord:
     return SourceRecord(**row)
 
 
-def snapshot_from_row(row: dict[str, Any]) -> StoredSnapshot:
+def snapshot_from_row(row: dict[str, Any], sections: list[dict[str, Any]]) -> StoredSnapshot:
+    """A stored snapshot from its row and its narrative (key, title, paragraphs' text per
+    section): the profile JSON names its sections, their text is kept once, in `sentences`."""
+    profile = json.loads(row["profile"]) if row["profile"] is not None else None
+    if profile is not None:
+        profile["sections"] = sections
     extraction = extraction_from_dict(
         {
             "status": row["status"],
-            "profile": json.loads(row["profile"]) if row["profile"] is not None else None,
+            "profile": profile,
             "reasons": json.loads(row["reasons"]),
             "unparsed_lines": json.loads(row["unparsed_lines"]),
             "extractor": row["extractor"],
@@ -132,9 +167,16 @@ def snapshot_row(
         "unparsed_lines": _json(data["unparsed_lines"]),
         "extractor": extraction.extractor,
         "extractor_version": extraction.extractor_version,
-        "profile": _json(data["profile"]) if profile is not None else None,
+        "profile": _json(_named_sections(data["profile"])) if profile is not None else None,
         "index_id": profile.index if profile is not None else "ocindex",
     }
+
+
+def _named_sections(profile: dict[str, Any]) -> dict[str, Any]:
+    """The profile as stored in its snapshot row: its sections named, their text not
+    repeated (it is in `narrative_sections` and `sentences`)."""
+    named = [{"key": s["key"], "title": s["title"]} for s in profile["sections"]]
+    return profile | {"sections": named}
 
 
 def score_rows(snapshot_id: int, profile: Profile) -> list[dict[str, Any]]:
@@ -214,17 +256,46 @@ def rank_rows(snapshot_id: int, profile: Profile) -> list[dict[str, Any]]:
     ]
 
 
-def section_rows(snapshot_id: int, profile: Profile) -> list[dict[str, Any]]:
-    return [
-        {
-            "snapshot_id": snapshot_id,
-            "position": position,
-            "key": s.key,
-            "title": s.title,
-            "paragraphs": _json(list(s.paragraphs)),
-        }
-        for position, s in enumerate(profile.sections)
-    ]
+# A sentence ends at ., ! or ? and the space after it; splitting there and joining the
+# pieces gives the paragraph back exactly.
+_SENTENCE_END = re.compile(r"(?<=[.!?]\s)")
+
+
+def sentence_id(text: str) -> int:
+    """A sentence's key: 64 bits of its SHA-256 (as SQLite's signed integer), so the
+    same sentence in any edition is one row and its key is the table's rowid."""
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big", signed=True)
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    return [piece for piece in _SENTENCE_END.split(paragraph) if piece]
+
+
+def section_rows(
+    snapshot_id: int, sections: Sequence[Section], sentences: dict[int, str]
+) -> list[dict[str, Any]]:
+    """`narrative_sections` rows, each paragraph a list of sentence keys; the sentences
+    are added to `sentences` (key -> text) for the caller to store once."""
+    rows = []
+    for position, section in enumerate(sections):
+        paragraphs = []
+        for paragraph in section.paragraphs:
+            keys = []
+            for text in split_sentences(paragraph):
+                key = sentence_id(text)
+                sentences[key] = text
+                keys.append(key)
+            paragraphs.append(keys)
+        rows.append(
+            {
+                "snapshot_id": snapshot_id,
+                "position": position,
+                "key": section.key,
+                "title": section.title,
+                "sentences": json.dumps(paragraphs, separators=(",", ":")),
+            }
+        )
+    return rows
 
 
 def _json(value: Any) -> str:
@@ -243,3 +314,17 @@ def finding_from_row(row: dict[str, Any]) -> Finding:
         row["direction"],
         json.loads(row["detail"]),
     )
+
+
+def pack_deltas(comparison: Mapping[str, Any]) -> bytes:
+    """A comparison as stored: its JSON, zstd-compressed (a fifth of the text's size)."""
+    return zstandard.ZstdCompressor(level=3).compress(
+        json.dumps(comparison, default=str, ensure_ascii=False).encode()
+    )
+
+
+def unpack_deltas(stored: bytes | str) -> dict[str, Any]:
+    """A stored comparison back; one stored before migration 12 is plain JSON text."""
+    if isinstance(stored, bytes):
+        stored = zstandard.ZstdDecompressor().decompress(stored).decode()
+    return json.loads(stored)

@@ -7,6 +7,7 @@ row never leaves half a capture behind.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sqlite3
 import zlib
@@ -19,16 +20,19 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import zstandard
 from sqlite_utils import Database
 
 from monitor.errors import StoreError
 from monitor.files import private_dir, private_opener, touch_private
-from monitor.models import Attempt, Extraction, Status
+from monitor.models import Attempt, Extraction, Reason, Status
 from monitor.redact import redact, redact_text
 from monitor.store.faults import translate
 from monitor.store.records import (
+    KnownReading,
     Outcome,
     SavedCapture,
+    SeenCheck,
     SourceRecord,
     StoredSnapshot,
     category_rows,
@@ -39,7 +43,7 @@ from monitor.store.records import (
     snapshot_row,
     source_from_row,
 )
-from monitor.store.schema import migrate
+from monitor.store.schema import ZSTD_LEVEL, migrate
 
 BUSY_TIMEOUT_MS = 10_000
 TABLES = (
@@ -237,7 +241,8 @@ class Store:
             with self.transaction():
                 source = self.source_by_id(source_id)
                 self._insert_attempts(source_id, attempts)
-                new_raw = self._insert_raw(sha256, content, content_type, captured_at)
+                previous = self._raw_of(source.current_snapshot_id)
+                new_raw = self._insert_raw(sha256, content, content_type, captured_at, previous)
                 existing = self._reading(source_id, sha256, extraction.extractor_version)
                 if existing is None and match_reading and source.current_snapshot_id:
                     existing = self._same_reading(source_id, extraction)
@@ -327,22 +332,53 @@ class Store:
         self, source_id: int, *, attempts: Sequence[Attempt], checked_at: str
     ) -> None:
         """Record a 304: the current snapshot is still what the URL serves."""
-        with self.transaction():
-            source = self.source_by_id(source_id)
-            self._insert_attempts(source_id, attempts)
-            if source.current_snapshot_id is not None:
-                self.db.execute(
-                    "UPDATE snapshots SET last_seen_at = ? WHERE id = ?",
-                    [checked_at, source.current_snapshot_id],
+        source = self.source_by_id(source_id)
+        self.record_seen(
+            [
+                SeenCheck(
+                    source_id,
+                    source.current_snapshot_id,
+                    checked_at,
+                    tuple(attempts),
+                    str(Outcome.NOT_MODIFIED),
                 )
-            self._update_source(
-                source_id,
-                last_checked_at=checked_at,
-                last_outcome=str(Outcome.NOT_MODIFIED),
-                last_error=None,
-                last_success_at=checked_at,
-                consecutive_failures=0,
+            ]
+        )
+
+    def record_seen(self, checks: Sequence[SeenCheck]) -> None:
+        """Record checks that found the current snapshot still served, all in one
+        transaction: an unchanged cycle adds one attempt row per check and rewrites a
+        few pages, instead of committing three writes per source."""
+        if not checks:
+            return
+        with self.transaction():
+            for check in checks:
+                self._insert_attempts(check.source_id, check.attempts)
+            self.db.conn.executemany(
+                "UPDATE snapshots SET last_seen_at = ? WHERE id = ?",
+                [(c.checked_at, c.snapshot_id) for c in checks if c.snapshot_id is not None],
             )
+            self.db.conn.executemany(
+                "UPDATE sources SET last_checked_at = ?, last_outcome = ?, last_error = NULL,"
+                " last_success_at = ?, consecutive_failures = 0,"
+                " etag = CASE WHEN ? THEN ? ELSE etag END,"
+                " last_modified = CASE WHEN ? THEN ? ELSE last_modified END WHERE id = ?",
+                [_seen_row(c) for c in checks],
+            )
+
+    def known_reading(self, source_id: int, sha256: str, version: str) -> KnownReading | None:
+        """The source's current snapshot if it holds these bytes read by this extractor
+        version: a repeat fetch is recognised by its hash, before any extraction."""
+        row = self._one(
+            "SELECT sn.id, sn.status, sn.reasons FROM sources s"
+            " JOIN snapshots sn ON sn.id = s.current_snapshot_id"
+            " WHERE s.id = ? AND sn.raw_sha256 = ? AND sn.extractor_version = ?",
+            [source_id, sha256, version],
+        )
+        if row is None:
+            return None
+        reasons = tuple(Reason(**r) for r in json.loads(row["reasons"]))
+        return KnownReading(row["id"], Status(row["status"]), reasons)
 
     def record_failure(
         self, source_id: int, *, attempts: Sequence[Attempt], error: str, checked_at: str
@@ -372,19 +408,70 @@ class Store:
         )
 
     def _insert_raw(
-        self, sha256: str, content: bytes, content_type: str | None, seen_at: str
+        self,
+        sha256: str,
+        content: bytes,
+        content_type: str | None,
+        seen_at: str,
+        previous: str | None = None,
     ) -> bool:
-        """Store the body unless already stored; True if this call stored it."""
+        """Store the body unless already stored; True if this call stored it. Compressed
+        with zstd, against the source's `previous` capture as a dictionary where that is
+        smaller: against the one `previous` was compressed against, if any, so that no
+        chain forms and a read decompresses two bodies at most."""
         # Checked first: a workbook is saved once per country row, compressed only once.
         if self._one("SELECT 1 FROM raw_documents WHERE sha256 = ?", [sha256]):
             return False
+        packed, dictionary = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(content), None
+        if previous is not None:
+            row = self._one("SELECT dictionary FROM raw_documents WHERE sha256 = ?", [previous])
+            root = (row and row["dictionary"]) or previous
+            base = self._unpacked(root)
+            against = zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=_dictionary(base))
+            smaller = against.compress(content)
+            if len(smaller) < len(packed):
+                packed, dictionary = smaller, root
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO raw_documents"
-            " (sha256, size, content_type, compression, content, first_seen_at)"
-            " VALUES (?, ?, ?, 'zlib', ?, ?)",
-            [sha256, len(content), content_type, zlib.compress(content, 9), seen_at],
+            " (sha256, size, content_type, compression, content, first_seen_at, dictionary)"
+            " VALUES (?, ?, ?, 'zstd', ?, ?, ?)",
+            [sha256, len(content), content_type, packed, seen_at, dictionary],
         )
         return cursor.rowcount == 1
+
+    def _raw_of(self, snapshot_id: int | None) -> str | None:
+        if snapshot_id is None:
+            return None
+        row = self._one("SELECT raw_sha256 FROM snapshots WHERE id = ?", [snapshot_id])
+        return row["raw_sha256"] if row else None
+
+    def _unpacked(self, sha256: str) -> bytes:
+        """A stored body: the dictionaries it is compressed against are read first."""
+        chain: list[dict[str, Any]] = []
+        wanted: str | None = sha256
+        while wanted is not None:
+            row = self._one(
+                "SELECT sha256, compression, content, dictionary FROM raw_documents"
+                " WHERE sha256 = ?",
+                [wanted],
+            )
+            if row is None:
+                raise StoreError(f"{self.path}: no raw document {wanted}")
+            chain.append(row)
+            wanted = row["dictionary"]
+        body = b""
+        for row in reversed(chain):
+            if row["compression"] == "zlib":
+                body = zlib.decompress(row["content"])
+            elif row["compression"] == "zstd":
+                dict_data = _dictionary(body) if row["dictionary"] else None
+                body = zstandard.ZstdDecompressor(dict_data=dict_data).decompress(row["content"])
+            else:
+                raise StoreError(
+                    f"{self.path}: raw document {row['sha256']} uses unknown compression "
+                    f"{row['compression']!r}"
+                )
+        return body
 
     def _last_seen(self, source: SourceRecord) -> str | None:
         """When the source's current content was last seen (captured or confirmed)."""
@@ -414,11 +501,7 @@ class Store:
         )
         wanted = _without_url(_redacted(extraction))  # as stored
         return next(
-            (
-                {"id": r["id"]}
-                for r in rows
-                if _without_url(snapshot_from_row(r).extraction) == wanted
-            ),
+            ({"id": r["id"]} for r in rows if _without_url(self._snapshot(r).extraction) == wanted),
             None,
         )
 
@@ -436,7 +519,14 @@ class Store:
             profile = extraction.profile
             self.db.table("scores").insert_all(score_rows(snapshot_id, profile))
             self.db.table("ranks").insert_all(rank_rows(snapshot_id, profile))
-            self.db.table("sections").insert_all(section_rows(snapshot_id, profile))
+            sentences: dict[int, str] = {}
+            narrative = section_rows(snapshot_id, profile.sections, sentences)
+            # Content-addressed: a sentence already stored (an earlier edition's) is kept.
+            # Sentences first: indexing a section for search reads its sentences.
+            self.db.conn.executemany(
+                "INSERT OR IGNORE INTO sentences (id, text) VALUES (?, ?)", sentences.items()
+            )
+            self.db.table("narrative_sections").insert_all(narrative)
             self.db.table("categories").insert_all(category_rows(snapshot_id, profile))
         return snapshot_id
 
@@ -459,24 +549,42 @@ class Store:
         row = self._one("SELECT * FROM snapshots WHERE id = ?", [snapshot_id])
         if row is None:
             raise StoreError(f"{self.path}: no snapshot with id {snapshot_id}")
-        return snapshot_from_row(row)
+        return self._snapshot(row)
 
     def snapshots_for(self, source_id: int) -> list[StoredSnapshot]:
         """A source's snapshots, oldest first."""
         rows = self.db.query("SELECT * FROM snapshots WHERE source_id = ? ORDER BY id", [source_id])
-        return [snapshot_from_row(r) for r in rows]
+        return [self._snapshot(r) for r in rows]
+
+    def _snapshot(self, row: dict[str, Any]) -> StoredSnapshot:
+        return snapshot_from_row(row, self._narrative(row["id"]) if row["profile"] else [])
+
+    def _narrative(self, snapshot_id: int) -> list[dict[str, Any]]:
+        """A snapshot's sections with their paragraphs' text, joined here from the
+        sentence keys (as the `sections` view does in SQL; this skips its JSON text)."""
+        layout = [
+            (key, title, json.loads(keys))
+            for key, title, keys in self.db.execute(
+                "SELECT key, title, sentences FROM narrative_sections"
+                " WHERE snapshot_id = ? ORDER BY position",
+                [snapshot_id],
+            )
+        ]
+        wanted = list({k for *_, paragraphs in layout for keys in paragraphs for k in keys})
+        text = dict(
+            self.db.execute(
+                "SELECT id, text FROM sentences WHERE id IN (SELECT value FROM json_each(?))",
+                [json.dumps(wanted)],
+            ).fetchall()
+        )
+        return [
+            {"key": key, "title": title, "paragraphs": ["".join(text[k] for k in p) for p in paras]}
+            for key, title, paras in layout
+        ]
 
     def raw_content(self, sha256: str) -> bytes:
         """The stored body, decompressed."""
-        row = self._one("SELECT compression, content FROM raw_documents WHERE sha256 = ?", [sha256])
-        if row is None:
-            raise StoreError(f"{self.path}: no raw document {sha256}")
-        if row["compression"] != "zlib":
-            raise StoreError(
-                f"{self.path}: raw document {sha256} uses unknown compression "
-                f"{row['compression']!r}"
-            )
-        return zlib.decompress(row["content"])
+        return self._unpacked(sha256)
 
     def backup(self, destination: Path) -> None:
         """A consistent copy of the database while others keep writing (SQLite's online
@@ -507,7 +615,10 @@ class Store:
 
     def counts(self) -> dict[str, int]:
         """Rows per table."""
-        return {name: self.db.table(name).count for name in TABLES}
+        # By SQL: `sections` is a view of the narrative since migration 11.
+        return {
+            name: self.db.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in TABLES
+        }
 
     def _one(self, sql: str, params: Sequence[Any]) -> dict[str, Any] | None:
         return next(iter(self.db.query(sql, params)), None)
@@ -529,6 +640,18 @@ def _read_only(path: Path) -> Database:
         db.close()
         db = Database(sqlite3.connect(f"{uri}&immutable=1", uri=True))
     return db
+
+
+def _dictionary(body: bytes) -> zstandard.ZstdCompressionDict:
+    return zstandard.ZstdCompressionDict(body, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+
+
+def _seen_row(check: SeenCheck) -> tuple[Any, ...]:
+    """`record_seen`'s parameters for one check: a 304 keeps the validators it sent."""
+    replaced = check.validators is not None
+    etag, last_modified = check.validators or (None, None)
+    at = check.checked_at
+    return (at, check.outcome, at, replaced, etag, replaced, last_modified, check.source_id)
 
 
 def _rejection(extraction: Extraction) -> str:

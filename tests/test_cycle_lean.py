@@ -1,0 +1,127 @@
+"""Issue 19: a cycle in which nothing changed is cheap on the wire and on disk."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from monitor.config.settings import Config, FetchPolicy, SourceSpec
+from monitor.ops.cycle import run_cycle
+from monitor.store import Store
+
+PAGE = (Path(__file__).parent / "fixtures" / "ocindex-page-2023-cote-divoire.html").read_bytes()
+ETAG = '"' + hashlib.sha256(PAGE).hexdigest()[:16] + '"'
+N, CONCURRENCY = 24, 3
+
+
+@dataclass
+class KeepAliveSite:
+    """HTTP/1.1 with keep-alive on 127.0.0.1, counting the TCP connections it accepts."""
+
+    url: str
+    validators: bool = True
+    connections: int = 0
+    statuses: list[int] = field(default_factory=list)
+
+
+@pytest.fixture
+def site() -> Iterator[KeepAliveSite]:
+    state = KeepAliveSite("")
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive unless the client closes
+
+        def setup(self) -> None:
+            super().setup()
+            with lock:
+                state.connections += 1
+
+        def do_GET(self) -> None:
+            if state.validators and self.headers.get("If-None-Match") == ETAG:
+                self.send_response(304)
+                self.send_header("ETag", ETAG)
+                self.end_headers()
+                state.statuses.append(304)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(PAGE)))
+            if state.validators:
+                self.send_header("ETag", ETAG)
+            self.end_headers()
+            self.wfile.write(PAGE)
+            state.statuses.append(200)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+def config_for(tmp_path: Path, site: KeepAliveSite) -> Config:
+    policy = FetchPolicy(respect_robots=False, per_host_interval=0.0, max_retries=0)
+    sources = tuple(
+        SourceSpec(f"ocindex_page:c{i}:2023", "ocindex_page", f"c{i}", 2023, f"{site.url}/c{i}")
+        for i in range(N)
+    )
+    return Config(None, tmp_path / "data", policy, CONCURRENCY, sources=sources)
+
+
+def traced_cycle(config: Config, store: Store) -> tuple[list[str], int]:
+    """Run a cycle; the SQL statements it ran and the rows it changed."""
+    statements: list[str] = []
+    store.db.conn.set_trace_callback(statements.append)
+    before = store.db.conn.total_changes
+    report = run_cycle(config, store)
+    store.db.conn.set_trace_callback(None)
+    assert report.ok and report.count("unchanged") == N
+    return statements, store.db.conn.total_changes - before
+
+
+def test_an_unchanged_cycle_of_304s_reuses_connections_and_commits_once(tmp_path, site):
+    config = config_for(tmp_path, site)
+    with Store.open(config.database) as store:
+        run_cycle(config, store)
+        site.connections = 0
+        statements, changed = traced_cycle(config, store)
+        last_seen = {
+            r["last_seen_at"] for r in store.db.query("SELECT last_seen_at FROM snapshots")
+        }
+    assert site.statuses[-N:] == [304] * N
+    # Each 304 is read to its end, so its connection serves the next request.
+    assert site.connections <= CONCURRENCY
+    assert sum(s == "COMMIT" for s in statements) == 1
+    # One attempt row per check; the source and its snapshot row updated in place.
+    assert changed == 3 * N
+    assert len(last_seen) == N  # every snapshot confirmed at its own check
+
+
+def test_the_same_bytes_again_are_known_by_hash_and_written_once(tmp_path, site):
+    site.validators = False
+    config = config_for(tmp_path, site)
+    with Store.open(config.database) as store:
+        run_cycle(config, store)
+        counts = store.counts()
+        statements, changed = traced_cycle(config, store)
+        after = store.counts()
+        outcomes = {s.last_outcome for s in store.sources()}
+    assert sum(s == "COMMIT" for s in statements) == 1
+    assert changed == 3 * N
+    assert not any(s.startswith("INSERT INTO raw_documents") for s in statements)
+    assert after["snapshots"] == counts["snapshots"]
+    assert after["fetch_attempts"] == counts["fetch_attempts"] + N
+    assert outcomes == {"unchanged"}
