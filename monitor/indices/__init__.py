@@ -17,9 +17,9 @@ from monitor.indices.definition import (
     Measure,
     Scale,
     Section,
-    load_definition,
     slugify,
 )
+from monitor.indices.reader import load_definition
 
 __all__ = [
     "Change",

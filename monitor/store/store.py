@@ -29,6 +29,7 @@ from monitor.models import Attempt, Extraction, Reason, Status
 from monitor.redact import redact, redact_text
 from monitor.store.faults import translate
 from monitor.store.records import (
+    ZSTD_LEVEL,
     KnownReading,
     Outcome,
     SavedCapture,
@@ -43,7 +44,7 @@ from monitor.store.records import (
     snapshot_row,
     source_from_row,
 )
-from monitor.store.schema import ZSTD_LEVEL, migrate
+from monitor.store.schema import migrate
 
 BUSY_TIMEOUT_MS = 10_000
 TABLES = (

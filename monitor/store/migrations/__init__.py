@@ -1,0 +1,43 @@
+"""The schema's history, one migration a step, in the order applied (`STEPS`).
+
+Each step is a function of the database, run inside its own transaction by
+sqlite-utils' `Migrations`; one statement per `execute`, since sqlite3's
+executescript() would commit early. Append new steps; never edit or reorder one that
+has shipped: databases in the field recorded it as applied."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlite_utils import Database
+
+from monitor.store.migrations.indices import m009_one_country_key, m010_indices, m011_categories
+from monitor.store.migrations.initial import (
+    m001_initial,
+    m002_findings,
+    m003_outbox,
+    m004_views,
+    m005_health,
+    m006_views_hold_scores,
+    m007_snapshot_baselines,
+    m008_instance,
+)
+from monitor.store.migrations.narrative import m012_narrative_search, m013_narrative_once, m014_zstd
+
+# In order; append new migrations, never edit or reorder applied ones.
+STEPS: tuple[Callable[[Database], None], ...] = (
+    m001_initial,
+    m002_findings,
+    m003_outbox,
+    m004_views,
+    m005_health,
+    m006_views_hold_scores,
+    m007_snapshot_baselines,
+    m008_instance,
+    m009_one_country_key,
+    m010_indices,
+    m011_categories,
+    m012_narrative_search,
+    m013_narrative_once,
+    m014_zstd,
+)
