@@ -10,7 +10,6 @@ import hashlib
 import json
 import os
 import sqlite3
-import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, replace
@@ -20,7 +19,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import zstandard
 from sqlite_utils import Database
 
 from monitor.errors import StoreError
@@ -28,8 +26,8 @@ from monitor.files import private_dir, private_opener, touch_private
 from monitor.models import Attempt, Extraction, Reason, Status
 from monitor.redact import redact, redact_text
 from monitor.store.faults import translate
+from monitor.store.raw import read_raw, store_raw
 from monitor.store.records import (
-    ZSTD_LEVEL,
     KnownReading,
     Outcome,
     SavedCapture,
@@ -243,7 +241,9 @@ class Store:
                 source = self.source_by_id(source_id)
                 self._insert_attempts(source_id, attempts)
                 previous = self._raw_of(source.current_snapshot_id)
-                new_raw = self._insert_raw(sha256, content, content_type, captured_at, previous)
+                new_raw = store_raw(
+                    self.db, self.path, sha256, content, content_type, captured_at, previous
+                )
                 existing = self._reading(source_id, sha256, extraction.extractor_version)
                 if existing is None and match_reading and source.current_snapshot_id:
                     existing = self._same_reading(source_id, extraction)
@@ -408,71 +408,11 @@ class Store:
             for a in attempts
         )
 
-    def _insert_raw(
-        self,
-        sha256: str,
-        content: bytes,
-        content_type: str | None,
-        seen_at: str,
-        previous: str | None = None,
-    ) -> bool:
-        """Store the body unless already stored; True if this call stored it. Compressed
-        with zstd, against the source's `previous` capture as a dictionary where that is
-        smaller: against the one `previous` was compressed against, if any, so that no
-        chain forms and a read decompresses two bodies at most."""
-        # Checked first: a workbook is saved once per country row, compressed only once.
-        if self._one("SELECT 1 FROM raw_documents WHERE sha256 = ?", [sha256]):
-            return False
-        packed, dictionary = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(content), None
-        if previous is not None:
-            row = self._one("SELECT dictionary FROM raw_documents WHERE sha256 = ?", [previous])
-            root = (row and row["dictionary"]) or previous
-            base = self._unpacked(root)
-            against = zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=_dictionary(base))
-            smaller = against.compress(content)
-            if len(smaller) < len(packed):
-                packed, dictionary = smaller, root
-        cursor = self.db.execute(
-            "INSERT OR IGNORE INTO raw_documents"
-            " (sha256, size, content_type, compression, content, first_seen_at, dictionary)"
-            " VALUES (?, ?, ?, 'zstd', ?, ?, ?)",
-            [sha256, len(content), content_type, packed, seen_at, dictionary],
-        )
-        return cursor.rowcount == 1
-
     def _raw_of(self, snapshot_id: int | None) -> str | None:
         if snapshot_id is None:
             return None
         row = self._one("SELECT raw_sha256 FROM snapshots WHERE id = ?", [snapshot_id])
         return row["raw_sha256"] if row else None
-
-    def _unpacked(self, sha256: str) -> bytes:
-        """A stored body: the dictionaries it is compressed against are read first."""
-        chain: list[dict[str, Any]] = []
-        wanted: str | None = sha256
-        while wanted is not None:
-            row = self._one(
-                "SELECT sha256, compression, content, dictionary FROM raw_documents"
-                " WHERE sha256 = ?",
-                [wanted],
-            )
-            if row is None:
-                raise StoreError(f"{self.path}: no raw document {wanted}")
-            chain.append(row)
-            wanted = row["dictionary"]
-        body = b""
-        for row in reversed(chain):
-            if row["compression"] == "zlib":
-                body = zlib.decompress(row["content"])
-            elif row["compression"] == "zstd":
-                dict_data = _dictionary(body) if row["dictionary"] else None
-                body = zstandard.ZstdDecompressor(dict_data=dict_data).decompress(row["content"])
-            else:
-                raise StoreError(
-                    f"{self.path}: raw document {row['sha256']} uses unknown compression "
-                    f"{row['compression']!r}"
-                )
-        return body
 
     def _last_seen(self, source: SourceRecord) -> str | None:
         """When the source's current content was last seen (captured or confirmed)."""
@@ -585,7 +525,7 @@ class Store:
 
     def raw_content(self, sha256: str) -> bytes:
         """The stored body, decompressed."""
-        return self._unpacked(sha256)
+        return read_raw(self.db, self.path, sha256)
 
     def backup(self, destination: Path) -> None:
         """A consistent copy of the database while others keep writing (SQLite's online
@@ -641,10 +581,6 @@ def _read_only(path: Path) -> Database:
         db.close()
         db = Database(sqlite3.connect(f"{uri}&immutable=1", uri=True))
     return db
-
-
-def _dictionary(body: bytes) -> zstandard.ZstdCompressionDict:
-    return zstandard.ZstdCompressionDict(body, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
 
 
 def _seen_row(check: SeenCheck) -> tuple[Any, ...]:

@@ -10,7 +10,8 @@ import zstandard
 from sqlite_utils import Database
 
 from monitor.models import Section
-from monitor.store.records import ZSTD_LEVEL, pack_deltas, section_rows
+from monitor.store.raw import ZSTD_LEVEL
+from monitor.store.records import pack_deltas, section_rows
 
 # A narrative section's text: its paragraphs (a JSON list) as one string, what the
 # full-text index holds and `narrative` shows.
