@@ -51,3 +51,8 @@ def word_edit(runs: list[tuple[str, str]]) -> str:
     markers), each run an (op, text) pair, op `removed`, `added` or anything else."""
     marks = {"removed": "[-{}-]", "added": "{{+{}+}}"}
     return " ".join(marks.get(op, "{}").format(text) for op, text in runs)
+
+
+def minute(moment: str | None) -> str:
+    """An ISO time to the minute, `2026-12-01 18:58`: narrow enough for a table cell."""
+    return (moment or "")[:16].replace("T", " ")

@@ -13,11 +13,10 @@ from rich.table import Table
 from rich.text import Text
 
 from monitor.config.notify import SEVERITIES
-from monitor.formatting import DIRECTION_STYLE, arrow, number, word, word_edit
+from monitor.formatting import DIRECTION_STYLE, arrow, minute, number, word, word_edit
 from monitor.identity import lookup
 from monitor.indices.catalogue import COMPOSITE_NAMES, PILLARS
 from monitor.models import Extraction, Finding, Status
-from monitor.ops.status import minute
 
 if TYPE_CHECKING:  # types only: `monitor run` needs none of these before its first request
     from monitor.diff import ScoreDelta

@@ -18,6 +18,7 @@ from typing import Any
 from monitor.config.schedule import next_check
 from monitor.config.settings import Config
 from monitor.errors import DamagedDatabaseError
+from monitor.formatting import minute
 from monitor.ops import last_cycle
 from monitor.ops.last_cycle import LastCycle
 from monitor.store import SourceRecord, Store
@@ -178,11 +179,6 @@ def _reason(name: str, since: str, detail: dict[str, Any], source: SourceRecord)
             f"expected by {detail.get('by')}, it shows {detail.get('shows') or 'none'}"
         )
     return f"{name} since {when}"
-
-
-def minute(moment: str | None) -> str:
-    """An ISO time to the minute, `2026-12-01 18:58`: narrow enough for a table cell."""
-    return (moment or "")[:16].replace("T", " ")
 
 
 def _duration(seconds: float) -> str:

@@ -14,13 +14,15 @@ import os
 import pkgutil
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from monitor.config.notify import ChannelSpec, NotifySettings
 from monitor.errors import DeliveryError
-from monitor.notify.digest import Digest
-from monitor.notify.render import Templates
 from monitor.store.outbox import Notification
+
+if TYPE_CHECKING:  # types only: loading the registry must not load digests and templates
+    from monitor.notify.digest import Digest
+    from monitor.notify.render import Templates
 
 
 class ChannelKind:

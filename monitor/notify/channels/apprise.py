@@ -11,13 +11,16 @@ retried, delivered once per notification key.
 from __future__ import annotations
 
 import logging
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from monitor.errors import DeliveryError
 from monitor.notify.channels import ChannelKind, register, secret
-from monitor.notify.digest import Digest
 from monitor.redact import redact_text
 from monitor.store.outbox import Notification
+
+if TYPE_CHECKING:  # types only: loading the registry must not load digests and templates
+    from monitor.notify.digest import Digest
+
 
 INSTALL = "Apprise is not installed: pip install 'profile-monitor[apprise]'"
 

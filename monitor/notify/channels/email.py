@@ -10,14 +10,17 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from monitor.config.notify import SmtpSettings, check_addresses
 from monitor.errors import DeliveryError
 from monitor.files import private_dir, private_opener
 from monitor.notify.channels import ChannelKind, register, secret
-from monitor.notify.digest import Digest
 from monitor.store.outbox import Notification
+
+if TYPE_CHECKING:  # types only: loading the registry must not load digests and templates
+    from monitor.notify.digest import Digest
+
 
 OUTBOX_DIR = "outbox"
 FULL_DIGESTS_DIR = "digests"

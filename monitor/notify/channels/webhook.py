@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import json
 import time
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 
@@ -22,10 +22,13 @@ from monitor.config.notify import check_url
 from monitor.config.numbers import NUMBERS
 from monitor.errors import DeliveryError
 from monitor.notify.channels import ChannelKind, register, secret
-from monitor.notify.digest import CountryDigest, Digest
 from monitor.redact import redact, redact_text
 from monitor.store.outbox import Notification
 from monitor.version import __version__
+
+if TYPE_CHECKING:  # types only: loading the registry must not load digests and templates
+    from monitor.notify.digest import CountryDigest, Digest
+
 
 SCHEMA = "profile-monitor.digest/1"
 DEFAULT_TIMEOUT = 10.0
