@@ -480,3 +480,20 @@ def test_a_new_capture_is_compressed_against_the_previous_one(store: Store, sour
         depths.append(depth)
     assert depths == [0] + [1] * 11  # every later capture against the first: no chain
     assert {rows[sha]["dictionary"] for sha in shas[1:]} == {shas[0]}
+
+
+def test_a_damaged_earlier_body_does_not_stop_the_next_capture(store: Store, source_id: int):
+    """A body an old release stored that no longer decodes (left as it was by the zstd
+    migration) cannot be a dictionary: the next capture is stored alone, and reads."""
+    first = _save(store, source_id, b"<p>the first edition</p>" * 50)
+    sha = store.snapshot(first.snapshot_id).raw_sha256
+    store.db.execute(
+        "UPDATE raw_documents SET compression = 'zlib', content = ? WHERE sha256 = ?",
+        [b"\x00\x11\x22\x33", sha],
+    )
+    content = b"<p>the second edition</p>" * 50
+    second = _save(store, source_id, content, at="2026-02-01T00:00:00+00:00")
+    new_sha = store.snapshot(second.snapshot_id).raw_sha256
+    assert store.raw_content(new_sha) == content
+    row = store.db.execute("SELECT dictionary FROM raw_documents WHERE sha256 = ?", [new_sha])
+    assert row.fetchone()[0] is None

@@ -15,6 +15,7 @@ from rich.text import Text
 from monitor.config.notify import SEVERITIES
 from monitor.formatting import DIRECTION_STYLE, arrow, minute, number, word, word_edit
 from monitor.identity import lookup
+from monitor.indices import find
 from monitor.indices.catalogue import COMPOSITE_NAMES, PILLARS
 from monitor.models import Extraction, Finding, Status
 
@@ -59,6 +60,13 @@ def _change(value: float | None, new: bool) -> str:
     return "" if value is None else number(value, signed=True)
 
 
+def measure_label(index_id: str | None, key: str) -> str:
+    """A measure as its index names it (`status` -> `Status`), else its key."""
+    definition = find(index_id or "ocindex")
+    measure = definition.measure(key) if definition else None
+    return measure.name if measure is not None else key
+
+
 def extraction_view(extraction: Extraction) -> Group:
     """Header, scores by pillar, ranks, sections, then the validation verdict."""
     parts: list[object] = []
@@ -88,12 +96,23 @@ def extraction_view(extraction: Extraction) -> Group:
                 for i in (i for i in profile.indicators if i.pillar == key):
                     change = _change(i.score.change, i.score.new_this_edition)
                     scores.add_row(f"  {i.name}", f"{i.score.value:.2f}", change)
+        # Another index's scores (CPI, Freedom in the World, …), by its own names.
+        shown = set(COMPOSITE_NAMES) | {i.key for i in profile.indicators if i.pillar in PILLARS}
+        for key, value in profile.scores().items():
+            if key not in shown:
+                scores.add_row(measure_label(profile.index, key), number(value), "")
         if scores.row_count:  # a PDF summary or an article is narrative only
             parts.append(scores)
+        if levels := profile.levels():
+            table = Table("", "level", title="Status and lists", title_justify="left")
+            for key, level in levels.items():
+                table.add_row(measure_label(profile.index, key), level)
+            parts.append(table)
         if profile.ranks:
             ranks = Table("rank", "of", "in", "moved", title="Ranks", title_justify="left")
             for r in profile.ranks:
-                moved = "" if r.movement is None else f"{r.direction} {r.movement}"
+                # A snapshot stored before directions were read has the size alone.
+                moved = " ".join(str(p) for p in (r.direction, r.movement) if p is not None)
                 where = r.group or "world"
                 ranks.add_row(f"{r.composite} {r.rank}", str(r.out_of), where, moved)
             parts.append(ranks)

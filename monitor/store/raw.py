@@ -39,11 +39,15 @@ def store_raw(
     if previous is not None:
         row = db.execute("SELECT dictionary FROM raw_documents WHERE sha256 = ?", [previous])
         root = (row.fetchone() or (None,))[0] or previous
-        base = read_raw(db, path, root)
-        against = zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=_dictionary(base))
-        smaller = against.compress(content)
-        if len(smaller) < len(packed):
-            packed, dictionary = smaller, root
+        try:
+            base = read_raw(db, path, root)
+        except (StoreError, zlib.error, zstandard.ZstdError):
+            base = None  # a damaged earlier body: this one is stored alone, readable
+        if base is not None:
+            against = zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=_dictionary(base))
+            smaller = against.compress(content)
+            if len(smaller) < len(packed):
+                packed, dictionary = smaller, root
     cursor = db.execute(
         "INSERT OR IGNORE INTO raw_documents"
         " (sha256, size, content_type, compression, content, first_seen_at, dictionary)"
