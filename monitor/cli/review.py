@@ -30,6 +30,12 @@ from monitor.store import Store
 console = display.terminal()
 err_console = display.terminal(stderr=True)
 JSON_HELP = "Print the result as JSON."
+SOURCE_OPTION = click.option(
+    "--source",
+    default=None,
+    callback=display.known_kind,
+    help="Only snapshots of this source kind.",
+)
 
 
 def _store(ctx: click.Context) -> Store:
@@ -67,12 +73,7 @@ def _where(ctx: click.Context, param: click.Parameter, value: str | None) -> Whe
     callback=_score_keys,
     help="Only this score: a key or name (criminality, human_trafficking); repeatable.",
 )
-@click.option(
-    "--source",
-    default=None,
-    callback=display.known_kind,
-    help="Only snapshots of this source kind.",
-)
+@SOURCE_OPTION
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.pass_context
 def history(
@@ -91,12 +92,7 @@ def history(
 @click.command()
 @click.argument("country")
 @click.option("--edition", type=int, default=None, help="This edition (default: the latest).")
-@click.option(
-    "--source",
-    default=None,
-    callback=display.known_kind,
-    help="Only snapshots of this source kind.",
-)
+@SOURCE_OPTION
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.pass_context
 def show(
