@@ -18,7 +18,7 @@ def shown(profile: Profile) -> str:
 def kyrgyzstan() -> Country:
     known = lookup("kyrgyzstan")
     assert known is not None
-    return Country(known.name, known.key)
+    return Country(known.key, known.name)
 
 
 def test_another_index_shows_its_own_scores_and_status():
@@ -31,6 +31,7 @@ def test_another_index_shows_its_own_scores_and_status():
         categories={"status": "Not Free"},
     )
     text = shown(profile)
+    assert "Kyrgyzstan — 2024" in text
     assert "Total" in text and "27.00" in text
     assert "Status and lists" in text and "Not Free" in text
 
