@@ -15,6 +15,9 @@ from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
 from monitor.cli.main import cli
+from monitor.errors import ConfigError
+from monitor.indices import SHIPPED_DIR as SHIPPED
+from monitor.indices import load_definition
 from monitor.models import Status
 from monitor.sources import get_kind
 from monitor.store import Store
@@ -73,6 +76,12 @@ strategic deficiencies in their regimes within agreed timeframes.</p>
 <p><strong>Jurisdictions no longer subject to increased monitoring</strong></p>
 <ul><li>Mali</li><li>Tanzania</li></ul>
 </main>{FOOTER}</body></html>"""
+
+
+EU_LISTED = (
+    "Afghanistan", "Barbados", "Burkina Faso", "Cameroon", "Democratic Republic of the Congo",
+    "Gibraltar", "Haiti", "Jamaica", "Mali", "Mozambique", "Myanmar/Burma", "Nigeria",
+)  # fmt: skip
 
 
 def eu_page(listed: Sequence[str]) -> str:
@@ -141,7 +150,7 @@ def test_a_publication_is_keyed_by_the_date_the_page_states():
 
 def test_the_eu_list_is_read_from_its_annex_table():
     reader = get_kind("eu_high_risk", "https://lists.example/eu.html")
-    page = eu_page(["Afghanistan", "Barbados", "Myanmar/Burma", "Kenya", "Lao PDR"]).encode()
+    page = eu_page([*EU_LISTED, "Kenya", "Lao PDR"]).encode()
     for country, listed in (("kenya", True), ("laos", True), ("croatia", False)):
         extraction = reader.extract(page, url=reader.url(country, None))
         assert extraction.status is Status.COMPLETE, extraction.reasons
@@ -160,6 +169,26 @@ def test_a_page_listing_nothing_recognisable_is_not_a_publication(page, code):
     extraction = reader.extract(page.encode(), url=reader.url("croatia", None))
     assert extraction.status is Status.NOT_A_PROFILE
     assert [r.code for r in extraction.reasons] == [code]
+
+
+def test_a_list_shorter_than_its_declared_floor_is_a_partial_page():
+    # Whole HTML, but only four of the grey list (a "show more" not followed).
+    page = fatf_page(monitored=MONITORED[:4])
+    reader = get_kind("fatf", "https://lists.example/page.html")
+    extraction = reader.extract(page.encode(), url=reader.url("croatia", None))
+    assert extraction.status is Status.NOT_A_PROFILE
+    (reason,) = extraction.reasons
+    assert reason.code == "list_too_short"
+    assert reason.detail == {"key": "increased_monitoring", "listed": 4}
+
+
+def test_a_floor_on_what_is_no_list_is_refused_naming_the_key(tmp_path):
+    text = (SHIPPED / "fatf.toml").read_text(encoding="utf-8")
+    path = tmp_path / "fatf.toml"
+    path.write_text(text.replace("call_for_action = 2", "black_list = 2"), encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_definition(path)
+    assert raised.value.key == "source.min_listed.black_list"
 
 
 def test_a_page_missing_one_of_the_lists_is_incomplete_and_a_name_unknown_is_said():

@@ -159,8 +159,23 @@ class CountryList(SourceKind):
 @lru_cache(maxsize=4)
 def read(content: bytes, definition: IndexDefinition) -> Listing:
     """The page's lists, read once however many watched countries it is extracted for."""
-    names = {m.key: (m.name, *m.aliases) for m in definition.of_kind("membership")}
-    return read_listing(content, names)
+    lists = definition.of_kind("membership")
+    listing = read_listing(content, {m.key: (m.name, *m.aliases) for m in lists})
+    floors = definition.source.get("min_listed", {})
+    for measure in lists:
+        listed = len(listing.lists.get(measure.key, ()))
+        if 0 < listed < floors.get(measure.key, 0):
+            # Fewer than any real publication holds: a partial page (a list cut short, a
+            # "show more" not followed), whose missing countries must not read as removed.
+            listing.problems.append(
+                Reason(
+                    "list_too_short",
+                    f"{measure.name}: {listed} countries listed, fewer than the "
+                    f"{floors[measure.key]} every publication holds (source.min_listed)",
+                    {"key": measure.key, "listed": listed},
+                )
+            )
+    return listing
 
 
 def _edition(listing: Listing) -> int:
