@@ -142,6 +142,10 @@ def test_a_publication_is_keyed_by_the_date_the_page_states():
     assert extraction.profile is not None and extraction.profile.edition == 2025
     assert extraction.profile.document is not None
     assert extraction.profile.document.published == "2025-06-13"
+    # No country named (`monitor extract FILE`): what the page lists, and its date.
+    (said,) = reader.extract(page).reasons
+    assert "(2025-06-13) lists 3 on High-Risk" in said.message
+    assert "22 on Jurisdictions under Increased Monitoring" in said.message
     # A watched year the page is not: refused, not stored as that year's.
     other = reader.extract(page, url=reader.url("iran", 2024))
     assert other.status is Status.NOT_A_PROFILE

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import ClassVar
+from urllib.parse import urldefrag
 
 from monitor.extract.country_list import Listing, read_listing
 from monitor.extract.validate import Expectations, validate
@@ -34,7 +35,8 @@ class CountryList(SourceKind):
     A publication is keyed by the date the page states (the latest date in its title
     and the text before its first list: `21 February 2025` is edition 2025), else by the
     capture's year. A page with no list found (a maintenance page, headings with no
-    list), or cut off before its closing tag, is not a publication: a failed check,
+    list), cut off before its closing tag, or with a list shorter than the floor its
+    definition declares (`[source] min_listed`) is not a publication: a failed check,
     never a list of removals. A page missing one of the definition's lists is stored
     as incomplete and compared with nothing.
     """
@@ -100,8 +102,19 @@ class CountryList(SourceKind):
             return _rejected(*listing.problems)
         located = self.locate(url or "")
         if located is None:
+            # `monitor extract FILE`: say what the page lists, for want of a country.
+            sizes = "; ".join(
+                f"{len(names)} on {m.name if (m := definition.measure(key)) else key}"
+                for key, names in listing.lists.items()
+            )
+            dated = listing.published.isoformat() if listing.published else "no date"
+            page = urldefrag(url or "").url or "…/page.html"
             return _rejected(
-                Reason("no_row_named", f"name a country in the URL's fragment, e.g. {url}#chad")
+                Reason(
+                    "no_row_named",
+                    f"the page ({dated}) lists {sizes}; a membership is a country's: name "
+                    f"one in the URL's fragment ({page}#kenya)",
+                )
             )
         key, wanted = located
         published = _edition(listing)
