@@ -302,3 +302,14 @@ def test_a_broken_capture_is_a_failed_check_and_no_finding(
     httpserver.expect_request("/lists.html").respond_with_data(fatf_page())
     again = run(config, "run")
     assert {f["kind"] for f in again["findings"]} == {"source_health"}
+
+
+def test_a_list_is_watched_under_its_index_id_from_the_command_line(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('data_dir = "data"\n', encoding="utf-8")
+    added = CliRunner().invoke(
+        cli, ["--config", str(config), "watch", "add", "--kind", "eu_high_risk", "Kenya"]
+    )
+    assert added.exit_code == 0, added.output
+    listed = run(config, "watch", "list")
+    assert [(s["country"], s["kind"]) for s in listed] == [("kenya", "eu_high_risk")], listed
