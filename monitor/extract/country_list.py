@@ -51,6 +51,11 @@ _CLOSED = re.compile(rb"</\s*(?:html|body)\s*>", re.I)
 class Block:
     text: str
     heading: bool  # an h1–h6 or a line all in bold: it ends a list unless a country's
+    folded: str = ""  # a short block's words, ` casefolded like this `: a heading's test
+
+    @classmethod
+    def of(cls, text: str, heading: bool) -> Block:
+        return cls(text, heading, f" {_fold(text)} " if len(text) <= HEADING_LENGTH else "")
 
 
 @dataclass
@@ -79,13 +84,18 @@ def read_listing(content: bytes | str, names: dict[str, Sequence[str]]) -> Listi
             return listing
         blocks, listing.title = _html_blocks(text)
     else:
-        blocks = [Block(line.strip(), False) for line in text.splitlines() if line.strip()]
+        blocks = [Block.of(line.strip(), False) for line in text.splitlines() if line.strip()]
+    # Each list's names folded once: a page has thousands of blocks to test.
+    wanted = {
+        key: tuple(f" {_fold(s)} " for s in spellings if _fold(s))
+        for key, spellings in names.items()
+    }
     first_list = len(blocks)
-    for key, spellings in names.items():
+    for key, spellings in wanted.items():
         best: tuple[int, int, list[CountryIdentity]] | None = None
         for at, block in enumerate(blocks):
-            if _names_list(block.text, spellings):
-                found = _countries_under(blocks, at, names, listing)
+            if _names_list(block, spellings):
+                found = _countries_under(blocks, at, wanted, listing)
                 if best is None or len(found) > len(best[2]):
                     best = (at, len(found), found)
         if best is None or not best[2]:
@@ -120,7 +130,7 @@ def _html_blocks(text: str) -> tuple[list[Block], str | None]:
             continue
         words = " ".join(node.text(separator=" ").split())
         if words:
-            blocks.append(Block(words, node.tag in HEADINGS or _all_bold(node, words)))
+            blocks.append(Block.of(words, node.tag in HEADINGS or _all_bold(node, words)))
     return blocks, title
 
 
@@ -143,11 +153,9 @@ def _fold(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
 
 
-def _names_list(text: str, spellings: Sequence[str]) -> bool:
-    if len(text) > HEADING_LENGTH:
-        return False
-    folded = _fold(text)
-    return any(_fold(s) and f" {_fold(s)} " in f" {folded} " for s in spellings)
+def _names_list(block: Block, spellings: Sequence[str]) -> bool:
+    """Whether a short block carries one of a list's (folded) names, as whole words."""
+    return bool(block.folded) and any(s in block.folded for s in spellings)
 
 
 def _countries_under(
@@ -157,7 +165,7 @@ def _countries_under(
     or another list's heading. Short blocks naming nothing known are reported."""
     found: list[CountryIdentity] = []
     for block in blocks[at + 1 :]:
-        if any(_names_list(block.text, s) for s in names.values()):
+        if any(_names_list(block, s) for s in names.values()):
             break
         country = country_named(block.text)
         if country is None:
