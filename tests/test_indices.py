@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import ConfigError
-from monitor.indices import get, load_definition, registry
+from monitor.indices import get, load_definition, registry, shipped
 from monitor.ops.settings import load_config
 
 # A small index of our own: a score hierarchy, a category and a membership.
@@ -196,7 +196,8 @@ def test_indices_lists_the_shipped_and_the_configs_own(tmp_path):
     assert listed["toy"] == ["total", "rights", "liberties", "status", "watchlist"]
     assert "heroin_trade" in listed["ocindex"]
     assert load_config(config).indices_dir == own.resolve()
-    assert set(registry(own)) == {"ocindex", "cpi", "fiw", "toy"}
+    assert set(registry(own)) == {*shipped(), "toy"}
+    assert {"ocindex", "cpi", "fiw", "fatf", "eu_high_risk"} <= set(shipped())
 
 
 def test_a_bad_definition_in_indices_dir_fails_the_config_naming_its_file(tmp_path):

@@ -388,10 +388,11 @@ def status_view(report: StatusReport, *, every_source: bool = False) -> Group:
 
 
 def known_kind(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """A `--source KIND` option's check: an unknown kind is a usage error naming the known."""
-    from monitor.sources import KINDS
+    """A `--source KIND` option's check: an unknown kind is a usage error naming the known
+    (an index read by a generic kind, `fatf`, is known under its id)."""
+    from monitor.sources import KINDS, kind_class
 
-    if value is not None and value not in KINDS:
+    if value is not None and kind_class(value) is None:
         known = ", ".join(sorted(KINDS))
         raise click.BadParameter(f"unknown source kind {value!r} (known: {known})", ctx, param)
     return value

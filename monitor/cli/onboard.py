@@ -13,7 +13,7 @@ from monitor.config import edit
 from monitor.config.locate import CONFIG_NAME, find_config, not_found_message, user_config_dir
 from monitor.errors import ConfigError
 from monitor.ops.settings import load_config
-from monitor.sources import KINDS
+from monitor.sources import KINDS, kind_class
 
 console = display.terminal()
 
@@ -65,7 +65,7 @@ def watch_add(
 ) -> None:
     """Watch COUNTRIES (names, slugs or ISO codes) with each --kind and --edition."""
     for kind in kinds:
-        if kind not in KINDS:
+        if kind_class(kind) is None:
             known = ", ".join(sorted(KINDS))
             raise click.BadParameter(f"unknown source kind {kind!r} (known: {known})")
     path = _config_file(ctx)

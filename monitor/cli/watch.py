@@ -24,7 +24,7 @@ from monitor.ops import last_cycle
 from monitor.ops.cycle import SourceResult, ingest, run_cycle
 from monitor.redact import redact, redact_text
 from monitor.review.snapshots import country_slug, resolve_snapshot, snapshot_kind
-from monitor.sources import KINDS, extract_safely, get_kind
+from monitor.sources import KINDS, extract_safely, get_kind, kind_class
 from monitor.store import SourceRecord, Store
 from monitor.store.findings import findings_after, latest_finding_id
 
@@ -230,7 +230,7 @@ def ingest_command(
 ) -> None:
     """Record captures you already have (saved pages, archived copies) as if fetched."""
     config = config_of(ctx, required=False)
-    if kind not in KINDS:
+    if kind_class(kind) is None:
         raise click.BadParameter(f"unknown source kind {kind!r}", param_hint="--kind")
     with ctx.obj.writing(config) as store:
         results = ingest(config, store, files, url=url, kind_name=kind, captured_at=captured_at)

@@ -30,7 +30,7 @@ from monitor.config.settings import (
 )
 from monitor.errors import ConfigError
 from monitor.identity import canonical_slug, countries, lookup, suggest
-from monitor.indices import Measure, get, register, registry
+from monitor.indices import Measure, find, get, register, registry
 from monitor.indices.catalogue import COMPOSITE_NAMES, INDICATORS
 from monitor.tomlfile import read_toml
 
@@ -231,18 +231,27 @@ class _Reader:
         if not isinstance(table, dict):
             raise self.fail("kinds", "must be a table of [kinds.<name>] sections")
         for name, options in table.items():
-            if name not in self.source_kinds:
+            kind = self.kind_class(name)
+            if kind is None:
                 raise self.fail(
                     f"kinds.{name}", self.unknown(name, self.source_kinds, "source kind")
                 )
-            urls = {f"{key}_env" for key in self.source_kinds[name].options if key.endswith("url")}
-            self.only(options, f"kinds.{name}", set(self.source_kinds[name].options) | urls)
+            urls = {f"{key}_env" for key in kind.options if key.endswith("url")}
+            self.only(options, f"kinds.{name}", set(kind.options) | urls)
         return {name: self.kind_table(name, options) for name, options in table.items()}
+
+    def kind_class(self, name: str) -> Any:
+        """A registered kind, or the generic kind an index's definition names (an index
+        read by one, `fatf` or `cpi`, is watched under its id); None when neither."""
+        if name in self.source_kinds:
+            return self.source_kinds[name]
+        definition = find(name)
+        return self.source_kinds.get(str(definition.source.get("kind", ""))) if definition else None
 
     def kind_table(self, name: str, options: dict[str, Any]) -> dict[str, Any]:
         """A kind's options, each URL from the file or the environment."""
         resolved = {}
-        for key in self.source_kinds[name].options:
+        for key in self.kind_class(name).options:
             value = self.url(options, f"kinds.{name}", key) if key.endswith("url") else None
             if value is not None or key in options:
                 resolved[key] = value if value is not None else options[key]
@@ -266,7 +275,7 @@ class _Reader:
                 check_expression(schedule, timezone, self, f"{where}.schedule")
             kinds = self.string_list(entry, where, "kinds", ["ocindex_page"])
             for kind in kinds:
-                if kind not in self.source_kinds:
+                if self.kind_class(kind) is None:
                     raise self.fail(
                         f"{where}.kinds", self.unknown(kind, self.source_kinds, "source kind")
                     )
@@ -278,18 +287,21 @@ class _Reader:
                 for kind in kinds:
                     for edition in editions:
                         try:
-                            url = document_url or self.source_kinds[kind](
-                                config.base_url(kind)
-                            ).url(country, edition)
+                            url = document_url or self.kind(kind, config).url(country, edition)
                         except ValueError as exc:  # the kind cannot watch that edition
                             raise self.fail(f"{where}.editions", str(exc)) from None
                         key = source_key(kind, country, edition, document_url)
                         sources[key] = SourceSpec(key, kind, country, edition, url, schedule)
         return tuple(sources.values())
 
+    def kind(self, name: str, config: Config) -> Any:
+        """Kind `name` set up to build its documents' URLs (an index's, bound to it)."""
+        cls, base_url = self.kind_class(name), config.base_url(name)
+        return cls(base_url) if name in self.source_kinds else cls.for_index(get(name), base_url)
+
     def document_url(self, entry: dict[str, Any], where: str, kinds: list[str]) -> str | None:
         """The `url` of an entry of kinds watched by URL (articles); None for the others."""
-        by_url = [kind for kind in kinds if self.source_kinds[kind].takes_url]
+        by_url = [kind for kind in kinds if self.kind_class(kind).takes_url]
         url = self.url(entry, where)
         if url is None:
             if by_url:

@@ -136,12 +136,13 @@ class _Reader:
         source = raw.get("source", {})
         if not isinstance(source, dict):
             raise self.fail("source", "must be a table")
-        self.only(source, "source", {"kind", "format", "url"})
+        self.only(source, "source", {"kind", "format", "url", "min_listed"})
         for key in ("kind", "format"):
             if key in source:
                 self.text(source, "source", key)
         if "url" in source and not re.match(r"^https?://\S+$", str(source["url"])):
             raise self.fail("source.url", "must be an http:// or https:// URL")
+        self.min_listed(source.get("min_listed", {}), measures)
         mapping = self.mapping(raw.get("mapping"), measures, editions)
         return IndexDefinition(
             id=index_id,
@@ -158,6 +159,18 @@ class _Reader:
             mapping=mapping,
             path=self.path,
         )
+
+    def min_listed(self, table: Any, measures: tuple[Measure, ...]) -> None:
+        """A list page's floor per list: `{ increased_monitoring = 8 }`."""
+        if not isinstance(table, dict):
+            raise self.fail("source.min_listed", "must be a table of list key = countries")
+        lists = {m.key for m in measures if m.kind == "membership"}
+        for key, value in table.items():
+            place = f"source.min_listed.{key}"
+            if key not in lists:
+                raise self.fail(place, f"{key!r} is no membership measure")
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise self.fail(place, f"must be a whole number of countries ≥ 1, got {value!r}")
 
     def mapping(
         self, table: Any, measures: tuple[Measure, ...], editions: tuple[int, ...]
