@@ -20,10 +20,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import pycountry
-from rapidfuzz import fuzz, process
 
 from monitor.errors import MonitorError
 
@@ -306,12 +305,17 @@ def strip_footnotes(text: str) -> str:
     return _FOOTNOTE.sub("", text).strip()
 
 
+_APOSTROPHES = re.compile(r"['’‘ʼ`]")
+_SEPARATORS = re.compile(r"[^a-z0-9]+")
+_CODE = re.compile(r"[A-Za-z]{2,3}")
+
+
 def normal_form(text: str) -> str:
     """`Côte d’Ivoire` -> `cote_divoire`, `Congo, Dem, Rep,` -> `congo_dem_rep`,
     `St. Lucia ` -> `st_lucia`, `The Gambia` and `Gambia, The` -> `gambia`."""
-    text = re.sub(r"['’‘ʼ`]", "", text)  # the publisher drops apostrophes: cote_divoire
+    text = _APOSTROPHES.sub("", text)  # the publisher drops apostrophes: cote_divoire
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "_", folded.lower()).strip("_")
+    slug = _SEPARATORS.sub("_", folded.lower()).strip("_")
     return slug.removeprefix("the_").removesuffix("_the")
 
 
@@ -368,7 +372,7 @@ def territory(text: str) -> CountryIdentity | None:
     by name or ISO code, or None. Its key is its own: never one of the countries'."""
     cleaned = strip_footnotes(text)
     return _territories().get(_matching_form(cleaned)) or (
-        _territories().get(cleaned.lower()) if re.fullmatch(r"[A-Za-z]{2,3}", cleaned) else None
+        _territories().get(cleaned.lower()) if _CODE.fullmatch(cleaned) else None
     )
 
 
@@ -377,12 +381,15 @@ def countries() -> tuple[CountryIdentity, ...]:
     return _index().countries
 
 
+# Remembered: extraction asks about every short line of every page (is it a country's
+# name?), and the same chrome and indicator lines recur on all 193 pages.
+@lru_cache(maxsize=4096)
 def lookup(text: str) -> CountryIdentity | None:
     """The country a name, slug or ISO 3166 alpha-2/alpha-3 code refers to, or None."""
     index = _index()
     text = strip_footnotes(text)
     found = index.by_name.get(_matching_form(text))
-    if found is None and re.fullmatch(r"[A-Za-z]{2,3}", text.strip()):
+    if found is None and _CODE.fullmatch(text.strip()):
         found = index.by_code.get(text.strip().upper())
     return found
 
@@ -404,6 +411,9 @@ _SUGGEST_SCORE = 80
 def suggest(text: str, extra: tuple[str, ...] = ()) -> str | None:
     """The key of the country `text` most likely means (a misspelling of a name, slug
     or alias, or one of `extra` keys), or None when nothing is close."""
+    # Imported here: only a name that matches nothing needs fuzzy matching.
+    from rapidfuzz import fuzz, process
+
     choices = {_matching_form(k): k for k in extra}
     choices |= {spelling: c.key for spelling, c in _index().by_name.items()}
     found = process.extractOne(
