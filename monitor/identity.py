@@ -12,17 +12,18 @@ punctuation or spaces an underscore), which is also how the publisher forms its 
 with the underscores then left out (`cote-d-ivoire` and `cote_divoire` are one country);
 so slugs, hyphenated slugs and the workbook's punctuation slips need no table of their own.
 A name that matches nothing gets a suggestion by fuzzy matching (`suggest`).
-ISO 3166 codes and names come from pycountry (the ISO data, kept up to date upstream).
+ISO 3166 codes and names come from pycountry (the ISO data, kept up to date upstream),
+read from `iso3166.json`, the table taken from it (`tests/helpers/iso.py` regenerates it).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
-
-import pycountry
+from pathlib import Path
 
 from monitor.errors import MonitorError
 
@@ -332,19 +333,36 @@ class _Index:
     by_code: dict[str, CountryIdentity]  # ISO alpha-2 and alpha-3, upper case
 
 
+# pycountry's ISO 3166 records of the codes above, shipped as data: importing pycountry
+# and searching its tables cost every start-up ~50 ms (issue 19).
+ISO_TABLE = Path(__file__).with_name("iso3166.json")
+
+
+@dataclass(frozen=True)
+class _Iso:
+    alpha_2: str
+    names: tuple[str, ...]  # ISO name, official name, common name: those it has
+
+
+@cache
+def _iso() -> dict[str, _Iso]:
+    table = json.loads(ISO_TABLE.read_text(encoding="utf-8"))
+    return {alpha3: _Iso(e["alpha_2"], tuple(e["names"])) for alpha3, e in table.items()}
+
+
 @cache
 def _index() -> _Index:
     identities: list[CountryIdentity] = []
     by_name: dict[str, CountryIdentity] = {}
     by_code: dict[str, CountryIdentity] = {}
     for key, alpha3, name in _COUNTRIES:
-        iso = pycountry.countries.get(alpha_3=alpha3)
+        iso = _iso().get(alpha3)
         if iso is None:
-            raise LookupError(f"pycountry does not know ISO 3166 code {alpha3} ({name})")
+            raise LookupError(f"{ISO_TABLE.name} lacks ISO 3166 code {alpha3} ({name})")
         identity = CountryIdentity(key, name, iso.alpha_2, alpha3)
         identities.append(identity)
         spellings = [key, name, *_ALIASES.get(alpha3, ())]
-        spellings += [getattr(iso, f, None) or "" for f in ("name", "official_name", "common_name")]
+        spellings += iso.names
         for spelling in filter(None, spellings):
             # Two countries must never share a spelling: that would merge their histories.
             if by_name.setdefault(_matching_form(spelling), identity) is not identity:
@@ -357,7 +375,7 @@ def _index() -> _Index:
 def _territories() -> dict[str, CountryIdentity]:
     found: dict[str, CountryIdentity] = {}
     for key, alpha3, name, aliases in _TERRITORIES:
-        iso = pycountry.countries.get(alpha_3=alpha3) if alpha3 else None
+        iso = _iso().get(alpha3) if alpha3 else None
         alpha2 = iso.alpha_2 if iso else ("XK" if alpha3 == "XKX" else "")
         identity = CountryIdentity(key, name, alpha2, alpha3)
         for spelling in (key, name, *aliases):
