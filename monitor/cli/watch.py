@@ -158,7 +158,7 @@ def _check(
             err_console.print(line, soft_wrap=True)
         if report.problem:
             err_console.print(Text.assemble(("Error:", "red"), f" {report.problem}"))
-        if sent:
+        if sent and sent.deliveries:
             from monitor.cli.notify import report_deliveries  # see notify above
 
             report_deliveries(sent)
