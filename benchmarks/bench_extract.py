@@ -1,6 +1,6 @@
 """Micro-benchmark of page extraction (`extract_page`); the goal is under 5 ms for a 35 KB page.
 
-    python benchmarks/bench_extract.py [--repeat 200]
+    python benchmarks/bench_extract.py [--repeat 200] [--generated 193]
 
 Pages: the real corpus pages in `../shared/corpus/` (2021 and 2025 Kyrgyzstan, rendered
 text; skipped with a note if that directory is missing), our Côte d'Ivoire fixtures (text
@@ -8,7 +8,9 @@ and HTML) and a generated ~35 KB-of-text 2023 HTML page. Each page is extracted 
 as `monitor run` does; repetitions go round-robin across pages so that machine noise hits
 them alike. Compare the ratio column (median / the 2021 text page's median) across machines
 and runs rather than absolute times. For HTML pages, `html_to_lines` is also timed on its
-own and shown as a share of the whole extraction.
+own and shown as a share of the whole extraction. A last row extracts `--generated`
+pages, one per real country (`bench_cycle`'s pages), each `--repeat`/20 times: pages
+that differ, as a cycle sees them, rather than one page again and again.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench_cycle import generate
 from timing import p95, timings
 
 from monitor.demo import build_profile, load_figures
@@ -75,6 +78,9 @@ def pages() -> list[Page]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=200, help="extractions per page")
+    parser.add_argument(
+        "--generated", type=int, default=193, help="generated pages, one per country"
+    )
     args = parser.parse_args()
     found = pages()
     calls: dict[str, Callable[[], object]] = {}
@@ -111,9 +117,24 @@ def main() -> None:
             f"{page.label:<28} {kind:<4} {len(page.content) / 1024:5.1f} {median:7.2f}"
             f" {high:7.2f} {ratio}{split}  {status}"
         )
+    if args.generated:
+        print(generated_row(args.generated, max(3, args.repeat // 20), base))
     if base is None:
         print("(no ratios: the 2021 corpus page, the baseline, is missing)")
     print("html_lines: median of html_to_lines alone; parse: median total minus that.")
+
+
+def generated_row(count: int, rounds: int, base: float | None) -> str:
+    served = generate(count, 0)
+    calls: dict[str, Callable[[], object]] = {
+        path: partial(extract_page, body, url=f"https://ocindex.net{path}", content_type=kind)
+        for path, (body, kind) in served.items()
+    }
+    times = [t for each in timings(calls, rounds).values() for t in each]
+    median, size = statistics.median(times), statistics.mean(len(b) for b, _ in served.values())
+    ratio = f"{median / base:6.2f}" if base else f"{'-':>6}"
+    label = f"{count} generated pages"
+    return f"{label:<28} html {size / 1024:5.1f} {median:7.2f} {p95(times):7.2f} {ratio}"
 
 
 if __name__ == "__main__":

@@ -12,18 +12,18 @@ punctuation or spaces an underscore), which is also how the publisher forms its 
 with the underscores then left out (`cote-d-ivoire` and `cote_divoire` are one country);
 so slugs, hyphenated slugs and the workbook's punctuation slips need no table of their own.
 A name that matches nothing gets a suggestion by fuzzy matching (`suggest`).
-ISO 3166 codes and names come from pycountry (the ISO data, kept up to date upstream).
+ISO 3166 codes and names come from pycountry (the ISO data, kept up to date upstream),
+read from `iso3166.json`, the table taken from it (`tests/helpers/iso.py` regenerates it).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
-
-import pycountry
-from rapidfuzz import fuzz, process
+from functools import cache, lru_cache
+from pathlib import Path
 
 from monitor.errors import MonitorError
 
@@ -306,12 +306,17 @@ def strip_footnotes(text: str) -> str:
     return _FOOTNOTE.sub("", text).strip()
 
 
+_APOSTROPHES = re.compile(r"['’‘ʼ`]")
+_SEPARATORS = re.compile(r"[^a-z0-9]+")
+_CODE = re.compile(r"[A-Za-z]{2,3}")
+
+
 def normal_form(text: str) -> str:
     """`Côte d’Ivoire` -> `cote_divoire`, `Congo, Dem, Rep,` -> `congo_dem_rep`,
     `St. Lucia ` -> `st_lucia`, `The Gambia` and `Gambia, The` -> `gambia`."""
-    text = re.sub(r"['’‘ʼ`]", "", text)  # the publisher drops apostrophes: cote_divoire
+    text = _APOSTROPHES.sub("", text)  # the publisher drops apostrophes: cote_divoire
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "_", folded.lower()).strip("_")
+    slug = _SEPARATORS.sub("_", folded.lower()).strip("_")
     return slug.removeprefix("the_").removesuffix("_the")
 
 
@@ -328,19 +333,36 @@ class _Index:
     by_code: dict[str, CountryIdentity]  # ISO alpha-2 and alpha-3, upper case
 
 
+# pycountry's ISO 3166 records of the codes above, shipped as data: importing pycountry
+# and searching its tables cost every start-up ~50 ms (issue 19).
+ISO_TABLE = Path(__file__).with_name("iso3166.json")
+
+
+@dataclass(frozen=True)
+class _Iso:
+    alpha_2: str
+    names: tuple[str, ...]  # ISO name, official name, common name: those it has
+
+
+@cache
+def _iso() -> dict[str, _Iso]:
+    table = json.loads(ISO_TABLE.read_text(encoding="utf-8"))
+    return {alpha3: _Iso(e["alpha_2"], tuple(e["names"])) for alpha3, e in table.items()}
+
+
 @cache
 def _index() -> _Index:
     identities: list[CountryIdentity] = []
     by_name: dict[str, CountryIdentity] = {}
     by_code: dict[str, CountryIdentity] = {}
     for key, alpha3, name in _COUNTRIES:
-        iso = pycountry.countries.get(alpha_3=alpha3)
+        iso = _iso().get(alpha3)
         if iso is None:
-            raise LookupError(f"pycountry does not know ISO 3166 code {alpha3} ({name})")
+            raise LookupError(f"{ISO_TABLE.name} lacks ISO 3166 code {alpha3} ({name})")
         identity = CountryIdentity(key, name, iso.alpha_2, alpha3)
         identities.append(identity)
         spellings = [key, name, *_ALIASES.get(alpha3, ())]
-        spellings += [getattr(iso, f, None) or "" for f in ("name", "official_name", "common_name")]
+        spellings += iso.names
         for spelling in filter(None, spellings):
             # Two countries must never share a spelling: that would merge their histories.
             if by_name.setdefault(_matching_form(spelling), identity) is not identity:
@@ -353,7 +375,7 @@ def _index() -> _Index:
 def _territories() -> dict[str, CountryIdentity]:
     found: dict[str, CountryIdentity] = {}
     for key, alpha3, name, aliases in _TERRITORIES:
-        iso = pycountry.countries.get(alpha_3=alpha3) if alpha3 else None
+        iso = _iso().get(alpha3) if alpha3 else None
         alpha2 = iso.alpha_2 if iso else ("XK" if alpha3 == "XKX" else "")
         identity = CountryIdentity(key, name, alpha2, alpha3)
         for spelling in (key, name, *aliases):
@@ -368,7 +390,7 @@ def territory(text: str) -> CountryIdentity | None:
     by name or ISO code, or None. Its key is its own: never one of the countries'."""
     cleaned = strip_footnotes(text)
     return _territories().get(_matching_form(cleaned)) or (
-        _territories().get(cleaned.lower()) if re.fullmatch(r"[A-Za-z]{2,3}", cleaned) else None
+        _territories().get(cleaned.lower()) if _CODE.fullmatch(cleaned) else None
     )
 
 
@@ -377,12 +399,15 @@ def countries() -> tuple[CountryIdentity, ...]:
     return _index().countries
 
 
+# Remembered: extraction asks about every short line of every page (is it a country's
+# name?), and the same chrome and indicator lines recur on all 193 pages.
+@lru_cache(maxsize=4096)
 def lookup(text: str) -> CountryIdentity | None:
     """The country a name, slug or ISO 3166 alpha-2/alpha-3 code refers to, or None."""
     index = _index()
     text = strip_footnotes(text)
     found = index.by_name.get(_matching_form(text))
-    if found is None and re.fullmatch(r"[A-Za-z]{2,3}", text.strip()):
+    if found is None and _CODE.fullmatch(text.strip()):
         found = index.by_code.get(text.strip().upper())
     return found
 
@@ -404,6 +429,9 @@ _SUGGEST_SCORE = 80
 def suggest(text: str, extra: tuple[str, ...] = ()) -> str | None:
     """The key of the country `text` most likely means (a misspelling of a name, slug
     or alias, or one of `extra` keys), or None when nothing is close."""
+    # Imported here: only a name that matches nothing needs fuzzy matching.
+    from rapidfuzz import fuzz, process
+
     choices = {_matching_form(k): k for k in extra}
     choices |= {spelling: c.key for spelling, c in _index().by_name.items()}
     found = process.extractOne(

@@ -114,3 +114,13 @@ def test_an_unknown_name_gives_none_and_a_clear_error(text):
         country_key(text)
     assert repr(text) in str(raised.value)
     assert isinstance(raised.value, MonitorError)  # the CLI prints it as one line
+
+
+def test_the_shipped_iso_table_is_what_pycountry_says_now():
+    """identity reads ISO codes and names from a file, not from pycountry (start-up):
+    the file must still be pycountry's. If this fails after an upgrade, regenerate it:
+    `.venv/bin/python -m tests.helpers.iso`."""
+    from monitor.identity import ISO_TABLE
+    from tests.helpers.iso import table_text
+
+    assert ISO_TABLE.read_text(encoding="utf-8") == table_text()

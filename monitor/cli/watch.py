@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.text import Text
 
 from monitor.cli import display
@@ -159,7 +158,7 @@ def _check(
             err_console.print(line, soft_wrap=True)
         if report.problem:
             err_console.print(Text.assemble(("Error:", "red"), f" {report.problem}"))
-        if sent:
+        if sent and sent.deliveries:
             from monitor.cli.notify import report_deliveries  # see notify above
 
             report_deliveries(sent)
@@ -167,13 +166,18 @@ def _check(
 
 
 def _run_with_progress(config: Config, store: Store, *, quiet: bool) -> Any:
+    if quiet or not err_console.is_terminal:
+        # Nobody sees a bar: rich's progress machinery (~75 ms to import) is not loaded.
+        return run_cycle(config, store)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     columns = (
         TextColumn("checking"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("{task.description}", markup=False),  # a source key holds a URL
     )
-    with Progress(*columns, console=err_console, transient=True, disable=quiet) as bar:
+    with Progress(*columns, console=err_console, transient=True) as bar:
         task = bar.add_task("", total=len(config.sources))
 
         def advance(result: SourceResult) -> None:
@@ -285,6 +289,8 @@ def import_workbook_command(ctx: click.Context, target: str, as_json: bool, kind
 def _import_with_progress(
     store: Store, target: str, config: Config, kind: str, *, quiet: bool
 ) -> ImportReport:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn  # see run
+
     columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=err_console, transient=True, disable=quiet) as bar:
         task = bar.add_task("", total=None)

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from monitor.config.notify import PERIODS as PERIOD_NAMES
 from monitor.config.notify import ChannelSpec
@@ -23,10 +24,8 @@ from monitor.config.schedule import ScheduleSettings
 from monitor.config.settings import Config
 from monitor.errors import DeliveryError, MonitorError
 from monitor.notify.channels import CHANNEL_KINDS, ChannelKind
-from monitor.notify.digest import Digest, build_digest
 from monitor.notify.due import period_began
 from monitor.notify.feed import write_feeds
-from monitor.notify.render import Templates
 from monitor.redact import redact_text
 from monitor.store import Store
 from monitor.store.outbox import (
@@ -41,6 +40,9 @@ from monitor.store.outbox import (
     owed,
     requeue,
 )
+
+if TYPE_CHECKING:
+    from monitor.notify.digest import Digest
 
 MAX_ROUND_WAIT = timedelta(days=1)
 MAX_RETRY_WAIT = 60.0  # seconds between two tries of one round, however many tries
@@ -93,12 +95,18 @@ def notify(
 
 
 def channel_kind(config: Config, spec: ChannelSpec) -> ChannelKind:
+    # Digests and templates (jinja2) are imported when a message is made: a run with
+    # nothing to send never loads them (issue 19, start-up).
+    from monitor.notify.render import Templates
+
     templates = Templates(config.notify.templates)
     return CHANNEL_KINDS[spec.kind](spec, config.notify, config.data_dir, templates)
 
 
 def preview(store: Store, config: Config, channel: str | None, *, now: datetime) -> Digest:
     """The digest `channel` (default: the first) would get next, without composing it."""
+    from monitor.notify.digest import build_digest  # see channel_kind
+
     spec = channel_named(config, channel)
     return build_digest(store, spec.name, owed(store, spec.name), now.isoformat())
 
@@ -118,6 +126,8 @@ def compose_due(
         items = owed(store, spec.name)
         if not items or not (force or _due(store, spec, config.schedule, now)):
             continue
+        from monitor.notify.digest import build_digest  # see channel_kind
+
         digest = build_digest(store, spec.name, items, now.isoformat())
         key = idempotency_key(store.instance_id, spec.name, items)
         message = channel_kind(config, spec).compose(digest, key)
@@ -172,6 +182,8 @@ def retry(
 def send_test(config: Config, spec: ChannelSpec, *, now: datetime) -> Delivery:
     """A test message through `spec`'s channel, sent once, now, outside the outbox (it
     is no news, so nothing is stored or retried); how it went."""
+    from monitor.notify.digest import Digest  # see channel_kind
+
     kind = channel_kind(config, spec)
     digest = Digest(spec.name, now.isoformat(), (), (), test=True)
     # A key of its own each time: a receiver that drops repeats must not drop a test.

@@ -27,6 +27,7 @@ from monitor.models import Attempt, Extraction, Finding, Status
 from monitor.redact import redact, redact_text
 from monitor.sources import SourceKind, configured_kind, extract_safely
 from monitor.store import Store
+from monitor.store.findings import pending_snapshots
 from monitor.store.records import Outcome as Stored
 from monitor.store.records import SeenCheck, SourceRecord
 
@@ -176,11 +177,14 @@ def _assess(store: Store, config: Config, checked: list[str]) -> list[Finding]:
     """Findings of the new snapshots, then of the checked sources' health."""
     # Imported when the fetching is done: comparing (deepdiff) and the rules need not
     # hold up a cycle's first request (issue 19, start-up).
-    from monitor.assess.findings import assess_pending
     from monitor.assess.health import check_health
 
     route = config.notify.route
-    findings = assess_pending(store, config.thresholds, route=route)
+    findings: list[Finding] = []
+    if pending_snapshots(store):  # none after a cycle of 304s: comparing is not loaded
+        from monitor.assess.findings import assess_pending
+
+        findings = assess_pending(store, config.thresholds, route=route)
     findings += check_health(store, config.health, checked, now=datetime.now(UTC), route=route)
     return findings
 
