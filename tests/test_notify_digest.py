@@ -195,8 +195,9 @@ def test_beyond_the_detail_limit_countries_get_one_summary_row_each(tmp_path, mo
     text = Templates().text(digest)
     assert text.count("\n== ") == 2  # two countries in full; the overview names all five
     overview = text.split("Overview (most severe first)\n", 1)[1].split("\n\n", 1)[0]
+    unwrapped = " ".join(overview.split())
     for c in digest.countries:
-        assert f"- {c.name} ({c.region}, {c.severity}): " in overview
+        assert f"- {c.summary} ({c.region}, {c.severity}" in unwrapped
     assert len(digest.items) == stored  # nothing dropped: the brief rows count their findings
 
 
