@@ -467,11 +467,14 @@ def digest_subject(digest: Digest) -> str:
 
 def _top_move(country: CountryDigest) -> str:
     """The alerted score to name first: composites before indicators, biggest first."""
-    alerted = {i.finding.key for i in country.items if i.finding.kind == "score"}
-    for lines in (country.headline, country.moved):
-        moved = [line for line in lines if line.key in alerted and line.change]
-        if moved:
-            line = max(moved, key=lambda m: abs(m.change or 0))
-            return f"{line.name.lower()} {line.old:.2f} → {line.new:.2f}"
+    for index in country.indices:  # the most severe index first
+        alerted = {i.finding.key for i in index.items if i.finding.kind == "score"}
+        # Which index, when the country is in more than one ("Freedom in the World total…").
+        named = f"{index.name} " if len(country.indices) > 1 else ""
+        for lines in (index.headline, index.moved):
+            moved = [line for line in lines if line.key in alerted and line.change]
+            if moved:
+                line = max(moved, key=lambda m: abs(m.change or 0))
+                return f"{named}{line.name.lower()} {line.old:.2f} → {line.new:.2f}"
     rank = next((f for i in country.items if (f := i.finding).kind == "rank"), None)
     return rank.message if rank else country.items[0].finding.message
