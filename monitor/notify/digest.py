@@ -322,7 +322,12 @@ def _index_section(
         statuses=statuses,
         revisions=tuple(f for f in findings if f.kind == "revision"),
         narrative=tuple(_narrative(s) for s in context.sections if s.key in narrative),
-        summary=_summary(definition, headline, scores, statuses, profile(latest)),
+        summary=_summary(
+            definition,
+            headline,
+            [i.finding for i, pair in found if pair == (base, latest)],
+            profile(latest),
+        ),
         items=tuple(items),
         links=tuple(dict.fromkeys(found for i in items if (found := link(i.source_key)))),
         snapshots=(base, latest),
@@ -332,15 +337,17 @@ def _index_section(
 def _summary(
     definition: IndexDefinition | None,
     headline: tuple[ScoreLine, ...],
-    scores: dict[str, Finding],
-    statuses: tuple[Finding, ...],
+    latest: list[Finding],
     current: Profile | None,
 ) -> str:
-    """An index's part of a country's summary line: its headline scores that were
+    """An index's part of a country's summary line, of its latest comparison (a first
+    import of a long release has findings for many editions): the headline scores
     alerted (else those that changed), old → new as the findings say, then its category
     levels ("NF", or "PF → NF" when it changed) and list changes."""
     if definition is None:
         return ""
+    scores = {f.key: f for f in latest if f.kind == "score"}
+    statuses = [f for f in latest if f.kind in STATUSES]
     alerted = [line for line in headline if line.key in scores]
     lines = alerted or [line for line in headline if line.change]
     named = len(definition.headline()) > 1  # one headline measure: the index's name says it
