@@ -30,7 +30,7 @@ from monitor.config.settings import (
 )
 from monitor.errors import ConfigError
 from monitor.identity import canonical_slug, countries, lookup, suggest
-from monitor.indices import Measure, get, register, registry
+from monitor.indices import Measure, find, get, register, registry
 from monitor.indices.catalogue import COMPOSITE_NAMES, INDICATORS
 from monitor.tomlfile import read_toml
 
@@ -266,7 +266,7 @@ class _Reader:
                 check_expression(schedule, timezone, self, f"{where}.schedule")
             kinds = self.string_list(entry, where, "kinds", ["ocindex_page"])
             for kind in kinds:
-                if kind not in self.source_kinds:
+                if self.kind_class(kind) is None:
                     raise self.fail(
                         f"{where}.kinds", self.unknown(kind, self.source_kinds, "source kind")
                     )
@@ -278,18 +278,30 @@ class _Reader:
                 for kind in kinds:
                     for edition in editions:
                         try:
-                            url = document_url or self.source_kinds[kind](
-                                config.base_url(kind)
-                            ).url(country, edition)
+                            url = document_url or self.kind(kind, config).url(country, edition)
                         except ValueError as exc:  # the kind cannot watch that edition
                             raise self.fail(f"{where}.editions", str(exc)) from None
                         key = source_key(kind, country, edition, document_url)
                         sources[key] = SourceSpec(key, kind, country, edition, url, schedule)
         return tuple(sources.values())
 
+    def kind_class(self, name: str) -> Any:
+        """A registered kind, or the generic kind an index (shipped or in `indices_dir`)
+        declares in its `[source]`: an index is watched under its id."""
+        if name in self.source_kinds:
+            return self.source_kinds[name]
+        definition = find(name)
+        return self.source_kinds.get(str(definition.source.get("kind"))) if definition else None
+
+    def kind(self, name: str, config: Config) -> Any:
+        """The kind `name` set up as the config says (its `[kinds.<name>] base_url`)."""
+        if name in self.source_kinds:
+            return self.source_kinds[name](config.base_url(name))
+        return self.kind_class(name).for_index(get(name), config.base_url(name))
+
     def document_url(self, entry: dict[str, Any], where: str, kinds: list[str]) -> str | None:
         """The `url` of an entry of kinds watched by URL (articles); None for the others."""
-        by_url = [kind for kind in kinds if self.source_kinds[kind].takes_url]
+        by_url = [kind for kind in kinds if self.kind_class(kind).takes_url]
         url = self.url(entry, where)
         if url is None:
             if by_url:
