@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import email
 import io
 import socket
 import struct
 import time
+from email import policy
+from pathlib import Path
 
+import openpyxl
 import pytest
 from rich.console import Console
 
@@ -26,15 +30,56 @@ def demo(tmp_path_factory):
 def test_the_demo_stores_detects_no_change_then_the_new_edition(demo):
     result, output = demo
     first, second, third = result.cycles
-    assert [r.change for r in first.results] == ["new_snapshot"] * 5
-    assert [r.change for r in second.results] == ["not_modified"] * 5
-    assert [r.change for r in third.results] == ["new_snapshot"] * 5
+    # Five profiles and the five countries' rows of the second index's release.
+    assert [r.change for r in first.results] == ["new_snapshot"] * 10
+    assert [r.change for r in second.results] == ["not_modified"] * 10
+    assert [r.change for r in third.results] == ["new_snapshot"] * 10
     assert all(c.ok for c in result.cycles)
     with Store.open(result.data_dir / "monitor.db") as store:
         counts = store.counts()
-        editions = {s.edition for src in store.sources() for s in store.snapshots_for(src.id)}
-    assert counts["snapshots"] == 10 and editions == {2021, 2023}
+        editions = {
+            (src.kind, s.edition) for src in store.sources() for s in store.snapshots_for(src.id)
+        }
+    assert counts["snapshots"] == 20
+    assert editions == {
+        ("ocindex_page", 2021),
+        ("ocindex_page", 2023),
+        ("fiw", 2013),
+        ("fiw", 2021),
+    }
     assert "What moved from 2021 to 2023" in output and str(result.data_dir) in output
+
+
+def test_the_demo_digest_shows_both_indices_under_each_country(demo, shared_dir):
+    result, output = demo
+    (delivery,) = result.digest.deliveries
+    message = email.message_from_bytes(Path(delivery.where).read_bytes(), policy=policy.default)
+    text = " ".join(message.get_body(("plain",)).get_content().split())
+    # The demo rewrites every narrative: the email is the overview, the rest a full copy.
+    full = Path(text.split("the details are in the full digest, file://", 1)[1].split()[0])
+    html = full.read_text(encoding="utf-8")
+    fiw = fiw_totals(shared_dir / "data/indices/fiw/All_data_FIW_2013-2024.xlsx")
+    for name in ("Kazakhstan", "Kyrgyzstan", "Tajikistan", "Turkmenistan", "Uzbekistan"):
+        # One summary line per country naming both, Freedom House's totals as published.
+        summary = text.split(f"- {name} — ", 1)[1].split(" (Central Asia", 1)[0]
+        old, new = fiw[(name, 2013)], fiw[(name, 2021)]
+        assert f"Freedom in the World {old[1]} → {new[1]}" in summary and "OC Index " in summary
+        assert f"{name} — {summary}" in " ".join(output.split())  # the demo printed it too
+        country = html.split(f'<div class="country" id="{name.lower()}"', 1)[1]
+        country = country.split('<div class="country"', 1)[0]
+        assert country.count('data-index="fiw"') == country.count('data-index="ocindex"') == 1
+    assert "Freedom in the World 39 → 28, PF → NF" in text  # Kyrgyzstan's status fell
+
+
+def fiw_totals(workbook: Path) -> dict[tuple[str, int], tuple[str, int]]:
+    """(country, edition) -> (status, total), read from Freedom House's file directly."""
+    rows = openpyxl.load_workbook(workbook, read_only=True)["FIW13-24"].iter_rows(values_only=True)
+    header = next(rows)
+    at = {h: n for n, h in enumerate(header)}
+    return {
+        (r[at["Country/Territory"]], r[at["Edition"]]): (r[at["Status"]], r[at["Total"]])
+        for r in rows
+    }
 
 
 def test_the_demo_deltas_are_the_workbook_differences(demo, shared_dir):
@@ -57,7 +102,8 @@ def test_monitor_diff_on_the_demo_database(demo, shared_dir):
     from monitor.cli.main import cli
 
     result, _ = demo
-    args = ["--data-dir", str(result.data_dir), "diff", "kyrgyzstan"]
+    # The OC Index's profiles (the demo's second index is Freedom in the World).
+    args = ["--data-dir", str(result.data_dir), "diff", "kyrgyzstan", "--source", "ocindex_page"]
     runner = CliRunner()
     default = runner.invoke(cli, [*args, "--json"])
     explicit = runner.invoke(cli, [*args, "--from", "2021", "--to", "2023", "--json"])

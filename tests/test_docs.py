@@ -96,6 +96,9 @@ def test_config_example_loads(
         assert load_definition(_write(tmp_path / "index.toml", example)).measures
         return
     (tmp_path / "indices").mkdir()
+    # The docs' own definitions are there: a config example may watch one (`courts`).
+    for n, definition in enumerate(_definitions()):
+        _write(tmp_path / "indices" / f"example{n}.toml", definition)
     for variable in re.findall(r'^\s*\w*url_env\s*=\s*"(\w+)"', example, re.M):
         monkeypatch.setenv(variable, "http://127.0.0.1:9/placeholder")
     marker = _FRAGMENT.match(example)
@@ -105,6 +108,60 @@ def test_config_example_loads(
     config = load_config(path)
     assert config.path == path
     assert config.data_dir.is_relative_to(tmp_path)
+
+
+def _definitions() -> list[str]:
+    return [p.values[0] for p in _examples() if p.values[0].startswith("# index definition")]
+
+
+# A file the walkthrough has you save ("Save it as `indices/courts.toml`:" and its block),
+# and a command it runs with the output it shows (an excerpt: "…" skips lines).
+_SAVED = re.compile(r"as\s+`([^`]+)`:\n\n```\w+\n(.*?)^```", re.MULTILINE | re.DOTALL)
+_RUN = re.compile(r"^```sh\n(monitor [^\n]*)\n```\n\n```text\n(.*?)^```", re.M | re.DOTALL)
+
+
+def _flat(text: str) -> str:
+    """Text without table borders (U+2500–U+257F) or line wrapping."""
+    return " ".join(re.sub(r"[\u2500-\u257f]", " ", text).split())
+
+
+def test_the_add_an_index_walkthrough_runs_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every file docs/add-an-index.md has you write is written, every command it shows
+    is run in order, and each shows the output the page says (in order, as excerpts)."""
+    from click.testing import CliRunner
+
+    from monitor.cli.main import cli
+
+    page = (DOCS / "add-an-index.md").read_text(encoding="utf-8")
+    saved = dict(_SAVED.findall(page))
+    assert {"indices/courts.toml", "config.toml", "open-courts-2025.csv"} <= saved.keys()
+    for name, text in saved.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        _write(tmp_path / name, text)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MONITOR_CONFIG", raising=False)
+    runs = _RUN.findall(page)
+    commands = [command.split()[1] for command, _ in runs]
+    assert commands == [
+        "indices",
+        "indices",
+        "watch",
+        "import-workbook",
+        "import-workbook",
+        "show",
+        "digest",
+    ]
+    for command, expected in runs:
+        result = CliRunner().invoke(cli, command.split()[1:])
+        assert result.exit_code == 0, f"{command}:\n{result.output}"
+        shown, at = _flat(result.output), 0
+        for line in filter(None, (_flat(x) for x in expected.splitlines())):
+            if line != "…":
+                found = shown.find(line, at)
+                assert found >= 0, f"{command}: {line!r} is not in (or out of order in)\n{shown}"
+                at = found + len(line)
 
 
 def _write(path: Path, text: str) -> Path:

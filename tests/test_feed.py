@@ -51,8 +51,10 @@ def test_the_feed_holds_the_digests_findings(httpserver: HTTPServer, tmp_path, m
     assert CliRunner().invoke(cli, run).exit_code == 0
 
     assert len(received) == 1
+    # The index's name, as the webhook's grouping of the country names it.
+    index = {i["index"]: i["name"] for c in received[0]["countries"] for i in c["indices"]}
     digest = [
-        (NAMES[c["country"]], f["message"], f["severity"])
+        (f"{NAMES[c['country']]} — {index[f['index']]}", f["message"], f["severity"])
         for c in received[0]["countries"]
         for f in c["findings"]
     ]
@@ -66,6 +68,7 @@ def test_the_feed_holds_the_digests_findings(httpserver: HTTPServer, tmp_path, m
     for e in entries:
         assert e.updated_parsed is not None
         severity = next(t.term for t in e.tags if t.term in ("low", "medium", "high"))
+        assert "index:ocindex" in {t.term for t in e.tags}
         assert (e.title.split(": ", 1)[0], e.title.split(": ", 1)[1], severity) in digest
         slug = next(s for s, n in NAMES.items() if e.title.startswith(n))
         assert e.link == httpserver.url_for(f"/country/{slug}")

@@ -9,14 +9,22 @@ from datetime import UTC, datetime
 from email import policy
 from pathlib import Path
 
+import feedparser
+
+import monitor.demo as demo_package
 from monitor.config.notify import SEVERITIES as SEVERITY_ORDER
 from monitor.config.settings import Config
+from monitor.indices import find
 from monitor.models import Profile
 from monitor.notify import digest as digest_module
+from monitor.notify.channels.webhook import digest_payload
 from monitor.notify.deliver import notify, preview
 from monitor.notify.digest import SHOWN_SENTENCES
+from monitor.notify.feed import feed
 from monitor.notify.render import Templates
 from monitor.ops.cycle import ingest
+from monitor.ops.settings import load_config
+from monitor.ops.workbook_import import import_workbook
 from monitor.store import Store
 from monitor.store.outbox import notifications, owed_counts
 from tests.helpers.browser import rendered_dom, screenshot
@@ -195,8 +203,9 @@ def test_beyond_the_detail_limit_countries_get_one_summary_row_each(tmp_path, mo
     text = Templates().text(digest)
     assert text.count("\n== ") == 2  # two countries in full; the overview names all five
     overview = text.split("Overview (most severe first)\n", 1)[1].split("\n\n", 1)[0]
+    unwrapped = " ".join(overview.split())
     for c in digest.countries:
-        assert f"- {c.name} ({c.region}, {c.severity}): " in overview
+        assert f"- {c.summary} ({c.region}, {c.severity}" in unwrapped
     assert len(digest.items) == stored  # nothing dropped: the brief rows count their findings
 
 
@@ -218,3 +227,102 @@ def test_a_broken_capture_is_reported_without_a_headline_of_vanished_scores(tmp_
     text = Templates().text(digest)
     assert "Kyrgyzstan's profile page could not be read" in text
     assert "→ —" not in text and "Headline" not in text
+
+
+def test_a_countrys_findings_from_three_indices_are_grouped_under_it_in_every_format(
+    tmp_path, shared_dir
+):
+    """CPI 2022 → 2023 (Transparency International's files), Freedom in the World 2020 →
+    2021 (Freedom House's figures, as the demo serves them) and the OC Index pages 2021 →
+    2023: each country once, a summary line naming every index, a section per index."""
+    (tmp_path / "config.toml").write_text(
+        'data_dir = "data"\n[thresholds.indices.cpi]\nscore = 1  # Kyrgyzstan\'s 27 → 26\n',
+        encoding="utf-8",
+    )
+    config = load_config(tmp_path / "config.toml")
+    cpi = shared_dir / "data" / "indices" / "cpi"
+    # Freedom House's release of 2021, and the one before it (editions to 2020): a new
+    # edition is news only in a later release than the one before it.
+    fiw = (Path(demo_package.__file__).parent / "fiw" / "release-2021.csv").read_text()
+    (tmp_path / "fiw-2020.csv").write_text(
+        "".join(line for line in fiw.splitlines(True) if ",2021," not in line)
+    )
+    (tmp_path / "fiw-2021.csv").write_text(fiw)
+    with Store.open(config.database) as store:
+        ingest_editions(config, store, tmp_path, ["kyrgyzstan", "tajikistan"])
+        for release, index in (
+            (cpi / "CPI2022_GlobalResultsTrends.csv", "cpi"),
+            (cpi / "CPI2023_GlobalResultsTrends.csv", "cpi"),
+            (tmp_path / "fiw-2020.csv", "fiw"),
+            (tmp_path / "fiw-2021.csv", "fiw"),
+        ):
+            import_workbook(store, release, config=config, kind_name=index)
+        digest = preview(store, config, None, now=NOW)
+        atom = feedparser.parse(feed(store, digest.channel, now=NOW))
+    templates = Templates()
+    text, html = templates.text(digest), templates.html(digest)
+    payload = digest_payload(digest, "key")
+    kyrgyzstan = next(c for c in digest.countries if c.country == "kyrgyzstan")
+    tajikistan = next(c for c in digest.countries if c.country == "tajikistan")
+    assert [c.country for c in digest.countries].count("kyrgyzstan") == 1
+    assert {i.name for i in kyrgyzstan.indices} == {"CPI", "Freedom in the World", "OC Index"}
+    parts = kyrgyzstan.summary.removeprefix("Kyrgyzstan — ").split("; ")
+    assert "CPI 27 → 26" in parts and "Freedom in the World 39 → 28, PF → NF" in parts
+    # Its indices most severe first, then by name.
+    weights = [(-SEVERITY_ORDER.index(i.severity), i.name) for i in kyrgyzstan.indices]
+    assert weights == sorted(weights)
+    assert {i.index for i in tajikistan.indices} == {"cpi", "ocindex"}
+    assert "CPI 24 → 20" in tajikistan.summary  # as Transparency International published
+    for country in (kyrgyzstan, tajikistan):
+        # Every finding of the country is in one of its index sections: the right one.
+        assert sorted(it.finding_id for i in country.indices for it in i.items) == sorted(
+            it.finding_id for it in country.items
+        )
+        assert all(it.index == i.index for i in country.indices for it in i.items)
+        # The summary's values are the findings' (alerted headline scores, statuses).
+        for i in country.indices:
+            definition = find(i.index)
+            headline = {m.key: m.decimals for m in definition.headline()}
+            for it in i.items:
+                f = it.finding
+                if f.kind == "score" and f.key in headline:
+                    places = headline[f.key]
+                    assert f"{f.old:.{places}f} → {f.new:.{places}f}" in i.summary
+                if f.kind == "category":
+                    assert f"{f.detail['from']} → {f.detail['to']}" in i.summary
+        names = [i.name for i in country.indices]
+        assert country.summary == f"{country.name} — " + "; ".join(
+            i.summary for i in country.indices if i.summary
+        )
+        # Text: the summary in the overview and atop the country's section, then one
+        # section per index.
+        assert f"- {country.summary}" in " ".join(text.split())
+        section = text.split(f"\n== {country.name} ", 1)[1].split("\n== ", 1)[0]
+        assert " ".join(country.summary.split()) in " ".join(section.split())
+        heads = [line[3:].split(" · ")[0] for line in section.splitlines() if line[:3] == "-- "]
+        assert heads == names
+        # HTML: the country once, its indices inside it.
+        block = html.split(f'<div class="country" id="{country.country}"', 1)[1]
+        block = block.split('<div class="country"', 1)[0]
+        assert re.findall(r'data-index="(\w+)"', block) == [i.index for i in country.indices]
+        # Webhook: the country once, its findings partitioned by index.
+        (body,) = [c for c in payload["countries"] if c["country"] == country.country]
+        assert body["summary"] == country.summary
+        assert [i["name"] for i in body["indices"]] == names
+        by_index = {f["id"]: f["index"] for f in body["findings"]}
+        for i in body["indices"]:
+            assert {by_index[n] for n in i["findings"]} == {i["index"]}
+        assert sum(len(i["findings"]) for i in body["indices"]) == len(body["findings"])
+        # Atom (the newest 200 findings): each entry names the country, then its index,
+        # and carries both as terms.
+        entries = [e for e in atom.entries if f"country:{country.country}" in tags(e)]
+        named = {f"index:{i.index}": i.name for i in country.indices}
+        for e in entries:
+            (term,) = [t for t in tags(e) if t.startswith("index:")]
+            assert e.title.startswith(f"{country.name} — {named[term]}: ")
+    shown = {t for e in atom.entries if "country:kyrgyzstan" in tags(e) for t in tags(e)}
+    assert {"index:cpi", "index:fiw"} <= shown
+
+
+def tags(entry) -> set[str]:
+    return {t.term for t in entry.tags}

@@ -140,6 +140,7 @@ class IndexDefinition:
     editions: tuple[int, ...]
     cadence_months: int
     measures: tuple[Measure, ...]
+    short_name: str = ""  # what a digest's one-line summary calls it ("CPI"); default: name
     changes: tuple[Change, ...] = ()
     sections: tuple[Section, ...] = ()
     source: dict[str, Any] = field(default_factory=dict)  # how a generic kind reads it

@@ -94,6 +94,7 @@ class _Reader:
         top = {
             "id",
             "name",
+            "short_name",
             "publisher",
             "home",
             "attribution",
@@ -144,9 +145,11 @@ class _Reader:
             raise self.fail("source.url", "must be an http:// or https:// URL")
         self.min_listed(source.get("min_listed", {}), measures)
         mapping = self.mapping(raw.get("mapping"), measures, editions)
+        name = self.text(raw, "", "name")
         return IndexDefinition(
             id=index_id,
-            name=self.text(raw, "", "name"),
+            name=name,
+            short_name=self.text(raw, "", "short_name", default=name),
             publisher=self.text(raw, "", "publisher"),
             home=home,
             attribution=self.text(raw, "", "attribution"),

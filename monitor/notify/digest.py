@@ -3,8 +3,11 @@
 Findings decide what is in a digest; the stored snapshots supply the context around
 them (a country's headline scores, as its index's definition names them, and ranks
 old → new, the sentences behind a narrative finding; a status or list membership that
-changed). Countries are grouped by region and ordered by severity, with a summary first,
-so a new edition published for 193 countries at once reads as one message.
+changed). A country's findings from every index it is in are grouped under it: one
+summary line ("Kyrgyzstan — CPI 27 → 26; Freedom in the World 27 → 26, NF; OC Index
+resilience 3.83 → 3.79"), then a section per index. Countries are grouped by region and
+ordered by severity, with an overview first, so a new edition published for 193
+countries at once reads as one message.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from monitor.diff.scores import measure_name
 from monitor.diff.snapshots import comparison_of
 from monitor.diff.text import EditedSentence, SectionDelta
 from monitor.identity import lookup
-from monitor.indices import find
+from monitor.indices import IndexDefinition, find
 from monitor.models import Finding, Profile
 from monitor.sources import KINDS
 from monitor.store import Store
@@ -33,6 +36,8 @@ SHOWN_SENTENCES = 5  # per list in a narrative change; the rest are counted
 DETAILED_COUNTRIES = 10
 MOVES = ("score", "rank", "category", "membership")
 STATUSES = ("category", "membership")
+# Kinds with a section of their own; the rest are listed with source health.
+HANDLED = {"score", "rank", "revision", "narrative", "source_health", "methodology", *STATUSES}
 
 
 @dataclass(frozen=True)
@@ -87,11 +92,13 @@ class NarrativeChange:
 
 
 @dataclass(frozen=True)
-class CountryDigest:
-    country: str
-    name: str
-    region: str
-    severity: str  # the highest of its findings
+class IndexDigest:
+    """One index's part of a country's findings, with the context of its latest
+    comparison."""
+
+    index: str  # the definition's id
+    name: str  # its short name ("CPI")
+    severity: str
     old_edition: int | None
     new_edition: int | None
     incomplete: bool  # its context involves a capture that is not complete
@@ -102,12 +109,62 @@ class CountryDigest:
     statuses: tuple[Finding, ...]  # a category level changed, a list membership gained or lost
     revisions: tuple[Finding, ...]
     narrative: tuple[NarrativeChange, ...]
+    summary: str  # "CPI 27 → 26", "Freedom in the World 27 → 26, NF"
+    items: tuple[OwedFinding, ...] = field(repr=False)
+    links: tuple[tuple[str, str], ...] = ()  # (what, URL): the publisher's documents
+    snapshots: tuple[int, ...] = ()  # our stored copies compared, old then new
+
+
+@dataclass(frozen=True)
+class CountryDigest:
+    country: str
+    name: str
+    region: str
+    severity: str  # the highest of its findings
+    indices: tuple[IndexDigest, ...]  # most severe first, then by name
     health: tuple[Finding, ...]
     other: tuple[Finding, ...]  # kinds this digest has no section for
     items: tuple[OwedFinding, ...] = field(repr=False)
     detailed: bool = True  # shown in full, or as one summary row
-    links: tuple[tuple[str, str], ...] = ()  # (what, URL): the publisher's documents
-    snapshots: tuple[int, ...] = ()  # our stored copies compared, old then new
+
+    @property
+    def summary(self) -> str:
+        """One line across its indices: "Kyrgyzstan — CPI 27 → 26; OC Index …"."""
+        said = "; ".join(i.summary for i in self.indices if i.summary)
+        return f"{self.name} — {said}" if said else self.name
+
+    @property
+    def lead(self) -> IndexDigest | None:
+        """The index whose findings weigh most: its editions speak for the country."""
+        return self.indices[0] if self.indices else None
+
+    @property
+    def old_edition(self) -> int | None:
+        return self.lead.old_edition if self.lead else None
+
+    @property
+    def new_edition(self) -> int | None:
+        return self.lead.new_edition if self.lead else None
+
+    @property
+    def incomplete(self) -> bool:
+        return any(i.incomplete for i in self.indices)
+
+    @property
+    def headline(self) -> tuple[ScoreLine, ...]:
+        return tuple(line for i in self.indices for line in i.headline)
+
+    @property
+    def moved(self) -> tuple[ScoreLine, ...]:
+        return tuple(line for i in self.indices for line in i.moved)
+
+    @property
+    def narrative(self) -> tuple[NarrativeChange, ...]:
+        return tuple(n for i in self.indices for n in i.narrative)
+
+    @property
+    def links(self) -> tuple[tuple[str, str], ...]:
+        return tuple(dict.fromkeys(link for i in self.indices for link in i.links))
 
     @property
     def moved_anything(self) -> bool:
@@ -192,30 +249,64 @@ def _country(
     published_region: Callable[[str], str | None],
     link: Callable[[str], tuple[str, str] | None],
 ) -> CountryDigest:
-    # Context: the latest comparison a finding is about; for findings about a source
-    # itself (source health), that source's latest comparison.
-    about = [(i.base_snapshot_id, i.snapshot_id) for i in items if i.snapshot_id is not None]
-    if not about:
-        about = [p for i in items if (p := latest_pair(i.source_key)) is not None]
-    base, latest = max(about, key=lambda pair: pair[1]) if about else (None, None)
-    context = comparison(base, latest) if base is not None and latest is not None else None
-    current = profile(latest) if latest is not None else None
+    # Context: the comparison a finding is about; for findings about a source itself
+    # (source health), that source's latest comparison. Each index's findings are read
+    # against its own latest comparison.
+    by_index: dict[str | None, list[tuple[OwedFinding, tuple[int, int] | None]]]
+    by_index = defaultdict(list)
+    for item in items:
+        about = (
+            (item.base_snapshot_id, item.snapshot_id)
+            if item.snapshot_id is not None and item.base_snapshot_id is not None
+            else latest_pair(item.source_key)
+        )
+        index = comparison(*about).index if about else None
+        by_index[index].append((item, about))
+    sections = [
+        _index_section(index, found, comparison, profile, link)
+        for index, found in by_index.items()
+        if index is not None
+    ]
+    sections.sort(key=lambda i: (-SEVERITIES.index(i.severity), i.name))
     findings = [i.finding for i in items]
-    scores = {f.key: f for f in findings if f.kind == "score"}
-    narrative = {f.detail.get("section", f.key) for f in findings if f.kind == "narrative"}
-    handled = {"score", "rank", "revision", "narrative", "source_health", "methodology"}
-    handled |= set(STATUSES)
-    index = context.index if context else "ocindex"
-    headline = _headline(context)
-    shown = {line.key for line in headline} | _headline_keys(index)
+    latest = max((s.snapshots[-1] for s in sections if s.snapshots), default=None)
+    current = profile(latest) if latest is not None else None
     return CountryDigest(
         country=slug,
         name=current.country.name if current and current.country else _name(slug),
         region=_region(current) or published_region(slug) or "Region not published",
         severity=max((f.severity for f in findings), key=SEVERITIES.index),
-        old_edition=context.old_edition if context else None,
-        new_edition=context.new_edition if context else None,
-        incomplete=bool(context and context.against_incomplete),
+        indices=tuple(sections),
+        health=tuple(f for f in findings if f.kind == "source_health"),
+        other=tuple(f for f in findings if f.kind not in HANDLED),
+        items=tuple(items),
+    )
+
+
+def _index_section(
+    index: str,
+    found: list[tuple[OwedFinding, tuple[int, int] | None]],
+    comparison: Callable[[int, int], Comparison],
+    profile: Callable[[int], Profile | None],
+    link: Callable[[str], tuple[str, str] | None],
+) -> IndexDigest:
+    items = [item for item, _ in found]
+    base, latest = max((pair for _, pair in found if pair), key=lambda pair: pair[1])
+    context = comparison(base, latest)
+    findings = [i.finding for i in items]
+    scores = {f.key: f for f in findings if f.kind == "score"}
+    narrative = {f.detail.get("section", f.key) for f in findings if f.kind == "narrative"}
+    headline = _headline(context)
+    shown = {line.key for line in headline} | _headline_keys(index)
+    definition = find(index)
+    statuses = tuple(f for f in findings if f.kind in STATUSES)
+    return IndexDigest(
+        index=index,
+        name=(definition.short_name or definition.name) if definition else index,
+        severity=max((f.severity for f in findings), key=SEVERITIES.index),
+        old_edition=context.old_edition,
+        new_edition=context.new_edition,
+        incomplete=context.against_incomplete,
         headline=headline,
         ranks=_ranks(context),
         moved=tuple(
@@ -225,20 +316,58 @@ def _country(
         ),
         methodology=tuple(
             ScoreLine(d.key, d.name, d.old, d.new, d.kind)
-            for d in (context.scores if context else ())
+            for d in context.scores
             if d.kind in ("added", "removed")
         ),
-        statuses=tuple(f for f in findings if f.kind in STATUSES),
+        statuses=statuses,
         revisions=tuple(f for f in findings if f.kind == "revision"),
-        narrative=tuple(
-            _narrative(s) for s in (context.sections if context else ()) if s.key in narrative
+        narrative=tuple(_narrative(s) for s in context.sections if s.key in narrative),
+        summary=_summary(
+            definition,
+            headline,
+            [i.finding for i, pair in found if pair == (base, latest)],
+            profile(latest),
         ),
-        health=tuple(f for f in findings if f.kind == "source_health"),
-        other=tuple(f for f in findings if f.kind not in handled),
         items=tuple(items),
         links=tuple(dict.fromkeys(found for i in items if (found := link(i.source_key)))),
-        snapshots=tuple(s for s in (base, latest) if s is not None),
+        snapshots=(base, latest),
     )
+
+
+def _summary(
+    definition: IndexDefinition | None,
+    headline: tuple[ScoreLine, ...],
+    latest: list[Finding],
+    current: Profile | None,
+) -> str:
+    """An index's part of a country's summary line, of its latest comparison (a first
+    import of a long release has findings for many editions): the headline scores
+    alerted (else those that changed), old → new as the findings say, then its category
+    levels ("NF", or "PF → NF" when it changed) and list changes."""
+    if definition is None:
+        return ""
+    scores = {f.key: f for f in latest if f.kind == "score"}
+    statuses = [f for f in latest if f.kind in STATUSES]
+    alerted = [line for line in headline if line.key in scores]
+    lines = alerted or [line for line in headline if line.change]
+    named = len(definition.headline()) > 1  # one headline measure: the index's name says it
+    parts = []
+    for line in lines:
+        finding = scores.get(line.key)
+        old, new = (finding.old, finding.new) if finding else (line.old, line.new)
+        label = f"{line.name.lower()} " if named else ""
+        measure = definition.measure(line.key)
+        places = measure.decimals if measure and measure.decimals is not None else 2
+        parts.append(f"{label}{old:.{places}f} → {new:.{places}f}")
+    changed = {f.key: f.detail for f in statuses if f.kind == "category"}
+    for measure in definition.of_kind("category"):
+        if measure.key in changed:
+            parts.append(f"{changed[measure.key]['from']} → {changed[measure.key]['to']}")
+        elif current is not None and measure.key in current.categories:
+            parts.append(current.categories[measure.key])
+    # "added to the list: Watch list", its direction left to the section below
+    parts += [f.message.rsplit(" (", 1)[0] for f in statuses if f.kind == "membership"]
+    return f"{definition.short_name or definition.name} {', '.join(parts)}" if parts else ""
 
 
 def _source_link(store: Store, source_key: str) -> tuple[str, str] | None:
@@ -345,11 +474,14 @@ def digest_subject(digest: Digest) -> str:
 
 def _top_move(country: CountryDigest) -> str:
     """The alerted score to name first: composites before indicators, biggest first."""
-    alerted = {i.finding.key for i in country.items if i.finding.kind == "score"}
-    for lines in (country.headline, country.moved):
-        moved = [line for line in lines if line.key in alerted and line.change]
-        if moved:
-            line = max(moved, key=lambda m: abs(m.change or 0))
-            return f"{line.name.lower()} {line.old:.2f} → {line.new:.2f}"
+    for index in country.indices:  # the most severe index first
+        alerted = {i.finding.key for i in index.items if i.finding.kind == "score"}
+        # Which index, when the country is in more than one ("Freedom in the World total…").
+        named = f"{index.name} " if len(country.indices) > 1 else ""
+        for lines in (index.headline, index.moved):
+            moved = [line for line in lines if line.key in alerted and line.change]
+            if moved:
+                line = max(moved, key=lambda m: abs(m.change or 0))
+                return f"{named}{line.name.lower()} {line.old:.2f} → {line.new:.2f}"
     rank = next((f for i in country.items if (f := i.finding).kind == "rank"), None)
     return rank.message if rank else country.items[0].finding.message

@@ -21,6 +21,7 @@ from pathlib import Path
 from monitor.config.settings import Config
 from monitor.files import private_dir, private_opener
 from monitor.identity import lookup
+from monitor.indices import find
 from monitor.redact import redact
 from monitor.store import Store
 from monitor.store.outbox import OwedFinding, heard
@@ -72,14 +73,21 @@ def _entry(root: ET.Element, store: Store, item: OwedFinding, url: str | None) -
     f = item.finding
     country = lookup(item.country) if item.country else None
     name = country.name if country else (item.country or "").replace("_", " ")
+    definition = find(item.index)
+    index = (definition.short_name or definition.name) if definition else item.index
     entry = ET.SubElement(root, f"{{{ATOM}}}entry")
     _add(entry, "id", _urn(store, f"finding/{item.finding_id}"))
-    _add(entry, "title", f"{name}: {f.message}" if name else f.message)
+    # Country first, then the index: a reader sorting or filtering by title groups a
+    # country's findings across indices ("Kyrgyzstan — CPI: …").
+    _add(entry, "title", f"{name} — {index}: {f.message}" if name else f"{index}: {f.message}")
     _add(entry, "updated", item.created_at)
     if url:
         _add(entry, "link", None, href=url, rel="alternate")
     for term in (f.kind, f.severity):
         _add(entry, "category", None, term=term)
+    _add(entry, "category", None, term=f"index:{item.index}", label=index)
+    if item.country:
+        _add(entry, "category", None, term=f"country:{item.country}", label=name)
     said = f"{f.severity} {f.kind.replace('_', ' ')}: {f.message}"
     if item.snapshot_id is not None:
         said += f" (snapshot {item.snapshot_id}, compared with {item.base_snapshot_id})"

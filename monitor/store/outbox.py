@@ -33,6 +33,7 @@ class OwedFinding:
     snapshot_id: int | None  # None: a finding about the source itself
     base_snapshot_id: int | None
     created_at: str
+    index: str = "ocindex"  # the index the finding is of (its snapshot's)
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ def _owed_findings(
             snapshot_id=r["snapshot_id"],
             base_snapshot_id=r["base_snapshot_id"],
             created_at=r["owed_at"],
+            index=r["index_id"] or "ocindex",
         )
         for r in rows
     ]

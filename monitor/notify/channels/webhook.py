@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
@@ -27,7 +28,7 @@ from monitor.store.outbox import Notification
 from monitor.version import __version__
 
 if TYPE_CHECKING:  # types only: loading the registry must not load digests and templates
-    from monitor.notify.digest import CountryDigest, Digest
+    from monitor.notify.digest import CountryDigest, Digest, ScoreLine
 
 
 SCHEMA = "profile-monitor.digest/1"
@@ -154,9 +155,21 @@ def _country(c: CountryDigest) -> dict[str, Any]:
         "old_edition": c.old_edition,
         "new_edition": c.new_edition,
         "against_incomplete": c.incomplete,
-        "headline": [
-            {"key": s.key, "old": s.old, "new": s.new, "change": s.change, "direction": s.direction}
-            for s in c.headline
+        "headline": _headline(c.headline),
+        "summary": c.summary,
+        "indices": [
+            {
+                "index": i.index,
+                "name": i.name,
+                "summary": i.summary,
+                "severity": i.severity,
+                "old_edition": i.old_edition,
+                "new_edition": i.new_edition,
+                "against_incomplete": i.incomplete,
+                "headline": _headline(i.headline),
+                "findings": [item.finding_id for item in i.items],
+            }
+            for i in c.indices
         ],
         "findings": [
             {
@@ -169,6 +182,7 @@ def _country(c: CountryDigest) -> dict[str, Any]:
                 "new": i.finding.new,
                 "direction": i.finding.direction,
                 "detail": i.finding.detail,
+                "index": i.index,
                 "source": i.source_key,
                 "snapshot_id": i.snapshot_id,
                 "base_snapshot_id": i.base_snapshot_id,
@@ -176,3 +190,10 @@ def _country(c: CountryDigest) -> dict[str, Any]:
             for i in c.items
         ],
     }
+
+
+def _headline(lines: Sequence[ScoreLine]) -> list[dict[str, Any]]:
+    return [
+        {"key": s.key, "old": s.old, "new": s.new, "change": s.change, "direction": s.direction}
+        for s in lines
+    ]
