@@ -110,7 +110,7 @@ def history(
     if as_json:
         _print_json(result.to_dict())
     else:
-        console.print(history_table(result, plain=display.plain(console)))
+        console.print(history_table(result, plain=display.plain(console), width=console.width))
 
 
 @click.command()

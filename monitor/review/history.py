@@ -44,6 +44,7 @@ class Column:
     source: str  # source kind
     status: str
     captured_at: str
+    index: str = "ocindex"  # the index the snapshot is of
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class StatusRow:
     kind: str  # category / membership
     values: tuple[str | None, ...]
     direction: str  # from the first level held to the last; "" when the same
+    index: str = "ocindex"
 
     @property
     def changed(self) -> str:
@@ -147,7 +149,14 @@ def score_history(
     for r in records:
         columns.setdefault(
             r["snapshot_id"],
-            Column(r["snapshot_id"], r["edition"], r["source"], r["status"], r["captured_at"]),
+            Column(
+                r["snapshot_id"],
+                r["edition"],
+                r["source"],
+                r["status"],
+                r["captured_at"],
+                r["index_id"],
+            ),
         )
         if not wanted or r["indicator"] in wanted:
             values.setdefault(r["indicator"], {})[r["snapshot_id"]] = r["score"]
@@ -188,5 +197,5 @@ def _statuses(
             [last["snapshot_id"], key],
         ).fetchone()[0]
         values = tuple(by_snapshot[c]["value"] if c in by_snapshot else None for c in columns)
-        rows.append(StatusRow(key, name, last["kind"], values, direction))
+        rows.append(StatusRow(key, name, last["kind"], values, direction, last["index_id"]))
     return tuple(rows)
