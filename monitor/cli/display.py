@@ -268,14 +268,47 @@ def _country_name(slug: str | None) -> str:
     return known.name if known else (slug or "no country").replace("_", " ")
 
 
-def sources_table(records: Iterable[SourceRecord]) -> Table:
-    table = Table(title="Sources (times in UTC)")
-    table.add_column("source", overflow="fold")
-    table.add_column("url", overflow="fold")
-    for name in ("last checked", "last result", "snapshot", "last error"):
+FOLDED = 16
+
+
+def keyed_table(
+    title: str, headers: Sequence[str], rows: Sequence[Sequence[str | Text]], width: int
+) -> Table | Group:
+    """Rows whose first cell is a key (a source key): a table when it fits in `width`
+    with every key on one line, else one block per row (the key, then its cells as
+    `header: value` wrapped on words), so that a key is never split mid-word."""
+    table = Table(title=title)
+    table.add_column(headers[0], no_wrap=True)
+    for name in headers[1:]:
         table.add_column(name, overflow="fold")
-    for s in records:
-        table.add_row(
+    for row in rows:
+        table.add_row(*row)
+    # Each other column as wide as its longest word, a URL or an error's up to FOLDED
+    # (folded past it), and the borders: 3 a column and 1.
+    columns = list(zip(headers, *rows, strict=True))
+    needed = max(len(str(key)) for key in columns[0]) + 3 * len(headers) + 1
+    needed += sum(
+        min(max(len(w) for cell in column for w in str(cell).split() or [""]), FOLDED)
+        for column in columns[1:]
+    )
+    if needed <= width:
+        return table
+    blocks: list[Text] = [Text(title, style="italic")]
+    for key, *cells in rows:
+        blocks.append(Text(str(key), style="bold"))
+        said = [
+            Text.assemble(f"{name}: ", value)
+            for name, value in zip(headers[1:], cells, strict=True)
+            if str(value)
+        ]
+        blocks.append(Text.assemble("  ", Text("; ").join(said)))
+    return Group(*blocks)
+
+
+def sources_table(records: Iterable[SourceRecord], width: int = 80) -> Table | Group:
+    headers = ("source", "url", "last checked", "last result", "snapshot", "last error")
+    rows = [
+        (
             s.key,
             s.url,
             (s.last_checked_at or "never")[:19],
@@ -283,7 +316,9 @@ def sources_table(records: Iterable[SourceRecord]) -> Table:
             str(s.current_snapshot_id or ""),
             s.last_error or "",
         )
-    return table
+        for s in records
+    ]
+    return keyed_table("Sources (times in UTC)", headers, rows, width)
 
 
 def moved_cells(
@@ -398,25 +433,24 @@ def notifications_table(rows: Iterable[Notification], owed: dict[str, int]) -> G
     return Group(table, Text(f"Findings not yet in a digest: {waiting}"))
 
 
-def status_view(report: StatusReport, *, every_source: bool = False) -> Group:
+def status_view(report: StatusReport, *, every_source: bool = False, width: int = 80) -> Group:
     """The watched sources; the others (imported workbook rows, sources dropped from
     the config: never checked) are one line unless `every_source`."""
     shown = [s for s in report.sources if every_source or s.watched]
-    table = Table(title="Sources (times in UTC)")
-    table.add_column("source", overflow="fold")
-    for name in ("last success", "last failure", "fails", "condition", "next check"):
-        table.add_column(name, overflow="fold")
-    for s in shown:
-        failure = f"{minute(s.last_failure_at)} {s.last_error or ''}".strip()
-        table.add_row(
+    headers = ("source", "last success", "last failure", "fails", "condition", "next check")
+    rows = [
+        (
             s.key,
             minute(s.last_success_at) or "never",
-            failure,
+            f"{minute(s.last_failure_at)} {s.last_error or ''}".strip(),
             str(s.consecutive_failures),
             Text(", ".join(s.conditions) or "ok", style="red" if s.conditions else "green"),
             minute(s.next_check_at) or "not watched",
         )
-    parts: list[Table | Text] = [table] if shown else []
+        for s in shown
+    ]
+    table = keyed_table("Sources (times in UTC)", headers, rows, width)
+    parts: list[Table | Group | Text] = [table] if shown else []
     if hidden := len(report.sources) - len(shown):
         parts.append(
             Text(
