@@ -296,12 +296,17 @@ def keyed_table(
     blocks: list[Text] = [Text(title, style="italic")]
     for key, *cells in rows:
         blocks.append(Text(str(key), style="bold"))
-        said = [
-            Text.assemble(f"{name}: ", value)
-            for name, value in zip(headers[1:], cells, strict=True)
-            if str(value)
-        ]
-        blocks.append(Text.assemble("  ", Text("; ").join(said)))
+        line = Text("  ")
+        for name, value in zip(headers[1:], cells, strict=True):
+            if not str(value):
+                continue
+            said = Text.assemble(f"{name}: ", value)
+            # A `name: value` pair stays on one line where it can.
+            if len(line) > 2 and len(line) + 2 + len(said) > width:
+                blocks.append(line)
+                line = Text("  ")
+            line.append_text(Text("; ") + said if len(line) > 2 else said)
+        blocks.append(line)
     return Group(*blocks)
 
 
