@@ -41,6 +41,15 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+def places_moved(places: int) -> str:
+    """A rank's move in words: `up 9 places` (towards 1st), `down 1 place`, `unchanged`.
+    Whether up is better is the index's to say (the OC Index's 1st is the most criminal)."""
+    if places == 0:
+        return "unchanged"
+    size = abs(places)
+    return f"{'up' if places > 0 else 'down'} {size} place{'' if size == 1 else 's'}"
+
+
 def word(direction: str) -> str:
     """`worse`, `better`, `unchanged`; an unknown direction as it is."""
     return DIRECTION_WORDS.get(direction, direction)

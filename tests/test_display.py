@@ -44,4 +44,4 @@ def test_a_rank_stored_before_directions_were_read_shows_its_size_alone():
         for line in shown(Profile(kyrgyzstan(), 2025, None, ranks=(old, new))).splitlines()
         if len(cells := line.strip("│ ").split("│")) == 4 and "criminality" in cells[0]
     }
-    assert rows == {"criminality 81": "9", "criminality 85": "down 4"}
+    assert rows == {"criminality 81": "9", "criminality 85": "down 4 places (better)"}

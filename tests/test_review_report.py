@@ -113,7 +113,8 @@ def test_history_and_show_over_pages(data_dir: Path):
     ]
     assert [r["key"] for r in history["rows"]] == ["criminality"]
     table = invoke(data_dir, "history", "kyrgyzstan").output
-    assert "Human trafficking" in table and "ocindex_page" in table
+    # The source kind without its index's prefix: ocindex_page is `page` under the index.
+    assert "Human trafficking" in table and " page " in table and "Organized Crime" in table
     shown = invoke(data_dir, "show", "kyrgyzstan", "--edition", "2021")
     assert "Kyrgyzstan — 2021" in shown.output and "Status: complete" in shown.output
 

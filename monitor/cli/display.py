@@ -13,11 +13,19 @@ from rich.table import Table
 from rich.text import Text
 
 from monitor.config.notify import SEVERITIES
-from monitor.formatting import DIRECTION_STYLE, arrow, minute, number, word, word_edit
+from monitor.formatting import (
+    DIRECTION_STYLE,
+    arrow,
+    minute,
+    number,
+    places_moved,
+    word,
+    word_edit,
+)
 from monitor.identity import lookup
-from monitor.indices import find
+from monitor.indices import find, higher_is_worse
 from monitor.indices.catalogue import COMPOSITE_NAMES, PILLARS
-from monitor.models import Extraction, Finding, Status
+from monitor.models import Extraction, Finding, Rank, Status
 
 if TYPE_CHECKING:  # types only: `monitor run` needs none of these before its first request
     from monitor.diff import ScoreDelta
@@ -25,6 +33,7 @@ if TYPE_CHECKING:  # types only: `monitor run` needs none of these before its fi
     from monitor.notify.deliver import Delivery
     from monitor.ops.cycle import CycleReport, SourceResult
     from monitor.ops.status import StatusReport
+    from monitor.review.headlines import Headline
     from monitor.store import SourceRecord
     from monitor.store.outbox import Notification
 
@@ -65,6 +74,46 @@ def measure_label(index_id: str | None, key: str) -> str:
     definition = find(index_id or "ocindex")
     measure = definition.measure(key) if definition else None
     return measure.name if measure is not None else key
+
+
+def _stepped(change: float, decimals: int) -> str:
+    """`up 1`, `down 0.04`, `unchanged`: a change's way in words, at the index's precision."""
+    if round(change, decimals) == 0:
+        return "unchanged"
+    return f"{'up' if change > 0 else 'down'} {abs(change):.{decimals}f}"
+
+
+def headlines_view(headlines: Sequence[Headline]) -> Group:
+    """One line per index holding the country (wrapped, never cut): its latest edition,
+    each headline value and its change from the edition before, its ranks with the
+    places moved, its categories and list memberships, directions in words."""
+    lines = []
+    for h in headlines:
+        line = Text.assemble((f"{h.index_name} {h.edition or '(edition unknown)'}:", "bold"))
+        parts: list[tuple[str, str]] = []
+        for s in h.scores:
+            said = f"{s.name} {s.value:.{s.decimals}f}"
+            if s.previous is not None and s.change is not None:
+                said += f", {_stepped(s.change, s.decimals)} from {s.previous:.{s.decimals}f}"
+                said += f" in {h.previous_edition}" if h.previous_edition else ""
+                said += f" ({word(s.direction)})" if s.direction != "unchanged" else ""
+            parts.append((said, s.direction))
+        for r in h.ranks:
+            said = f"{r.name} {r.rank} of {r.out_of}"
+            if r.moved:
+                said += f", {r.moved}" + (f" ({word(r.direction)})" if r.places else "")
+            parts.append((said, r.direction))
+        for level in h.levels:
+            said = f"{level.name}: {level.value}"
+            if level.previous is not None and level.previous != level.value:
+                said += f", was {level.previous} ({word(level.direction)})"
+            parts.append((said, level.direction))
+        for n, (said, direction) in enumerate(parts):
+            line.append(";" if n else "")
+            line.append(" ")
+            line.append(said, style=DIRECTION_STYLE.get(direction, ""))
+        lines.append(line)
+    return Group(*lines)
 
 
 def extraction_view(extraction: Extraction) -> Group:
@@ -111,9 +160,8 @@ def extraction_view(extraction: Extraction) -> Group:
         if profile.ranks:
             ranks = Table("rank", "of", "in", "moved", title="Ranks", title_justify="left")
             for r in profile.ranks:
-                # A snapshot stored before directions were read has the size alone.
-                moved = " ".join(str(p) for p in (r.direction, r.movement) if p is not None)
                 where = r.group or "world"
+                moved = _rank_moved(r, profile.index)
                 ranks.add_row(f"{r.composite} {r.rank}", str(r.out_of), where, moved)
             parts.append(ranks)
         if profile.sections:
@@ -123,6 +171,20 @@ def extraction_view(extraction: Extraction) -> Group:
     for reason in extraction.reasons:
         parts.append(Text(f"  {reason.severity}: {reason.message}", style=style))
     return Group(*parts)
+
+
+def _rank_moved(rank: Rank, index: str) -> str:
+    """The move printed beside a rank in words, `down 4 places (better)`: rank 1 is the
+    highest value, so whether up is worse is the ranked measure's direction. A rank
+    stored before directions were read has its size alone."""
+    change = rank.published_change
+    if change is None:
+        return "" if rank.movement is None else str(rank.movement)
+    said = places_moved(-change)
+    if change == 0:
+        return said
+    worse = (change < 0) == higher_is_worse(index, rank.composite)
+    return f"{said} ({'worse' if worse else 'better'})"
 
 
 def cycle_table(report: CycleReport) -> Table:
@@ -206,14 +268,52 @@ def _country_name(slug: str | None) -> str:
     return known.name if known else (slug or "no country").replace("_", " ")
 
 
-def sources_table(records: Iterable[SourceRecord]) -> Table:
-    table = Table(title="Sources (times in UTC)")
-    table.add_column("source", overflow="fold")
-    table.add_column("url", overflow="fold")
-    for name in ("last checked", "last result", "snapshot", "last error"):
+FOLDED = 16
+
+
+def keyed_table(
+    title: str, headers: Sequence[str], rows: Sequence[Sequence[str | Text]], width: int
+) -> Table | Group:
+    """Rows whose first cell is a key (a source key): a table when it fits in `width`
+    with every key on one line, else one block per row (the key, then its cells as
+    `header: value` wrapped on words), so that a key is never split mid-word."""
+    table = Table(title=title)
+    table.add_column(headers[0], no_wrap=True)
+    for name in headers[1:]:
         table.add_column(name, overflow="fold")
-    for s in records:
-        table.add_row(
+    for row in rows:
+        table.add_row(*row)
+    # Each other column as wide as its longest word, a URL or an error's up to FOLDED
+    # (folded past it), and the borders: 3 a column and 1.
+    columns = list(zip(headers, *rows, strict=True))
+    needed = max(len(str(key)) for key in columns[0]) + 3 * len(headers) + 1
+    needed += sum(
+        min(max(len(w) for cell in column for w in str(cell).split() or [""]), FOLDED)
+        for column in columns[1:]
+    )
+    if needed <= width:
+        return table
+    blocks: list[Text] = [Text(title, style="italic")]
+    for key, *cells in rows:
+        blocks.append(Text(str(key), style="bold"))
+        line = Text("  ")
+        for name, value in zip(headers[1:], cells, strict=True):
+            if not str(value):
+                continue
+            said = Text.assemble(f"{name}: ", value)
+            # A `name: value` pair stays on one line where it can.
+            if len(line) > 2 and len(line) + 2 + len(said) > width:
+                blocks.append(line)
+                line = Text("  ")
+            line.append_text(Text("; ") + said if len(line) > 2 else said)
+        blocks.append(line)
+    return Group(*blocks)
+
+
+def sources_table(records: Iterable[SourceRecord], width: int = 80) -> Table | Group:
+    headers = ("source", "url", "last checked", "last result", "snapshot", "last error")
+    rows = [
+        (
             s.key,
             s.url,
             (s.last_checked_at or "never")[:19],
@@ -221,7 +321,9 @@ def sources_table(records: Iterable[SourceRecord]) -> Table:
             str(s.current_snapshot_id or ""),
             s.last_error or "",
         )
-    return table
+        for s in records
+    ]
+    return keyed_table("Sources (times in UTC)", headers, rows, width)
 
 
 def moved_cells(
@@ -268,7 +370,7 @@ def comparison_view(c: Comparison, *, sentences: int = 5, plain: bool = False) -
         if names:
             parts.append(Text(f"{label}: {', '.join(names)}"))
     for r in c.ranks:
-        moved = f"{'up' if r.places > 0 else 'down'} {abs(r.places)}"
+        moved = places_moved(r.places)
         printed = "" if r.published_movement is None else f" (page: {r.published_movement})"
         parts.append(
             Text(
@@ -336,25 +438,24 @@ def notifications_table(rows: Iterable[Notification], owed: dict[str, int]) -> G
     return Group(table, Text(f"Findings not yet in a digest: {waiting}"))
 
 
-def status_view(report: StatusReport, *, every_source: bool = False) -> Group:
+def status_view(report: StatusReport, *, every_source: bool = False, width: int = 80) -> Group:
     """The watched sources; the others (imported workbook rows, sources dropped from
     the config: never checked) are one line unless `every_source`."""
     shown = [s for s in report.sources if every_source or s.watched]
-    table = Table(title="Sources (times in UTC)")
-    table.add_column("source", overflow="fold")
-    for name in ("last success", "last failure", "fails", "condition", "next check"):
-        table.add_column(name, overflow="fold")
-    for s in shown:
-        failure = f"{minute(s.last_failure_at)} {s.last_error or ''}".strip()
-        table.add_row(
+    headers = ("source", "last success", "last failure", "fails", "condition", "next check")
+    rows = [
+        (
             s.key,
             minute(s.last_success_at) or "never",
-            failure,
+            f"{minute(s.last_failure_at)} {s.last_error or ''}".strip(),
             str(s.consecutive_failures),
             Text(", ".join(s.conditions) or "ok", style="red" if s.conditions else "green"),
             minute(s.next_check_at) or "not watched",
         )
-    parts: list[Table | Text] = [table] if shown else []
+        for s in shown
+    ]
+    table = keyed_table("Sources (times in UTC)", headers, rows, width)
+    parts: list[Table | Group | Text] = [table] if shown else []
     if hidden := len(report.sources) - len(shown):
         parts.append(
             Text(

@@ -72,5 +72,5 @@ def status_command(ctx: click.Context, as_json: bool, every_source: bool) -> Non
     if as_json:
         print_json({**asdict(report), "attention": report.attention})
     else:
-        console.print(display.status_view(report, every_source=every_source))
+        console.print(display.status_view(report, every_source=every_source, width=console.width))
     sys.exit(1 if report.attention else 0)

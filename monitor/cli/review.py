@@ -15,9 +15,11 @@ import click
 from monitor.cli import display
 from monitor.config.settings import Config
 from monitor.files import private_opener, within
+from monitor.indices import get
 from monitor.review.browse import browse_plan, launch, require_datasette
 from monitor.review.capture import stored_capture
 from monitor.review.export import FORMATS, ExportFilter, write_export
+from monitor.review.headlines import country_headlines
 from monitor.review.history import score_history
 from monitor.review.keys import PILLARS, resolve_key
 from monitor.review.movers import movers
@@ -36,6 +38,9 @@ SOURCE_OPTION = click.option(
     callback=display.known_kind,
     help="Only snapshots of this source kind.",
 )
+INDEX_OPTION = click.option(
+    "--index", "index_id", default=None, help="Only this index (`monitor indices`: cpi, fiw…)."
+)
 
 
 def _store(ctx: click.Context) -> Store:
@@ -43,6 +48,16 @@ def _store(ctx: click.Context) -> Store:
     config: Config = ctx.obj.config(required=False)
     store: Store = ctx.obj.reading(config)
     return store
+
+
+def _known_index(index_id: str | None) -> None:
+    """An unknown --index is a usage error (exit 2) naming the known ones. Checked once
+    the config is read: it may name a directory of the user's own definitions."""
+    if index_id is not None:
+        try:
+            get(index_id)
+        except KeyError as exc:
+            raise click.BadParameter(str(exc.args[0]), param_hint="--index") from None
 
 
 def _print_json(data: Any) -> None:
@@ -74,38 +89,61 @@ def _where(ctx: click.Context, param: click.Parameter, value: str | None) -> Whe
     help="Only this score: a key or name (criminality, human_trafficking); repeatable.",
 )
 @SOURCE_OPTION
+@INDEX_OPTION
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.pass_context
 def history(
-    ctx: click.Context, country: str, keys: list[str], source: str | None, as_json: bool
+    ctx: click.Context,
+    country: str,
+    keys: list[str],
+    source: str | None,
+    index_id: str | None,
+    as_json: bool,
 ) -> None:
-    """Every snapshot of COUNTRY (a name, slug or ISO code) holding scores, oldest edition
-    first: each score across them, with a sparkline and its change from first to last."""
+    """Every edition of COUNTRY (a name, slug or ISO code) holding scores, index by index
+    and oldest edition first: each score across them, with a sparkline and its change
+    from first to last."""
     with _store(ctx) as store:
-        result = score_history(store, country_slug(store, country), keys=keys, source=source)
+        _known_index(index_id)
+        slug = country_slug(store, country)
+        result = score_history(store, slug, keys=keys, source=source, index=index_id)
     if as_json:
         _print_json(result.to_dict())
     else:
-        console.print(history_table(result, plain=display.plain(console)))
+        console.print(history_table(result, plain=display.plain(console), width=console.width))
 
 
 @click.command()
 @click.argument("country")
 @click.option("--edition", type=int, default=None, help="This edition (default: the latest).")
 @SOURCE_OPTION
+@INDEX_OPTION
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.pass_context
 def show(
-    ctx: click.Context, country: str, edition: int | None, source: str | None, as_json: bool
+    ctx: click.Context,
+    country: str,
+    edition: int | None,
+    source: str | None,
+    index_id: str | None,
+    as_json: bool,
 ) -> None:
-    """The latest (or --edition's) snapshot of COUNTRY: scores grouped by pillar, ranks,
-    narrative sections and the capture's status. Complete snapshots are preferred."""
+    """COUNTRY across every index first (each one's latest headline values, their change
+    from the edition before, ranks, status and lists), then the latest (or --edition's,
+    or --index's) snapshot in detail: scores grouped by pillar, ranks, narrative sections
+    and the capture's status. Complete snapshots are preferred."""
     with _store(ctx) as store:
-        chosen = latest_snapshot(store, country_slug(store, country), edition=edition, kind=source)
+        _known_index(index_id)
+        slug = country_slug(store, country)
+        chosen = latest_snapshot(store, slug, edition=edition, kind=source, index=index_id)
+        headlines = country_headlines(store, slug)
+        if index_id is not None:
+            headlines = tuple(h for h in headlines if h.index == index_id)
     snapshot = chosen.snapshot
     if as_json:
         _print_json(
             {
+                "headlines": [h.to_dict() for h in headlines],
                 "snapshot_id": snapshot.id,
                 "source": chosen.source_key,
                 "kind": chosen.source_kind,
@@ -115,6 +153,7 @@ def show(
             }
         )
     else:
+        console.print(display.headlines_view(headlines))
         console.print(display.extraction_view(snapshot.extraction))
         console.print(snapshot_header(chosen))
 
@@ -165,7 +204,7 @@ def movers_command(
     "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Default: stdout."
 )
 @click.option("--country", default=None, help="Only this country (name, slug or ISO code).")
-@click.option("--index", "index_id", default=None, help="Only this index (`monitor indices`).")
+@INDEX_OPTION
 @click.option("--edition", type=int, default=None, help="Only this edition.")
 @click.option(
     "--since", default=None, help="Only snapshots captured on or after this ISO date or time."
@@ -193,6 +232,7 @@ def export(
                 f"{since!r} is not an ISO date", param_hint="--since"
             ) from None
     with _store(ctx) as store:
+        _known_index(index_id)
         only = ExportFilter(
             country_slug(store, country) if country else None, index_id, edition, since
         )

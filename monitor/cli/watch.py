@@ -220,7 +220,7 @@ def sources(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         print_json([vars(r) for r in records])
     else:
-        console.print(display.sources_table(records))
+        console.print(display.sources_table(records, width=console.width))
 
 
 @click.command("ingest")

@@ -15,7 +15,7 @@ from monitor.diff.scores import measure_name, score_direction
 from monitor.errors import MonitorError
 from monitor.indices import higher_is_worse
 from monitor.review.keys import sort_key
-from monitor.review.snapshots import RICHEST
+from monitor.review.snapshots import standing_snapshots
 from monitor.store import Store
 
 BARS = "▁▂▃▄▅▆▇█"
@@ -44,6 +44,7 @@ class Column:
     source: str  # source kind
     status: str
     captured_at: str
+    index: str = "ocindex"  # the index the snapshot is of
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class StatusRow:
     kind: str  # category / membership
     values: tuple[str | None, ...]
     direction: str  # from the first level held to the last; "" when the same
+    index: str = "ocindex"
 
     @property
     def changed(self) -> str:
@@ -114,22 +116,31 @@ class History:
 
 
 def score_history(
-    store: Store, country: str, *, keys: Iterable[str] = (), source: str | None = None
+    store: Store,
+    country: str,
+    *,
+    keys: Iterable[str] = (),
+    source: str | None = None,
+    index: str | None = None,
 ) -> History:
     """For each edition of `country`, the snapshot standing for it (of one source kind
-    if given), oldest edition first, and each score (only `keys` if given) across them."""
-    standing = _standing_snapshots(store, country, source)
+    and one index if given), index by index and oldest edition first, and each score
+    (only `keys` if given) across them."""
+    standing = set(standing_snapshots(store, country, kind=source, index=index).values())
     records = [
         r
         for r in store.db.query(
             "SELECT * FROM snapshot_scores WHERE country = ? AND (? IS NULL OR source = ?)"
-            " ORDER BY edition, captured_at, snapshot_id",
-            [country, source, source],
+            " AND (? IS NULL OR index_id = ?) ORDER BY index_id, edition, captured_at,"
+            " snapshot_id",
+            [country, source, source, index, index],
         )
         if r["snapshot_id"] in standing
     ]
     if not records:
-        origin = f" from {source}" if source else ""
+        origin = "".join(
+            (f" of the {index} index" if index else "", f" from {source}" if source else "")
+        )
         raise MonitorError(f"no snapshot of {country}{origin} holds scores")
     columns: dict[int, Column] = {}
     values: dict[str, dict[int, float]] = {}
@@ -138,7 +149,14 @@ def score_history(
     for r in records:
         columns.setdefault(
             r["snapshot_id"],
-            Column(r["snapshot_id"], r["edition"], r["source"], r["status"], r["captured_at"]),
+            Column(
+                r["snapshot_id"],
+                r["edition"],
+                r["source"],
+                r["status"],
+                r["captured_at"],
+                r["index_id"],
+            ),
         )
         if not wanted or r["indicator"] in wanted:
             values.setdefault(r["indicator"], {})[r["snapshot_id"]] = r["score"]
@@ -154,23 +172,6 @@ def score_history(
     )
     statuses = _statuses(store, country, tuple(columns), set(keys))
     return History(country, records[-1]["country_name"], tuple(columns.values()), rows, statuses)
-
-
-def _standing_snapshots(store: Store, country: str, source: str | None) -> set[int]:
-    """The snapshot standing for each (index, edition) of `country`."""
-    pick = (
-        "SELECT s.id FROM snapshots s JOIN sources src ON src.id = s.source_id"
-        " WHERE s.country_slug = e.country_slug AND s.edition IS e.edition"
-        " AND s.index_id = e.index_id AND (:kind IS NULL OR src.kind = :kind)"
-        f" ORDER BY s.status = 'complete' DESC, {RICHEST}, s.last_seen_at DESC, s.id DESC"
-        " LIMIT 1"
-    )
-    rows = store.db.execute(
-        f"SELECT ({pick}) FROM (SELECT DISTINCT country_slug, edition, index_id"
-        " FROM snapshots WHERE country_slug = :country) e",
-        {"country": country, "kind": source},
-    )
-    return {row[0] for row in rows if row[0] is not None}
 
 
 def _statuses(
@@ -196,5 +197,5 @@ def _statuses(
             [last["snapshot_id"], key],
         ).fetchone()[0]
         values = tuple(by_snapshot[c]["value"] if c in by_snapshot else None for c in columns)
-        rows.append(StatusRow(key, name, last["kind"], values, direction))
+        rows.append(StatusRow(key, name, last["kind"], values, direction, last["index_id"]))
     return tuple(rows)

@@ -38,8 +38,34 @@ RICHEST = (
 )
 
 
+def standing_snapshots(
+    store: Store, country: str, *, kind: str | None = None, index: str | None = None
+) -> dict[tuple[str, int | None], int]:
+    """The snapshot standing for each (index, edition) of `country`, as `latest_snapshot`
+    would choose it: complete first, then the richest, then the most recently seen."""
+    pick = (
+        "SELECT s.id FROM snapshots s JOIN sources src ON src.id = s.source_id"
+        " WHERE s.country_slug = e.country_slug AND s.edition IS e.edition"
+        " AND s.index_id = e.index_id AND (:kind IS NULL OR src.kind = :kind)"
+        f" ORDER BY s.status = 'complete' DESC, {RICHEST}, s.last_seen_at DESC, s.id DESC"
+        " LIMIT 1"
+    )
+    rows = store.db.execute(
+        f"SELECT e.index_id, e.edition, ({pick}) FROM (SELECT DISTINCT country_slug, edition,"
+        " index_id FROM snapshots WHERE country_slug = :country"
+        " AND (:index IS NULL OR index_id = :index)) e",
+        {"country": country, "kind": kind, "index": index},
+    )
+    return {(row[0], row[1]): row[2] for row in rows if row[2] is not None}
+
+
 def latest_snapshot(
-    store: Store, country: str, *, edition: int | None = None, kind: str | None = None
+    store: Store,
+    country: str,
+    *,
+    edition: int | None = None,
+    kind: str | None = None,
+    index: str | None = None,
 ) -> ChosenSnapshot:
     """What `monitor show` shows: the latest edition's richest snapshot with a profile,
     complete ones first (an incomplete capture only when nothing better exists, since it
@@ -50,15 +76,20 @@ def latest_snapshot(
         "SELECT s.id, src.key, src.kind FROM snapshots s JOIN sources src ON src.id = s.source_id"
         " WHERE s.country_slug = ? AND s.profile IS NOT NULL"
         " AND (? IS NULL OR s.edition = ?) AND (? IS NULL OR src.kind = ?)"
+        " AND (? IS NULL OR s.index_id = ?)"
         " ORDER BY s.status = 'complete' DESC, s.edition DESC,"
         f" {RICHEST},"
         " s.last_seen_at DESC, s.id DESC"
         " LIMIT 1",
-        [country, edition, edition, kind, kind],
+        [country, edition, edition, kind, kind, index, index],
     ).fetchone()
     if row is None:
         wanted = "".join(
-            (f" of the {edition} edition" if edition else "", f" from {kind}" if kind else "")
+            (
+                f" of the {index} index" if index else "",
+                f" of the {edition} edition" if edition else "",
+                f" from {kind}" if kind else "",
+            )
         )
         raise MonitorError(f"no snapshot of {country}{wanted} holds a profile")
     return ChosenSnapshot(store.snapshot(row[0]), row[1], row[2])

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
 from monitor.formatting import DIRECTION_STYLE, moved, word
+from monitor.indices import find
 from monitor.indices.catalogue import COMPOSITES
-from monitor.review.history import History
+from monitor.review.history import Column, History, Row, StatusRow
 from monitor.review.movers import Movers
 from monitor.review.snapshots import ChosenSnapshot
 
@@ -18,38 +22,138 @@ def _delta(delta: float | None, direction: str, plain: bool) -> Text:
     return Text(moved(delta, direction, plain=plain), style=DIRECTION_STYLE.get(direction, ""))
 
 
-def history_table(history: History, *, plain: bool = False) -> Table:
-    """One row per score, one column per snapshot (edition, source kind, id), a trend;
-    `plain` (no colour): directions in words."""
-    table = Table(title=f"{history.country_name or history.country}: scores by snapshot")
+# Width an edition takes as a column (`#12345`, `10.00`, borders), and what the score
+# names, the trend and the change take beside them: past that, editions go down.
+EDITION_WIDTH = 11
+AROUND_EDITIONS = 44
+
+
+def _value(value: float | None, index: str, key: str) -> str:
+    """A score at its index's precision (CPI 26, the OC Index 5.25); "" when not held."""
+    if value is None:
+        return ""
+    definition = find(index)
+    measure = definition.measure(key) if definition else None
+    return f"{value:.{measure.decimals if measure else 2}f}"
+
+
+def _edition_label(c: Column, sep: str = "\n") -> Text:
+    """`2023`, its source kind without the index's prefix (`workbook`), its snapshot."""
+    kind = c.source.removeprefix(c.index + "_")
+    label = Text(sep.join((str(c.edition or "?"), kind, f"#{c.snapshot_id}")))
+    if c.status != "complete":
+        label.append(f"{sep}{c.status}", style="yellow")
+    return label
+
+
+def _status_change(status: StatusRow, plain: bool) -> Text:
+    said = status.changed
+    if plain and said:
+        said = f"{said} ({word(status.direction)})"
+    return Text(said, style=DIRECTION_STYLE.get(status.direction, ""))
+
+
+def history_table(history: History, *, plain: bool = False, width: int = 80) -> Group:
+    """A table per index, one column per edition (source kind, snapshot id) and a row per
+    score with its trend; an index with more editions than fit in `width` has a row per
+    edition and a column per score instead. Nothing is printed where an edition lacks a
+    measure; `plain` (no colour): directions in words."""
+    tables = []
+    name = history.country_name or history.country
+    for index in dict.fromkeys(c.index for c in history.columns):
+        at = [n for n, c in enumerate(history.columns) if c.index == index]
+        columns = [history.columns[n] for n in at]
+        rows = [replace(r, values=tuple(r.values[n] for n in at)) for r in history.rows]
+        rows = [r for r in rows if r.index == index]
+        statuses = [
+            replace(s, values=tuple(s.values[n] for n in at))
+            for s in history.statuses
+            if s.index == index
+        ]
+        definition = find(index)
+        title = f"{name}: {definition.name if definition else index}"
+        across = AROUND_EDITIONS + EDITION_WIDTH * len(columns) <= width
+        build = _editions_across if across else _editions_down
+        tables.append(build(title, columns, rows, statuses, plain, width))
+    return Group(*tables)
+
+
+def _editions_across(
+    title: str,
+    columns: list[Column],
+    rows: list[Row],
+    statuses: list[StatusRow],
+    plain: bool,
+    width: int,
+) -> Table:
+    table = Table(title=title)
     table.add_column("score")
-    for c in history.columns:
-        header = Text(f"{c.edition or '?'}\n{c.source}\n#{c.snapshot_id}")
-        if c.status != "complete":
-            header.append(f"\n{c.status}", style="yellow")
-        table.add_column(header, justify="right")
+    for c in columns:
+        table.add_column(_edition_label(c), justify="right")
     table.add_column("trend")
     table.add_column("first → last", justify="right")
-    for row in history.rows:
+    for row in rows:
         composite = row.key in COMPOSITES
         table.add_row(
             Text(row.name if composite else f"  {row.name}", style="bold" if composite else ""),
-            *("—" if v is None else f"{v:.2f}" for v in row.values),
+            *(_value(v, row.index, row.key) for v in row.values),
             row.trend,
             _delta(row.delta, row.direction, plain),
         )
-    for status in history.statuses:
+    for status in statuses:
         table.add_row(
             Text(status.name, style="bold"),
-            *("—" if v is None else v for v in status.values),
+            *(v or "" for v in status.values),
             "",
-            Text(
-                f"{status.changed} ({word(status.direction)})"
-                if plain and status.changed
-                else status.changed,
-                style=DIRECTION_STYLE.get(status.direction, ""),
-            ),
+            _status_change(status, plain),
         )
+    return table
+
+
+def _editions_down(
+    title: str,
+    columns: list[Column],
+    rows: list[Row],
+    statuses: list[StatusRow],
+    plain: bool,
+    width: int,
+) -> Table:
+    """Editions as rows, measures as columns. Each column is as wide as its longest word
+    (header and cells), so that names and values wrap on spaces and are never cut."""
+    headers = ["edition", *(r.name for r in rows), *(s.name for s in statuses)]
+    body: list[list[Text | str]] = [
+        [
+            _edition_label(c, " "),
+            *(_value(r.values[n], r.index, r.key) for r in rows),
+            *(s.values[n] or "" for s in statuses),
+        ]
+        for n, c in enumerate(columns)
+    ]
+    changes: list[Text | str] = [
+        "first → last",
+        *(_delta(r.delta, r.direction, plain) for r in rows),
+        *(_status_change(s, plain) for s in statuses),
+    ]
+    cells = [[header, *(line[n] for line in (*body, changes))] for n, header in enumerate(headers)]
+    longest_line = [max(len(str(c)) for c in column) for column in cells]
+    longest_word = [max(len(w) for c in column for w in str(c).split()) for column in cells]
+    # Rich shrinks a table too wide by cropping; at its words' widths it wraps instead.
+    gaps = 3 * (len(headers) - 1)
+    fixed = sum(longest_line) + gaps > width
+    if fixed:  # what room is left goes to the edition, so that it fits on one line
+        spare = width - gaps - sum(longest_word)
+        longest_word[0] = min(longest_line[0], longest_word[0] + max(spare, 0))
+    table = Table(title=title, show_edge=False, pad_edge=False)
+    for n, header in enumerate(headers):
+        table.add_column(
+            header,
+            justify="left" if n == 0 else "right",
+            width=longest_word[n] if fixed else None,
+        )
+    for line in body:
+        table.add_row(*line)
+    table.add_section()
+    table.add_row(*changes)
     return table
 
 
