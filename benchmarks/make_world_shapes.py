@@ -57,6 +57,20 @@ def ring(arcs: list[list[tuple[float, float]]], indices: list[int]) -> list[tupl
     return points
 
 
+def _subpaths(points: list[tuple[int, int]]) -> str:
+    """A ring as SVG path data; a ring crossing the antimeridian (Russia, Fiji) jumps
+    across the map there, so each side becomes its own closed piece, and the pieces
+    joined at the edges fill as one shape."""
+    pieces: list[list[tuple[int, int]]] = [[]]
+    for p in points:
+        if pieces[-1] and abs(p[0] - pieces[-1][-1][0]) > WIDTH / 2:
+            pieces.append([])
+        pieces[-1].append(p)
+    if len(pieces) > 1 and abs(pieces[0][0][0] - pieces[-1][-1][0]) <= WIDTH / 2:
+        pieces[0] = pieces.pop() + pieces[0]  # the ring's start is mid-piece
+    return "".join("M" + "L".join(f"{x},{y}" for x, y in p) + "Z" for p in pieces if p)
+
+
 def main(source: Path) -> None:
     topology = json.loads(source.read_text(encoding="utf-8"))
     arcs = decoded_arcs(topology)
@@ -79,7 +93,7 @@ def main(source: Path) -> None:
         kept = [r for r in rings if len(set(r)) >= 3]
         entry: dict[str, object] = {"name": names[alpha3]}
         if kept:
-            entry["d"] = "".join("M" + "L".join(f"{x},{y}" for x, y in r) + "Z" for r in kept)
+            entry["d"] = "".join(_subpaths(r) for r in kept)
         else:  # a dot at the centre of its points
             every = [p for r in rings for p in r]
             entry["dot"] = [

@@ -59,7 +59,7 @@ def invoke(data_dir: Path, *args: str):
 
 def test_chromium_shows_the_chart_with_every_score(report_page: Path, tmp_path: Path):
     dom = LexborHTMLParser(rendered_dom(report_page, tmp_path / "chromium"))
-    chart = dom.css_first("svg#scores-chart")
+    chart = dom.css_first("svg#chart-ocindex")
     assert chart is not None
     points = {
         (p.attributes["data-key"], int(p.attributes["data-edition"])): p.attributes["data-value"]

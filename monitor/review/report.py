@@ -67,6 +67,7 @@ class ScoreLine:
     delta: float | None  # the latest edition's score minus the one before
     direction: str
     shade: str  # the change cell's background, as strong as the move
+    decimals: int  # as the measure is published
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,8 @@ class Headline:
     delta: float | None
     direction: str
     shade: str
+    decimals: int
+    edition: int  # the latest edition holding the score (older than the index's: shown)
     trend: str  # SVG polyline points in a TREND_WIDTH x TREND_HEIGHT box; "" for none
 
 
@@ -184,6 +187,7 @@ class Column:
     index: str
     key: str
     name: str
+    latest: int  # the index's latest edition in the report
 
 
 @dataclass(frozen=True)
@@ -348,6 +352,7 @@ def _index_section(
                 delta,
                 direction,
                 change_shade(delta, direction, significance),
+                measure.decimals if measure else 2,
             )
         )
     charted = {k: v for k, v in values.items() if k in headline}
@@ -521,7 +526,13 @@ def overview(reports: Sequence[CountryReport], options: ReportOptions) -> Overvi
         raise MonitorError(f"--map-by {options.by!r}: one of {', '.join(MAP_BY)}")
     present = sorted({s.index.id for r in reports for s in r.indices}, key=_index_order)
     definitions = [d for i in present if (d := find(i)) is not None]
-    columns = tuple(Column(d.id, m.key, m.name) for d in definitions for m in d.headline())
+    latest = {
+        i: max(s.editions[-1].edition for r in reports for s in r.indices if s.index.id == i)
+        for i in present
+    }
+    columns = tuple(
+        Column(d.id, m.key, m.name, latest[d.id]) for d in definitions for m in d.headline()
+    )
     measure = mapped.measure(key)
     assert measure is not None  # mapped_measure checked it
     significance = measure.significance
@@ -577,7 +588,13 @@ def _headline(section: IndexSection | None, key: str) -> Headline | None:
         v for e in section.editions for v in [_value_at(section, key, e.edition)] if v is not None
     ]
     return Headline(
-        line.values[-1], line.delta, line.direction, line.shade, _trend(history, low, high)
+        line.values[-1],
+        line.delta,
+        line.direction,
+        line.shade,
+        line.decimals,
+        section.editions[-1].edition,
+        _trend(history, low, high),
     )
 
 
