@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,11 +20,12 @@ from monitor.cli.main import cli
 from monitor.config.settings import Config
 from monitor.demo import load_figures
 from monitor.models import Profile, Section
+from monitor.ops.cycle import ingest
 from monitor.review.chart import Point, line_chart
 from monitor.review.report import write_reports
 from monitor.store import Store
 from tests.helpers.browser import rendered_dom, screenshot
-from tests.helpers.notifying import ingest_editions
+from tests.helpers.notifying import ingest_editions, page
 
 PLANTED = 'Officials deny it <img src=x onerror="alert(1)"> & <script>alert(2)</script> flatly.'
 COMPOSITES = ("criminality", "criminal_markets", "criminal_actors", "resilience")
@@ -166,3 +168,32 @@ def test_value_labels_of_close_scores_do_not_overlap(editions: tuple[int, ...]):
         assert l1 >= 0 and r1 <= chart.width and t1 >= 0 and b1 <= chart.bottom
         for l2, t2, r2, b2 in boxes[n + 1 :]:
             assert r1 <= l2 or r2 <= l1 or b1 <= t2 or b2 <= t1, "labels overlap"
+
+
+def drop_resilience(profile: Profile) -> Profile:
+    composites = {k: v for k, v in profile.composites.items() if k != "resilience"}
+    return replace(profile, composites=composites)
+
+
+def test_an_incomplete_latest_capture_is_said_on_the_page(data_dir: Path, tmp_path: Path):
+    # A later capture of Kazakhstan's page lacks resilience: the page reports the
+    # capture's problem while the scores still come from the complete 2023 snapshot.
+    config = Config(None, tmp_path / "data")
+    shutil.copytree(data_dir, config.data_dir)
+    broken = tmp_path / "kazakhstan-broken.html"
+    broken.write_bytes(page("kazakhstan", 2023, drop_resilience))
+    with Store.open(config.database) as store:
+        ingest(
+            config,
+            store,
+            [broken],
+            url="https://ocindex.net/country/kazakhstan",
+            kind_name="ocindex_page",
+            captured_at="2023-11-01T00:00:00Z",
+        )
+        write_reports(store, tmp_path / "out", ["kazakhstan"])
+    dom = LexborHTMLParser((tmp_path / "out/kazakhstan.html").read_text(encoding="utf-8"))
+    problems = [p.text() for p in dom.css("p.capture .problem")]
+    assert "incomplete: the current capture is incomplete" in problems
+    scores = {tr.attributes["data-key"] for tr in dom.css("section#index-ocindex tbody tr")}
+    assert "resilience" in scores
