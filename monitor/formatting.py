@@ -12,12 +12,13 @@ DIRECTION_STYLE = {"deterioration": "red", "improvement": "green"}
 DIRECTION_WORDS = {"deterioration": "worse", "improvement": "better", "": "unchanged"}
 
 
-def number(value: float | None, signed: bool = False) -> str:
-    """`5.33`; signed `+0.23`, `-0.34` and `0.00` (no sign on no change); `—` for none."""
+def number(value: float | None, signed: bool = False, decimals: int = 2) -> str:
+    """`5.33`; signed `+0.23`, `-0.34` and `0.00` (no sign on no change); `—` for none;
+    `decimals` for a measure published otherwise (CPI's whole points: `27`)."""
     if value is None:
         return "—"
-    rounded = round(value, 2) + 0.0  # + 0.0 turns -0.0 into 0.0: no "-0.00"
-    return f"{rounded:+.2f}" if signed and rounded else f"{rounded:.2f}"
+    rounded = round(value, decimals) + 0.0  # + 0.0 turns -0.0 into 0.0: no "-0.00"
+    return f"{rounded:+.{decimals}f}" if signed and rounded else f"{rounded:.{decimals}f}"
 
 
 def arrow(change: float | None) -> str:

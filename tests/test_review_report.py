@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,11 +20,12 @@ from monitor.cli.main import cli
 from monitor.config.settings import Config
 from monitor.demo import load_figures
 from monitor.models import Profile, Section
+from monitor.ops.cycle import ingest
 from monitor.review.chart import Point, line_chart
 from monitor.review.report import write_reports
 from monitor.store import Store
 from tests.helpers.browser import rendered_dom, screenshot
-from tests.helpers.notifying import ingest_editions
+from tests.helpers.notifying import ingest_editions, page
 
 PLANTED = 'Officials deny it <img src=x onerror="alert(1)"> & <script>alert(2)</script> flatly.'
 COMPOSITES = ("criminality", "criminal_markets", "criminal_actors", "resilience")
@@ -59,7 +61,7 @@ def invoke(data_dir: Path, *args: str):
 
 def test_chromium_shows_the_chart_with_every_score(report_page: Path, tmp_path: Path):
     dom = LexborHTMLParser(rendered_dom(report_page, tmp_path / "chromium"))
-    chart = dom.css_first("svg#scores-chart")
+    chart = dom.css_first("svg#chart-ocindex")
     assert chart is not None
     points = {
         (p.attributes["data-key"], int(p.attributes["data-edition"])): p.attributes["data-value"]
@@ -131,6 +133,9 @@ def test_history_and_show_over_pages(data_dir: Path):
         (("show", "kyrgyzstan", "--edition", "2025"), 1, "of the 2025 edition"),
         (("report", "--out", "x"), 2, "give a COUNTRY or --all"),
         (("report", "tuvalu", "--out", "x"), 1, "no complete snapshot of tuvalu"),
+        (("report", "--all", "--out", "x", "--map", "bogus:score"), 1, "no index 'bogus'"),
+        (("report", "--all", "--out", "x", "--map", "cpi:rank"), 1, "not a score of cpi"),
+        (("report", "--all", "--out", "x", "--map-by", "size"), 2, "'size' is not one of"),
         (("movers", "--from", "2023", "--to", "2021"), 1, "must be an earlier edition"),
         (("movers", "--from", "2021", "--to", "2023", "--top", "-1"), 2, "not in the range"),
     ],
@@ -164,3 +169,32 @@ def test_value_labels_of_close_scores_do_not_overlap(editions: tuple[int, ...]):
         assert l1 >= 0 and r1 <= chart.width and t1 >= 0 and b1 <= chart.bottom
         for l2, t2, r2, b2 in boxes[n + 1 :]:
             assert r1 <= l2 or r2 <= l1 or b1 <= t2 or b2 <= t1, "labels overlap"
+
+
+def drop_resilience(profile: Profile) -> Profile:
+    composites = {k: v for k, v in profile.composites.items() if k != "resilience"}
+    return replace(profile, composites=composites)
+
+
+def test_an_incomplete_latest_capture_is_said_on_the_page(data_dir: Path, tmp_path: Path):
+    # A later capture of Kazakhstan's page lacks resilience: the page reports the
+    # capture's problem while the scores still come from the complete 2023 snapshot.
+    config = Config(None, tmp_path / "data")
+    shutil.copytree(data_dir, config.data_dir)
+    broken = tmp_path / "kazakhstan-broken.html"
+    broken.write_bytes(page("kazakhstan", 2023, drop_resilience))
+    with Store.open(config.database) as store:
+        ingest(
+            config,
+            store,
+            [broken],
+            url="https://ocindex.net/country/kazakhstan",
+            kind_name="ocindex_page",
+            captured_at="2023-11-01T00:00:00Z",
+        )
+        write_reports(store, tmp_path / "out", ["kazakhstan"])
+    dom = LexborHTMLParser((tmp_path / "out/kazakhstan.html").read_text(encoding="utf-8"))
+    problems = [p.text() for p in dom.css("p.capture .problem")]
+    assert "incomplete: the current capture is incomplete" in problems
+    scores = {tr.attributes["data-key"] for tr in dom.css("section#index-ocindex tbody tr")}
+    assert "resilience" in scores

@@ -172,7 +172,7 @@ def test_reports_for_every_country(data_dir, tmp_path):
     pages = json.loads(result.output)["pages"]
     assert len(pages) == 193 + 1 and pages[-1].endswith("index.html")
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
-    assert index.count("<li>") == 193 and 'href="cote_divoire.html"' in index
+    assert index.count("<tr data-country=") == 193 and 'href="cote_divoire.html"' in index
 
 
 def test_a_pdf_summary_never_hides_the_edition_scores(tmp_path):

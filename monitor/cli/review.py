@@ -23,7 +23,7 @@ from monitor.review.headlines import country_headlines
 from monitor.review.history import score_history
 from monitor.review.keys import PILLARS, resolve_key
 from monitor.review.movers import movers
-from monitor.review.report import write_reports
+from monitor.review.report import MAP_BY, ReportOptions, write_reports
 from monitor.review.snapshots import country_slug, latest_snapshot
 from monitor.review.tables import history_table, movers_table, snapshot_header
 from monitor.review.where import Where, WhereError, parse
@@ -256,16 +256,43 @@ def export(
     required=True,
     help="Directory for <country>.html and index.html.",
 )
+@click.option(
+    "--map",
+    "measure",
+    default="ocindex:criminality",
+    show_default=True,
+    help="The score the overview's map colours: INDEX:KEY (cpi:score), or a key of the OC Index.",
+)
+@click.option(
+    "--map-by",
+    type=click.Choice(MAP_BY),
+    default="change",
+    show_default=True,
+    help="Colour the map by the score's latest change or by its value.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the pages written as JSON.")
 @click.pass_context
-def report(ctx: click.Context, country: str | None, every: bool, out: Path, as_json: bool) -> None:
-    """Static HTML report of COUNTRY (or --all): a chart of scores over editions, every
-    score by pillar, and what the narrative says differently from edition to edition."""
+def report(
+    ctx: click.Context,
+    country: str | None,
+    every: bool,
+    out: Path,
+    measure: str,
+    map_by: str,
+    as_json: bool,
+) -> None:
+    """Static HTML report of COUNTRY (or --all): an overview (every country's headline
+    scores, biggest movers first, and a world map) and a page per country with a
+    section per index (chart, scores, ranks, methodology notes, the publisher's links),
+    the state of its latest captures and what the narrative says differently."""
     if (country is None) == (not every):
         raise click.UsageError("give a COUNTRY or --all (not both)")
+    config: Config = ctx.obj.config(required=False)
+    options = ReportOptions(measure, map_by, config)
     started = time.perf_counter()
-    with _store(ctx) as store:
-        pages = write_reports(store, out, None if every else [country_slug(store, country or "")])
+    with ctx.obj.reading(config) as store:
+        chosen = None if every else [country_slug(store, country or "")]
+        pages = write_reports(store, out, chosen, options)
     seconds = round(time.perf_counter() - started, 2)
     if as_json:
         _print_json({"pages": [str(p) for p in pages], "seconds": seconds})

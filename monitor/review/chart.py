@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from monitor.indices.catalogue import COMPOSITES, display_name
 
-# The index's scale: a fixed axis keeps every country's chart comparable.
+# The OC Index's scale, the default: a fixed axis keeps every country's chart comparable.
 LOW, HIGH = 1.0, 10.0
 INSET = 36.0  # pixels between the plot's edges and the first and last edition
 LABEL_GAP = 13.0  # pixels between the baselines of two value labels (11px text)
@@ -65,10 +65,17 @@ class Chart:
 
 
 def line_chart(
-    values: Mapping[str, Mapping[int, float]], *, width: int = 640, height: int = 320
+    values: Mapping[str, Mapping[int, float]],
+    *,
+    width: int = 640,
+    height: int = 320,
+    scale: tuple[float, float] = (LOW, HIGH),
+    names: Mapping[str, str] | None = None,
 ) -> Chart:
-    """A chart of `values` (score key -> edition -> score) with the editions evenly
-    spaced along x; keys styled in `STYLES` come in its order, others after them."""
+    """A chart of `values` (score key -> edition -> score) on the measures' `scale`,
+    with the editions evenly spaced along x; keys styled in `STYLES` come in its
+    order, others after them, named by `names` (else the OC Index's catalogue)."""
+    low, high = scale
     left, top, right, bottom = 48.0, 20.0, width - 24.0, height - 36.0
     # Points keep clear of the y axis and its labels; a single edition sits in the middle.
     first, last = left + INSET, right - INSET
@@ -77,7 +84,7 @@ def line_chart(
     x = {e: first + n * step if step else (first + last) / 2 for n, e in enumerate(editions)}
 
     def y(value: float) -> float:
-        return bottom - (value - LOW) / (HIGH - LOW) * (bottom - top)
+        return bottom - (value - low) / (high - low) * (bottom - top)
 
     ordered = [k for k in STYLES if k in values] + [k for k in values if k not in STYLES]
     labels = {
@@ -87,7 +94,7 @@ def line_chart(
     series = tuple(
         Series(
             key,
-            display_name(key),
+            (names or {}).get(key) or display_name(key),
             *STYLES.get(key, ("#555555", "")),
             tuple(Point(x[e], y(v), e, v, *labels[e][key]) for e, v in sorted(values[key].items())),
         )
@@ -101,9 +108,17 @@ def line_chart(
         right,
         bottom,
         x_ticks=tuple(Tick(x[e], str(e)) for e in editions),
-        y_ticks=tuple(Tick(y(v), f"{v:g}") for v in range(int(LOW), int(HIGH) + 1)),
+        y_ticks=tuple(Tick(y(v), f"{v:g}") for v in _ticks(low, high)),
         series=series,
     )
+
+
+def _ticks(low: float, high: float) -> list[float]:
+    """Round values from low to high, at most eleven of them (1-10: every unit;
+    0-100: every 10)."""
+    step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100) if (high - low) / s <= 10)
+    first = -(-low // step) * step  # the first multiple of step at or above low
+    return [first + n * step for n in range(int((high - first) // step) + 1)]
 
 
 def _labels(

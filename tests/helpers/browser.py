@@ -48,9 +48,10 @@ def _run(page: Path, profile: Path, *extra: str) -> str:
     return result.stdout
 
 
-def rendered_dom(page: Path, profile: Path) -> str:
-    """The DOM after Chromium loaded and laid out `page` (scripts run, if any)."""
-    return _run(page, profile, "--dump-dom", "--virtual-time-budget=2000")
+def rendered_dom(page: Path, profile: Path, *, size: str = "1000,2000") -> str:
+    """The DOM after Chromium loaded and laid out `page` in a window of `size` (scripts
+    run, if any)."""
+    return _run(page, profile, "--dump-dom", "--virtual-time-budget=2000", f"--window-size={size}")
 
 
 def screenshot(page: Path, png: Path, profile: Path, *, size: str = "1000,2000") -> Path:
