@@ -84,8 +84,16 @@ def start_gaps(results: list[FetchResult]) -> list[float]:
 
 
 # The fetcher stamps a start a moment after its turn came; a request reaches a busy
-# loopback server some ms after that.
+# loopback server some ms after that, and on a loaded machine one arrival can be late
+# while the next is on time: arrivals are checked over their whole span, each gap only
+# loosely.
 STAMP_LAG, ARRIVAL_LAG = 0.005, 0.05
+
+
+def paced(times: list[float], interval: float) -> bool:
+    """Arrivals an `interval` apart as the server saw them."""
+    span = times[-1] - times[0]
+    return span >= (len(times) - 1) * interval - ARRIVAL_LAG and min(gaps(times)) >= interval / 2
 
 
 # --- robots.txt --------------------------------------------------------------------------
@@ -221,7 +229,7 @@ def test_requests_to_one_host_start_an_interval_apart_across_threads(
     assert all(r.outcome is Outcome.OK for r in results)
     assert len(times) == 8
     assert min(start_gaps(results)) >= 0.2 - STAMP_LAG
-    assert min(gaps(times)) >= 0.2 - ARRIVAL_LAG
+    assert paced(times, 0.2)
 
 
 def test_two_hosts_are_paced_separately_not_one_after_the_other(
@@ -240,7 +248,7 @@ def test_two_hosts_are_paced_separately_not_one_after_the_other(
     assert len(first) == len(second) == 4
     assert min(start_gaps(results[0::2])) >= 0.3 - STAMP_LAG
     assert min(start_gaps(results[1::2])) >= 0.3 - STAMP_LAG
-    assert min(gaps(first)) >= 0.3 - ARRIVAL_LAG and min(gaps(second)) >= 0.3 - ARRIVAL_LAG
+    assert paced(first, 0.3) and paced(second, 0.3)
     # Side by side: the n-th request to each host goes at about the same time. One after
     # the other, the second host's first request would wait for the first host's last.
     assert all(abs(a - b) < 0.2 for a, b in zip(first, second, strict=True))
