@@ -101,16 +101,17 @@ def run_cycle(
     and assessed, the rest wait for the next cycle. Once `[fetch] cycle_budget_seconds`
     have passed, the sources not yet started are deferred (reported, not stored)."""
     started = now_iso()
-    records = {
-        spec.key: store.ensure_source(
-            key=spec.key,
-            kind=spec.kind,
-            country_slug=spec.country,
-            edition=spec.edition,
-            url=spec.url,
-        )
-        for spec in config.sources
-    }
+    with store.batched(writes=len(config.sources), seconds=BATCH_SECONDS):  # one commit
+        records = {
+            spec.key: store.ensure_source(
+                key=spec.key,
+                kind=spec.kind,
+                country_slug=spec.country,
+                edition=spec.edition,
+                url=spec.url,
+            )
+            for spec in config.sources
+        }
     results: dict[str, SourceResult] = {}
     seen: list[SeenCheck] = []
 
