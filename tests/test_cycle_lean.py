@@ -177,3 +177,17 @@ def test_a_batch_the_database_rolls_back_fails_its_sources_and_the_next_cycle_st
     assert failed | stored == {s.key for s in config.sources} and not failed & stored
     assert second.ok and second.count("new") == len(failed)
     assert sorted(per_source.values()) == [1] * N
+
+
+def test_the_writer_keeps_statement_journals_in_memory_and_checkpoints_rarely(tmp_path):
+    with Store.open(tmp_path / "monitor.db") as store:
+        settings = {
+            name: store.db.execute(f"PRAGMA {name}").fetchone()[0]
+            for name in ("temp_store", "wal_autocheckpoint", "journal_size_limit")
+        }
+    # 2 = MEMORY: no temporary files for the journals of statements inside a batch.
+    assert settings == {
+        "temp_store": 2,
+        "wal_autocheckpoint": 8000,
+        "journal_size_limit": 4 * 1024 * 1024,
+    }
