@@ -125,3 +125,69 @@ def test_the_same_bytes_again_are_known_by_hash_and_written_once(tmp_path, site)
     assert after["snapshots"] == counts["snapshots"]
     assert after["fetch_attempts"] == counts["fetch_attempts"] + N
     assert outcomes == {"unchanged"}
+
+
+def test_a_cycle_of_new_pages_commits_in_batches(tmp_path, site):
+    config = config_for(tmp_path, site)
+    with Store.open(config.database) as store:
+        statements: list[str] = []
+        store.db.conn.set_trace_callback(statements.append)
+        report = run_cycle(config, store)
+        store.db.conn.set_trace_callback(None)
+        current = store.db.execute(
+            "SELECT count(*) FROM sources s JOIN snapshots sn ON sn.id = s.current_snapshot_id"
+        ).fetchone()[0]
+    assert report.ok and report.count("new") == N and current == N
+    # Two commits per source before (its registration, its capture) and one per
+    # assessment: now a few batches.
+    assert sum(s == "COMMIT" for s in statements) <= N // 3
+
+
+def test_a_batch_the_database_rolls_back_fails_its_sources_and_the_next_cycle_stores_them(
+    tmp_path, site
+):
+    config = config_for(tmp_path, site)
+    with Store.open(config.database) as store:
+        # Another program's trigger rolls back the whole transaction at one source's
+        # capture, as SQLite does on some errors (a full disk): the batch is lost.
+        victim = store.ensure_source(
+            key="ocindex_page:c5:2023",
+            kind="ocindex_page",
+            country_slug="c5",
+            edition=2023,
+            url=f"{site.url}/c5",
+        )
+        store.db.execute(
+            "CREATE TRIGGER refuse AFTER INSERT ON snapshots"
+            f" WHEN NEW.source_id = {victim.id} BEGIN SELECT RAISE(ROLLBACK, 'refused'); END"
+        )
+        first = run_cycle(config, store)
+        stored = {
+            r[0]
+            for r in store.db.execute(
+                "SELECT s.key FROM sources s WHERE s.current_snapshot_id IS NOT NULL"
+            )
+        }
+        failed = {r.key for r in first.failed}
+        store.db.execute("DROP TRIGGER refuse")
+        second = run_cycle(config, store)
+        per_source = dict(store.db.execute("SELECT source_id, count(*) FROM snapshots GROUP BY 1"))
+    assert "ocindex_page:c5:2023" in failed
+    # What each result says is what was stored: the lost batch's sources all failed.
+    assert failed | stored == {s.key for s in config.sources} and not failed & stored
+    assert second.ok and second.count("new") == len(failed)
+    assert sorted(per_source.values()) == [1] * N
+
+
+def test_the_writer_keeps_statement_journals_in_memory_and_checkpoints_rarely(tmp_path):
+    with Store.open(tmp_path / "monitor.db") as store:
+        settings = {
+            name: store.db.execute(f"PRAGMA {name}").fetchone()[0]
+            for name in ("temp_store", "wal_autocheckpoint", "journal_size_limit")
+        }
+    # 2 = MEMORY: no temporary files for the journals of statements inside a batch.
+    assert settings == {
+        "temp_store": 2,
+        "wal_autocheckpoint": 8000,
+        "journal_size_limit": 4 * 1024 * 1024,
+    }

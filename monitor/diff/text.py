@@ -188,11 +188,19 @@ def _one_sided(old: list[str], new: list[str]) -> tuple[set[str], set[str]]:
     Dict keys are compared as sets: far cheaper than `ignore_order=True` on the lists,
     which hashes every item with DeepHash. threshold_to_diff_deeper=0 keeps per-key
     reports when few keys are shared (a rewrite); a count change (`values_changed`) is
-    left to `_align`.
+    left to `_align`. Items on both sides are set aside first by their hashes (a set
+    intersection): DeepDiff would report nothing for them yet cost ~25 µs an item, and
+    between two editions most sentences, and most words of an edited one, are shared.
     """
     if not old or not new:
         return set(old), set(new)
-    diff = DeepDiff(dict(Counter(old)), dict(Counter(new)), threshold_to_diff_deeper=0, view="tree")
+    before, after = Counter(old), Counter(new)
+    shared = before.keys() & after.keys()
+    before = {item: n for item, n in before.items() if item not in shared}
+    after = {item: n for item, n in after.items() if item not in shared}
+    if not before and not after:
+        return set(), set()
+    diff = DeepDiff(before, after, threshold_to_diff_deeper=0, view="tree")
     gone = {level.get_root_key() for level in diff.get("dictionary_item_removed", ())}
     came = {level.get_root_key() for level in diff.get("dictionary_item_added", ())}
     return gone, came

@@ -1,7 +1,9 @@
 """One monitoring cycle (fetch → extract → store for every watched source), and ingest.
 
 Fetching runs in a bounded thread pool; extraction and storage run in the calling
-thread, one source at a time, each source in its own transaction. One source's failure
+thread, one source at a time, each source in its own savepoint of a batch committed every
+`BATCH_WRITES` sources or `BATCH_SECONDS` (a crash loses the open batch, which the next
+cycle fetches again; findings and their outbox rows commit together). One source's failure
 (network, a broken page, a rejected row, a full disk) is recorded where it can be and
 never stops the others; only a damaged database, or one locked by another program past
 the wait, stops the cycle. A source the fetcher deferred (the cycle's budget spent, its
@@ -81,6 +83,11 @@ NO_VALIDATORS = Validators()
 BACKFILLED = "older than what the source serves now: kept as history, not alerted"
 # Checks that changed nothing are written together, at most this many per transaction.
 SEEN_BATCH = 256
+# A batch commits once it holds this many sources' writes or is this old: few commits
+# (each rewrites the index pages it touched into the WAL), and the write lock is never
+# held long from other writers (a `monitor review` command, a second run waiting).
+BATCH_WRITES = 16
+BATCH_SECONDS = 1.0
 
 
 def run_cycle(
@@ -95,16 +102,17 @@ def run_cycle(
     and assessed, the rest wait for the next cycle. Once `[fetch] cycle_budget_seconds`
     have passed, the sources not yet started are deferred (reported, not stored)."""
     started = now_iso()
-    records = {
-        spec.key: store.ensure_source(
-            key=spec.key,
-            kind=spec.kind,
-            country_slug=spec.country,
-            edition=spec.edition,
-            url=spec.url,
-        )
-        for spec in config.sources
-    }
+    with store.batched(writes=len(config.sources), seconds=BATCH_SECONDS):  # one commit
+        records = {
+            spec.key: store.ensure_source(
+                key=spec.key,
+                kind=spec.kind,
+                country_slug=spec.country,
+                edition=spec.edition,
+                url=spec.url,
+            )
+            for spec in config.sources
+        }
     results: dict[str, SourceResult] = {}
     seen: list[SeenCheck] = []
 
@@ -120,8 +128,25 @@ def run_cycle(
                 results[key] = SourceResult(key, done.url, "failed", None, detail=str(exc))
         seen.clear()
 
+    unsaved: list[str] = []  # sources whose writes wait in the open batch
+
+    def commit(*, due: bool) -> None:
+        try:
+            store.commit_if_due() if due else store.commit_batch()
+        except UnusableDatabaseError:
+            raise
+        except StoreError as exc:  # none of the batch was stored: each of its sources failed
+            for key in unsaved:
+                done = results[key]
+                results[key] = SourceResult(key, done.url, "failed", None, detail=str(exc))
+            unsaved.clear()
+            return
+        if not store.batch_open and not seen:  # all of them committed
+            unsaved.clear()
+
     waiting = iter(config.sources)
     with (
+        store.batched(writes=BATCH_WRITES, seconds=BATCH_SECONDS),
         Fetcher(config.fetch, stop=stop) as fetcher,
         ThreadPoolExecutor(config.concurrency) as pool,
     ):
@@ -141,7 +166,8 @@ def run_cycle(
         for _ in range(2 * config.concurrency):
             submit_next()
         while in_flight:
-            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            # A slow fetch does not keep the batch open past its time.
+            done, _ = wait(in_flight, timeout=BATCH_SECONDS, return_when=FIRST_COMPLETED)
             for future in done:
                 spec = in_flight.pop(future)
                 submit_next()
@@ -157,14 +183,19 @@ def run_cycle(
                     # capture, a 304, may still be recorded for the next ones.
                     result = SourceResult(spec.key, spec.url, "failed", None, detail=str(exc))
                 results[spec.key] = result
+                unsaved.append(spec.key)
                 if len(seen) >= SEEN_BATCH:
                     flush_seen()
                 if progress is not None:
                     progress(result)
+            commit(due=True)
         flush_seen()
+        commit(due=False)
     ordered = tuple(results[spec.key] for spec in config.sources if spec.key in results)
     try:
-        findings, problem = _assess(store, config, [r.key for r in ordered]), ""
+        # Each snapshot's findings and outbox rows in one savepoint, as before; batched.
+        with store.batched(writes=BATCH_WRITES, seconds=BATCH_SECONDS, auto=True):
+            findings, problem = _assess(store, config, [r.key for r in ordered]), ""
     except UnusableDatabaseError:
         raise
     except StoreError as exc:
