@@ -196,7 +196,7 @@ def test_indices_lists_the_shipped_and_the_configs_own(tmp_path):
     assert listed["toy"] == ["total", "rights", "liberties", "status", "watchlist"]
     assert "heroin_trade" in listed["ocindex"]
     assert load_config(config).indices_dir == own.resolve()
-    assert set(registry(own)) == {"ocindex", "cpi", "fiw", "toy"}
+    assert set(registry(own)) == {"ocindex", "cpi", "fiw", "fsi", "wgi", "toy"}
 
 
 def test_a_bad_definition_in_indices_dir_fails_the_config_naming_its_file(tmp_path):
