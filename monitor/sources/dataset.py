@@ -39,8 +39,8 @@ class Reading:
 
 @register
 class Dataset(SourceKind):
-    """An index's own release as a table (CSV or XLSX), read through the mapping its
-    definition declares: no code per index.
+    """An index's own release as a table (CSV, XLSX, legacy XLS or ODS), read through
+    the mapping its definition declares: no code per index.
 
     The definition names the kind and the release (`[source] kind = "dataset"`,
     `format = "csv"`, `url = …`) and where each measure is (`[mapping]`: the country
@@ -114,8 +114,9 @@ class Dataset(SourceKind):
                 Reason("no_row_named", f"name a row in the URL's fragment, e.g. {url}#2025/chad")
             )
         country, year = located
-        editions = sorted(e for c, e in reading.rows if c == country)
-        wanted = year or edition or (editions[-1] if editions else None)
+        wanted = year or edition
+        if wanted is None:  # the latest the release holds (a scan: each row names its year)
+            wanted = max((e for c, e in reading.rows if c == country), default=None)
         found = reading.rows.get((country, wanted)) if wanted else None
         if found is None:
             return _rejected(
@@ -132,8 +133,8 @@ def _rejected(*reasons: Reason) -> Extraction:
 
 @lru_cache(maxsize=4)
 def read_table(content: bytes, definition: IndexDefinition) -> Reading:
-    """Every row of a release (CSV or a workbook; long or wide layout; one sheet or several), read once per
-    document however many of its sources are extracted."""
+    """Every row of a release (CSV or a workbook; long or wide layout; one sheet or
+    several), read once per document however many of its sources are extracted."""
     mapping = definition.mapping
     assert mapping is not None  # the kind checks first
     reading = Reading()
