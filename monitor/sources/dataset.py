@@ -142,8 +142,8 @@ def read_table(content: bytes, definition: IndexDefinition) -> Reading:
     if isinstance(tables, Reason):
         reading.errors.append(tables)
         return reading
-    for table, part in zip(tables, mapping.parts(), strict=True):
-        missing = sorted(set(part.columns) - {key for key, _ in table.columns})
+    for table in tables:
+        missing = sorted(table.wanted - {key for key, _ in table.columns})
         if mapping.edition_column is not None and table.edition is None:
             missing.insert(0, mapping.edition_column)
         if missing:

@@ -39,6 +39,7 @@ class Table:
     edition: int | None  # the edition column's position (long layout)
     columns: dict[tuple[str, int | None], int]
     where: str  # "sheet 'CPI 2023'" or "CSV (';')", for messages
+    wanted: frozenset[str]  # the measure keys the mapping looks for here
 
 
 @lru_cache(maxsize=512)
@@ -169,7 +170,7 @@ def _find_header(
                 None,
             )
         body = tuple((at + 2 + n, r) for n, r in enumerate(rows[at + 1 :]))
-        return Table(body, country, edition, found, where)
+        return Table(body, country, edition, found, where, frozenset(columns))
     return None
 
 
