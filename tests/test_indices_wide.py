@@ -154,6 +154,8 @@ def wgi(indices, tmp_path_factory) -> tuple[Store, ImportReport]:
         yield store, report
 
 
+# Slow: 4394 (country, edition) rows stored one capture at a time (~1.5 min here).
+@pytest.mark.slow
 def test_wgi_holds_every_edition_of_each_dimension_as_published(indices, wgi):
     store, report = wgi
     assert report.warnings == ()  # every name resolves, dependencies included

@@ -187,22 +187,18 @@ def read_table(content: bytes, definition: IndexDefinition) -> Reading:
             for at, values in cells.items()
             if any(str(v or "").strip().casefold() not in mapping.missing for v in values.values())
         }
+    ranks = {m.key for m in definition.of_kind("rank")}
     out_of = Counter(
         (edition, key)
         for (_, edition), values in cells.items()
-        for key, value in values.items()
-        if _kind(definition, key) == "rank" and dataset_table.number(value) is not None
+        for key in ranks & values.keys()
+        if dataset_table.number(values[key]) is not None
     )
     for (key, edition), values in sorted(cells.items()):
         reading.rows[(key, edition)] = _extraction(
             values, definition, Country(key, names[key]), edition, out_of
         )
     return reading
-
-
-def _kind(definition: IndexDefinition, key: str) -> str:
-    measure = definition.measure(key)
-    return measure.kind if measure else ""
 
 
 def _cell(row: Sequence[object], at: int | None) -> object:
