@@ -311,3 +311,13 @@ def test_a_bad_sheet_mapping_names_the_file_and_key(tmp_path, old, new, key, pro
         load_definition(path)
     assert raised.value.key == key and problem in raised.value.problem
     assert str(path) in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "content", [b"PK\x03\x04 a zip, no workbook" * 50, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" * 80]
+)
+def test_a_damaged_workbook_is_one_error_and_no_rows(content):
+    reading = read_table(content, get("wgi"))
+    assert [r.code for r in reading.errors] == ["corrupt_workbook"]
+    assert "not a readable workbook" in reading.errors[0].message
+    assert reading.rows == {}
