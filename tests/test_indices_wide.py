@@ -154,7 +154,7 @@ def wgi(indices, tmp_path_factory) -> tuple[Store, ImportReport]:
         yield store, report
 
 
-# Slow: 4394 (country, edition) rows stored one capture at a time (~1.5 min here).
+# Slow: 4394 (country, edition) rows stored one capture at a time (20-100 s here).
 @pytest.mark.slow
 def test_wgi_holds_every_edition_of_each_dimension_as_published(indices, wgi):
     store, report = wgi
