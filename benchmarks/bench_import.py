@@ -1,6 +1,12 @@
 """Benchmark `monitor import-workbook` on the publisher's workbook (193 countries x 2 editions).
 
     python benchmarks/bench_import.py [--workbook PATH] [--repeat 5]
+    python benchmarks/bench_import.py --indices [--repeat 3]
+
+With --indices: the index releases in ../shared/data/indices (CPI, Freedom in the World,
+FSI, WGI) imported in order into one fresh database, each timed whole and its reading
+alone (the release parsed and every row extracted, as the import does first); for the
+workbooks, their cells read by openpyxl and by calamine (the reader we use), to show why.
 
 Each repetition uses a fresh database and runs three imports in a row: cold (empty
 database), again (the same file: nothing to add), re-published (a copy with one revised
@@ -95,11 +101,90 @@ def run(workbook: Path, repeat: int) -> list[Row]:
     return list(rows.values())
 
 
+# The index releases, in the order a user would import them: (label, index id, file).
+RELEASES = (
+    ("CPI 2022 CSV (2012–2022)", "cpi", "cpi/CPI2022_GlobalResultsTrends.csv"),
+    ("CPI 2023 CSV (2012–2023)", "cpi", "cpi/CPI2023_GlobalResultsTrends.csv"),
+    ("CPI 2023 workbook (same figures)", "cpi", "cpi/CPI2023_Results.xlsx"),
+    ("Freedom in the World 2013–2024", "fiw", "fiw/All_data_FIW_2013-2024.xlsx"),
+    ("FSI 2021 workbook", "fsi", "fsi/fsi-2021.xlsx"),
+    ("FSI 2022 workbook (Year as a date)", "fsi", "fsi/fsi-2022-download.xlsx"),
+    ("WGI 2020 update (6 sheets, 1996–2019)", "wgi", "wgi/wgidataset.xlsx"),
+)
+
+
+def cells_seconds(content: bytes) -> tuple[float, float]:
+    """(openpyxl, calamine): seconds to read every sheet's cells of a workbook."""
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    start = time.perf_counter()
+    book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    for sheet in book.worksheets:
+        list(sheet.iter_rows(values_only=True))
+    book.close()
+    middle = time.perf_counter()
+    calamine = CalamineWorkbook.from_filelike(io.BytesIO(content))
+    for name in calamine.sheet_names:
+        calamine.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    return middle - start, time.perf_counter() - middle
+
+
+def run_indices(repeat: int) -> None:
+    import warnings
+
+    from monitor.indices import get
+    from monitor.sources.dataset import read_table
+
+    warnings.simplefilter("ignore")  # openpyxl on the WGI workbook's conditional formats
+    folder = SHARED / "indices"
+    reads: dict[str, list[float]] = {label: [] for label, _, _ in RELEASES}
+    cells: dict[str, tuple[float, float]] = {}
+    for _ in range(repeat):
+        for label, index, name in RELEASES:
+            content = (folder / name).read_bytes()
+            read_table.cache_clear()
+            start = time.perf_counter()
+            read_table(content, get(index))
+            reads[label].append(time.perf_counter() - start)
+            if not name.endswith(".csv"):
+                cells[label] = cells_seconds(content)
+    walls: dict[str, list[float]] = {label: [] for label in reads}
+    counts: dict[str, tuple[int, int]] = {}
+    with tempfile.TemporaryDirectory(prefix="bench_import_") as tmp:
+        for n in range(repeat):
+            with Store.open(Path(tmp) / f"run{n}" / "monitor.db") as store:
+                for label, index, name in RELEASES:
+                    start = time.perf_counter()
+                    report = import_workbook(store, folder / name, kind_name=index)
+                    walls[label].append(time.perf_counter() - start)
+                    counts[label] = (len(report.rows), report.added)
+    header = (
+        f"{'release':<38} {'rows':>5} {'+snap':>5} {'import s':>8} {'read s':>6}"
+        f" {'openpyxl s':>10} {'calamine s':>10}"
+    )
+    print(f"repeat {repeat}, medians\n{header}\n{'-' * len(header)}")
+    for label in reads:
+        rows, added = counts[label]
+        raw = cells.get(label)
+        by_library = f"{raw[0]:10.2f} {raw[1]:10.2f}" if raw else f"{'-':>10} {'-':>10}"
+        print(
+            f"{label:<38} {rows:5d} {added:5d} {statistics.median(walls[label]):8.2f}"
+            f" {statistics.median(reads[label]):6.2f} {by_library}"
+        )
+    print("read s: the release parsed and every row extracted (part of import s).")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workbook", type=Path, default=SHARED / "global_oc_index_2021_2023.xlsx")
     parser.add_argument("--repeat", type=int, default=5, help="fresh databases (default 5)")
+    parser.add_argument("--indices", action="store_true", help="the index releases instead")
     args = parser.parse_args()
+    if args.indices:
+        run_indices(args.repeat)
+        return
     content = args.workbook.read_bytes()
     reads = []
     for _ in range(args.repeat):

@@ -197,7 +197,7 @@ def test_indices_lists_the_shipped_and_the_configs_own(tmp_path):
     assert "heroin_trade" in listed["ocindex"]
     assert load_config(config).indices_dir == own.resolve()
     assert set(registry(own)) == {*shipped(), "toy"}
-    assert {"ocindex", "cpi", "fiw", "fatf", "eu_high_risk"} <= set(shipped())
+    assert {"ocindex", "cpi", "fiw", "fsi", "wgi", "fatf", "eu_high_risk"} <= set(shipped())
 
 
 def test_a_bad_definition_in_indices_dir_fails_the_config_naming_its_file(tmp_path):

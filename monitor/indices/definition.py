@@ -99,6 +99,15 @@ class Change:
 
 
 @dataclass(frozen=True)
+class SheetColumns:
+    """The measures one sheet holds, in a release with a sheet per dimension (the World
+    Bank's governance indicators): `sheet` is a pattern of its name."""
+
+    sheet: str | None
+    columns: dict[str, tuple[str, ...]]  # measure key -> header patterns
+
+
+@dataclass(frozen=True)
 class Mapping:
     """Where a publication holds each measure, for a generic source kind (`dataset`).
 
@@ -106,9 +115,11 @@ class Mapping:
     for a year (a wide layout's `CPI score {edition}`), `*` for anything; a measure may
     list several, for columns renamed between releases. `layout` is `long` (one row per
     country and edition: the `edition` column, or one fixed `edition` year) or `wide`
-    (one column per measure and year). `sheet` is a pattern of the sheet's name in a
-    workbook; `missing` the cell texts meaning "no value"; `on_list` the cell values
-    meaning "on the list" for a membership (any other: not on it)."""
+    (one column per measure and year; the year may be in the row above the measure's
+    name). `sheet` is a pattern of the sheet's name in a workbook, or `sheets` one
+    pattern and its columns per sheet; `missing` the cell texts meaning "no value";
+    `on_list` the cell values meaning "on the list" for a membership (any other: not on
+    it)."""
 
     country: tuple[str, ...]
     columns: dict[str, tuple[str, ...]]  # measure key -> header patterns
@@ -118,6 +129,11 @@ class Mapping:
     layout: str = "long"
     sheet: str | None = None
     missing: tuple[str, ...] = ("", "-", "n/a", "#n/a", "..", "na")
+    sheets: tuple[SheetColumns, ...] = ()
+
+    def parts(self) -> tuple[SheetColumns, ...]:
+        """Each sheet to read and the measures it holds (one part unless `sheets`)."""
+        return self.sheets or (SheetColumns(self.sheet, self.columns),)
 
 
 @dataclass(frozen=True)

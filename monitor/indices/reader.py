@@ -15,6 +15,7 @@ from monitor.indices.definition import (
     Measure,
     Scale,
     Section,
+    SheetColumns,
     slugify,
 )
 from monitor.tomlfile import read_toml
@@ -182,7 +183,7 @@ class _Reader:
             return None
         if not isinstance(table, dict):
             raise self.fail("mapping", "must be a table")
-        known = {"country", "edition", "columns", "on_list", "layout", "sheet", "missing"}
+        known = {"country", "edition", "columns", "on_list", "layout", "sheet", "sheets", "missing"}
         self.only(table, "mapping", known)
         layout = self.choice(table, "mapping", "layout", ("long", "wide"), "long")
         edition_column: str | None = None
@@ -198,13 +199,81 @@ class _Reader:
                 raise self.fail("mapping.edition", f"{edition} is not in editions")
         else:
             raise self.fail("mapping.edition", "is required: a column header or an edition year")
+        keys = {m.key: m for m in measures}
+        sheets = self.sheets(table, keys, layout) if "sheets" in table else ()
+        patterns = (
+            {k: v for part in sheets for k, v in part.columns.items()}
+            if sheets
+            else self.columns(table, "mapping", keys, layout)
+        )
+        on_list = self.strings(table, "mapping", "on_list") if "on_list" in table else None
+        country = table.get("country")
+        if isinstance(country, str):
+            country = [country]
+        if not isinstance(country, list) or not all(isinstance(c, str) and c for c in country):
+            raise self.fail("mapping.country", "must be a column header or a list of them")
+        sheet = self.pattern(table, "mapping") if "sheet" in table else None
+        missing = self.strings(table, "mapping", "missing") if "missing" in table else None
+        return Mapping(
+            country=tuple(country),
+            columns=patterns,
+            edition_column=edition_column,
+            edition=edition,
+            layout=layout,
+            sheet=sheet,
+            sheets=sheets,
+            **({"on_list": tuple(v.lower() for v in on_list)} if on_list else {}),
+            **({"missing": ("", *(v.casefold() for v in missing))} if missing else {}),
+        )
+
+    def sheets(
+        self, table: dict[str, Any], keys: dict[str, Measure], layout: str
+    ) -> tuple[SheetColumns, ...]:
+        """`[[mapping.sheets]]`: a sheet per dimension, each with its own columns."""
+        for key in ("columns", "sheet"):
+            if key in table:
+                raise self.fail(f"mapping.{key}", "give it in each [[mapping.sheets]]")
+        entries = table["sheets"]
+        if not isinstance(entries, list) or not entries:
+            raise self.fail("mapping.sheets", "must be an array of [[mapping.sheets]] tables")
+        seen: dict[str, int] = {}
+        parts = []
+        for n, entry in enumerate(entries, start=1):
+            where = f"mapping.sheets[{n}]"
+            if not isinstance(entry, dict):
+                raise self.fail(where, "must be a table")
+            self.only(entry, where, {"sheet", "columns"})
+            part = SheetColumns(
+                self.pattern(entry, where), self.columns(entry, where, keys, layout)
+            )
+            for key in part.columns:
+                if key in seen:
+                    raise self.fail(
+                        f"{where}.columns.{key}", f"also in mapping.sheets[{seen[key]}]"
+                    )
+                seen[key] = n
+            parts.append(part)
+        return tuple(parts)
+
+    def pattern(self, table: dict[str, Any], where: str) -> str:
+        """A sheet's name pattern (a regular expression, matched ignoring case)."""
+        sheet = self.text(table, where, "sheet")
+        try:
+            re.compile(sheet)
+        except re.error as exc:
+            raise self.fail(f"{where}.sheet", f"not a pattern: {exc}") from None
+        return sheet
+
+    def columns(
+        self, table: dict[str, Any], where: str, keys: dict[str, Measure], layout: str
+    ) -> dict[str, tuple[str, ...]]:
+        """`columns`: each measure key's header patterns."""
         columns = table.get("columns")
         if not isinstance(columns, dict) or not columns:
-            raise self.fail("mapping.columns", "must be a table of measure key = column header")
-        keys = {m.key: m for m in measures}
+            raise self.fail(f"{where}.columns", "must be a table of measure key = column header")
         patterns: dict[str, tuple[str, ...]] = {}
         for key, header in columns.items():
-            place = f"mapping.columns.{key}"
+            place = f"{where}.columns.{key}"
             if key not in keys:
                 raise self.fail(place, f"{key!r} is no measure")
             headers = [header] if isinstance(header, str) else header
@@ -217,29 +286,7 @@ class _Reader:
             if keys[key].kind == "rank" and not (keys[key].of and keys[key].of in keys):
                 raise self.fail(place, "a rank read from a column needs the score it ranks (of)")
             patterns[key] = tuple(headers)
-        on_list = self.strings(table, "mapping", "on_list") if "on_list" in table else None
-        country = table.get("country")
-        if isinstance(country, str):
-            country = [country]
-        if not isinstance(country, list) or not all(isinstance(c, str) and c for c in country):
-            raise self.fail("mapping.country", "must be a column header or a list of them")
-        sheet = self.text(table, "mapping", "sheet") if "sheet" in table else None
-        if sheet is not None:
-            try:
-                re.compile(sheet)
-            except re.error as exc:
-                raise self.fail("mapping.sheet", f"not a pattern: {exc}") from None
-        missing = self.strings(table, "mapping", "missing") if "missing" in table else None
-        return Mapping(
-            country=tuple(country),
-            columns=patterns,
-            edition_column=edition_column,
-            edition=edition,
-            layout=layout,
-            sheet=sheet,
-            **({"on_list": tuple(v.lower() for v in on_list)} if on_list else {}),
-            **({"missing": ("", *(v.casefold() for v in missing))} if missing else {}),
-        )
+        return patterns
 
     def significance(self, table: Any) -> dict[str, float]:
         if not isinstance(table, dict):

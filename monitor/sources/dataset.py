@@ -39,8 +39,8 @@ class Reading:
 
 @register
 class Dataset(SourceKind):
-    """An index's own release as a table (CSV or XLSX), read through the mapping its
-    definition declares: no code per index.
+    """An index's own release as a table (CSV, XLSX, legacy XLS or ODS), read through
+    the mapping its definition declares: no code per index.
 
     The definition names the kind and the release (`[source] kind = "dataset"`,
     `format = "csv"`, `url = …`) and where each measure is (`[mapping]`: the country
@@ -114,8 +114,9 @@ class Dataset(SourceKind):
                 Reason("no_row_named", f"name a row in the URL's fragment, e.g. {url}#2025/chad")
             )
         country, year = located
-        editions = sorted(e for c, e in reading.rows if c == country)
-        wanted = year or edition or (editions[-1] if editions else None)
+        wanted = year or edition
+        if wanted is None:  # the latest the release holds (a scan: each row names its year)
+            wanted = max((e for c, e in reading.rows if c == country), default=None)
         found = reading.rows.get((country, wanted)) if wanted else None
         if found is None:
             return _rejected(
@@ -132,62 +133,72 @@ def _rejected(*reasons: Reason) -> Extraction:
 
 @lru_cache(maxsize=4)
 def read_table(content: bytes, definition: IndexDefinition) -> Reading:
-    """Every row of a release (CSV or XLSX; long or wide layout), read once per
-    document however many of its sources are extracted."""
+    """Every row of a release (CSV or a workbook; long or wide layout; one sheet or
+    several), read once per document however many of its sources are extracted."""
     mapping = definition.mapping
     assert mapping is not None  # the kind checks first
     reading = Reading()
-    table = dataset_table.read(content, mapping)
-    if isinstance(table, Reason):
-        reading.errors.append(table)
+    tables = dataset_table.read(content, mapping)
+    if isinstance(tables, Reason):
+        reading.errors.append(tables)
         return reading
-    missing = sorted(set(mapping.columns) - {key for key, _ in table.columns})
-    if mapping.edition_column is not None and table.edition is None:
-        missing.insert(0, mapping.edition_column)
-    if missing:
-        reading.errors.append(
-            Reason("missing_columns", f"{table.where}: columns not found: {', '.join(missing)}")
-        )
+    for table in tables:
+        missing = sorted(table.wanted - {key for key, _ in table.columns})
+        if mapping.edition_column is not None and table.edition is None:
+            missing.insert(0, mapping.edition_column)
+        if missing:
+            reading.errors.append(
+                Reason("missing_columns", f"{table.where}: columns not found: {', '.join(missing)}")
+            )
+    if reading.errors:
         return reading
+    # A release with a sheet per dimension holds each country once per sheet: its cells
+    # of one edition are merged, and a name we do not know is reported once.
     cells: dict[tuple[str, int], dict[str, object]] = {}
     names: dict[str, str] = {}
     unknown: set[str] = set()
-    for line, row in table.rows:
-        name = str(_cell(row, table.country) or "").strip()
-        if not name:
-            continue
-        country = lookup(name) or territory(name)
-        if country is None:
-            if name not in unknown:  # once per release, with the row it is on
-                unknown.add(name)
-                reading.warnings.append(
-                    Reason(
-                        "unknown_country",
-                        f"{table.where} row {line}: {name!r} is no country or territory we know",
-                        {"row": line, "name": name},
-                        "warning",
+    for table in tables:
+        for line, row in table.rows:
+            name = str(_cell(row, table.country) or "").strip()
+            if not name:
+                continue
+            country = lookup(name) or territory(name)
+            if country is None:
+                if name not in unknown:  # once per release, with the row it is on
+                    unknown.add(name)
+                    reading.warnings.append(
+                        Reason(
+                            "unknown_country",
+                            f"{table.where} row {line}: {name!r} is no country or territory"
+                            " we know",
+                            {"row": line, "name": name},
+                            "warning",
+                        )
                     )
-                )
-            continue
-        names[country.key] = country.name
-        for edition, values in _editions(row, table, mapping, line, reading):
-            cells[(country.key, edition)] = values
+                continue
+            names[country.key] = country.name
+            for edition, values in _editions(row, table, mapping, line, reading):
+                cells.setdefault((country.key, edition), {}).update(values)
+    if mapping.layout == "wide":
+        # A country not scored in a year has only empty cells there (or placeholders:
+        # `#N/A`) in every sheet: no row of that edition.
+        cells = {
+            at: values
+            for at, values in cells.items()
+            if any(str(v or "").strip().casefold() not in mapping.missing for v in values.values())
+        }
+    ranks = {m.key for m in definition.of_kind("rank")}
     out_of = Counter(
         (edition, key)
         for (_, edition), values in cells.items()
-        for key, value in values.items()
-        if _kind(definition, key) == "rank" and dataset_table.number(value) is not None
+        for key in ranks & values.keys()
+        if dataset_table.number(values[key]) is not None
     )
     for (key, edition), values in sorted(cells.items()):
         reading.rows[(key, edition)] = _extraction(
             values, definition, Country(key, names[key]), edition, out_of
         )
     return reading
-
-
-def _kind(definition: IndexDefinition, key: str) -> str:
-    measure = definition.measure(key)
-    return measure.kind if measure else ""
 
 
 def _cell(row: Sequence[object], at: int | None) -> object:
@@ -204,12 +215,7 @@ def _editions(
         for (key, year), at in table.columns.items():
             if year is not None:
                 by_year.setdefault(year, {})[key] = _cell(row, at)
-        # A country not scored in a year has only empty cells there: no row of that edition.
-        return sorted(
-            (year, values)
-            for year, values in by_year.items()
-            if any(str(v or "").strip() for v in values.values())
-        )
+        return sorted(by_year.items())
     edition = (
         mapping.edition
         if table.edition is None
@@ -241,6 +247,7 @@ def _extraction(
     categories: dict[str, str] = {}
     memberships: dict[str, bool] = {}
     reasons: list[Reason] = []
+    unpublished: set[str] = set()  # a declared placeholder: the publisher has no value
     for key, raw in cells.items():
         measure = definition.measure(key)
         assert measure is not None  # the definition's loader checked the mapping
@@ -253,6 +260,8 @@ def _extraction(
         if cell is None or (isinstance(cell, str) and cell.casefold() in mapping.missing):
             if cell is None or cell == "":
                 reasons.append(Reason("missing_value", f"{measure.name}: no value", {"key": key}))
+            else:
+                unpublished.add(key)
             continue  # a declared placeholder: the publisher has no value, we add none
         if measure.kind == "category":
             if cell not in measure.levels:
@@ -300,7 +309,13 @@ def _extraction(
         categories=categories,
         memberships=memberships,
     )
-    reasons += validate(profile, Expectations(ranks=False, sections=False), definition.id)
+    # A score the publisher marks as not published (WGI: `#N/A` for one dimension of a
+    # small territory) is not a capture that lost it.
+    reasons += [
+        r
+        for r in validate(profile, Expectations(ranks=False, sections=False), definition.id)
+        if not (r.code == "missing_composites" and set(r.detail["missing"]) <= unpublished)
+    ]
     status = Status.INCOMPLETE if any(r.is_error for r in reasons) else Status.COMPLETE
     return Extraction(
         status, profile, tuple(reasons), extractor="dataset", extractor_version=VERSION

@@ -1,9 +1,11 @@
-"""A release as a table of cells: CSV (any of `,` `;` tab, with or without a BOM) or an
-XLSX workbook's sheet, its header row found below any title lines.
+"""A release as tables of cells: CSV (any of `,` `;` tab, with or without a BOM) or a
+workbook's sheets (XLSX, legacy XLS or ODS), each header row found below any title lines.
 
 Headers are matched with the definition's patterns (`CPI score {edition}`), so nothing
 about a publisher's file is assumed: the header is the first row naming the country
-column and at least one measure, the delimiter the one that yields it.
+column and at least one measure, the delimiter the one that yields it. A header may be
+two rows, the years above the measures' names (`1996` over `Estimate`): it is read as
+`1996 Estimate` when that matches more columns than the row alone.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ Cell = object
 # How far below the top a header may be (title lines, notes, blank rows).
 _HEADER_WITHIN = 40
 _DELIMITERS = (",", ";", "\t", "|")
-_XLSX = b"PK\x03\x04"
-_XLS = b"\xd0\xcf\x11\xe0"
+# Workbooks: XLSX and ODS are zip archives, legacy XLS an OLE2 compound file.
+_WORKBOOKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class Table:
     edition: int | None  # the edition column's position (long layout)
     columns: dict[tuple[str, int | None], int]
     where: str  # "sheet 'CPI 2023'" or "CSV (';')", for messages
+    wanted: frozenset[str]  # the measure keys the mapping looks for here
 
 
 @lru_cache(maxsize=512)
@@ -51,9 +54,9 @@ def _pattern(text: str) -> re.Pattern[str]:
 
 def header_match(patterns: Sequence[str], cell: Cell) -> tuple[bool, int | None]:
     """Whether a header cell matches one of `patterns`, and the year it names."""
-    if cell is None:
+    text = " ".join(_text(cell).replace("\ufeff", "").split())
+    if not text:
         return False, None
-    text = " ".join(str(cell).replace("\ufeff", "").split())
     for pattern in patterns:
         found = _pattern(pattern).match(text)
         if found:
@@ -62,11 +65,9 @@ def header_match(patterns: Sequence[str], cell: Cell) -> tuple[bool, int | None]
     return False, None
 
 
-def read(content: bytes, mapping: Mapping) -> Table | Reason:
-    """The release's table, or why it has none."""
-    if content.startswith(_XLS):
-        return Reason("legacy_xls", "an old-style .xls workbook: save it as .xlsx or CSV")
-    if content.startswith(_XLSX):
+def read(content: bytes, mapping: Mapping) -> tuple[Table, ...] | Reason:
+    """The release's tables (one per part of the mapping), or why it has none."""
+    if content.startswith(_WORKBOOKS):
         return _from_workbook(content, mapping)
     try:
         text = content.decode("utf-8-sig")
@@ -77,36 +78,37 @@ def read(content: bytes, mapping: Mapping) -> Table | Reason:
         if delimiter not in text[:20000]:
             continue
         rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-        table = _find_header(rows, mapping, f"CSV ({delimiter!r})")
+        table = _find_header(rows, mapping, mapping.columns, f"CSV ({delimiter!r})")
         if isinstance(table, Table) and (best is None or len(table.columns) > len(best.columns)):
             best = table
-    return best or _no_header(mapping, "the CSV")
+    return (best,) if best else _no_header(mapping, "the CSV")
 
 
-def _from_workbook(content: bytes, mapping: Mapping) -> Table | Reason:
-    # Imported here: openpyxl takes ~0.15 s to import, which every other command would pay.
-    import openpyxl
+def _from_workbook(content: bytes, mapping: Mapping) -> tuple[Table, ...] | Reason:
+    # calamine (Rust) reads XLSX, XLS and ODS alike, ~10x faster than openpyxl on the
+    # publishers' workbooks (docs/performance.md); imported here, as only imports need it.
+    from python_calamine import CalamineError, CalamineWorkbook
 
     try:
-        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    # A damaged archive fails in any of openpyxl's layers (zip, XML, styles).
-    except Exception as exc:
-        return Reason("corrupt_workbook", f"not a readable .xlsx workbook: {exc}")
-    try:
-        titles = [
-            ws.title
-            for ws in book.worksheets
-            if mapping.sheet is None or re.search(mapping.sheet, ws.title, re.IGNORECASE)
-        ]
+        book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+        sheets = {name: book.get_sheet_by_name(name) for name in book.sheet_names}
+    # A damaged file fails in any of calamine's layers (zip, OLE2, XML): it says which.
+    except (CalamineError, ValueError, OSError) as exc:
+        return Reason("corrupt_workbook", f"not a readable workbook: {exc}")
+    tables = []
+    for part in mapping.parts():
+        titles = [t for t in sheets if part.sheet is None or re.search(part.sheet, t, re.I)]
+        found = None
         for title in titles:
-            rows = list(book[title].iter_rows(values_only=True))
-            table = _find_header(rows, mapping, f"sheet {title!r}")
-            if isinstance(table, Table):
-                return table
-    finally:
-        book.close()
-    where = f"sheets matching {mapping.sheet!r}" if mapping.sheet else "any sheet"
-    return _no_header(mapping, where if titles else f"the workbook (no {where})")
+            rows = sheets[title].to_python(skip_empty_area=False)
+            found = _find_header(rows, mapping, part.columns, f"sheet {title!r}")
+            if found is not None:
+                break
+        if found is None:
+            where = f"sheets matching {part.sheet!r}" if part.sheet else "any sheet"
+            return _no_header(mapping, where if titles else f"the workbook (no {where})")
+        tables.append(found)
+    return tuple(tables)
 
 
 def _no_header(mapping: Mapping, where: str) -> Reason:
@@ -114,19 +116,52 @@ def _no_header(mapping: Mapping, where: str) -> Reason:
     return Reason("no_header", f"no header row naming the country ({wanted}) in {where}")
 
 
-def _find_header(rows: list[Sequence[Cell]], mapping: Mapping, where: str) -> Table | None:
+def _text(cell: Cell) -> str:
+    """A header cell as text: a year stored as a number (`1996.0`) reads `1996`."""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return "" if cell is None else str(cell).strip()
+
+
+def _with_row_above(above: Sequence[Cell], row: Sequence[Cell]) -> list[str]:
+    """Each header cell prefixed by the cell above it (`1996` over `Estimate` reads
+    `1996 Estimate`); a cell above left empty continues the one before (merged cells)."""
+    joined, carried = [], ""
+    for at, cell in enumerate(row):
+        carried = _text(above[at]) if at < len(above) and _text(above[at]) else carried
+        joined.append(f"{carried} {_text(cell)}".strip() if _text(cell) else "")
+    return joined
+
+
+def _matched(
+    row: Sequence[Cell], columns: dict[str, tuple[str, ...]]
+) -> dict[tuple[str, int | None], int]:
+    """Where each measure's column is, by (measure key, the year its header names)."""
+    found: dict[tuple[str, int | None], int] = {}
+    for i, cell in enumerate(row):
+        for key, patterns in columns.items():
+            matched, year = header_match(patterns, cell)
+            if matched and (key, year) not in found:
+                found[(key, year)] = i
+                break
+    return found
+
+
+def _find_header(
+    rows: list[Sequence[Cell]],
+    mapping: Mapping,
+    columns: dict[str, tuple[str, ...]],
+    where: str,
+) -> Table | None:
     for at, row in enumerate(rows[:_HEADER_WITHIN]):
         country = next((i for i, c in enumerate(row) if header_match(mapping.country, c)[0]), None)
         if country is None:
             continue
-        columns: dict[tuple[str, int | None], int] = {}
-        for i, cell in enumerate(row):
-            for key, patterns in mapping.columns.items():
-                matched, year = header_match(patterns, cell)
-                if matched and (key, year) not in columns:
-                    columns[(key, year)] = i
-                    break
-        if not columns:
+        found = _matched(row, columns)
+        if at > 0:
+            two_rows = _matched(_with_row_above(rows[at - 1], row), columns)
+            found = two_rows if len(two_rows) > len(found) else found
+        if not found:
             continue
         edition = None
         if mapping.edition_column is not None:
@@ -135,7 +170,7 @@ def _find_header(rows: list[Sequence[Cell]], mapping: Mapping, where: str) -> Ta
                 None,
             )
         body = tuple((at + 2 + n, r) for n, r in enumerate(rows[at + 1 :]))
-        return Table(body, country, edition, columns, where)
+        return Table(body, country, edition, found, where, frozenset(columns))
     return None
 
 
