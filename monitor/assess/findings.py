@@ -141,18 +141,14 @@ def rebase(
 def _previous_complete(
     store: Store, source_id: int, snapshot: StoredSnapshot
 ) -> StoredSnapshot | None:
-    earlier = [
-        s
-        for s in store.snapshots_for(source_id)
-        if s.id < snapshot.id and s.status == Status.COMPLETE
-    ]
-    version = snapshot.extraction.extractor_version
-
-    # Like with like: a reading by the same extractor version first, then the latest seen.
-    def rank(s: StoredSnapshot) -> tuple[bool, str, int]:
-        return (s.extraction.extractor_version == version, s.last_seen_at, s.id)
-
-    return max(earlier, key=rank, default=None)
+    # Like with like: a reading by the same extractor version first, then the latest
+    # seen. Chosen in SQL: only that one snapshot is decoded.
+    row = store.db.execute(
+        "SELECT id FROM snapshots WHERE source_id = ? AND id < ? AND status = ?"
+        " ORDER BY extractor_version = ? DESC, last_seen_at DESC, id DESC LIMIT 1",
+        [source_id, snapshot.id, Status.COMPLETE.value, snapshot.extraction.extractor_version],
+    ).fetchone()
+    return store.snapshot(row[0]) if row else None
 
 
 def _prior_edition_in_dataset(

@@ -114,8 +114,9 @@ class Dataset(SourceKind):
                 Reason("no_row_named", f"name a row in the URL's fragment, e.g. {url}#2025/chad")
             )
         country, year = located
-        editions = sorted(e for c, e in reading.rows if c == country)
-        wanted = year or edition or (editions[-1] if editions else None)
+        # The latest edition only when none is named: scanning every row for each of
+        # a release's rows made importing it quadratic.
+        wanted = year or edition or max((e for c, e in reading.rows if c == country), default=None)
         found = reading.rows.get((country, wanted)) if wanted else None
         if found is None:
             return _rejected(
