@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from monitor.assess.rules import evaluate
+from monitor.assess.rules import Release, evaluate
 from monitor.config.settings import Thresholds
 from monitor.diff.compare import Comparison, compare
 from monitor.diff.cross_source import Reading, disagreements
@@ -25,6 +25,7 @@ from monitor.store.findings import (
     baselines,
     baselines_after,
     country_findings,
+    document_origin,
     edition_documents,
     latest_complete,
     latest_complete_by_kind,
@@ -71,7 +72,8 @@ def assess_snapshot(
             previous.extraction, snapshot.extraction, prior=_prior_profile(store, snapshot)
         )
         base = {} if new_edition else baselines(store, source_id)
-        findings = evaluate(comparison, thresholds, base, republished=republished)
+        releases = (_release(store, previous), _release(store, snapshot)) if republished else None
+        findings = evaluate(comparison, thresholds, base, republished=releases)
         findings += _regrouping_note(store, comparison)
     elif snapshot.status != Status.COMPLETE:
         findings = evaluate(_alone(snapshot), thresholds)
@@ -136,6 +138,14 @@ def rebase(
         reset_baselines=bool(restored),
         reading_of=reading_of,
     )
+
+
+def _release(store: Store, snapshot: StoredSnapshot) -> Release:
+    """The release a snapshot was read from: the file or URL its document came from
+    (the row's URL for documents stored before origins were kept), when captured."""
+    profile = snapshot.extraction.profile
+    origin = document_origin(store, snapshot.raw_sha256) or (profile and profile.source_url)
+    return Release(origin or "", snapshot.captured_at)
 
 
 def _previous_complete(

@@ -149,6 +149,12 @@ def edition_documents(store: Store, country: str, edition: int, kind: str) -> li
     return [(r[0], r[1]) for r in rows]
 
 
+def document_origin(store: Store, sha256: str) -> str | None:
+    """The URL or file a raw document was first read from (None if not recorded)."""
+    row = store.db.execute("SELECT origin FROM raw_documents WHERE sha256 = ?", [sha256])
+    return (row.fetchone() or (None,))[0]
+
+
 def latest_complete_by_kind(
     store: Store, country: str, edition: int, index: str = "ocindex"
 ) -> list[tuple[int, str, str]]:
