@@ -230,6 +230,7 @@ class Store:
         last_modified: str | None = None,
         match_reading: bool = False,
         archived: bool = False,
+        origin: str | None = None,
     ) -> SavedCapture:
         """Record a 200 response and its extraction.
 
@@ -244,7 +245,8 @@ class Store:
         was. One older than the source's current snapshot was last seen is a backfill:
         its snapshot is history, stored already assessed (an old difference is not
         news), and the current snapshot stays. Live captures are never backfills, so a
-        clock stepping back cannot keep new content from becoming current.
+        clock stepping back cannot keep new content from becoming current. `origin`: the
+        URL the document was read from.
         """
         sha256 = hashlib.sha256(content).hexdigest()
         try:
@@ -253,7 +255,7 @@ class Store:
                 self._insert_attempts(source_id, attempts)
                 previous = self._raw_of(source.current_snapshot_id)
                 new_raw = store_raw(
-                    self.db, self.path, sha256, content, content_type, captured_at, previous
+                    self.db, self.path, sha256, content, content_type, captured_at, previous, origin
                 )
                 existing = self._reading(source_id, sha256, extraction.extractor_version)
                 if existing is None and match_reading and source.current_snapshot_id:
