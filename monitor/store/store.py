@@ -748,10 +748,16 @@ def _without_url(extraction: Extraction) -> Extraction:
 def _redacted(extraction: Extraction) -> Extraction:
     """What is stored of an extraction: the URL it was read from, and any URL in its
     reasons, without credentials."""
-    reasons = tuple(replace(r, message=redact_text(r.message)) for r in extraction.reasons)
+    reasons = tuple(
+        r if (said := redact_text(r.message)) == r.message else replace(r, message=said)
+        for r in extraction.reasons
+    )
     profile = extraction.profile
     if profile is not None and profile.source_url:
-        profile = replace(profile, source_url=redact(profile.source_url))
+        url = redact(profile.source_url)
+        profile = profile if url == profile.source_url else replace(profile, source_url=url)
+    if profile is extraction.profile and reasons == extraction.reasons:
+        return extraction  # nothing to hide: no copies (a release has thousands of rows)
     return replace(extraction, profile=profile, reasons=reasons)
 
 
