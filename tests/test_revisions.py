@@ -15,6 +15,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from monitor.config.settings import Config, FetchPolicy, SourceSpec
+from monitor.errors import StoreError
 from monitor.identity import lookup, territory
 from monitor.notify.channels.webhook import digest_payload
 from monitor.notify.deliver import preview
@@ -208,3 +209,28 @@ def test_a_watched_release_revised_on_the_server_is_a_revision(
     assert (finding.kind, finding.key, finding.old, finding.new) == ("revision", "score", 35, 34)
     assert finding.detail["new_release"]["origin"] == httpserver.url_for("/cpi.csv")
     assert "35.00 → 34.00" in finding.message
+
+
+def test_a_release_failing_midway_stores_nothing(shared_dir, tmp_path):
+    """One transaction per release: SQLite refusing its 1000th snapshot (a trigger, as a
+    full disk or a kill would stop it) leaves the database exactly as it was."""
+    with Store.open(tmp_path / "monitor.db") as store:
+        import_workbook(store, shared_dir / CPI / OLD, kind_name="cpi")
+        before = store.counts()
+        store.db.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON snapshots"
+            f" WHEN (SELECT count(*) FROM snapshots) >= {before['snapshots'] + 100}"
+            " BEGIN SELECT RAISE(ABORT, 'no room'); END"
+        )
+        corrected = revised_copy(shared_dir, tmp_path, "Albania", "CPI score 2019", -1)
+        text = corrected.read_text(encoding="utf-8-sig").replace(";35;", ";36;")  # many rows
+        corrected.write_text(text, encoding="utf-8-sig")
+        with pytest.raises(StoreError, match="release not stored, nothing changed"):
+            import_workbook(store, corrected, kind_name="cpi")
+        assert store.counts() == before
+        assert store.quick_check() == []
+        store.db.execute("DROP TRIGGER refuse")
+        report = import_workbook(store, corrected, kind_name="cpi")
+        assert (
+            report.added > 100 and store.counts()["snapshots"] == before["snapshots"] + report.added
+        )

@@ -359,6 +359,20 @@ class Store:
         capture of each row's source, in one transaction: a killed import leaves the
         database as it was, or holding the whole release. Like `save_capture` with
         `match_reading` for each row, with the store read in bulk, not per row."""
+        try:
+            return self._save_release(rows, content, content_type, captured_at, origin)
+        except sqlite3.IntegrityError as e:
+            # Rolled back by now: nothing of the release is stored.
+            raise StoreError(f"{self.path}: release not stored, nothing changed: {e}") from e
+
+    def _save_release(
+        self,
+        rows: Sequence[ReleaseRowCapture],
+        content: bytes,
+        content_type: str | None,
+        captured_at: str,
+        origin: str | None,
+    ) -> list[SavedCapture]:
         sha256 = hashlib.sha256(content).hexdigest()
         keys = json.dumps([r.key for r in rows])
         with self.transaction():
