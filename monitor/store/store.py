@@ -668,6 +668,8 @@ class Store:
                 [snapshot_id],
             )
         ]
+        if not layout:
+            return []  # a dataset's row has no narrative: no second query
         wanted = list({k for *_, paragraphs in layout for keys in paragraphs for k in keys})
         text = dict(
             self.db.execute(
@@ -719,7 +721,11 @@ class Store:
         }
 
     def _one(self, sql: str, params: Sequence[Any]) -> dict[str, Any] | None:
-        return next(iter(self.db.query(sql, params)), None)
+        # On the connection itself: sqlite-utils' query() costs more than the lookup,
+        # and an import or its assessment asks thousands of them (issue 16).
+        cursor = self.db.conn.execute(sql, params)
+        row = cursor.fetchone()
+        return dict(zip((d[0] for d in cursor.description), row, strict=True)) if row else None
 
 
 def _read_only(path: Path) -> Database:
