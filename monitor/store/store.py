@@ -146,6 +146,8 @@ class Store:
         try:
             rows = [r[0] for r in self.db.execute("PRAGMA quick_check").fetchall()]
         except sqlite3.Error as e:
+            if type(e) is sqlite3.DatabaseError:  # "malformed": damage too bad to list
+                return [str(e)]
             raise translate(self.path, e) from None
         return [] if rows == ["ok"] else rows
 
