@@ -52,9 +52,12 @@ def save_assessment(
     of snapshot `reading_of`'s document, what that snapshot recorded.
     """
     now = datetime.now(UTC).isoformat()
+    # Statements on the connection itself, inside the transaction: an import assesses
+    # thousands of snapshots, and sqlite-utils' execute() costs more than these.
+    db = store.db.conn
     with store.transaction():
         if comparison is not None and base_snapshot_id is not None:
-            store.db.execute(
+            db.execute(
                 "INSERT OR IGNORE INTO comparisons (source_id, old_snapshot_id, new_snapshot_id,"
                 " against_incomplete, deltas, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                 [
@@ -71,22 +74,22 @@ def save_assessment(
             added += _insert(
                 store, f, source_id, snapshot_id, base_snapshot_id, country, now, route
             )
-        store.db.execute("UPDATE snapshots SET assessed_at = ? WHERE id = ?", [now, snapshot_id])
+        db.execute("UPDATE snapshots SET assessed_at = ? WHERE id = ?", [now, snapshot_id])
         if reset_baselines:
-            store.db.execute("DELETE FROM baselines WHERE source_id = ?", [source_id])
-        store.db.conn.executemany(
+            db.execute("DELETE FROM baselines WHERE source_id = ?", [source_id])
+        db.executemany(
             "INSERT OR REPLACE INTO baselines (source_id, key, value, snapshot_id, set_at)"
             " VALUES (?, ?, ?, ?, ?)",
             [(source_id, key, value, snapshot_id, now) for key, value in new_baselines.items()],
         )
         if reading_of is None:
-            store.db.execute(
+            db.execute(
                 "UPDATE snapshots SET baselines_after = (SELECT json_group_object(key, value)"
                 " FROM baselines WHERE source_id = ?) WHERE id = ?",
                 [source_id, snapshot_id],
             )
         else:
-            store.db.execute(
+            db.execute(
                 "UPDATE snapshots SET baselines_after = (SELECT baselines_after FROM snapshots"
                 " WHERE id = ?) WHERE id = ?",
                 [reading_of, snapshot_id],

@@ -632,7 +632,8 @@ class Store:
 
     def _update_source(self, source_id: int, **columns: Any) -> None:
         assignments = ", ".join(f"{name} = ?" for name in columns)
-        self.db.execute(
+        # On the connection: always inside a transaction, where sqlite-utils adds only cost.
+        self.db.conn.execute(
             f"UPDATE sources SET {assignments} WHERE id = ?", [*columns.values(), source_id]
         )
 
