@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from monitor.assess.rules import evaluate
+from monitor.assess.rules import Release, evaluate
 from monitor.config.settings import Thresholds
 from monitor.diff.compare import Comparison, compare
 from monitor.diff.cross_source import Reading, disagreements
@@ -25,6 +25,7 @@ from monitor.store.findings import (
     baselines,
     baselines_after,
     country_findings,
+    document_origin,
     edition_documents,
     latest_complete,
     latest_complete_by_kind,
@@ -71,7 +72,8 @@ def assess_snapshot(
             previous.extraction, snapshot.extraction, prior=_prior_profile(store, snapshot)
         )
         base = {} if new_edition else baselines(store, source_id)
-        findings = evaluate(comparison, thresholds, base, republished=republished)
+        releases = (_release(store, previous), _release(store, snapshot)) if republished else None
+        findings = evaluate(comparison, thresholds, base, republished=releases)
         findings += _regrouping_note(store, comparison)
     elif snapshot.status != Status.COMPLETE:
         findings = evaluate(_alone(snapshot), thresholds)
@@ -138,21 +140,25 @@ def rebase(
     )
 
 
+def _release(store: Store, snapshot: StoredSnapshot) -> Release:
+    """The release a snapshot was read from: the file or URL its document came from
+    (the row's URL for documents stored before origins were kept), when captured."""
+    profile = snapshot.extraction.profile
+    origin = document_origin(store, snapshot.raw_sha256) or (profile and profile.source_url)
+    return Release(origin or "", snapshot.captured_at)
+
+
 def _previous_complete(
     store: Store, source_id: int, snapshot: StoredSnapshot
 ) -> StoredSnapshot | None:
-    earlier = [
-        s
-        for s in store.snapshots_for(source_id)
-        if s.id < snapshot.id and s.status == Status.COMPLETE
-    ]
-    version = snapshot.extraction.extractor_version
-
-    # Like with like: a reading by the same extractor version first, then the latest seen.
-    def rank(s: StoredSnapshot) -> tuple[bool, str, int]:
-        return (s.extraction.extractor_version == version, s.last_seen_at, s.id)
-
-    return max(earlier, key=rank, default=None)
+    # Like with like: a reading by the same extractor version first, then the latest
+    # seen. Chosen in SQL: only that one snapshot is decoded.
+    row = store.db.execute(
+        "SELECT id FROM snapshots WHERE source_id = ? AND id < ? AND status = ?"
+        " ORDER BY extractor_version = ? DESC, last_seen_at DESC, id DESC LIMIT 1",
+        [source_id, snapshot.id, Status.COMPLETE.value, snapshot.extraction.extractor_version],
+    ).fetchone()
+    return store.snapshot(row[0]) if row else None
 
 
 def _prior_edition_in_dataset(

@@ -16,18 +16,39 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urldefrag
 
 from monitor.config.settings import Thresholds
 from monitor.diff.categories import CategoryDelta
 from monitor.diff.compare import Comparison
 from monitor.diff.scores import measure_name, score_direction
 from monitor.diff.text import normalise
+from monitor.formatting import minute, number
 from monitor.indices import find
 from monitor.indices.catalogue import OCINDEX
 from monitor.models import Finding, Status
 
 # The config's older top-level keys, which name the OC Index's measures and levels.
 _LEGACY_INDEX = OCINDEX.id
+
+
+@dataclass(frozen=True)
+class Release:
+    """A document that published an edition's values: its URL or file, and when we
+    captured it. A revision names the release before and the one revising it."""
+
+    origin: str
+    captured_at: str
+
+    def __str__(self) -> str:
+        # A file by its name (its folder says nothing to a reader), a URL whole.
+        url = urldefrag(self.origin).url
+        shown = url if "://" in url else url.rsplit("/", 1)[-1]
+        return f"{shown or 'unknown release'}, {minute(self.captured_at)}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"origin": self.origin, "captured_at": self.captured_at}
 
 
 def score_limit(thresholds: Thresholds, key: str, index: str = _LEGACY_INDEX) -> float:
@@ -77,25 +98,27 @@ def evaluate(
     thresholds: Thresholds,
     baseline: Mapping[str, float] | None = None,
     *,
-    republished: bool = False,
+    republished: tuple[Release, Release] | None = None,
 ) -> list[Finding]:
     """The findings of one comparison. An incomplete or non-profile capture never gives
     a score finding (the source is reported broken, once, by `monitor.assess.health`); the
     printed changes it does hold are still reconciled with our history (revisions).
-    `republished`: the same edition published again by a dataset of record, whose changed
-    values are revisions of that edition (each one reported), never movements."""
+    `republished`: the same edition published again by a dataset of record (the release
+    before, the release now), whose changed values and ranks are revisions of that
+    edition (each one reported, with both releases), never movements."""
     if comparison.new_status != Status.COMPLETE:
         return _revisions(comparison)
     rules = thresholds.for_country(comparison.country)
     note = {"against_incomplete": True} if comparison.against_incomplete else {}
-    scores = (
-        _republished(comparison)
-        if republished
-        else _scores(comparison, rules, baseline or {}, note)
-    )
+    if republished is not None:
+        moves = [
+            *_republished(comparison, republished),
+            *_republished_ranks(comparison, republished),
+        ]
+    else:
+        moves = [*_scores(comparison, rules, baseline or {}, note), *_ranks(comparison, rules)]
     return [
-        *scores,
-        *_ranks(comparison, rules),
+        *moves,
         *_categories(comparison, rules, republished=republished),
         *_methodology(comparison),
         *_revisions(comparison),
@@ -132,22 +155,69 @@ def _scores(
     return findings
 
 
-def _republished(c: Comparison) -> list[Finding]:
+def _republished(c: Comparison, releases: tuple[Release, Release]) -> list[Finding]:
     return [
-        Finding(
-            "revision",
-            d.key,
-            "medium",
-            f"{d.name} ({c.new_edition}) revised by the publisher: {d.old:.2f} → {d.new:.2f}"
-            f" ({d.change:+.2f})",
-            old=d.old,
-            new=d.new,
-            direction=d.direction,
-            detail={"edition": c.new_edition, "change": d.change},
-        )
+        _revision(c, releases, d.key, d.name, (d.old, d.new), d.direction)
         for d in c.scores
-        if d.kind == "moved"
+        if d.kind == "moved" and d.old is not None and d.new is not None
     ]
+
+
+def _republished_ranks(c: Comparison, releases: tuple[Release, Release]) -> list[Finding]:
+    """Every rank a revised release places differently: a revision, however small."""
+    return [
+        _revision(
+            c,
+            releases,
+            f"{r.composite}_{r.scope}",
+            f"{measure_name(r.composite, c.index)} rank ({r.group or 'global'})",
+            (r.old, r.new),
+            r.direction,
+            said=f"{r.old} → {r.new}",
+        )
+        for r in c.ranks
+        if r.places
+    ]
+
+
+def _revision(
+    c: Comparison,
+    releases: tuple[Release, Release],
+    key: str,
+    name: str,
+    values: tuple[float | None, float | None],
+    direction: str,
+    *,
+    said: str | None = None,
+) -> Finding:
+    """A value of an edition we held, changed by a later release: both values and
+    both releases, named in the message (what a digest shows) and kept in `detail`.
+    `said`: the change in words, for a level (`Free → Partly Free`)."""
+    before, after = releases
+    old, new = values
+    definition = find(c.index)
+    change = round(new - old, 2) if old is not None and new is not None else None
+    if said is None:
+        said = f"{number(old)} → {number(new)} ({number(change, signed=True)})"
+    return Finding(
+        "revision",
+        key,
+        "medium",
+        f"{definition.name if definition else c.index} {c.new_edition}: {name} revised by"
+        f" the publisher: {said}; was {before}, now {after}",
+        old=old,
+        new=new,
+        direction=direction,
+        detail={
+            "index": c.index,
+            "country": c.country,
+            "edition": c.new_edition,
+            "measure": key,
+            "change": change,
+            "old_release": before.to_dict(),
+            "new_release": after.to_dict(),
+        },
+    )
 
 
 def _ranks(c: Comparison, rules: Thresholds) -> list[Finding]:
@@ -172,16 +242,25 @@ def _ranks(c: Comparison, rules: Thresholds) -> list[Finding]:
     return findings
 
 
-def _categories(c: Comparison, rules: Thresholds, *, republished: bool) -> list[Finding]:
+def _categories(
+    c: Comparison, rules: Thresholds, *, republished: tuple[Release, Release] | None
+) -> list[Finding]:
     """A level changed or a list membership gained or lost. A membership change is high;
     a category high when it moves two levels or more. In a dataset of record's same
     edition published again, the change is the publisher's revision."""
     findings = []
     for d in c.categories:
         limit = score_limit(rules, d.key, c.index)
+        if republished is not None:  # a revision is reported whatever its size
+            levels = (d.old_level, d.new_level)
+            said = f"{d.old} → {d.new}"
+            findings.append(
+                _revision(c, republished, d.key, d.name, levels, d.direction, said=said)
+            )
+            continue
         if abs(d.steps) < max(limit, 1) or d.direction not in rules.directions:
             continue
-        findings.append(_revised(d, c) if republished else _category(d))
+        findings.append(_category(d))
     return findings
 
 
@@ -197,19 +276,6 @@ def _category(d: CategoryDelta) -> Finding:
         new=d.new_level,
         direction=d.direction,
         detail={"from": d.old, "to": d.new, "steps": d.steps, "index": d.index},
-    )
-
-
-def _revised(d: CategoryDelta, c: Comparison) -> Finding:
-    return Finding(
-        "revision",
-        d.key,
-        "medium",
-        f"{d.name} ({c.new_edition}) revised by the publisher: {d.old} → {d.new}",
-        old=d.old_level,
-        new=d.new_level,
-        direction=d.direction,
-        detail={"edition": c.new_edition, "from": d.old, "to": d.new, "index": d.index},
     )
 
 

@@ -21,6 +21,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urldefrag
 
 from monitor.config.settings import Config, SourceSpec, source_key
 from monitor.errors import MonitorError, StoreError, UnusableDatabaseError
@@ -309,6 +310,7 @@ def record_capture(
             last_modified=validators.last_modified,
             match_reading=kind.shared_document,
             archived=archived,
+            origin=redact(urldefrag(url).url),
         )
     except UnusableDatabaseError:
         raise  # recording the failure would fail (or wait) alike

@@ -18,15 +18,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urldefrag
 
-from monitor.assess.findings import assess_pending
+from monitor.assess.findings import assess_pending, rebase
 from monitor.config.settings import Config, FetchPolicy, source_key
 from monitor.errors import FetchError, MonitorError, NotAProfileError
-from monitor.fetch.client import Fetcher, Outcome
+from monitor.fetch.client import Fetcher
+from monitor.fetch.client import Outcome as Fetched
 from monitor.models import Finding, Reason, Status
-from monitor.ops.cycle import now_iso, record_capture
-from monitor.redact import redact_text
-from monitor.sources import configured_kind
-from monitor.store import Store
+from monitor.ops.cycle import now_iso
+from monitor.redact import redact, redact_text
+from monitor.sources import configured_kind, extract_safely
+from monitor.store import Outcome, Store
+from monitor.store.records import ReleaseRowCapture
 
 # Called after each row is stored: (rows done, rows in the workbook).
 Progress = Callable[[int, int], None]
@@ -112,37 +114,49 @@ def import_workbook(
     # A file is taken for the publisher's workbook, like `monitor ingest` takes a page.
     document_url = url or kind.document_url()
     captured_at = now_iso()
-    rows = []
-    for row in release.rows:
-        key = source_key(kind.name, row.country, row.edition)
+    captures = []
+    for done, row in enumerate(release.rows, 1):
         address = kind.row_url(document_url, row.country, row.edition)
-        record = store.ensure_source(
-            key=key, kind=kind.name, country_slug=row.country, edition=row.edition, url=address
+        extraction = extract_safely(
+            kind, content, url=address, content_type=content_type, edition=row.edition
         )
-        result = record_capture(
-            store,
-            kind,
-            key=key,
-            source_id=record.id,
-            url=address,
-            edition=row.edition,
-            content=content,
-            content_type=content_type,
-            captured_at=captured_at,
+        key = source_key(kind.name, row.country, row.edition)
+        captures.append(
+            ReleaseRowCapture(key, kind.name, row.country, row.edition, address, extraction)
         )
+        if progress is not None and done < len(release.rows):
+            progress(done, len(release.rows))
+    # The release is where its revisions came from: its URL, or the file's path.
+    origin = redact(url) if url else str(Path(source).resolve())
+    saved = store.save_release(
+        captures,
+        content=content,
+        content_type=content_type,
+        captured_at=captured_at,
+        origin=origin,
+    )
+    if progress is not None and release.rows:
+        progress(len(release.rows), len(release.rows))
+    rows = []
+    for row, capture, result in zip(release.rows, captures, saved, strict=True):
+        if result.outcome is Outcome.REVERTED:  # back to an earlier reading: not news
+            source = store.source(capture.key)
+            assert source is not None  # just stored
+            rebase(store, source.id, result.snapshot_id)
         rows.append(
             ImportedRow(
                 row.country,
                 row.edition,
-                result.change,
+                str(result.outcome),
                 row.status,
                 result.snapshot_id,
                 result.previous_snapshot_id,
             )
         )
-        if progress is not None:
-            progress(len(rows), len(release.rows))
-    findings = assess_pending(store, config.thresholds, route=config.notify.route)
+    # One transaction for all the release's assessments: a commit per row was most of
+    # an import's time. A killed import leaves them pending for the next assessment.
+    with store.transaction():
+        findings = assess_pending(store, config.thresholds, route=config.notify.route)
     sha256 = hashlib.sha256(content).hexdigest()
     return ImportReport(str(source), sha256, tuple(rows), tuple(findings), release.warnings)
 
@@ -154,7 +168,7 @@ def _load(source: str | Path, policy: FetchPolicy) -> tuple[bytes, str | None, s
         url = urldefrag(text).url
         with Fetcher(policy) as fetcher:
             fetched = fetcher.fetch(url)
-        if fetched.outcome is not Outcome.OK:
+        if fetched.outcome is not Fetched.OK:
             raise FetchError(redact_text(f"{url}: {fetched.error}"))
         return fetched.content or b"", fetched.content_type, url
     path = Path(source)

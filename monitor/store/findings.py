@@ -13,7 +13,12 @@ from monitor.store.records import SourceRecord, finding_from_row, pack_deltas, u
 from monitor.store.store import Store
 
 # Snapshots from sources of one kind, or any kind when the parameter (given twice) is NULL.
-KIND_FILTER = " AND (? IS NULL OR source_id IN (SELECT id FROM sources WHERE kind = ?))"
+# A lookup of each candidate's source by its key, not a scan of every source of the kind
+# per query (a release's thousands of rows each asked it: issue 16, import speed).
+KIND_FILTER = (
+    " AND (? IS NULL OR EXISTS (SELECT 1 FROM sources src"
+    " WHERE src.id = source_id AND src.kind = ?))"
+)
 
 # Which channels owe their readers a finding about a country (config's notify routing).
 Route = Callable[[Finding, str | None], Iterable[str]]
@@ -47,9 +52,12 @@ def save_assessment(
     of snapshot `reading_of`'s document, what that snapshot recorded.
     """
     now = datetime.now(UTC).isoformat()
+    # Statements on the connection itself, inside the transaction: an import assesses
+    # thousands of snapshots, and sqlite-utils' execute() costs more than these.
+    db = store.db.conn
     with store.transaction():
         if comparison is not None and base_snapshot_id is not None:
-            store.db.execute(
+            db.execute(
                 "INSERT OR IGNORE INTO comparisons (source_id, old_snapshot_id, new_snapshot_id,"
                 " against_incomplete, deltas, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                 [
@@ -66,23 +74,22 @@ def save_assessment(
             added += _insert(
                 store, f, source_id, snapshot_id, base_snapshot_id, country, now, route
             )
-        store.db.execute("UPDATE snapshots SET assessed_at = ? WHERE id = ?", [now, snapshot_id])
+        db.execute("UPDATE snapshots SET assessed_at = ? WHERE id = ?", [now, snapshot_id])
         if reset_baselines:
-            store.db.execute("DELETE FROM baselines WHERE source_id = ?", [source_id])
-        for key, value in new_baselines.items():
-            store.db.execute(
-                "INSERT OR REPLACE INTO baselines (source_id, key, value, snapshot_id, set_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                [source_id, key, value, snapshot_id, now],
-            )
+            db.execute("DELETE FROM baselines WHERE source_id = ?", [source_id])
+        db.executemany(
+            "INSERT OR REPLACE INTO baselines (source_id, key, value, snapshot_id, set_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [(source_id, key, value, snapshot_id, now) for key, value in new_baselines.items()],
+        )
         if reading_of is None:
-            store.db.execute(
+            db.execute(
                 "UPDATE snapshots SET baselines_after = (SELECT json_group_object(key, value)"
                 " FROM baselines WHERE source_id = ?) WHERE id = ?",
                 [source_id, snapshot_id],
             )
         else:
-            store.db.execute(
+            db.execute(
                 "UPDATE snapshots SET baselines_after = (SELECT baselines_after FROM snapshots"
                 " WHERE id = ?) WHERE id = ?",
                 [reading_of, snapshot_id],
@@ -142,6 +149,12 @@ def edition_documents(store: Store, country: str, edition: int, kind: str) -> li
         [country, edition, kind, kind],
     ).fetchall()
     return [(r[0], r[1]) for r in rows]
+
+
+def document_origin(store: Store, sha256: str) -> str | None:
+    """The URL or file a raw document was first read from (None if not recorded)."""
+    row = store.db.execute("SELECT origin FROM raw_documents WHERE sha256 = ?", [sha256])
+    return (row.fetchone() or (None,))[0]
 
 
 def latest_complete_by_kind(

@@ -27,11 +27,13 @@ def store_raw(
     content_type: str | None,
     seen_at: str,
     previous: str | None = None,
+    origin: str | None = None,
 ) -> bool:
     """Store the body unless already stored; True if this call stored it. Compressed
     with zstd, against the source's `previous` capture as a dictionary where that is
     smaller: against the one `previous` was compressed against, if any, so that no
-    chain forms and a read decompresses two bodies at most."""
+    chain forms and a read decompresses two bodies at most. `origin`: the URL or file
+    it was read from (a release's name in a revision)."""
     # Checked first: a workbook is saved once per country row, compressed only once.
     if db.execute("SELECT 1 FROM raw_documents WHERE sha256 = ?", [sha256]).fetchone():
         return False
@@ -50,9 +52,9 @@ def store_raw(
                 packed, dictionary = smaller, root
     cursor = db.execute(
         "INSERT OR IGNORE INTO raw_documents"
-        " (sha256, size, content_type, compression, content, first_seen_at, dictionary)"
-        " VALUES (?, ?, ?, 'zstd', ?, ?, ?)",
-        [sha256, len(content), content_type, packed, seen_at, dictionary],
+        " (sha256, size, content_type, compression, content, first_seen_at, dictionary, origin)"
+        " VALUES (?, ?, ?, 'zstd', ?, ?, ?, ?)",
+        [sha256, len(content), content_type, packed, seen_at, dictionary, origin],
     )
     return cursor.rowcount == 1
 

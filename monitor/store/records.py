@@ -71,6 +71,18 @@ class SavedCapture:
 
 
 @dataclass(frozen=True)
+class ReleaseRowCapture:
+    """One source's row of a release, for `Store.save_release`."""
+
+    key: str
+    kind: str
+    country: str
+    edition: int | None
+    url: str  # the row's address: the release's URL, the row as its fragment
+    extraction: Extraction
+
+
+@dataclass(frozen=True)
 class SeenCheck:
     """A check that found the source's current snapshot still served: a 304
     (`NOT_MODIFIED`, validators kept) or the same bytes again (`UNCHANGED`, with the
@@ -167,12 +179,12 @@ def snapshot_row(
         "unparsed_lines": _json(data["unparsed_lines"]),
         "extractor": extraction.extractor,
         "extractor_version": extraction.extractor_version,
-        "profile": _json(_named_sections(data["profile"])) if profile is not None else None,
+        "profile": _json(named_sections(data["profile"])) if profile is not None else None,
         "index_id": profile.index if profile is not None else "ocindex",
     }
 
 
-def _named_sections(profile: dict[str, Any]) -> dict[str, Any]:
+def named_sections(profile: dict[str, Any]) -> dict[str, Any]:
     """The profile as stored in its snapshot row: its sections named, their text not
     repeated (it is in `narrative_sections` and `sentences`)."""
     named = [{"key": s["key"], "title": s["title"]} for s in profile["sections"]]

@@ -31,11 +31,13 @@ from monitor.store.raw import read_raw, store_raw
 from monitor.store.records import (
     KnownReading,
     Outcome,
+    ReleaseRowCapture,
     SavedCapture,
     SeenCheck,
     SourceRecord,
     StoredSnapshot,
     category_rows,
+    named_sections,
     rank_rows,
     score_rows,
     section_rows,
@@ -64,6 +66,7 @@ class Store:
         self.db = db  # public so reporting modules can run read queries
         self.path = path
         self._batch: _Batch | None = None
+        self._writing = False  # inside `transaction()`: a nested one joins it
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = True, read_only: bool = False) -> Store:
@@ -157,6 +160,8 @@ class Store:
         try:
             rows = [r[0] for r in self.db.execute("PRAGMA quick_check").fetchall()]
         except sqlite3.Error as e:
+            if type(e) is sqlite3.DatabaseError:  # "malformed": damage too bad to list
+                return [str(e)]
             raise translate(self.path, e) from None
         return [] if rows == ["ok"] else rows
 
@@ -167,21 +172,29 @@ class Store:
 
         BEGIN IMMEDIATE takes the write lock up front (waiting up to busy_timeout), so a
         transaction that reads before it writes cannot fail halfway with SQLITE_BUSY.
-        Inside `batched` it is a savepoint of the batch's transaction instead: all or
-        nothing still, but durable only once the batch commits.
+        Inside another one, it is part of that one (an import's assessments commit
+        together, not one by one). Inside `batched` it is a savepoint of the batch's
+        transaction instead: all or nothing still, but durable only once the batch
+        commits.
         """
+        if self._writing:
+            yield
+            return
         if self._batch is not None:
             with self._savepoint(self._batch):
                 yield
             return
         try:
             self.db.execute("BEGIN IMMEDIATE")
+            self._writing = True
             try:
                 yield
                 self.db.execute("COMMIT")
             except BaseException:
                 self.db.rollback()
                 raise
+            finally:
+                self._writing = False
         except sqlite3.IntegrityError:
             raise  # a row this code built was refused: the caller knows which
         except sqlite3.Error as e:
@@ -333,6 +346,7 @@ class Store:
         last_modified: str | None = None,
         match_reading: bool = False,
         archived: bool = False,
+        origin: str | None = None,
     ) -> SavedCapture:
         """Record a 200 response and its extraction.
 
@@ -347,7 +361,8 @@ class Store:
         was. One older than the source's current snapshot was last seen is a backfill:
         its snapshot is history, stored already assessed (an old difference is not
         news), and the current snapshot stays. Live captures are never backfills, so a
-        clock stepping back cannot keep new content from becoming current.
+        clock stepping back cannot keep new content from becoming current. `origin`: the
+        URL the document was read from.
         """
         sha256 = hashlib.sha256(content).hexdigest()
         try:
@@ -356,7 +371,7 @@ class Store:
                 self._insert_attempts(source_id, attempts)
                 previous = self._raw_of(source.current_snapshot_id)
                 new_raw = store_raw(
-                    self.db, self.path, sha256, content, content_type, captured_at, previous
+                    self.db, self.path, sha256, content, content_type, captured_at, previous, origin
                 )
                 existing = self._reading(source_id, sha256, extraction.extractor_version)
                 if existing is None and match_reading and source.current_snapshot_id:
@@ -372,50 +387,15 @@ class Store:
                     return SavedCapture(
                         snapshot_id, Outcome.BACKFILLED, new_raw, source.current_snapshot_id
                     )
-                if existing is None:
-                    snapshot_id = self._insert_snapshot(source, sha256, extraction, captured_at)
-                    outcome = Outcome.NEW_SNAPSHOT
-                else:
-                    snapshot_id = existing["id"]
-                    self.db.execute(
-                        "UPDATE snapshots SET last_seen_at = ? WHERE id = ?",
-                        [captured_at, snapshot_id],
-                    )
-                    outcome = (
-                        Outcome.UNCHANGED
-                        if snapshot_id == source.current_snapshot_id
-                        else Outcome.REVERTED
-                    )
-                last_outcome = (
-                    outcome if extraction.status is Status.COMPLETE else extraction.status
+                snapshot_id, outcome = self._keep(
+                    source,
+                    sha256,
+                    extraction,
+                    captured_at,
+                    existing["id"] if existing else None,
+                    validators=(etag, last_modified),
+                    archived=archived,
                 )
-                checked: dict[str, Any] = {
-                    "etag": etag,
-                    "last_modified": last_modified,
-                    "last_checked_at": captured_at,
-                    "last_outcome": str(last_outcome),
-                    "last_error": None,
-                    "last_success_at": captured_at,
-                    "consecutive_failures": 0,
-                }
-                if extraction.status is Status.NOT_A_PROFILE:
-                    # Fetched but rejected (a maintenance or error page served with 200):
-                    # a failed check, and no validators, so a 304 cannot vouch for it.
-                    checked |= {
-                        "etag": None,
-                        "last_modified": None,
-                        "last_error": _rejection(extraction),
-                        "last_success_at": source.last_success_at,
-                        "last_failure_at": captured_at,
-                        "consecutive_failures": source.consecutive_failures + 1,
-                    }
-                # Validators vouch for the current snapshot: one an ingest replaced must
-                # not let the next 304 confirm the copy instead of what the URL serves.
-                moved = {"etag": None, "last_modified": None}
-                if snapshot_id == source.current_snapshot_id:
-                    moved = {}
-                live = moved if archived else checked
-                self._update_source(source_id, current_snapshot_id=snapshot_id, **live)
         except sqlite3.IntegrityError as e:
             # Rolled back by now. Typically an extraction with duplicate keys: report it
             # as this source's failure rather than crash the whole run.
@@ -425,6 +405,172 @@ class Store:
             outcome=outcome,
             new_raw_document=new_raw,
             previous_snapshot_id=source.current_snapshot_id,
+        )
+
+    def _keep(
+        self,
+        source: SourceRecord,
+        sha256: str,
+        extraction: Extraction,
+        captured_at: str,
+        existing: int | None,
+        *,
+        validators: tuple[str | None, str | None] = (None, None),
+        archived: bool = False,
+    ) -> tuple[int, Outcome]:
+        """A capture's snapshot (a new one, or `existing`, the same reading seen again)
+        made the source's current one, with the check recorded on the source."""
+        if existing is None:
+            snapshot_id = self._insert_snapshot(source, sha256, extraction, captured_at)
+            outcome = Outcome.NEW_SNAPSHOT
+        else:
+            snapshot_id = existing
+            self.db.execute(
+                "UPDATE snapshots SET last_seen_at = ? WHERE id = ?", [captured_at, snapshot_id]
+            )
+            outcome = (
+                Outcome.UNCHANGED if snapshot_id == source.current_snapshot_id else Outcome.REVERTED
+            )
+        last_outcome = outcome if extraction.status is Status.COMPLETE else extraction.status
+        etag, last_modified = validators
+        checked: dict[str, Any] = {
+            "etag": etag,
+            "last_modified": last_modified,
+            "last_checked_at": captured_at,
+            "last_outcome": str(last_outcome),
+            "last_error": None,
+            "last_success_at": captured_at,
+            "consecutive_failures": 0,
+        }
+        if extraction.status is Status.NOT_A_PROFILE:
+            # Fetched but rejected (a maintenance or error page served with 200):
+            # a failed check, and no validators, so a 304 cannot vouch for it.
+            checked |= {
+                "etag": None,
+                "last_modified": None,
+                "last_error": _rejection(extraction),
+                "last_success_at": source.last_success_at,
+                "last_failure_at": captured_at,
+                "consecutive_failures": source.consecutive_failures + 1,
+            }
+        # Validators vouch for the current snapshot: one an ingest replaced must
+        # not let the next 304 confirm the copy instead of what the URL serves.
+        moved = {"etag": None, "last_modified": None}
+        if snapshot_id == source.current_snapshot_id:
+            moved = {}
+        live = moved if archived else checked
+        self._update_source(source.id, current_snapshot_id=snapshot_id, **live)
+        return snapshot_id, outcome
+
+    def save_release(
+        self,
+        rows: Sequence[ReleaseRowCapture],
+        *,
+        content: bytes,
+        content_type: str | None,
+        captured_at: str,
+        origin: str | None,
+    ) -> list[SavedCapture]:
+        """Record a release (one document holding many sources' rows, a dataset) as a
+        capture of each row's source, in one transaction: a killed import leaves the
+        database as it was, or holding the whole release. Like `save_capture` with
+        `match_reading` for each row, with the store read in bulk, not per row."""
+        try:
+            return self._save_release(rows, content, content_type, captured_at, origin)
+        except sqlite3.IntegrityError as e:
+            # Rolled back by now: nothing of the release is stored.
+            raise StoreError(f"{self.path}: release not stored, nothing changed: {e}") from e
+
+    def _save_release(
+        self,
+        rows: Sequence[ReleaseRowCapture],
+        content: bytes,
+        content_type: str | None,
+        captured_at: str,
+        origin: str | None,
+    ) -> list[SavedCapture]:
+        sha256 = hashlib.sha256(content).hexdigest()
+        keys = json.dumps([r.key for r in rows])
+        with self.transaction():
+            self.db.conn.executemany(
+                "INSERT INTO sources (key, kind, country_slug, edition, url, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
+                " url = excluded.url, kind = excluded.kind"
+                " WHERE url IS NOT excluded.url OR kind IS NOT excluded.kind",
+                [(r.key, r.kind, r.country, r.edition, redact(r.url), _now()) for r in rows],
+            )
+            sources = {
+                s.key: s
+                for s in map(
+                    source_from_row,
+                    self.db.query(
+                        "SELECT * FROM sources WHERE key IN (SELECT value FROM json_each(?))",
+                        [keys],
+                    ),
+                )
+            }
+            current = next((s.current_snapshot_id for s in sources.values() if s), None)
+            new_raw = store_raw(
+                self.db,
+                self.path,
+                sha256,
+                content,
+                content_type,
+                captured_at,
+                self._raw_of(current),
+                origin=origin,
+            )
+            versions = json.dumps(sorted({r.extraction.extractor_version for r in rows}))
+            held: dict[int, list[dict[str, Any]]] = {}
+            for row in self.db.query(
+                "SELECT sn.* FROM snapshots sn JOIN sources s ON s.id = sn.source_id"
+                " WHERE s.key IN (SELECT value FROM json_each(?))"
+                " AND sn.extractor_version IN (SELECT value FROM json_each(?)) ORDER BY sn.id DESC",
+                [keys, versions],
+            ):
+                held.setdefault(row["source_id"], []).append(row)
+            saved = []
+            for r in rows:
+                source = sources[r.key]
+                earlier = held.get(source.id, [])
+                read = (sha256, r.extraction.extractor_version)
+                existing = next(
+                    (h["id"] for h in earlier if (h["raw_sha256"], h["extractor_version"]) == read),
+                    None,
+                )
+                if existing is None and source.current_snapshot_id:
+                    existing = self._matching(earlier, r.extraction)
+                snapshot_id, outcome = self._keep(
+                    source, sha256, r.extraction, captured_at, existing
+                )
+                saved.append(
+                    SavedCapture(snapshot_id, outcome, new_raw, source.current_snapshot_id)
+                )
+        return saved
+
+    def _matching(self, rows: Sequence[dict[str, Any]], extraction: Extraction) -> int | None:
+        """The id of the stored snapshot row (newest first) holding the same reading as
+        `extraction` from any document: compared as JSON first (cheap, and equal JSON is
+        an equal reading), then as records, so a field added to the models later does
+        not tell them apart."""
+        wanted = _without_url(_redacted(extraction))
+        data = json.loads(json.dumps(wanted.to_dict()))  # as stored: lists, not tuples
+        profile = named_sections(data["profile"]) if data["profile"] is not None else None
+        candidates = [
+            r
+            for r in rows
+            if r["extractor_version"] == extraction.extractor_version
+            and r["status"] == extraction.status.value
+        ]
+        for r in candidates:
+            stored = json.loads(r["profile"]) if r["profile"] else None
+            if stored is not None:
+                stored["source_url"] = None
+            if (json.loads(r["reasons"]), stored) == (data["reasons"], profile):
+                return int(r["id"])
+        return next(
+            (r["id"] for r in candidates if _without_url(self._snapshot(r).extraction) == wanted),
+            None,
         )
 
     def save_reextraction(self, old: StoredSnapshot, extraction: Extraction) -> int | None:
@@ -564,16 +710,17 @@ class Store:
         self, source: SourceRecord, sha256: str, extraction: Extraction, captured_at: str
     ) -> int:
         extraction = _redacted(extraction)
-        table = self.db.table("snapshots").insert(
-            snapshot_row(source, sha256, extraction, captured_at)
+        # Plain statements, not sqlite-utils' insert(): a release's thousands of rows
+        # would each pay for its table introspection (issue 16, import speed).
+        snapshot_id = self._insert_rows(
+            "snapshots", [snapshot_row(source, sha256, extraction, captured_at)]
         )
-        snapshot_id = table.last_pk
         assert isinstance(snapshot_id, int)
         # Only a profile has scores, ranks and sections; never invent empty ones.
         if extraction.profile is not None:
             profile = extraction.profile
-            self.db.table("scores").insert_all(score_rows(snapshot_id, profile))
-            self.db.table("ranks").insert_all(rank_rows(snapshot_id, profile))
+            self._insert_rows("scores", score_rows(snapshot_id, profile))
+            self._insert_rows("ranks", rank_rows(snapshot_id, profile))
             sentences: dict[int, str] = {}
             narrative = section_rows(snapshot_id, profile.sections, sentences)
             # Content-addressed: a sentence already stored (an earlier edition's) is kept.
@@ -581,13 +728,26 @@ class Store:
             self.db.conn.executemany(
                 "INSERT OR IGNORE INTO sentences (id, text) VALUES (?, ?)", sentences.items()
             )
-            self.db.table("narrative_sections").insert_all(narrative)
-            self.db.table("categories").insert_all(category_rows(snapshot_id, profile))
+            self._insert_rows("narrative_sections", narrative)
+            self._insert_rows("categories", category_rows(snapshot_id, profile))
         return snapshot_id
+
+    def _insert_rows(self, table: str, rows: Sequence[dict[str, Any]]) -> int | None:
+        """Insert rows built alike (the same keys, scalar values); the rowid of a
+        single row (executemany sets none)."""
+        if not rows:
+            return None
+        columns = list(rows[0])
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        if len(rows) == 1:
+            return self.db.conn.execute(sql, [rows[0][c] for c in columns]).lastrowid
+        self.db.conn.executemany(sql, [[row[c] for c in columns] for row in rows])
+        return None
 
     def _update_source(self, source_id: int, **columns: Any) -> None:
         assignments = ", ".join(f"{name} = ?" for name in columns)
-        self.db.execute(
+        # On the connection: always inside a transaction, where sqlite-utils adds only cost.
+        self.db.conn.execute(
             f"UPDATE sources SET {assignments} WHERE id = ?", [*columns.values(), source_id]
         )
 
@@ -625,6 +785,8 @@ class Store:
                 [snapshot_id],
             )
         ]
+        if not layout:
+            return []  # a dataset's row has no narrative: no second query
         wanted = list({k for *_, paragraphs in layout for keys in paragraphs for k in keys})
         text = dict(
             self.db.execute(
@@ -676,7 +838,11 @@ class Store:
         }
 
     def _one(self, sql: str, params: Sequence[Any]) -> dict[str, Any] | None:
-        return next(iter(self.db.query(sql, params)), None)
+        # On the connection itself: sqlite-utils' query() costs more than the lookup,
+        # and an import or its assessment asks thousands of them (issue 16).
+        cursor = self.db.conn.execute(sql, params)
+        row = cursor.fetchone()
+        return dict(zip((d[0] for d in cursor.description), row, strict=True)) if row else None
 
 
 @dataclass
@@ -736,10 +902,16 @@ def _without_url(extraction: Extraction) -> Extraction:
 def _redacted(extraction: Extraction) -> Extraction:
     """What is stored of an extraction: the URL it was read from, and any URL in its
     reasons, without credentials."""
-    reasons = tuple(replace(r, message=redact_text(r.message)) for r in extraction.reasons)
+    reasons = tuple(
+        r if (said := redact_text(r.message)) == r.message else replace(r, message=said)
+        for r in extraction.reasons
+    )
     profile = extraction.profile
     if profile is not None and profile.source_url:
-        profile = replace(profile, source_url=redact(profile.source_url))
+        url = redact(profile.source_url)
+        profile = profile if url == profile.source_url else replace(profile, source_url=url)
+    if profile is extraction.profile and reasons == extraction.reasons:
+        return extraction  # nothing to hide: no copies (a release has thousands of rows)
     return replace(extraction, profile=profile, reasons=reasons)
 
 

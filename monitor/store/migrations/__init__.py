@@ -23,6 +23,7 @@ from monitor.store.migrations.initial import (
     m008_instance,
 )
 from monitor.store.migrations.narrative import m012_narrative_search, m013_narrative_once, m014_zstd
+from monitor.store.migrations.releases import m015_document_origin
 
 # In order; append new migrations, never edit or reorder applied ones.
 STEPS: tuple[Callable[[Database], None], ...] = (
@@ -40,4 +41,5 @@ STEPS: tuple[Callable[[Database], None], ...] = (
     m012_narrative_search,
     m013_narrative_once,
     m014_zstd,
+    m015_document_origin,
 )
