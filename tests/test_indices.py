@@ -123,6 +123,18 @@ def test_a_definition_with_every_kind_of_measure_loads(tmp_path):
     assert toy.measure("total").significance == 5 and toy.measure("rights").significance == 1.0
 
 
+def test_a_categorys_levels_are_named_as_its_definition_says(tmp_path):
+    named = TOY.replace(
+        'levels = ["Free", "Partly Free", "Not Free"]',
+        'levels = ["F", "PF", "NF"]\nlevel_names = { F = "Free", NF = "Not Free" }',
+    )
+    status = load_definition(write(tmp_path, named)).measure("status")
+    assert status.levels == ("F", "PF", "NF")  # the order and the stored values: as published
+    assert [status.level_name(v) for v in status.levels] == ["Free", "PF", "Not Free"]
+    fiw = shipped()["fiw"].measure("status")
+    assert [fiw.level_name(v) for v in fiw.levels] == ["Free", "Partly Free", "Not Free"]
+
+
 @pytest.mark.parametrize(
     ("old", "new", "key", "problem"),
     [
@@ -144,6 +156,24 @@ def test_a_definition_with_every_kind_of_measure_loads(tmp_path):
             'levels = ["Free"]',
             "measures[4].levels",
             "at least two",
+        ),
+        (
+            'levels = ["Free", "Partly Free", "Not Free"]',
+            'levels = ["F", "PF", "NF"]\nlevel_names = { F = "Free", N = "Not Free" }',
+            "measures[4].level_names.N",
+            "'N' is none of the levels (F, PF, NF)",
+        ),
+        (
+            'levels = ["Free", "Partly Free", "Not Free"]',
+            'levels = ["F", "NF"]\nlevel_names = { F = "Free", NF = "Free" }',
+            "measures[4].level_names",
+            "two levels one name",
+        ),
+        (
+            'levels = ["Free", "Partly Free", "Not Free"]',
+            'levels = ["F", "NF"]\nlevel_names = { F = 1 }',
+            "measures[4].level_names.F",
+            "non-empty string",
         ),
         ("editions = [2024, 2025]", "editions = [2025, 2024]", "editions", "increasing"),
         ('key = "liberties"', 'key = "rights"', "measures[3].key", "also measures[2]"),

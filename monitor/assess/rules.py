@@ -205,7 +205,7 @@ def _revised(d: CategoryDelta, c: Comparison) -> Finding:
         "revision",
         d.key,
         "medium",
-        f"{d.name} ({c.new_edition}) revised by the publisher: {d.old} → {d.new}",
+        f"{d.name} ({c.new_edition}) revised by the publisher: {d.old_name} → {d.new_name}",
         old=d.old_level,
         new=d.new_level,
         direction=d.direction,

@@ -59,6 +59,7 @@ class Measure:
     of: str | None = None
     groups: tuple[str, ...] = ()
     levels: tuple[str, ...] = ()
+    level_names: dict[str, str] = field(default_factory=dict)  # level as published -> name
     since: int | None = None
     until: int | None = None
     aliases: tuple[str, ...] = ()
@@ -81,6 +82,10 @@ class Measure:
     def ordered_levels(self) -> tuple[str, ...]:
         """A category's levels; a membership's two (off the list, on it)."""
         return MEMBERSHIP_LEVELS if self.kind == "membership" else self.levels
+
+    def level_name(self, level: str) -> str:
+        """A level as a reader says it (`NF` -> `Not Free`); unnamed: as published."""
+        return self.level_names.get(level, level)
 
     def spellings(self) -> tuple[str, ...]:
         extra = tuple(a for names in self.edition_aliases.values() for a in names)

@@ -343,7 +343,8 @@ def _summary(
     """An index's part of a country's summary line, of its latest comparison (a first
     import of a long release has findings for many editions): the headline scores
     alerted (else those that changed), old → new as the findings say, then its category
-    levels ("NF", or "PF → NF" when it changed) and list changes."""
+    levels as the definition names them ("Not Free", or "Partly Free → Not Free" when it
+    changed) and list changes."""
     if definition is None:
         return ""
     scores = {f.key: f for f in latest if f.kind == "score"}
@@ -362,9 +363,10 @@ def _summary(
     changed = {f.key: f.detail for f in statuses if f.kind == "category"}
     for measure in definition.of_kind("category"):
         if measure.key in changed:
-            parts.append(f"{changed[measure.key]['from']} → {changed[measure.key]['to']}")
+            was, now = changed[measure.key]["from"], changed[measure.key]["to"]
+            parts.append(f"{measure.level_name(was)} → {measure.level_name(now)}")
         elif current is not None and measure.key in current.categories:
-            parts.append(current.categories[measure.key])
+            parts.append(measure.level_name(current.categories[measure.key]))
     # "added to the list: Watch list", its direction left to the section below
     parts += [f.message.rsplit(" (", 1)[0] for f in statuses if f.kind == "membership"]
     return f"{definition.short_name or definition.name} {', '.join(parts)}" if parts else ""
