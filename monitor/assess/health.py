@@ -18,7 +18,7 @@ from typing import Any
 from monitor.config.settings import HealthSettings
 from monitor.identity import lookup
 from monitor.models import Finding, Status
-from monitor.sources import kind_class
+from monitor.sources import SourceKind, kind_class, kind_label
 from monitor.store import SourceRecord, Store
 from monitor.store.findings import Route, save_source_findings
 from monitor.store.health import conditions, set_conditions
@@ -86,7 +86,7 @@ def source_conditions(
             Condition(
                 "broken",
                 f"{describe(source)} could not be read: {_why(store, source)};"
-                " no scores are taken from it",
+                f" {kind.unread if (kind := kind_class(source.kind)) else SourceKind.unread}",
                 {"status": str(status), "snapshot_id": source.current_snapshot_id},
             )
         )
@@ -132,8 +132,7 @@ def describe(source: SourceRecord) -> str:
     """A source in a reader's words: "Kyrgyzstan's 2023 profile page"."""
     known = lookup(source.country_slug)
     name = known.name if known else source.country_slug.replace("_", " ").title()
-    kind = kind_class(source.kind)
-    label = kind.label if kind else source.kind
+    label = kind_label(source.kind)
     edition = f"{source.edition} " if source.edition else ""
     return f"{name}'s {edition}{label}"
 

@@ -138,8 +138,8 @@ class _Reader:
         source = raw.get("source", {})
         if not isinstance(source, dict):
             raise self.fail("source", "must be a table")
-        self.only(source, "source", {"kind", "format", "url", "min_listed"})
-        for key in ("kind", "format"):
+        self.only(source, "source", {"kind", "format", "url", "min_listed", "document"})
+        for key in ("kind", "format", "document"):
             if key in source:
                 self.text(source, "source", key)
         if "url" in source and not re.match(r"^https?://\S+$", str(source["url"])):

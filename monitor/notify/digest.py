@@ -25,7 +25,7 @@ from monitor.diff.text import EditedSentence, SectionDelta
 from monitor.identity import lookup
 from monitor.indices import IndexDefinition, find
 from monitor.models import Finding, Profile
-from monitor.sources import KINDS
+from monitor.sources import kind_label
 from monitor.store import Store
 from monitor.store.findings import latest_comparison_pair, published_region
 from monitor.store.outbox import OwedFinding
@@ -377,8 +377,7 @@ def _source_link(store: Store, source_key: str) -> tuple[str, str] | None:
     source = store.source(source_key)
     if source is None or not source.url.startswith(("http://", "https://")):
         return None
-    kind = KINDS.get(source.kind)
-    return (kind.label if kind else source.kind, source.url)
+    return (kind_label(source.kind), source.url)
 
 
 def _name(slug: str) -> str:
