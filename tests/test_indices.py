@@ -135,6 +135,22 @@ def test_a_categorys_levels_are_named_as_its_definition_says(tmp_path):
     assert [fiw.level_name(v) for v in fiw.levels] == ["Free", "Partly Free", "Not Free"]
 
 
+def test_the_oc_index_says_criminality_and_resilience_are_its_composites():
+    oc = shipped()["ocindex"]
+    assert [m.key for m in oc.measures if m.level == "composite"] == ["criminality", "resilience"]
+    assert [m.key for m in oc.measures if m.level == "pillar"] == [
+        "criminal_markets",
+        "criminal_actors",
+    ]
+    # Resilience still groups its 12 indicators: stored rows keep their pillar.
+    assert oc.pillars() == {"criminal_markets", "criminal_actors", "resilience"}
+    indicators = oc.children("resilience")
+    assert len(indicators) == 12 and {oc.pillar_of(m.key) for m in indicators} == {"resilience"}
+    assert oc.pillar_of("resilience") == "resilience" and oc.pillar_of("criminality") is None
+    # An index without pillars has none by that rule (FSI: indicators under its total).
+    assert shipped()["fsi"].pillars() == frozenset() and shipped()["fsi"].pillar_of("c1") is None
+
+
 @pytest.mark.parametrize(
     ("old", "new", "key", "problem"),
     [
