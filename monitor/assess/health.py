@@ -82,11 +82,12 @@ def source_conditions(
             )
         )
     elif status is not None and status is not Status.COMPLETE:
+        kind = kind_class(source.kind)  # a list's capture holds no scores: says its own
+        unread = kind.unread if kind else SourceKind.unread
         found.append(
             Condition(
                 "broken",
-                f"{describe(source)} could not be read: {_why(store, source)};"
-                f" {kind.unread if (kind := kind_class(source.kind)) else SourceKind.unread}",
+                f"{describe(source)} could not be read: {_why(store, source)}; {unread}",
                 {"status": str(status), "snapshot_id": source.current_snapshot_id},
             )
         )
