@@ -19,7 +19,7 @@ from monitor.errors import ConfigError
 from monitor.indices import SHIPPED_DIR as SHIPPED
 from monitor.indices import load_definition
 from monitor.models import Status
-from monitor.sources import get_kind
+from monitor.sources import get_kind, kind_label
 from monitor.store import Store
 from tests.helpers.configs import site_config
 from tests.helpers.mailserver import smtp_server
@@ -268,6 +268,8 @@ def test_monitor_run_reports_exactly_the_country_added_and_the_one_removed(
     assert "added to the list: Jurisdictions under Increased Monitoring" in text
     assert "removed from the list: Jurisdictions under Increased Monitoring" in text
     assert "== Kenya" in text and "== Croatia" in text
+    # The link names the index and its document, not the kind or the index's id.
+    assert f"The publisher's FATF statement: {page}" in text
 
 
 @pytest.mark.slow
@@ -291,6 +293,12 @@ def test_a_broken_capture_is_a_failed_check_and_no_finding(
     assert {r["status"] for r in failed["results"]} == {"not_a_profile"}
     # No list findings: each source says it could not be read, nothing was "removed".
     assert {(f["kind"], f["key"]) for f in failed["findings"]} == {("source_health", "broken")}
+    # Said as of a list, not of a profile's scores.
+    for finding in failed["findings"]:
+        assert "'s FATF statement could not be read: " in finding["message"]
+        assert finding["message"].endswith(
+            "; no country is taken as added to or removed from its lists"
+        )
 
     status = run(config, "status")["sources"]
     assert {s["key"] for s in status} == {f"fatf:{country}:current" for country in WATCHED}
@@ -302,6 +310,14 @@ def test_a_broken_capture_is_a_failed_check_and_no_finding(
     httpserver.expect_request("/lists.html").respond_with_data(fatf_page())
     again = run(config, "run")
     assert {f["kind"] for f in again["findings"]} == {"source_health"}
+
+
+def test_a_document_of_a_generic_kind_is_named_by_its_index():
+    assert kind_label("fatf") == "FATF statement"  # its definition's [source] document
+    assert kind_label("eu_high_risk") == "EU high-risk list page"
+    assert kind_label("cpi") == "CPI release"  # the dataset kind's word
+    assert kind_label("fiw") == "Freedom in the World release"
+    assert kind_label("ocindex_page") == "profile page"  # a kind of its own: its label
 
 
 def test_a_list_is_watched_under_its_index_id_from_the_command_line(tmp_path):

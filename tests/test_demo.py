@@ -68,7 +68,8 @@ def test_the_demo_digest_shows_both_indices_under_each_country(demo, shared_dir)
         country = html.split(f'<div class="country" id="{name.lower()}"', 1)[1]
         country = country.split('<div class="country"', 1)[0]
         assert country.count('data-index="fiw"') == country.count('data-index="ocindex"') == 1
-    assert "Freedom in the World 39 → 28, PF → NF" in text  # Kyrgyzstan's status fell
+    # Kyrgyzstan's status fell, said as Freedom House names the levels (PF, NF in the file).
+    assert "Freedom in the World 39 → 28, Partly Free → Not Free" in text
 
 
 def fiw_totals(workbook: Path) -> dict[tuple[str, int], tuple[str, int]]:

@@ -15,6 +15,7 @@ from monitor.cli.main import cli
 from monitor.config.settings import FetchPolicy
 from monitor.errors import MonitorError
 from monitor.fetch.client import Fetcher, Outcome
+from monitor.indices import SHIPPED_DIR as SHIPPED
 from monitor.review.snapshots import resolve_snapshot
 from monitor.store import Store
 from tests.helpers.configs import site_config
@@ -44,6 +45,22 @@ def test_kinds_as_json():
     kinds = json.loads(invoke("kinds", "--json").output)
     assert "ocindex_page" in {k["name"] for k in kinds["source"]}
     assert "webhook" in {k["name"] for k in kinds["channel"]}
+    # A generic kind lists the index ids it reads: what `[[watch]] kinds` names.
+    reads = {k["name"]: k.get("indices") for k in kinds["source"]}
+    assert reads["dataset"] == ["cpi", "fiw", "fsi", "wgi"]
+    assert reads["country_list"] == ["eu_high_risk", "fatf"]
+    assert reads["ocindex_page"] is None
+
+
+def test_kinds_lists_a_users_index_under_its_kind(tmp_path):
+    own = tmp_path / "indices"
+    own.mkdir()
+    toy = (SHIPPED / "cpi.toml").read_text(encoding="utf-8").replace('id = "cpi"', 'id = "toy"')
+    (own / "toy.toml").write_text(toy, encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text('indices_dir = "indices"\n', encoding="utf-8")
+    text = " ".join(invoke("--config", str(config), "kinds").output.split())
+    assert "Indices read by it (watch each by its id): cpi, fiw, fsi, toy, wgi" in text
 
 
 def test_diff_json_carries_change_and_direction(tmp_path):

@@ -6,6 +6,7 @@ import io
 import zipfile
 
 import pytest
+import xlwt
 
 from monitor.extract.workbook import read_workbook
 from monitor.identity import country_key
@@ -125,21 +126,47 @@ def test_a_missing_column_is_named(tmp_path):
     [
         (b"", "not_a_workbook", "empty"),
         (b"<!DOCTYPE html><html><title>Not found</title>", "not_a_workbook", "<!DOCTYPE html>"),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), "not_a_workbook", ".xls"),
         ("Continent,Region,Country", "not_a_workbook", "Continent,Region"),
     ],
 )
-def test_a_document_that_is_no_xlsx_is_refused_with_a_reason(content, code, words):
+def test_a_document_that_is_no_workbook_is_refused_with_a_reason(content, code, words):
     [problem] = read_workbook(content).errors
     assert problem.code == code and words in problem.message
 
 
 def test_a_corrupt_or_truncated_xlsx_is_refused_with_a_reason(tmp_path):
     whole = demo_workbook(tmp_path / "wb.xlsx").read_bytes()
-    for broken in (whole[: len(whole) // 2], _without(whole, "xl/workbook.xml")):
+    ole2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100)  # an .xls header, nothing in it
+    for broken in (whole[: len(whole) // 2], _without(whole, "xl/workbook.xml"), ole2):
         [problem] = read_workbook(broken).errors
         assert problem.code == "corrupt_workbook"
-        assert problem.message.startswith("a zip archive but not a readable .xlsx workbook")
+        assert problem.message.startswith("not a readable workbook: ")
+
+
+def test_the_workbook_saved_as_legacy_xls_reads_the_same(tmp_path):
+    """The publisher's workbook saved as .xls (OLE2), as a spreadsheet program would:
+    every row of every sheet as the .xlsx gives it."""
+    xlsx = demo_workbook(tmp_path / "wb.xlsx").read_bytes()
+    book = xlwt.Workbook()
+    for title, table in (("Global_OC_Index", [[None, "GLOBAL ORGANIZED CRIME INDEX"]]),):
+        _xls_sheet(book, title, table)
+    for edition in (2023, 2021):
+        _xls_sheet(book, f"{edition}_dataset", sheet(edition, demo_rows(edition)))
+    book.save(str(tmp_path / "wb.xls"))
+    xls = (tmp_path / "wb.xls").read_bytes()
+    assert xls.startswith(b"\xd0\xcf\x11\xe0")
+    old, new = read_workbook(xlsx), read_workbook(xls)
+    assert new.errors == [] and sorted(new.sheets) == sorted(old.sheets) == [2021, 2023]
+    for edition, sheet_read in old.sheets.items():
+        assert new.sheets[edition].rows == sheet_read.rows and len(sheet_read.rows) == 5
+
+
+def _xls_sheet(book: xlwt.Workbook, title: str, table: list[list[object]]) -> None:
+    ws = book.add_sheet(title)
+    for r, cells in enumerate(table):
+        for c, value in enumerate(cells):
+            if value is not None:
+                ws.write(r, c, value)
 
 
 def test_a_workbook_without_dataset_sheets_is_refused(tmp_path):

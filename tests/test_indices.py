@@ -123,6 +123,34 @@ def test_a_definition_with_every_kind_of_measure_loads(tmp_path):
     assert toy.measure("total").significance == 5 and toy.measure("rights").significance == 1.0
 
 
+def test_a_categorys_levels_are_named_as_its_definition_says(tmp_path):
+    named = TOY.replace(
+        'levels = ["Free", "Partly Free", "Not Free"]',
+        'levels = ["F", "PF", "NF"]\nlevel_names = { F = "Free", NF = "Not Free" }',
+    )
+    status = load_definition(write(tmp_path, named)).measure("status")
+    assert status.levels == ("F", "PF", "NF")  # the order and the stored values: as published
+    assert [status.level_name(v) for v in status.levels] == ["Free", "PF", "Not Free"]
+    fiw = shipped()["fiw"].measure("status")
+    assert [fiw.level_name(v) for v in fiw.levels] == ["Free", "Partly Free", "Not Free"]
+
+
+def test_the_oc_index_says_criminality_and_resilience_are_its_composites():
+    oc = shipped()["ocindex"]
+    assert [m.key for m in oc.measures if m.level == "composite"] == ["criminality", "resilience"]
+    assert [m.key for m in oc.measures if m.level == "pillar"] == [
+        "criminal_markets",
+        "criminal_actors",
+    ]
+    # Resilience still groups its 12 indicators: stored rows keep their pillar.
+    assert oc.pillars() == {"criminal_markets", "criminal_actors", "resilience"}
+    indicators = oc.children("resilience")
+    assert len(indicators) == 12 and {oc.pillar_of(m.key) for m in indicators} == {"resilience"}
+    assert oc.pillar_of("resilience") == "resilience" and oc.pillar_of("criminality") is None
+    # An index without pillars has none by that rule (FSI: indicators under its total).
+    assert shipped()["fsi"].pillars() == frozenset() and shipped()["fsi"].pillar_of("c1") is None
+
+
 @pytest.mark.parametrize(
     ("old", "new", "key", "problem"),
     [
@@ -144,6 +172,24 @@ def test_a_definition_with_every_kind_of_measure_loads(tmp_path):
             'levels = ["Free"]',
             "measures[4].levels",
             "at least two",
+        ),
+        (
+            'levels = ["Free", "Partly Free", "Not Free"]',
+            'levels = ["F", "PF", "NF"]\nlevel_names = { F = "Free", N = "Not Free" }',
+            "measures[4].level_names.N",
+            "'N' is none of the levels (F, PF, NF)",
+        ),
+        (
+            'levels = ["Free", "Partly Free", "Not Free"]',
+            'levels = ["F", "NF"]\nlevel_names = { F = "Free", NF = "Free" }',
+            "measures[4].level_names",
+            "two levels one name",
+        ),
+        (
+            'levels = ["Free", "Partly Free", "Not Free"]',
+            'levels = ["F", "NF"]\nlevel_names = { F = 1 }',
+            "measures[4].level_names.F",
+            "non-empty string",
         ),
         ("editions = [2024, 2025]", "editions = [2025, 2024]", "editions", "increasing"),
         ('key = "liberties"', 'key = "rights"', "measures[3].key", "also measures[2]"),

@@ -153,7 +153,15 @@ def test_freedom_in_the_world_every_edition_and_each_status_change(indices, tmp_
             " WHERE f.index_id = 'fiw' AND f.kind = 'category'"
         ).fetchall()
         expected = _changes(statuses, range(2024, 2025))
-        assert {(c, e, m.split(": ", 1)[1].split(" (")[0]) for c, e, m in found} == expected
+        # The message names the levels as Freedom House does; the detail keeps the codes.
+        words = {"F": "Free", "PF": "Partly Free", "NF": "Not Free"}
+        named = {(c, e, " → ".join(words[v] for v in s.split(" → "))) for c, e, s in expected}
+        assert {(c, e, m.split(": ", 1)[1].split(" (")[0]) for c, e, m in found} == named
+        details = store.db.execute(
+            "SELECT json_extract(detail, '$.from') || ' → ' || json_extract(detail, '$.to')"
+            " FROM findings WHERE index_id = 'fiw' AND kind = 'category'"
+        ).fetchall()
+        assert {d for (d,) in details} == {s for _, _, s in expected}
         assert len(found) == len(expected) >= 3  # Ecuador, Thailand, Nagorno-Karabakh
         # Territories are kept under their own keys, never merged into a country.
         assert {"hong_kong", "somaliland", "eastern_donbas", "taiwan"} <= {c for c, _ in statuses}

@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from monitor.cli.main import cli
 from monitor.indices import registry
+from monitor.review.report import country_report
 from monitor.store import Store
 from tests.helpers.configs import site_config
 from tests.helpers.workbook import scores
@@ -101,6 +102,7 @@ def test_show_leads_with_each_index_headline_and_change(data_dir, shared_dir):
     assert (total["value"], total["previous"]) == (fiw[2024]["Total"], fiw[2023]["Total"])
     (status,) = headlines["fiw"]["levels"]
     assert status["value"] == fiw[2024]["Status"] and status["previous"] == fiw[2023]["Status"]
+    assert status["value"] == "NF" and status["label"] == "Not Free"  # as Freedom House says it
 
     oc = {h["key"]: h for h in headlines["ocindex"]["scores"]}
     assert set(oc) == {"criminality", "resilience"} and headlines["ocindex"]["edition"] == 2025
@@ -121,7 +123,7 @@ def test_show_in_words_at_80_columns(data_dir):
     flat = " ".join(lead.split())
     assert "Corruption Perceptions Index 2023: CPI score 26, down 1 from 27 in 2022 (worse)" in flat
     assert "CPI rank 141 of 180, down 1 place (worse)" in flat
-    assert "Freedom in the World 2024: Total score 27" in flat and "Status: NF" in flat
+    assert "Freedom in the World 2024: Total score 27" in flat and "Status: Not Free" in flat
     assert "Resilience 3.79, down 0.04 from 3.83 in 2023 (worse)" in flat
     assert "Criminality rank 85 of 193, down 4 places (better)" in flat
     assert max(map(len, text.splitlines())) <= WIDTH
@@ -165,6 +167,25 @@ def test_export_of_one_index_and_country_gives_the_file_rows(data_dir, shared_di
         for key, column in columns.items()
     }
     assert exported == expected
+    # The level as published, and its name beside it (a score has none).
+    named = {r["score"]: r["level_name"] for r in rows if r["indicator"] == "status"}
+    words = {"F": "Free", "PF": "Partly Free", "NF": "Not Free"}
+    assert named == {level: words[level] for level in named} and "NF" in named
+    assert {r["level_name"] for r in rows if r["indicator"] == "total"} == {""}
+
+
+def test_history_names_each_status_level(data_dir, shared_dir):
+    history = json.loads(
+        invoke(data_dir, "history", "kyrgyzstan", "--index", "fiw", "--json").output
+    )
+    (status,) = history["statuses"]
+    fiw = fiw_rows(shared_dir / FIW, "Kyrgyzstan")
+    assert status["values"] == [fiw[c["edition"]]["Status"] for c in history["columns"]]
+    words = {"F": "Free", "PF": "Partly Free", "NF": "Not Free"}
+    assert status["names"] == [words[v] for v in status["values"]]
+    text = invoke(data_dir, "history", "kyrgyzstan", "--index", "fiw").output
+    words_shown = set(re.findall(r"[A-Za-z]+", text))  # a narrow table wraps "Not Free"
+    assert {"Not", "Free"} <= words_shown and not {"NF", "PF"} & words_shown
 
 
 @pytest.mark.parametrize("command", ["history", "export", "show"])
@@ -172,9 +193,11 @@ def test_an_unknown_index_is_a_usage_error(data_dir, command):
     args = [command] + (["kyrgyzstan"] if command != "export" else []) + ["--index", "cpl"]
     result = invoke(data_dir, *args)
     assert result.exit_code == 2
-    # Other tests register their own definitions in this process: the shipped ones at least.
-    known = result.output.split("no index definition 'cpl' (known: ")[1].split(")")[0]
-    assert set(registry()) <= set(known.split(", "))
+    # Every shipped index is named; a user's (registered in this process by an earlier
+    # test's config) may be named too.
+    said = " ".join(result.output.split()).split("no index definition 'cpl' (known: ", 1)[1]
+    named = said.split(")", 1)[0].split(", ")
+    assert set(registry()) <= set(named) and named == sorted(named)
 
 
 def measure_names(data_dir: Path) -> set[str]:
@@ -228,3 +251,13 @@ def test_every_review_command_answers_in_json(data_dir, tmp_path):
         result = runner.invoke(cli, ["--config", str(config), *args, "--json"])
         assert result.exit_code in (0, 1), (name, result.output)
         assert json.loads(result.output) is not None, name
+
+
+def test_the_reports_status_line_names_the_levels(data_dir, shared_dir):
+    fiw = fiw_rows(shared_dir / FIW, "Kyrgyzstan")
+    with Store.open(data_dir / "monitor.db") as store:
+        report = country_report(store, "kyrgyzstan")
+    section = next(s for s in report.indices if s.index.id == "fiw")
+    (status,) = section.categories
+    words = {"F": "Free", "PF": "Partly Free", "NF": "Not Free"}
+    assert (status.value, status.previous) == tuple(words[fiw[e]["Status"]] for e in (2024, 2023))

@@ -18,7 +18,7 @@ from typing import Any
 from monitor.config.settings import HealthSettings
 from monitor.identity import lookup
 from monitor.models import Finding, Status
-from monitor.sources import kind_class
+from monitor.sources import SourceKind, kind_class, kind_label
 from monitor.store import SourceRecord, Store
 from monitor.store.findings import Route, save_source_findings
 from monitor.store.health import conditions, set_conditions
@@ -82,11 +82,12 @@ def source_conditions(
             )
         )
     elif status is not None and status is not Status.COMPLETE:
+        kind = kind_class(source.kind)  # a list's capture holds no scores: says its own
+        unread = kind.unread if kind else SourceKind.unread
         found.append(
             Condition(
                 "broken",
-                f"{describe(source)} could not be read: {_why(store, source)};"
-                " no scores are taken from it",
+                f"{describe(source)} could not be read: {_why(store, source)}; {unread}",
                 {"status": str(status), "snapshot_id": source.current_snapshot_id},
             )
         )
@@ -132,8 +133,7 @@ def describe(source: SourceRecord) -> str:
     """A source in a reader's words: "Kyrgyzstan's 2023 profile page"."""
     known = lookup(source.country_slug)
     name = known.name if known else source.country_slug.replace("_", " ").title()
-    kind = kind_class(source.kind)
-    label = kind.label if kind else source.kind
+    label = kind_label(source.kind)
     edition = f"{source.edition} " if source.edition else ""
     return f"{name}'s {edition}{label}"
 

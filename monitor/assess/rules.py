@@ -253,7 +253,7 @@ def _categories(
         limit = score_limit(rules, d.key, c.index)
         if republished is not None:  # a revision is reported whatever its size
             levels = (d.old_level, d.new_level)
-            said = f"{d.old} → {d.new}"
+            said = f"{d.old_name} → {d.new_name}"
             findings.append(
                 _revision(c, republished, d.key, d.name, levels, d.direction, said=said)
             )

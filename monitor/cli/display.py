@@ -23,7 +23,7 @@ from monitor.formatting import (
     word_edit,
 )
 from monitor.identity import lookup
-from monitor.indices import find, higher_is_worse
+from monitor.indices import find, higher_is_worse, level_name
 from monitor.indices.catalogue import COMPOSITE_NAMES, PILLARS
 from monitor.models import Extraction, Finding, Rank, Status
 
@@ -104,9 +104,9 @@ def headlines_view(headlines: Sequence[Headline]) -> Group:
                 said += f", {r.moved}" + (f" ({word(r.direction)})" if r.places else "")
             parts.append((said, r.direction))
         for level in h.levels:
-            said = f"{level.name}: {level.value}"
+            said = f"{level.name}: {level.label}"
             if level.previous is not None and level.previous != level.value:
-                said += f", was {level.previous} ({word(level.direction)})"
+                said += f", was {level.previous_label} ({word(level.direction)})"
             parts.append((said, level.direction))
         for n, (said, direction) in enumerate(parts):
             line.append(";" if n else "")
@@ -155,7 +155,9 @@ def extraction_view(extraction: Extraction) -> Group:
         if levels := profile.levels():
             table = Table("", "level", title="Status and lists", title_justify="left")
             for key, level in levels.items():
-                table.add_row(measure_label(profile.index, key), level)
+                table.add_row(
+                    measure_label(profile.index, key), level_name(profile.index, key, level)
+                )
             parts.append(table)
         if profile.ranks:
             ranks = Table("rank", "of", "in", "moved", title="Ranks", title_justify="left")

@@ -222,7 +222,8 @@ def export(
 ) -> None:
     """Every score of every snapshot in tidy long format: country, country_name, iso3,
     region, edition, source, index_id, indicator, indicator_name, pillar, score, change
-    (as printed), status, snapshot_id, captured_at."""
+    (as printed), status, snapshot_id, captured_at, level_name (a category's level as
+    named: Not Free)."""
     fmt = "json" if as_json else fmt
     if since is not None:
         try:  # compared as text with the stored ISO 8601 times

@@ -379,10 +379,16 @@ def reextract_command(ctx: click.Context) -> None:
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the kinds as JSON.")
-def kinds(as_json: bool) -> None:
-    """The source kinds and notification channel kinds this monitor knows."""
+@click.pass_context
+def kinds(ctx: click.Context, as_json: bool) -> None:
+    """The source kinds and notification channel kinds this monitor knows; under a
+    generic kind (dataset, country_list), the ids of the indices it reads, which are
+    what `[[watch]] kinds` names."""
+    from monitor.indices import registry  # the indices: this command only
     from monitor.notify.channels import CHANNEL_KINDS  # the channels: this command only
 
+    known = registry(config_of(ctx, required=False).indices_dir).values()
+    reads = {name: sorted(d.id for d in known if d.source.get("kind") == name) for name in KINDS}
     tables = (
         ("source kind", "kinds.{}", KINDS),
         ("channel kind", "notify.channels.<name>", CHANNEL_KINDS),
@@ -392,16 +398,20 @@ def kinds(as_json: bool) -> None:
             {
                 what.split()[0]: [
                     {"name": name, "doc": cls.doc(), "options": dict(cls.options)}
-                    for name, cls in sorted(registry.items())
+                    | ({"indices": reads[name]} if reads.get(name) else {})
+                    for name, cls in sorted(members.items())
                 ]
-                for what, _, registry in tables
+                for what, _, members in tables
             }
         )
         return
-    for what, table, registry in tables:
-        for name, cls in sorted(registry.items()):
+    for what, table, members in tables:
+        for name, cls in sorted(members.items()):
             console.print(Text.assemble((name, "bold"), f" ({what})"))
             console.print(cls.doc(), highlight=False, soft_wrap=True)
+            if reads.get(name):
+                said = ", ".join(reads[name])
+                console.print(f"  Indices read by it (watch each by its id): {said}")
             for option, meaning in cls.options.items():
                 line = f"  [{table.format(name)}] {option}: {meaning}"
                 console.print(line, highlight=False)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from monitor.indices import find
+from monitor.indices import find, level_name
 from monitor.models import Profile
 
 
@@ -38,7 +38,16 @@ class CategoryDelta:
         """In words: `Partly Free → Not Free`, `added to the list`."""
         if self.kind == "membership":
             return "added to the list" if self.steps > 0 else "removed from the list"
-        return f"{self.old} → {self.new}"
+        return f"{self.old_name} → {self.new_name}"
+
+    @property
+    def old_name(self) -> str:
+        """The old level as its definition names it (`NF` -> `Not Free`)."""
+        return level_name(self.index, self.key, self.old)
+
+    @property
+    def new_name(self) -> str:
+        return level_name(self.index, self.key, self.new)
 
 
 def category_deltas(old: Profile, new: Profile) -> list[CategoryDelta]:

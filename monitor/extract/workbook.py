@@ -52,6 +52,8 @@ PLACES = ("continent", "region", "country")
 # A workbook has scores but no narrative; ranks are computed, so they must be there.
 EXPECT = Expectations(scores=True, ranks=True, sections=False)
 _BLANK = ("", "n/a", "na", "-")
+# XLSX and ODS are zip archives, legacy XLS an OLE2 compound file.
+_WORKBOOKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
 
 
 @dataclass(frozen=True)
@@ -112,15 +114,18 @@ class _Row:
 
 
 def read_workbook(content: bytes | str) -> WorkbookReading:
-    """Read every `<year>_dataset` sheet of an .xlsx document."""
-    if isinstance(content, str) or not content.startswith(b"PK\x03\x04"):
-        return WorkbookReading({}, (_not_xlsx(content),))
+    """Read every `<year>_dataset` sheet of a workbook (XLSX, legacy XLS or ODS)."""
+    if isinstance(content, str) or not content.startswith(_WORKBOOKS):
+        return WorkbookReading({}, (_not_workbook(content),))
     try:
         tables = _tables(content)
-    # A damaged archive can fail in any of openpyxl's layers (zip, XML, styles), each
-    # with its own exception type; all of them mean the same thing here.
+    # A damaged file can fail in any of calamine's layers (zip, OLE2, XML), each with
+    # its own exception type; all of them mean the same thing here.
     except Exception as exc:
-        message = f"a zip archive but not a readable .xlsx workbook: {type(exc).__name__}: {exc}"
+        message = f"not a readable workbook: {type(exc).__name__}: {exc}"
+        return WorkbookReading({}, (Reason("corrupt_workbook", message),))
+    if not tables:  # a zip without its workbook part reads as no sheets at all
+        message = "not a readable workbook: it holds no sheet"
         return WorkbookReading({}, (Reason("corrupt_workbook", message),))
     sheets = {}
     for title, rows in tables.items():
@@ -140,30 +145,28 @@ def not_a_profile(*reasons: Reason) -> Extraction:
     )
 
 
-def _tables(content: bytes) -> dict[str, list[tuple[object, ...]]]:
-    """Every sheet's cell values, row by row (read-only mode streams the XML)."""
-    # Imported here: openpyxl takes ~0.15 s to import, which every other command would pay.
-    import openpyxl
+def _tables(content: bytes) -> dict[str, list[list[object]]]:
+    """Every sheet's cell values, row by row, from the sheet's first row and column (so
+    row numbers in messages are the spreadsheet's)."""
+    # calamine (Rust) reads XLSX, XLS and ODS alike, as the dataset kind does; imported
+    # here, as only workbook imports need it.
+    from python_calamine import CalamineWorkbook
 
-    book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    try:
-        return {ws.title: list(ws.iter_rows(values_only=True)) for ws in book.worksheets}
-    finally:
-        book.close()
+    book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+    return {
+        name: book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        for name in book.sheet_names
+    }
 
 
-def _not_xlsx(content: bytes | str) -> Reason:
+def _not_workbook(content: bytes | str) -> Reason:
     if not content:
         return Reason("not_a_workbook", "the document is empty")
-    head = content[:4] if isinstance(content, bytes) else b""
-    if head == b"\xd0\xcf\x11\xe0":
-        what = "an old-style .xls (OLE2) file; only .xlsx workbooks are read"
-    else:
-        what = f"not an .xlsx workbook (not even a zip archive); it begins {beginning(content, 40)}"
+    what = f"not a workbook (XLSX, XLS or ODS); it begins {beginning(content, 40)}"
     return Reason("not_a_workbook", what)
 
 
-def _read_sheet(edition: int, title: str, table: Sequence[tuple[object, ...]]) -> EditionSheet:
+def _read_sheet(edition: int, title: str, table: Sequence[Sequence[object]]) -> EditionSheet:
     header = table[0] if table else ()
     columns, unrecognised = _columns(header)
     warnings = ()
@@ -224,7 +227,7 @@ def _missing_columns(
 
 
 def _rows(
-    table: Sequence[tuple[object, ...]], columns: dict[str, int], title: str
+    table: Sequence[Sequence[object]], columns: dict[str, int], title: str
 ) -> tuple[list[_Row], list[Reason]]:
     rows: dict[str, _Row] = {}
     problems = []
@@ -260,14 +263,14 @@ def _rows(
     return list(rows.values()), problems
 
 
-def _text(cells: tuple[object, ...], index: int) -> str:
+def _text(cells: Sequence[object], index: int) -> str:
     # The 2021 sheet writes one region both `Caribbean ` and `Caribbean`.
     value = cells[index] if index < len(cells) else None
     return str(value).strip() if value is not None else ""
 
 
 def _scores(
-    cells: tuple[object, ...], columns: dict[str, int], keys: list[str], title: str, number: int
+    cells: Sequence[object], columns: dict[str, int], keys: list[str], title: str, number: int
 ) -> tuple[dict[str, float], tuple[Reason, ...]]:
     scores = {}
     unreadable = {}

@@ -30,6 +30,7 @@ __all__ = [
     "find",
     "get",
     "higher_is_worse",
+    "level_name",
     "load_definition",
     "registry",
     "shipped",
@@ -83,6 +84,14 @@ def higher_is_worse(index_id: str, key: str) -> bool:
     definition = find(index_id)
     measure = definition.measure(key) if definition else None
     return measure is None or measure.higher_is_worse
+
+
+def level_name(index_id: str, key: str, level: str) -> str:
+    """A category's level as a reader says it (`fiw`, `status`, `NF` -> `Not Free`): the
+    name its definition gives, else the level as published."""
+    definition = find(index_id)
+    measure = definition.measure(key) if definition else None
+    return measure.level_name(level) if measure is not None else level
 
 
 def _read_dir(directory: Path, taken: dict[str, IndexDefinition]) -> dict[str, IndexDefinition]:

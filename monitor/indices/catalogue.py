@@ -18,9 +18,10 @@ OCINDEX = get("ocindex")
 EDITIONS = OCINDEX.editions
 # The first edition: ENACT's Africa Organised Crime Index (see the end of this module).
 ENACT_EDITION = 2019
-# The composite above the pillars, and the pillars, in the definition's order.
+# The composite above the pillars, and the scores grouping indicators (criminal markets,
+# criminal actors, and resilience: a composite of its own), in the definition's order.
 CRIMINALITY = next(m.key for m in OCINDEX.measures if m.level == "composite")
-PILLARS = tuple(m.key for m in OCINDEX.measures if m.level == "pillar")
+PILLARS = tuple(m.key for m in OCINDEX.measures if m.key in OCINDEX.pillars())
 COMPOSITES = (CRIMINALITY, *PILLARS)
 # The ranked scores: criminality and resilience.
 RANKED = tuple(m.of for m in OCINDEX.of_kind("rank") if m.of)

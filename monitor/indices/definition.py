@@ -59,6 +59,7 @@ class Measure:
     of: str | None = None
     groups: tuple[str, ...] = ()
     levels: tuple[str, ...] = ()
+    level_names: dict[str, str] = field(default_factory=dict)  # level as published -> name
     since: int | None = None
     until: int | None = None
     aliases: tuple[str, ...] = ()
@@ -81,6 +82,10 @@ class Measure:
     def ordered_levels(self) -> tuple[str, ...]:
         """A category's levels; a membership's two (off the list, on it)."""
         return MEMBERSHIP_LEVELS if self.kind == "membership" else self.levels
+
+    def level_name(self, level: str) -> str:
+        """A level as a reader says it (`NF` -> `Not Free`); unnamed: as published."""
+        return self.level_names.get(level, level)
 
     def spellings(self) -> tuple[str, ...]:
         extra = tuple(a for names in self.edition_aliases.values() for a in names)
@@ -176,12 +181,18 @@ class IndexDefinition:
     def children(self, key: str) -> tuple[Measure, ...]:
         return tuple(m for m in self.measures if m.parent == key)
 
+    def pillars(self) -> frozenset[str]:
+        """The scores that group indicators: the declared pillars and, in an index that
+        has pillars, a composite holding indicators directly (the OC Index's resilience,
+        a headline score of its own, stands as the pillar of its 12 indicators)."""
+        return _pillars(self)
+
     def pillar_of(self, key: str) -> str | None:
         """The pillar a score belongs to: itself for a pillar, its nearest pillar
         ancestor for an indicator, None for a composite above the pillars."""
         measure = self.measure(key)
         while measure is not None:
-            if measure.level == "pillar":
+            if measure.key in self.pillars():
                 return measure.key
             measure = self.measure(measure.parent) if measure.parent else None
         return None
@@ -213,3 +224,17 @@ def _by_key(definition: IndexDefinition) -> dict[str, Measure]:
 @lru_cache(maxsize=64)
 def _by_spelling(definition: IndexDefinition) -> dict[str, Measure]:
     return {slugify(s): m for m in definition.measures for s in m.spellings()}
+
+
+@lru_cache(maxsize=64)
+def _pillars(definition: IndexDefinition) -> frozenset[str]:
+    declared = {m.key for m in definition.measures if m.level == "pillar"}
+    if not declared:  # indicators straight under a total (FSI) are no pillar's
+        return frozenset()
+    direct = {
+        m.key
+        for m in definition.measures
+        if m.level == "composite"
+        and any(c.level == "indicator" for c in definition.children(m.key))
+    }
+    return frozenset(declared | direct)

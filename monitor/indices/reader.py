@@ -138,8 +138,8 @@ class _Reader:
         source = raw.get("source", {})
         if not isinstance(source, dict):
             raise self.fail("source", "must be a table")
-        self.only(source, "source", {"kind", "format", "url", "min_listed"})
-        for key in ("kind", "format"):
+        self.only(source, "source", {"kind", "format", "url", "min_listed", "document"})
+        for key in ("kind", "format", "document"):
             if key in source:
                 self.text(source, "source", key)
         if "url" in source and not re.match(r"^https?://\S+$", str(source["url"])):
@@ -320,7 +320,7 @@ class _Reader:
         by_kind = {
             "score": {"level", "parent", "arithmetic", "tolerance", "scale", "step", "decimals"},
             "rank": {"of", "groups"},
-            "category": {"levels"},
+            "category": {"levels", "level_names"},
             "membership": set(),
         }
         kind = self.choice(m, where, "kind", KINDS)
@@ -368,6 +368,7 @@ class _Reader:
             if len(set(levels)) != len(levels):
                 raise self.fail(f"{where}.levels", "must not repeat a level")
             values["levels"] = levels
+            values["level_names"] = self.level_names(m, where, levels)
         given = self.number(m, where, "significance")
         if given is not None and given < 0:
             raise self.fail(f"{where}.significance", "must be a number ≥ 0")
@@ -375,6 +376,21 @@ class _Reader:
         default = significance.get(level or "", 0.0)
         values["significance"] = given if given is not None else default
         return Measure(**values)
+
+    def level_names(self, m: dict[str, Any], where: str, levels: tuple[str, ...]) -> dict[str, str]:
+        """`level_names = { NF = "Not Free" }`: a name for levels published as codes."""
+        names = m.get("level_names", {})
+        if not isinstance(names, dict):
+            raise self.fail(f"{where}.level_names", "must be a table of level = name")
+        for level, name in names.items():
+            place = f"{where}.level_names.{level}"
+            if level not in levels:
+                raise self.fail(place, f"{level!r} is none of the levels ({', '.join(levels)})")
+            if not isinstance(name, str) or not name.strip():
+                raise self.fail(place, "must be a non-empty string")
+        if len(set(names.values())) != len(names):
+            raise self.fail(f"{where}.level_names", "must not give two levels one name")
+        return dict(names)
 
     def score(self, m: dict[str, Any], where: str, level: str) -> dict[str, Any]:
         scale = m.get("scale")

@@ -25,7 +25,7 @@ from monitor.diff.text import EditedSentence, SectionDelta
 from monitor.identity import lookup
 from monitor.indices import IndexDefinition, find
 from monitor.models import Finding, Profile
-from monitor.sources import KINDS
+from monitor.sources import kind_label
 from monitor.store import Store
 from monitor.store.findings import latest_comparison_pair, published_region
 from monitor.store.outbox import OwedFinding
@@ -343,7 +343,8 @@ def _summary(
     """An index's part of a country's summary line, of its latest comparison (a first
     import of a long release has findings for many editions): the headline scores
     alerted (else those that changed), old → new as the findings say, then its category
-    levels ("NF", or "PF → NF" when it changed) and list changes."""
+    levels as the definition names them ("Not Free", or "Partly Free → Not Free" when it
+    changed) and list changes."""
     if definition is None:
         return ""
     scores = {f.key: f for f in latest if f.kind == "score"}
@@ -362,9 +363,10 @@ def _summary(
     changed = {f.key: f.detail for f in statuses if f.kind == "category"}
     for measure in definition.of_kind("category"):
         if measure.key in changed:
-            parts.append(f"{changed[measure.key]['from']} → {changed[measure.key]['to']}")
+            was, now = changed[measure.key]["from"], changed[measure.key]["to"]
+            parts.append(f"{measure.level_name(was)} → {measure.level_name(now)}")
         elif current is not None and measure.key in current.categories:
-            parts.append(current.categories[measure.key])
+            parts.append(measure.level_name(current.categories[measure.key]))
     # "added to the list: Watch list", its direction left to the section below
     parts += [f.message.rsplit(" (", 1)[0] for f in statuses if f.kind == "membership"]
     return f"{definition.short_name or definition.name} {', '.join(parts)}" if parts else ""
@@ -375,8 +377,7 @@ def _source_link(store: Store, source_key: str) -> tuple[str, str] | None:
     source = store.source(source_key)
     if source is None or not source.url.startswith(("http://", "https://")):
         return None
-    kind = KINDS.get(source.kind)
-    return (kind.label if kind else source.kind, source.url)
+    return (kind_label(source.kind), source.url)
 
 
 def _name(slug: str) -> str:

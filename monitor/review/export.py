@@ -4,7 +4,8 @@ One row per score of a snapshot, read from the `snapshot_scores` view: values ex
 as stored (a float's shortest repr in CSV, so reading it back gives the same number),
 an empty cell or null where the source printed no change. A category or membership
 (from `snapshot_categories`) is a row too, its level as published in `score` ("Not
-Free", "on the list"), with no pillar and no change. Each row also names the
+Free", "on the list"), with no pillar and no change, and `level_name` the level as its
+definition names it (`NF` -> "Not Free"; empty for a score). Each row also names the
 country (the publisher's spelling, ISO 3166 alpha-3, its region as the index groups it)
 and the measure as its index names it, so a spreadsheet needs no lookup tables.
 """
@@ -19,7 +20,7 @@ from functools import cache
 from typing import Any, TextIO
 
 from monitor.identity import lookup
-from monitor.indices import get
+from monitor.indices import Measure, get
 from monitor.store import Store
 
 COLUMNS = (
@@ -38,6 +39,7 @@ COLUMNS = (
     "status",
     "snapshot_id",
     "captured_at",
+    "level_name",
 )
 
 
@@ -91,16 +93,29 @@ def export_rows(store: Store, only: ExportFilter | None = None) -> Iterator[dict
             "country_name": country.name if country else None,
             "iso3": country.alpha3 if country else None,
             "indicator_name": _measure_name(row["index_id"], row["indicator"]),
+            "level_name": _level_name(row["index_id"], row["indicator"], row["score"]),
         }
 
 
 @cache
-def _measure_name(index_id: str, key: str) -> str:
+def _measure(index_id: str, key: str) -> Measure | None:
     try:
-        measure = get(index_id).measure(key)
+        return get(index_id).measure(key)
     except KeyError:  # an index whose definition is not installed here
-        return key
+        return None
+
+
+def _measure_name(index_id: str, key: str) -> str:
+    measure = _measure(index_id, key)
     return measure.name if measure is not None else key
+
+
+def _level_name(index_id: str, key: str, value: Any) -> str | None:
+    """A category's or membership's level as named (`Not Free`); None for a score."""
+    if not isinstance(value, str):
+        return None
+    measure = _measure(index_id, key)
+    return measure.level_name(value) if measure is not None else value
 
 
 def _csv(rows: Iterable[dict[str, Any]], out: TextIO) -> int:

@@ -16,7 +16,7 @@ from monitor.diff.categories import category_deltas
 from monitor.diff.ranks import RankDelta, declared_regroupings, regrouped
 from monitor.diff.scores import measure_name, score_direction
 from monitor.formatting import places_moved
-from monitor.indices import find
+from monitor.indices import find, level_name
 from monitor.models import Profile
 from monitor.review.snapshots import standing_snapshots
 from monitor.store import Store
@@ -58,9 +58,11 @@ class HeadlineLevel:
     key: str
     name: str
     kind: str  # category / membership
-    value: str
+    value: str  # as published (`NF`)
     previous: str | None
     direction: str
+    label: str = ""  # as the definition names it (`Not Free`)
+    previous_label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,8 @@ def _levels(new: Profile, old: Profile | None) -> tuple[HeadlineLevel, ...]:
             value,
             before.get(key),
             changed.get(key, "unchanged" if key in before else ""),
+            level_name(new.index, key, value),
+            level_name(new.index, key, before[key]) if key in before else None,
         )
         for key, value in new.levels().items()
     )

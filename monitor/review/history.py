@@ -13,7 +13,7 @@ from typing import Any
 
 from monitor.diff.scores import measure_name, score_direction
 from monitor.errors import MonitorError
-from monitor.indices import higher_is_worse
+from monitor.indices import higher_is_worse, level_name
 from monitor.review.keys import sort_key
 from monitor.review.snapshots import standing_snapshots
 from monitor.store import Store
@@ -83,9 +83,16 @@ class StatusRow:
     index: str = "ocindex"
 
     @property
+    def names(self) -> tuple[str | None, ...]:
+        """Each level as the definition names it (`NF` -> `Not Free`)."""
+        return tuple(
+            None if v is None else level_name(self.index, self.key, v) for v in self.values
+        )
+
+    @property
     def changed(self) -> str:
         """`Partly Free → Not Free`, or "" when the first and last levels held agree."""
-        known = [v for v in self.values if v is not None]
+        known = [v for v in self.names if v is not None]
         return f"{known[0]} → {known[-1]}" if known and known[0] != known[-1] else ""
 
 
@@ -111,7 +118,9 @@ class History:
         }
         # An index with no categories answers as before categories existed.
         if self.statuses:
-            data["statuses"] = [asdict(s) | {"changed": s.changed} for s in self.statuses]
+            data["statuses"] = [
+                asdict(s) | {"names": s.names, "changed": s.changed} for s in self.statuses
+            ]
         return data
 
 

@@ -415,7 +415,11 @@ def _categories(definition: IndexDefinition, rows: list[Any], last: int) -> Iter
     for r in rows:
         if r[1] == definition.id and r[2] == last:
             measure = definition.measure(r[3])
-            yield CategoryLine(measure.name if measure else r[3], r[4], r[5], r[6])
+            if measure is None:
+                yield CategoryLine(r[3], r[4], r[5], r[6])
+                continue
+            previous = measure.level_name(r[5]) if r[5] is not None else None
+            yield CategoryLine(measure.name, measure.level_name(r[4]), previous, r[6])
 
 
 def _notes(definition: IndexDefinition, editions: list[int]) -> Iterable[str]:

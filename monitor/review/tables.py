@@ -103,7 +103,7 @@ def _editions_across(
     for status in statuses:
         table.add_row(
             Text(status.name, style="bold"),
-            *(v or "" for v in status.values),
+            *(v or "" for v in status.names),
             "",
             _status_change(status, plain),
         )
@@ -125,7 +125,7 @@ def _editions_down(
         [
             _edition_label(c, " "),
             *(_value(r.values[n], r.index, r.key) for r in rows),
-            *(s.values[n] or "" for s in statuses),
+            *(s.names[n] or "" for s in statuses),
         ]
         for n, c in enumerate(columns)
     ]

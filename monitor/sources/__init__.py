@@ -52,7 +52,11 @@ class SourceKind:
 
     name: ClassVar[str]
     # What a reader calls one such document, after a country's name: "profile page".
+    # A generic kind's is its index's short name and this word ("CPI release"; a
+    # definition's `[source] document` may give another word: "FATF statement").
     label: ClassVar[str] = "document"
+    # Said of a capture that could not be read, after why (a `broken` condition).
+    unread: ClassVar[str] = "no scores are taken from it"
     # The extractor's version: stored raw documents read by an older one are re-read.
     version: ClassVar[str] = "1"
     default_base_url: ClassVar[str] = ""
@@ -144,6 +148,20 @@ def kind_class(name: str) -> type[SourceKind] | None:
         return KINDS[name]
     definition = find(name)
     return KINDS.get(str(definition.source.get("kind", ""))) if definition else None
+
+
+def kind_label(name: str) -> str:
+    """What a reader calls a document of kind `name`: "profile page", "CPI release" (an
+    index read by a generic kind), the name itself when no kind is known by it."""
+    cls = kind_class(name)
+    if cls is None:
+        return name
+    if name in KINDS:
+        return cls.label
+    definition = find(name)
+    assert definition is not None  # kind_class found it
+    word = str(definition.source.get("document", cls.label))
+    return f"{definition.short_name} {word}"
 
 
 def get_kind(name: str, base_url: str | None = None) -> SourceKind:

@@ -43,6 +43,7 @@ class CountryList(SourceKind):
 
     name = "country_list"
     label = "list"
+    unread = "no country is taken as added to or removed from its lists"
     version = VERSION
     options: ClassVar[dict[str, str]] = {
         "base_url": "the list page's URL (default: the definition's [source] url)"

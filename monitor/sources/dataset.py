@@ -56,6 +56,7 @@ class Dataset(SourceKind):
     """
 
     name = "dataset"
+    label = "release"
     version = VERSION
     per_edition = False
     shared_document = True

@@ -17,7 +17,8 @@ workbook_reading = lru_cache(maxsize=2)(read_workbook)
 
 @register
 class OcindexWorkbook(SourceKind):
-    """Global Organized Crime Index dataset workbook (xlsx) on ocindex.net.
+    """Global Organized Crime Index dataset workbook on ocindex.net (XLSX; a copy saved
+    as legacy XLS or ODS reads the same).
 
     One document holds every country and edition (sheets `2021_dataset`, `2023_dataset`,
     …); each country and edition is its own source, addressed by the URL's fragment

@@ -199,7 +199,7 @@ def score_rows(snapshot_id: int, profile: Profile) -> list[dict[str, Any]]:
     def measure(key: str) -> Any:
         return definition.measure(key) if definition else None
 
-    pillars = {m.key for m in definition.measures if m.level == "pillar"} if definition else set()
+    pillars = definition.pillars() if definition else frozenset()
     rows = [
         {
             "snapshot_id": snapshot_id,
