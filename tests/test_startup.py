@@ -27,6 +27,7 @@ HEAVY = (
     "trafilatura",  # article kinds
     "pypdf",  # PDF kinds
     "openpyxl",  # workbooks
+    "apscheduler",  # the daemon's triggers; reading a config checks plain cron fields itself
 )
 IMPORTED = re.compile(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)$", re.M)
 
