@@ -11,9 +11,9 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -467,8 +467,7 @@ class Store:
         if not checks:
             return
         with self.transaction():
-            for check in checks:
-                self._insert_attempts(check.source_id, check.attempts)
+            self._insert_attempts_of((c.source_id, a) for c in checks for a in c.attempts)
             self.db.conn.executemany(
                 "UPDATE snapshots SET last_seen_at = ? WHERE id = ?",
                 [(c.checked_at, c.snapshot_id) for c in checks if c.snapshot_id is not None],
@@ -512,14 +511,26 @@ class Store:
             )
 
     def _insert_attempts(self, source_id: int, attempts: Sequence[Attempt]) -> None:
-        self.db.table("fetch_attempts").insert_all(
-            {
-                "source_id": source_id,
-                **asdict(a),
-                "url": redact(a.url),
-                "error": a.error and redact_text(a.error),
-            }
-            for a in attempts
+        self._insert_attempts_of((source_id, a) for a in attempts)
+
+    def _insert_attempts_of(self, attempts: Iterable[tuple[int, Attempt]]) -> None:
+        """(source id, attempt) rows in one statement: sqlite-utils' insert_all (which
+        reads the table's columns on each call) cost ~1 ms a source in an unchanged cycle."""
+        self.db.conn.executemany(
+            "INSERT INTO fetch_attempts (source_id, url, started_at, status_code, bytes,"
+            " duration_ms, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    i,
+                    redact(a.url),
+                    a.started_at,
+                    a.status_code,
+                    a.bytes,
+                    a.duration_ms,
+                    a.error and redact_text(a.error),
+                )
+                for i, a in attempts
+            ],
         )
 
     def _raw_of(self, snapshot_id: int | None) -> str | None:
