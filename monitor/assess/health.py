@@ -21,7 +21,7 @@ from monitor.models import Finding, Status
 from monitor.sources import kind_class
 from monitor.store import SourceRecord, Store
 from monitor.store.findings import Route, save_source_findings
-from monitor.store.health import conditions, set_conditions
+from monitor.store.health import all_conditions, set_conditions
 
 
 @dataclass(frozen=True)
@@ -49,12 +49,14 @@ def check_health(
 ) -> list[Finding]:
     """Compare each source's conditions with those on record; the findings of changes."""
     found: list[Finding] = []
+    # Read once for all of them: a cycle of 193 unchanged sources made 386 reads here.
+    sources, recorded = store.sources_by_key(), all_conditions(store)
     for key in source_keys:
-        source = store.source(key)
+        source = sources.get(key)
         if source is None:
             continue
         current = {c.name: c for c in source_conditions(store, source, settings, now)}
-        before = conditions(store, source.id)
+        before = {name: detail for name, (_, detail) in recorded.get(source.id, {}).items()}
         findings = [_started(c) for name, c in current.items() if name not in before]
         findings += [_ended(source, name, before[name]) for name in before if name not in current]
         if findings:

@@ -102,6 +102,7 @@ def run_cycle(
     and assessed, the rest wait for the next cycle. Once `[fetch] cycle_budget_seconds`
     have passed, the sources not yet started are deferred (reported, not stored)."""
     started = now_iso()
+    stored = store.sources_by_key()  # one read, not one a source
     with store.batched(writes=len(config.sources), seconds=BATCH_SECONDS):  # one commit
         records = {
             spec.key: store.ensure_source(
@@ -110,6 +111,7 @@ def run_cycle(
                 country_slug=spec.country,
                 edition=spec.edition,
                 url=spec.url,
+                stored=stored,
             )
             for spec in config.sources
         }

@@ -11,7 +11,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -286,10 +286,19 @@ class Store:
     # -- sources ------------------------------------------------------------------
 
     def ensure_source(
-        self, *, key: str, kind: str, country_slug: str, edition: int | None, url: str
+        self,
+        *,
+        key: str,
+        kind: str,
+        country_slug: str,
+        edition: int | None,
+        url: str,
+        stored: Mapping[str, SourceRecord] | None = None,
     ) -> SourceRecord:
-        """Insert the source, or update the URL and kind of the one with this key."""
-        known = self.source(key)
+        """Insert the source, or update the URL and kind of the one with this key.
+        `stored`: every source by key, read once beforehand (`sources_by_key`), so that a
+        cycle does not read each of its sources again."""
+        known = stored.get(key) if stored is not None else self.source(key)
         if known is not None and (known.url, known.kind) == (url, kind):
             return known  # no write: a cycle on a full disk still gets to each source
         with self.transaction():
@@ -311,6 +320,9 @@ class Store:
 
     def sources(self) -> list[SourceRecord]:
         return [source_from_row(r) for r in self.db.query("SELECT * FROM sources ORDER BY key")]
+
+    def sources_by_key(self) -> dict[str, SourceRecord]:
+        return {r.key: r for r in self.sources()}
 
     def source_by_id(self, source_id: int) -> SourceRecord:
         row = self._one("SELECT * FROM sources WHERE id = ?", [source_id])
