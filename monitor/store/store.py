@@ -623,6 +623,15 @@ class Store:
             raise StoreError(f"{self.path}: no snapshot with id {snapshot_id}")
         return Status(row["status"])
 
+    def current_statuses(self) -> dict[int, Status]:
+        """Every source's current snapshot id -> its status, in one read (a cycle asks
+        for each of its sources')."""
+        rows = self.db.conn.execute(
+            "SELECT sn.id, sn.status FROM sources s"
+            " JOIN snapshots sn ON sn.id = s.current_snapshot_id"
+        )
+        return {snapshot_id: Status(status) for snapshot_id, status in rows}
+
     def snapshot(self, snapshot_id: int) -> StoredSnapshot:
         row = self._one("SELECT * FROM snapshots WHERE id = ?", [snapshot_id])
         if row is None:
