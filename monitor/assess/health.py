@@ -10,7 +10,7 @@ nothing; it ending is one recovery finding. Findings go through the outbox like 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -56,8 +56,8 @@ def check_health(
         source = sources.get(key)
         if source is None:
             continue
-        status = statuses.get(source.current_snapshot_id or 0)
-        current = {c.name: c for c in source_conditions(store, source, status, settings, now)}
+        found_now = source_conditions(store, source, settings, now, statuses=statuses)
+        current = {c.name: c for c in found_now}
         before = {name: detail for name, (_, detail) in recorded.get(source.id, {}).items()}
         findings = [_started(c) for name, c in current.items() if name not in before]
         findings += [_ended(source, name, before[name]) for name in before if name not in current]
@@ -72,11 +72,19 @@ def check_health(
 def source_conditions(
     store: Store,
     source: SourceRecord,
-    status: Status | None,  # of its current snapshot, if any
     settings: HealthSettings,
     now: datetime,
+    *,
+    statuses: Mapping[int, Status] | None = None,
 ) -> list[Condition]:
+    """`statuses`: current snapshots' statuses read beforehand (`Store.current_statuses`),
+    so that checking many sources does not read each one's."""
     found = []
+    snapshot_id = source.current_snapshot_id
+    if statuses is not None:
+        status = statuses.get(snapshot_id) if snapshot_id else None
+    else:
+        status = store.snapshot_status(snapshot_id) if snapshot_id else None
     if source.consecutive_failures >= settings.failures:
         found.append(
             Condition(
