@@ -23,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.bench_side_by_side import compile_bytecode
 from monitor.cli.walkthrough import editions_as_pages
 from monitor.demo.server import PageSite, serve
 
@@ -69,6 +70,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     parser.add_argument("--repeat", type=int, default=10)
     repeat = parser.parse_args().repeat
+    compile_bytecode()
     pages = editions_as_pages()
     live = pages[min(pages)]
     slugs = sorted(path.rsplit("/", 1)[1] for path in live)

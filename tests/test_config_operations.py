@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from monitor.cli.main import cli
 
@@ -80,3 +82,51 @@ def test_jitter_applies_to_cron_schedules_too():
 
     assert trigger("15 */6 * * *", "UTC", jitter=60).jitter == 60
     assert trigger("every 6h", "UTC", jitter=60).jitter == 60
+
+
+# Numbers near the fields' bounds (0-59, 0-23, 1-31, 1-12, weekdays 0-7) more often.
+_NUM = st.one_of(
+    st.sampled_from([0, 1, 6, 7, 8, 11, 12, 13, 23, 24, 30, 31, 32, 59, 60]), st.integers(0, 70)
+)
+_PART = st.one_of(
+    st.sampled_from(["*", "last", "mon", "jan", "1-5/2", "5/2", "-1", "01", "x"]),
+    _NUM.map(str),
+    _NUM.map(lambda n: f"*/{n}"),
+    st.tuples(_NUM, _NUM).map(lambda r: f"{r[0]}-{r[1]}"),
+)
+_FIELD = st.lists(_PART, min_size=1, max_size=3).map(",".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(st.just("*"), _FIELD), min_size=5, max_size=5).map(" ".join))
+def test_a_schedule_checked_without_apscheduler_is_one_apscheduler_accepts(expression: str):
+    """Reading a config checks plain cron fields itself (no APScheduler import); whatever
+    it passes, the trigger the daemon builds accepts too."""
+    from monitor.config.schedule import plainly_valid, trigger
+
+    if plainly_valid(expression):
+        trigger(expression, "UTC")  # raises ValueError if the check let a bad one through
+
+
+def test_each_field_at_its_bounds_is_checked_as_apscheduler_checks_it():
+    from monitor.config.schedule import plainly_valid, trigger
+
+    values = [-1, 0, 1, 6, 7, 8, 11, 12, 13, 23, 24, 30, 31, 32, 58, 59, 60]
+    parts = [str(n) for n in values] + [f"*/{n}" for n in values] + ["0-59", "1-31", "5-1"]
+    for position in range(5):
+        for part in parts:
+            fields = ["0", "8", "*", "*", "*"]
+            fields[position] = part
+            expression = " ".join(fields)
+            try:
+                trigger(expression, "UTC")
+            except ValueError:
+                assert not plainly_valid(expression), expression
+
+
+def test_the_default_schedules_are_checked_without_apscheduler():
+    from monitor.config.schedule import ScheduleSettings, plainly_valid
+
+    assert plainly_valid(ScheduleSettings.check) and plainly_valid(ScheduleSettings.digest)
+    assert plainly_valid("15 6 * * 1-5") and not plainly_valid("61 8 * * *")
+    assert not plainly_valid("0 8 * *") and not plainly_valid("every 0h")

@@ -191,3 +191,14 @@ def test_the_writer_keeps_statement_journals_in_memory_and_checkpoints_rarely(tm
         "wal_autocheckpoint": 8000,
         "journal_size_limit": 4 * 1024 * 1024,
     }
+
+
+def test_an_unchanged_cycle_reads_its_sources_once_not_once_each(tmp_path, site):
+    """Reads that do not grow with the watch list: the sources, their snapshots' statuses
+    and their health conditions are read once for the whole cycle."""
+    config = config_for(tmp_path, site)
+    with Store.open(config.database) as store:
+        run_cycle(config, store)
+        statements, _ = traced_cycle(config, store)
+    reads = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "PRAGMA"))]
+    assert len(reads) < N, reads

@@ -14,8 +14,7 @@ from monitor.cli.walkthrough import editions_as_pages
 from monitor.demo.server import PageSite, serve
 from tests.helpers.configs import site_config
 
-# Each is tens of milliseconds to import. Not listed: rich.progress, which httpx imports
-# for its own command line whenever rich is installed.
+# Each is tens of milliseconds to import.
 HEAVY = (
     "pycountry",  # identity reads its shipped ISO table
     "rapidfuzz",  # suggestions for a name that matches nothing
@@ -27,6 +26,9 @@ HEAVY = (
     "trafilatura",  # article kinds
     "pypdf",  # PDF kinds
     "openpyxl",  # workbooks
+    "rich.progress",  # the progress bar, only when a terminal shows it
+    "pygments",  # httpx's own command line imports it (and rich.progress): refused
+    "apscheduler",  # the daemon's triggers; reading a config checks plain cron fields itself
 )
 IMPORTED = re.compile(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)$", re.M)
 

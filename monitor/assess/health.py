@@ -10,7 +10,7 @@ nothing; it ending is one recovery finding. Findings go through the outbox like 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,7 +21,7 @@ from monitor.models import Finding, Status
 from monitor.sources import SourceKind, kind_class, kind_label
 from monitor.store import SourceRecord, Store
 from monitor.store.findings import Route, save_source_findings
-from monitor.store.health import conditions, set_conditions
+from monitor.store.health import all_conditions, set_conditions
 
 
 @dataclass(frozen=True)
@@ -49,12 +49,16 @@ def check_health(
 ) -> list[Finding]:
     """Compare each source's conditions with those on record; the findings of changes."""
     found: list[Finding] = []
+    # Read once for all of them: a cycle of 193 unchanged sources made 386 reads here.
+    sources, recorded = store.sources_by_key(), all_conditions(store)
+    statuses = store.current_statuses()
     for key in source_keys:
-        source = store.source(key)
+        source = sources.get(key)
         if source is None:
             continue
-        current = {c.name: c for c in source_conditions(store, source, settings, now)}
-        before = conditions(store, source.id)
+        found_now = source_conditions(store, source, settings, now, statuses=statuses)
+        current = {c.name: c for c in found_now}
+        before = {name: detail for name, (_, detail) in recorded.get(source.id, {}).items()}
         findings = [_started(c) for name, c in current.items() if name not in before]
         findings += [_ended(source, name, before[name]) for name in before if name not in current]
         if findings:
@@ -66,12 +70,21 @@ def check_health(
 
 
 def source_conditions(
-    store: Store, source: SourceRecord, settings: HealthSettings, now: datetime
+    store: Store,
+    source: SourceRecord,
+    settings: HealthSettings,
+    now: datetime,
+    *,
+    statuses: Mapping[int, Status] | None = None,
 ) -> list[Condition]:
+    """`statuses`: current snapshots' statuses read beforehand (`Store.current_statuses`),
+    so that checking many sources does not read each one's."""
     found = []
-    status = (
-        store.snapshot_status(source.current_snapshot_id) if source.current_snapshot_id else None
-    )
+    snapshot_id = source.current_snapshot_id
+    if statuses is not None:
+        status = statuses.get(snapshot_id) if snapshot_id else None
+    else:
+        status = store.snapshot_status(snapshot_id) if snapshot_id else None
     if source.consecutive_failures >= settings.failures:
         found.append(
             Condition(

@@ -18,6 +18,11 @@ from monitor.cli.logs import FORMATS, setup_logging
 from monitor.errors import MonitorError
 from monitor.version import __version__
 
+# httpx imports its own command line (rich.progress, rich.syntax, pygments: ~50 ms) when
+# those are installed, as they are here; this process never runs httpx's command line, so
+# that import is refused (httpx then defines a stub `httpx.main`). Issue 19, start-up.
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
 # Command name -> "module:attribute". A command's module is imported only when that
 # command runs (or --help lists it), so `monitor --version` loads no stage at all.
 COMMANDS = {

@@ -116,10 +116,45 @@ def read_schedule(table: Any, reader: Any) -> ScheduleSettings:
 def check_expression(expression: Any, timezone: str, reader: Any, key: str) -> None:
     if not isinstance(expression, str):
         raise reader.fail(key, "must be a string: 'every 6h' or a cron expression")
+    if plainly_valid(expression):
+        return  # every config read (each `monitor run`) need not import APScheduler
     try:
         trigger(expression, timezone)
     except ValueError as exc:
         raise reader.fail(key, str(exc)) from None
+
+
+# Cron's minute, hour, day-of-month and month fields: their bounds in APScheduler 3.
+_BOUNDS = ((0, 59), (0, 23), (1, 31), (1, 12))
+_PLAIN_PART = re.compile(r"^(?:\*(?:/(\d+))?|(\d+)(?:-(\d+))?)$")
+
+
+def plainly_valid(expression: str) -> bool:
+    """True when `trigger` surely accepts the expression: an interval, or a cron
+    expression of plain numbers, ranges and `*`/`*/n` only (and any day-of-week field
+    `_weekdays` reads). False means "not sure": `trigger` then decides, and its error
+    names the problem. Checking here keeps APScheduler (~30-90 ms to import) out of
+    reading a config (issue 19, start-up); tests compare the two on many fields."""
+    if match := _EVERY.match(expression.strip()):
+        return int(match[1]) >= 1
+    fields = expression.split()
+    if len(fields) != 5:
+        return False
+    for field, (low, high) in zip(fields, _BOUNDS, strict=False):
+        for part in field.split(","):
+            plain = _PLAIN_PART.match(part)
+            if plain is None:
+                return False
+            step, first, last = plain.groups()
+            if step is not None and not 1 <= int(step) <= high - low:
+                return False
+            if first is not None and not low <= int(first) <= int(last or first) <= high:
+                return False
+    try:
+        _weekdays(fields[4])
+    except ValueError:
+        return False
+    return True
 
 
 def next_check(

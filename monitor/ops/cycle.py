@@ -103,6 +103,8 @@ def run_cycle(
     and assessed, the rest wait for the next cycle. Once `[fetch] cycle_budget_seconds`
     have passed, the sources not yet started are deferred (reported, not stored)."""
     started = now_iso()
+    stored = store.sources_by_key()  # one read, not one a source
+    statuses = store.current_statuses()  # what a 304 confirms, likewise
     with store.batched(writes=len(config.sources), seconds=BATCH_SECONDS):  # one commit
         records = {
             spec.key: store.ensure_source(
@@ -111,6 +113,7 @@ def run_cycle(
                 country_slug=spec.country,
                 edition=spec.edition,
                 url=spec.url,
+                stored=stored,
             )
             for spec in config.sources
         }
@@ -176,7 +179,9 @@ def run_cycle(
                 if fetched.outcome is Outcome.STOPPED:
                     continue  # not checked: it waits for the next cycle
                 try:
-                    result = _process(store, config, spec, records[spec.key], fetched, seen)
+                    result = _process(
+                        store, config, spec, records[spec.key], fetched, seen, statuses
+                    )
                 except UnusableDatabaseError:
                     raise  # every source would fail alike: the cycle stops, saying why
                 except StoreError as exc:
@@ -228,9 +233,11 @@ def _process(
     record: SourceRecord,
     fetched: FetchResult,
     seen: list[SeenCheck],
+    statuses: dict[int, Status],
 ) -> SourceResult:
     """One fetched source's outcome. A check that changed nothing (a 304, or bytes the
-    current snapshot holds) goes to `seen`, written with the others in one transaction."""
+    current snapshot holds) goes to `seen`, written with the others in one transaction.
+    `statuses`: the current snapshots' statuses as the cycle began."""
     if fetched.outcome is Outcome.DEFERRED:  # not requested: nothing to record
         return SourceResult(spec.key, spec.url, "deferred", None, detail=fetched.error or "")
     checked_at = now_iso()
@@ -245,7 +252,7 @@ def _process(
     if fetched.outcome is Outcome.NOT_MODIFIED:
         not_modified = str(Stored.NOT_MODIFIED)
         seen.append(SeenCheck(source_id, snapshot_id, checked_at, fetched.attempts, not_modified))
-        status = store.snapshot_status(snapshot_id) if snapshot_id else None
+        status = statuses.get(snapshot_id) if snapshot_id else None
         return SourceResult(spec.key, shown, "not_modified", status, snapshot_id, snapshot_id)
     kind = configured_kind(config, spec.kind)
     content = fetched.content or b""

@@ -10,13 +10,6 @@ from typing import Any
 from monitor.store.store import Store
 
 
-def conditions(store: Store, source_id: int) -> dict[str, dict[str, Any]]:
-    rows = store.db.query(
-        "SELECT condition, detail FROM source_conditions WHERE source_id = ?", [source_id]
-    )
-    return {r["condition"]: json.loads(r["detail"]) for r in rows}
-
-
 def all_conditions(store: Store) -> dict[int, dict[str, tuple[str, dict[str, Any]]]]:
     """source id -> {condition: (since, detail)}, for `monitor status`."""
     found: dict[int, dict[str, tuple[str, dict[str, Any]]]] = {}
