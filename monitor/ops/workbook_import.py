@@ -156,7 +156,12 @@ def import_workbook(
     # One transaction for all the release's assessments: a commit per row was most of
     # an import's time. A killed import leaves them pending for the next assessment.
     with store.transaction():
-        findings = assess_pending(store, config.thresholds, route=config.notify.route)
+        findings = assess_pending(
+            store,
+            config.thresholds,
+            route=config.notify.route,
+            written=[r.snapshot for r in saved if r.snapshot is not None],
+        )
     sha256 = hashlib.sha256(content).hexdigest()
     return ImportReport(str(source), sha256, tuple(rows), tuple(findings), release.warnings)
 
