@@ -213,6 +213,11 @@ def record_fields(value: Any) -> dict[str, Any]:
     names = _field_names(type(value))
     if names is None:
         raise TypeError(f"{type(value).__name__} is not JSON serializable")
+    # A record's own attributes are its fields, in order, unless it holds more (a
+    # cache): given as they are, not copied (json.dumps only reads them).
+    own = getattr(value, "__dict__", None)
+    if own is not None and len(own) == len(names):
+        return own  # type: ignore[no-any-return]
     return {name: getattr(value, name) for name in names}
 
 

@@ -11,9 +11,11 @@ The usual assessment follows (revisions, disagreements with pages and PDFs).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import mimetypes
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urldefrag
@@ -85,6 +87,21 @@ class ImportReport:
         return sum(e.added for e in self.editions)
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for a while: a release builds hundreds of thousands
+    of small records that live until it is stored and assessed, and the collector's
+    passes over them (none garbage) were a third of an import's CPU (issue 16)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@_collector_paused()
 def import_workbook(
     store: Store,
     source: str | Path,

@@ -319,10 +319,14 @@ def section_rows(
     return rows
 
 
+# Keep non-ASCII text readable in the database (country names, narrative); records are
+# written as their fields, as `Extraction.to_dict` gives them. One encoder for all: a
+# release writes thousands of rows.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=record_fields)
+
+
 def _json(value: Any) -> str:
-    # Keep non-ASCII text readable in the database (country names, narrative); records
-    # are written as their fields, as `Extraction.to_dict` gives them.
-    return json.dumps(value, ensure_ascii=False, default=record_fields)
+    return _ENCODER.encode(value)
 
 
 def finding_from_row(row: dict[str, Any]) -> Finding:
