@@ -6,6 +6,7 @@ written here with xlwt, reads the same way."""
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import date, datetime
 from pathlib import Path
@@ -124,6 +125,43 @@ def test_fsi_2021_then_2022_stores_the_files_and_reports_exactly_the_moves(indic
         assert {e for _, _, e in found} == {2022}
         assert {(k, c) for k, c, _ in found} == expected
         assert len(found) == len(expected) > 20  # one finding each
+
+
+def test_a_first_import_records_each_snapshot_as_the_start_of_its_history(indices, tmp_path):
+    """A first import's rows are assessed in bulk: each assessed, with no comparison and
+    no finding, its scores its source's baselines and recorded on the snapshot; the
+    next release's rows are compared with them."""
+    with Store.open(tmp_path / "monitor.db") as store:
+        import_workbook(store, indices / "fsi" / "fsi-2021.xlsx", kind_name="fsi")
+        db = store.db
+        assert (
+            db.execute("SELECT count(*) FROM snapshots WHERE assessed_at IS NULL").fetchone()[0]
+            == 0
+        )
+        assert db.execute("SELECT count(*) FROM comparisons").fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM findings").fetchone()[0] == 0
+        snapshots = db.execute("SELECT id, source_id, baselines_after FROM snapshots").fetchall()
+        assert len(snapshots) == 179
+        for snapshot_id, source_id, after in snapshots:
+            scores = dict(
+                db.execute(
+                    "SELECT key, value FROM scores WHERE snapshot_id = ?", [snapshot_id]
+                ).fetchall()
+            )
+            baselines = dict(
+                db.execute(
+                    "SELECT key, value FROM baselines WHERE source_id = ? AND snapshot_id = ?",
+                    [source_id, snapshot_id],
+                ).fetchall()
+            )
+            assert len(scores) == 13  # Total and the 12 indicators
+            assert baselines == scores == json.loads(after)
+        second = import_workbook(store, indices / "fsi" / "fsi-2022-download.xlsx", kind_name="fsi")
+        compared = db.execute(
+            "SELECT count(*) FROM comparisons c JOIN snapshots s ON s.id = c.new_snapshot_id"
+            " WHERE s.edition = 2022"
+        ).fetchone()[0]
+        assert compared == second.added == 179
 
 
 def _wgi_file(path: Path) -> dict[tuple[str, int, str], float]:
