@@ -192,7 +192,7 @@ def wgi(indices, tmp_path_factory) -> tuple[Store, ImportReport]:
         yield store, report
 
 
-# Slow: 4394 (country, edition) rows stored one capture at a time (20-100 s here).
+# Slow: 4394 (country, edition) rows imported, then checked against the file.
 @pytest.mark.slow
 def test_wgi_holds_every_edition_of_each_dimension_as_published(indices, wgi):
     store, report = wgi
