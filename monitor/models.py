@@ -200,13 +200,32 @@ class Extraction:
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
+def _field_names(kind: type) -> tuple[str, ...] | None:
+    names = _FIELD_NAMES.get(kind)
+    if names is None and is_dataclass(kind):
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in fields(kind))
+    return names
+
+
+def record_fields(value: Any) -> dict[str, Any]:
+    """A record's fields by name, values as they are: `json.dumps(…, default=record_fields)`
+    writes a record as `to_dict` would, in one pass, without the plain copy."""
+    names = _field_names(type(value))
+    if names is None:
+        raise TypeError(f"{type(value).__name__} is not JSON serializable")
+    # A record's own attributes are its fields, in order, unless it holds more (a
+    # cache): given as they are, not copied (json.dumps only reads them).
+    own = getattr(value, "__dict__", None)
+    if own is not None and len(own) == len(names):
+        return own  # type: ignore[no-any-return]
+    return {name: getattr(value, name) for name in names}
+
+
 def _plain(value: Any) -> Any:
     kind = type(value)
     if kind in _SCALARS:
         return value
-    names = _FIELD_NAMES.get(kind)
-    if names is None and is_dataclass(kind):
-        names = _FIELD_NAMES[kind] = tuple(f.name for f in fields(kind))
+    names = _field_names(kind)
     if names is not None:
         return {name: _plain(getattr(value, name)) for name in names}
     if isinstance(value, list | tuple):

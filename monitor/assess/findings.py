@@ -9,6 +9,7 @@ source returns to (A → B → A) is not alerted again: `rebase` measures from i
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 
 from monitor.assess.rules import Release, evaluate
@@ -27,6 +28,8 @@ from monitor.store.findings import (
     country_findings,
     document_origin,
     edition_documents,
+    editions_from_other_documents,
+    editions_from_other_kinds,
     latest_complete,
     latest_complete_by_kind,
     methodology_noted,
@@ -34,17 +37,36 @@ from monitor.store.findings import (
     regrouped_groups,
     reported_elsewhere,
     save_assessment,
+    save_first_assessments,
+    sources_by_id,
+    with_earlier_snapshots,
 )
 
 
 def assess_pending(
-    store: Store, thresholds: Thresholds, *, route: Route | None = None
+    store: Store,
+    thresholds: Thresholds,
+    *,
+    route: Route | None = None,
+    written: Iterable[StoredSnapshot] = (),
 ) -> list[Finding]:
     """Assess every snapshot not assessed yet, oldest first; the new findings, each
-    owed to the channels `route` names (config's `notify.route`)."""
+    owed to the channels `route` names (config's `notify.route`). `written`: snapshots
+    just stored (a release's), used as they are instead of read back and decoded."""
+    known = {s.id: s for s in written}
+    firsts = _first_of_history(store, list(known.values()))
+    save_first_assessments(
+        store,
+        [(s.source_id, s.id, s.extraction.profile.scores()) for s in firsts],  # type: ignore[union-attr]
+    )
+    done = {s.id for s in firsts}
     found: list[Finding] = []
     for source_id, snapshot_id in pending_snapshots(store):
-        found += assess_snapshot(store, thresholds, source_id, snapshot_id, route=route)
+        if snapshot_id in done:
+            continue
+        found += assess_snapshot(
+            store, thresholds, source_id, snapshot_id, route=route, known=known
+        )
     return found
 
 
@@ -55,11 +77,14 @@ def assess_snapshot(
     snapshot_id: int,
     *,
     route: Route | None = None,
+    known: Mapping[int, StoredSnapshot] | None = None,
 ) -> list[Finding]:
-    snapshot = store.snapshot(snapshot_id)
+    """Assess one snapshot; `known`: snapshots by id to use instead of reading them."""
+    known = known or {}
+    snapshot = _read(store, known, snapshot_id)
     source = store.source_by_id(source_id)
-    previous = _previous_complete(store, source_id, snapshot) or _prior_edition_in_dataset(
-        store, source, snapshot
+    previous = _previous_complete(store, known, source_id, snapshot) or (
+        _prior_edition_in_dataset(store, known, source, snapshot)
     )
     new_edition = previous is None or previous.edition != snapshot.edition
     # The same edition again from a dataset of record (the workbook): its changed values
@@ -69,7 +94,7 @@ def assess_snapshot(
     comparison: Comparison | None = None
     if previous is not None:
         comparison = compare(
-            previous.extraction, snapshot.extraction, prior=_prior_profile(store, snapshot)
+            previous.extraction, snapshot.extraction, prior=_prior_profile(store, known, snapshot)
         )
         base = {} if new_edition else baselines(store, source_id)
         releases = (_release(store, previous), _release(store, snapshot)) if republished else None
@@ -79,7 +104,7 @@ def assess_snapshot(
         findings = evaluate(_alone(snapshot), thresholds)
     else:
         findings = []  # the first complete capture starts the history
-    findings += _disagreements(store, source, snapshot)
+    findings += _disagreements(store, known, source, snapshot)
     complete = snapshot.status == Status.COMPLETE
     scores = snapshot.extraction.profile.scores() if complete else {}  # type: ignore[union-attr]
     alerted = {f.key: scores[f.key] for f in findings if f.kind == "score" and f.key in scores}
@@ -105,6 +130,42 @@ def assess_snapshot(
         route=route,
     )
     return findings
+
+
+def _first_of_history(store: Store, written: list[StoredSnapshot]) -> list[StoredSnapshot]:
+    """The snapshots just written whose assessment is known without comparing: complete,
+    their source's first, with neither a prior edition of their kind read from another
+    document to measure against (`_prior_edition_in_dataset`) nor another kind of
+    source showing their edition (`_disagreements`). No finding; their scores are the
+    baselines. A release imported into an empty database is all of these."""
+    if not written:
+        return []
+    sources = sources_by_id(store, {s.source_id for s in written})
+    continuing = with_earlier_snapshots(store, sources, min(s.id for s in written))
+    elsewhere: dict[tuple[str, str], set[tuple[str, int]]] = {}
+    other_kinds: dict[tuple[str, str], set[tuple[str, int]]] = {}
+    firsts = []
+    for snapshot in written:
+        source = sources[snapshot.source_id]
+        if snapshot.status != Status.COMPLETE or snapshot.extraction.profile is None:
+            continue
+        if source.id in continuing:
+            continue
+        index = snapshot.index_id
+        kind = kind_class(source.kind)
+        if kind is not None and kind.revised_in_place and source.edition is not None:
+            prior = prior_edition(source.edition, index)
+            at = (source.kind, snapshot.raw_sha256)
+            if at not in elsewhere:
+                elsewhere[at] = editions_from_other_documents(store, *at)
+            if prior is not None and (source.country_slug, prior) in elsewhere[at]:
+                continue
+        if (source.kind, index) not in other_kinds:
+            other_kinds[(source.kind, index)] = editions_from_other_kinds(store, source.kind, index)
+        if (snapshot.country_slug, snapshot.edition) in other_kinds[(source.kind, index)]:
+            continue
+        firsts.append(snapshot)
+    return firsts
 
 
 def rebase(
@@ -148,8 +209,12 @@ def _release(store: Store, snapshot: StoredSnapshot) -> Release:
     return Release(origin or "", snapshot.captured_at)
 
 
+def _read(store: Store, known: Mapping[int, StoredSnapshot], snapshot_id: int) -> StoredSnapshot:
+    return known.get(snapshot_id) or store.snapshot(snapshot_id)
+
+
 def _previous_complete(
-    store: Store, source_id: int, snapshot: StoredSnapshot
+    store: Store, known: Mapping[int, StoredSnapshot], source_id: int, snapshot: StoredSnapshot
 ) -> StoredSnapshot | None:
     # Like with like: a reading by the same extractor version first, then the latest
     # seen. Chosen in SQL: only that one snapshot is decoded.
@@ -158,11 +223,14 @@ def _previous_complete(
         " ORDER BY extractor_version = ? DESC, last_seen_at DESC, id DESC LIMIT 1",
         [source_id, snapshot.id, Status.COMPLETE.value, snapshot.extraction.extractor_version],
     ).fetchone()
-    return store.snapshot(row[0]) if row else None
+    return _read(store, known, row[0]) if row else None
 
 
 def _prior_edition_in_dataset(
-    store: Store, source: SourceRecord, snapshot: StoredSnapshot
+    store: Store,
+    known: Mapping[int, StoredSnapshot],
+    source: SourceRecord,
+    snapshot: StoredSnapshot,
 ) -> StoredSnapshot | None:
     """A dataset of record (the workbook) keeps one source per edition, so a new
     edition's first row has no history of its own: it is measured against the country's
@@ -179,10 +247,12 @@ def _prior_edition_in_dataset(
     held = edition_documents(store, source.country_slug, prior, source.kind) if prior else []
     if all(sha == snapshot.raw_sha256 for _, sha in held):
         return None
-    return store.snapshot(held[0][0])
+    return _read(store, known, held[0][0])
 
 
-def _prior_profile(store: Store, snapshot: StoredSnapshot) -> Profile | None:
+def _prior_profile(
+    store: Store, known: Mapping[int, StoredSnapshot], snapshot: StoredSnapshot
+) -> Profile | None:
     if snapshot.edition is None:
         return None
     if (prior := prior_edition(snapshot.edition, snapshot.index_id)) is None:
@@ -190,10 +260,15 @@ def _prior_profile(store: Store, snapshot: StoredSnapshot) -> Profile | None:
     prior_id = latest_complete(
         store, snapshot.country_slug, prior, excluding=snapshot.id, index=snapshot.index_id
     )
-    return store.snapshot(prior_id).extraction.profile if prior_id else None
+    return _read(store, known, prior_id).extraction.profile if prior_id else None
 
 
-def _disagreements(store: Store, source: SourceRecord, snapshot: StoredSnapshot) -> list[Finding]:
+def _disagreements(
+    store: Store,
+    known: Mapping[int, StoredSnapshot],
+    source: SourceRecord,
+    snapshot: StoredSnapshot,
+) -> list[Finding]:
     """Values of this country's edition that other kinds of source print differently."""
     profile = snapshot.extraction.profile
     if snapshot.status != Status.COMPLETE or profile is None or snapshot.edition is None:
@@ -202,7 +277,7 @@ def _disagreements(store: Store, source: SourceRecord, snapshot: StoredSnapshot)
     for other_id, key, kind in latest_complete_by_kind(
         store, snapshot.country_slug, snapshot.edition, snapshot.index_id
     ):
-        other = store.snapshot(other_id).extraction.profile if kind != source.kind else None
+        other = _read(store, known, other_id).extraction.profile if kind != source.kind else None
         if other is not None:
             others.append(Reading(key, kind, other_id, other.scores()))
     if not others:

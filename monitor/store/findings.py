@@ -9,7 +9,13 @@ from typing import Any
 
 from monitor.models import Finding
 from monitor.store.outbox import enqueue
-from monitor.store.records import SourceRecord, finding_from_row, pack_deltas, unpack_deltas
+from monitor.store.records import (
+    SourceRecord,
+    finding_from_row,
+    pack_deltas,
+    source_from_row,
+    unpack_deltas,
+)
 from monitor.store.store import Store
 
 # Snapshots from sources of one kind, or any kind when the parameter (given twice) is NULL.
@@ -74,27 +80,108 @@ def save_assessment(
             added += _insert(
                 store, f, source_id, snapshot_id, base_snapshot_id, country, now, route
             )
-        db.execute("UPDATE snapshots SET assessed_at = ? WHERE id = ?", [now, snapshot_id])
-        if reset_baselines:
-            db.execute("DELETE FROM baselines WHERE source_id = ?", [source_id])
-        db.executemany(
-            "INSERT OR REPLACE INTO baselines (source_id, key, value, snapshot_id, set_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            [(source_id, key, value, snapshot_id, now) for key, value in new_baselines.items()],
+        _record_baselines(
+            store,
+            now,
+            [(source_id, snapshot_id, new_baselines)],
+            reset=reset_baselines,
+            after=reading_of is None,
         )
-        if reading_of is None:
-            db.execute(
-                "UPDATE snapshots SET baselines_after = (SELECT json_group_object(key, value)"
-                " FROM baselines WHERE source_id = ?) WHERE id = ?",
-                [source_id, snapshot_id],
-            )
-        else:
+        if reading_of is not None:
             db.execute(
                 "UPDATE snapshots SET baselines_after = (SELECT baselines_after FROM snapshots"
                 " WHERE id = ?) WHERE id = ?",
                 [reading_of, snapshot_id],
             )
     return added
+
+
+def save_first_assessments(
+    store: Store, firsts: Sequence[tuple[int, int, Mapping[str, float]]]
+) -> None:
+    """Record many assessments that start a source's history: (source id, snapshot id,
+    its scores) of complete snapshots with nothing to compare and no finding, each
+    assessed with its scores as the baselines. What `save_assessment` records for each,
+    a statement per table instead of per snapshot (a first import of WGI has 4,394)."""
+    with store.transaction():
+        _record_baselines(store, datetime.now(UTC).isoformat(), firsts, reset=True, after=True)
+
+
+def _record_baselines(
+    store: Store,
+    now: str,
+    assessed: Sequence[tuple[int, int, Mapping[str, float]]],
+    *,
+    reset: bool,
+    after: bool,
+) -> None:
+    """Mark snapshots (source id, snapshot id, new baselines) assessed and set their
+    sources' baselines (`reset`: only these); with `after`, each snapshot records its
+    source's baselines as they now stand."""
+    db = store.db.conn
+    db.executemany(
+        "UPDATE snapshots SET assessed_at = ? WHERE id = ?", [(now, s) for _, s, _ in assessed]
+    )
+    if reset:
+        db.executemany(
+            "DELETE FROM baselines WHERE source_id = ?", [(source,) for source, _, _ in assessed]
+        )
+    db.executemany(
+        "INSERT OR REPLACE INTO baselines (source_id, key, value, snapshot_id, set_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        [
+            (source, key, value, snapshot, now)
+            for source, snapshot, values in assessed
+            for key, value in values.items()
+        ],
+    )
+    if after:
+        db.executemany(
+            "UPDATE snapshots SET baselines_after = (SELECT json_group_object(key, value)"
+            " FROM baselines WHERE source_id = ?) WHERE id = ?",
+            [(source, snapshot) for source, snapshot, _ in assessed],
+        )
+
+
+def sources_by_id(store: Store, ids: Iterable[int]) -> dict[int, SourceRecord]:
+    rows = store.db.query(
+        "SELECT * FROM sources WHERE id IN (SELECT value FROM json_each(?))",
+        [json.dumps(list(ids))],
+    )
+    return {r["id"]: source_from_row(r) for r in rows}
+
+
+def with_earlier_snapshots(store: Store, source_ids: Iterable[int], before: int) -> set[int]:
+    """Which of these sources hold a snapshot older than snapshot id `before`."""
+    rows = store.db.execute(
+        "SELECT DISTINCT source_id FROM snapshots WHERE id < ?"
+        " AND source_id IN (SELECT value FROM json_each(?))",
+        [before, json.dumps(list(source_ids))],
+    )
+    return {r[0] for r in rows}
+
+
+def editions_from_other_documents(store: Store, kind: str, sha256: str) -> set[tuple[str, int]]:
+    """(country, edition) of complete snapshots from sources of `kind` read from a
+    document other than `sha256` (`edition_documents` for every country at once)."""
+    rows = store.db.execute(
+        "SELECT DISTINCT country_slug, edition FROM snapshots WHERE status = 'complete'"
+        " AND raw_sha256 != ?" + KIND_FILTER,
+        [sha256, kind, kind],
+    )
+    return {(r[0], r[1]) for r in rows}
+
+
+def editions_from_other_kinds(store: Store, kind: str, index: str) -> set[tuple[str, int]]:
+    """(country, edition) of an index's complete snapshots from sources of another
+    kind than `kind` (`latest_complete_by_kind` for every country at once)."""
+    rows = store.db.execute(
+        "SELECT DISTINCT s.country_slug, s.edition FROM snapshots s JOIN sources src"
+        " ON src.id = s.source_id WHERE s.status = 'complete' AND s.index_id = ?"
+        " AND src.kind != ?",
+        [index, kind],
+    )
+    return {(r[0], r[1]) for r in rows}
 
 
 def baselines_after(store: Store, snapshot_id: int) -> dict[str, float] | None:

@@ -22,6 +22,7 @@ from monitor.models import (
     Section,
     Status,
     extraction_from_dict,
+    record_fields,
 )
 
 
@@ -68,6 +69,8 @@ class SavedCapture:
     outcome: Outcome  # NEW_SNAPSHOT, UNCHANGED, REVERTED or BACKFILLED
     new_raw_document: bool
     previous_snapshot_id: int | None  # the source's current snapshot before this save
+    # The new snapshot as stored, when a release added one: assessed without a re-read.
+    snapshot: StoredSnapshot | None = None
 
 
 @dataclass(frozen=True)
@@ -161,7 +164,6 @@ def snapshot_row(
     source: SourceRecord, raw_sha256: str, extraction: Extraction, captured_at: str
 ) -> dict[str, Any]:
     """The `snapshots` row for a new capture; country and edition fall back to the source's."""
-    data = extraction.to_dict()
     profile = extraction.profile
     country = profile.country if profile else None
     edition = profile.edition if profile and profile.edition is not None else source.edition
@@ -174,14 +176,21 @@ def snapshot_row(
         "country_name": country.name if country else None,
         "edition": edition,
         "status": extraction.status.value,
-        "reasons": _json(data["reasons"]),
+        "reasons": _json(extraction.reasons),
         "unparsed_count": len(extraction.unparsed_lines),
-        "unparsed_lines": _json(data["unparsed_lines"]),
+        "unparsed_lines": _json(extraction.unparsed_lines),
         "extractor": extraction.extractor,
         "extractor_version": extraction.extractor_version,
-        "profile": _json(named_sections(data["profile"])) if profile is not None else None,
+        "profile": _json(stored_profile(profile)) if profile is not None else None,
         "index_id": profile.index if profile is not None else "ocindex",
     }
+
+
+def stored_profile(profile: Profile) -> dict[str, Any]:
+    """`named_sections` of a profile, its fields left for `_json` to serialise: one
+    pass straight to JSON text, no plain copy of the whole profile first (issue 16)."""
+    named = [{"key": s.key, "title": s.title} for s in profile.sections]
+    return record_fields(profile) | {"sections": named}
 
 
 def named_sections(profile: dict[str, Any]) -> dict[str, Any]:
@@ -310,9 +319,14 @@ def section_rows(
     return rows
 
 
+# Keep non-ASCII text readable in the database (country names, narrative); records are
+# written as their fields, as `Extraction.to_dict` gives them. One encoder for all: a
+# release writes thousands of rows.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=record_fields)
+
+
 def _json(value: Any) -> str:
-    # Keep non-ASCII text readable in the database (country names, narrative).
-    return json.dumps(value, ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 def finding_from_row(row: dict[str, Any]) -> Finding:

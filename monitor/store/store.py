@@ -24,7 +24,7 @@ from sqlite_utils import Database
 
 from monitor.errors import StoreError
 from monitor.files import private_dir, private_opener, touch_private
-from monitor.models import Attempt, Extraction, Reason, Status
+from monitor.models import Attempt, Extraction, Reason, Status, record_fields
 from monitor.redact import redact, redact_text
 from monitor.store.faults import translate
 from monitor.store.raw import read_raw, store_raw
@@ -46,6 +46,9 @@ from monitor.store.records import (
     source_from_row,
 )
 from monitor.store.schema import migrate
+
+# A snapshot to insert: its source, its document's sha256, the reading, when captured.
+NewSnapshot = tuple[SourceRecord, str, Extraction, str]
 
 BUSY_TIMEOUT_MS = 10_000
 WAL_CHECKPOINT_PAGES = 8_000  # 32 MB of 4 KB pages
@@ -434,44 +437,15 @@ class Store:
         made the source's current one, with the check recorded on the source."""
         if existing is None:
             snapshot_id = self._insert_snapshot(source, sha256, extraction, captured_at)
-            outcome = Outcome.NEW_SNAPSHOT
         else:
             snapshot_id = existing
             self.db.execute(
                 "UPDATE snapshots SET last_seen_at = ? WHERE id = ?", [captured_at, snapshot_id]
             )
-            outcome = (
-                Outcome.UNCHANGED if snapshot_id == source.current_snapshot_id else Outcome.REVERTED
-            )
-        last_outcome = outcome if extraction.status is Status.COMPLETE else extraction.status
-        etag, last_modified = validators
-        checked: dict[str, Any] = {
-            "etag": etag,
-            "last_modified": last_modified,
-            "last_checked_at": captured_at,
-            "last_outcome": str(last_outcome),
-            "last_error": None,
-            "last_success_at": captured_at,
-            "consecutive_failures": 0,
-        }
-        if extraction.status is Status.NOT_A_PROFILE:
-            # Fetched but rejected (a maintenance or error page served with 200):
-            # a failed check, and no validators, so a 304 cannot vouch for it.
-            checked |= {
-                "etag": None,
-                "last_modified": None,
-                "last_error": _rejection(extraction),
-                "last_success_at": source.last_success_at,
-                "last_failure_at": captured_at,
-                "consecutive_failures": source.consecutive_failures + 1,
-            }
-        # Validators vouch for the current snapshot: one an ingest replaced must
-        # not let the next 304 confirm the copy instead of what the URL serves.
-        moved = {"etag": None, "last_modified": None}
-        if snapshot_id == source.current_snapshot_id:
-            moved = {}
-        live = moved if archived else checked
-        self._update_source(source.id, current_snapshot_id=snapshot_id, **live)
+        outcome, columns = _kept(
+            source, extraction, captured_at, snapshot_id, existing is None, validators, archived
+        )
+        self._update_sources([(source.id, columns)])
         return snapshot_id, outcome
 
     def save_release(
@@ -541,23 +515,46 @@ class Store:
                 [keys, versions],
             ):
                 held.setdefault(row["source_id"], []).append(row)
-            saved = []
+            existing: list[int | None] = []
             for r in rows:
                 source = sources[r.key]
                 earlier = held.get(source.id, [])
                 read = (sha256, r.extraction.extractor_version)
-                existing = next(
+                same = next(
                     (h["id"] for h in earlier if (h["raw_sha256"], h["extractor_version"]) == read),
                     None,
                 )
-                if existing is None and source.current_snapshot_id:
-                    existing = self._matching(earlier, r.extraction)
-                snapshot_id, outcome = self._keep(
-                    source, sha256, r.extraction, captured_at, existing
+                if same is None and source.current_snapshot_id:
+                    same = self._matching(earlier, r.extraction)
+                existing.append(same)
+            # Each table written once for the whole release (issue 16, import speed).
+            written = iter(
+                self._insert_snapshots(
+                    [
+                        (sources[r.key], sha256, r.extraction, captured_at)
+                        for r, same in zip(rows, existing, strict=True)
+                        if same is None
+                    ]
                 )
+            )
+            saved, updates = [], []
+            for r, same in zip(rows, existing, strict=True):
+                source = sources[r.key]
+                stored = next(written) if same is None else None
+                snapshot_id = stored.id if stored else same
+                assert snapshot_id is not None
+                outcome, columns = _kept(
+                    source, r.extraction, captured_at, snapshot_id, stored is not None
+                )
+                updates.append((source.id, columns))
                 saved.append(
-                    SavedCapture(snapshot_id, outcome, new_raw, source.current_snapshot_id)
+                    SavedCapture(snapshot_id, outcome, new_raw, source.current_snapshot_id, stored)
                 )
+            self.db.conn.executemany(
+                "UPDATE snapshots SET last_seen_at = ? WHERE id = ?",
+                [(captured_at, same) for same in existing if same is not None],
+            )
+            self._update_sources(updates)
         return saved
 
     def _matching(self, rows: Sequence[dict[str, Any]], extraction: Extraction) -> int | None:
@@ -566,7 +563,8 @@ class Store:
         an equal reading), then as records, so a field added to the models later does
         not tell them apart."""
         wanted = _without_url(_redacted(extraction))
-        data = json.loads(json.dumps(wanted.to_dict()))  # as stored: lists, not tuples
+        # As stored (lists, not tuples), written in one pass.
+        data = json.loads(json.dumps(wanted, default=record_fields))
         profile = named_sections(data["profile"]) if data["profile"] is not None else None
         candidates = [
             r
@@ -732,47 +730,64 @@ class Store:
     def _insert_snapshot(
         self, source: SourceRecord, sha256: str, extraction: Extraction, captured_at: str
     ) -> int:
-        extraction = _redacted(extraction)
-        # Plain statements, not sqlite-utils' insert(): a release's thousands of rows
-        # would each pay for its table introspection (issue 16, import speed).
-        snapshot_id = self._insert_rows(
-            "snapshots", [snapshot_row(source, sha256, extraction, captured_at)]
-        )
-        assert isinstance(snapshot_id, int)
-        # Only a profile has scores, ranks and sections; never invent empty ones.
-        if extraction.profile is not None:
-            profile = extraction.profile
-            self._insert_rows("scores", score_rows(snapshot_id, profile))
-            self._insert_rows("ranks", rank_rows(snapshot_id, profile))
-            sentences: dict[int, str] = {}
-            narrative = section_rows(snapshot_id, profile.sections, sentences)
-            # Content-addressed: a sentence already stored (an earlier edition's) is kept.
-            # Sentences first: indexing a section for search reads its sentences.
-            self.db.conn.executemany(
-                "INSERT OR IGNORE INTO sentences (id, text) VALUES (?, ?)", sentences.items()
-            )
-            self._insert_rows("narrative_sections", narrative)
-            self._insert_rows("categories", category_rows(snapshot_id, profile))
-        return snapshot_id
+        return self._insert_snapshots([(source, sha256, extraction, captured_at)])[0].id
 
-    def _insert_rows(self, table: str, rows: Sequence[dict[str, Any]]) -> int | None:
-        """Insert rows built alike (the same keys, scalar values); the rowid of a
-        single row (executemany sets none)."""
+    def _insert_snapshots(self, new: Sequence[NewSnapshot]) -> list[StoredSnapshot]:
+        """Insert snapshots (source, document sha256, extraction, capture time) and their
+        scores, ranks, narrative and categories, each table in one statement; the
+        snapshots as stored, for assessing them without reading them back."""
+        if not new:
+            return []
+        # Ids given here, as SQLite would (the largest plus one): executemany returns none.
+        (first,) = self.db.conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM snapshots").fetchone()
+        stored: list[StoredSnapshot] = []
+        rows: dict[str, list[dict[str, Any]]] = {
+            table: []
+            for table in ("snapshots", "scores", "ranks", "narrative_sections", "categories")
+        }
+        sentences: dict[int, str] = {}
+        for snapshot_id, (source, sha256, extraction, captured_at) in enumerate(new, first):
+            extraction = _redacted(extraction)
+            row = {"id": snapshot_id} | snapshot_row(source, sha256, extraction, captured_at)
+            rows["snapshots"].append(row)
+            stored.append(_as_stored(row, extraction))
+            # Only a profile has scores, ranks and sections; never invent empty ones.
+            if (profile := extraction.profile) is not None:
+                rows["scores"] += score_rows(snapshot_id, profile)
+                rows["ranks"] += rank_rows(snapshot_id, profile)
+                rows["narrative_sections"] += section_rows(snapshot_id, profile.sections, sentences)
+                rows["categories"] += category_rows(snapshot_id, profile)
+        # Plain statements, not sqlite-utils' insert(), which introspects the table.
+        self._insert_rows("snapshots", rows.pop("snapshots"))
+        # Content-addressed: a sentence already stored (an earlier edition's) is kept.
+        # Sentences first: indexing a section for search reads its sentences.
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO sentences (id, text) VALUES (?, ?)", sentences.items()
+        )
+        for table, table_rows in rows.items():
+            self._insert_rows(table, table_rows)
+        return stored
+
+    def _insert_rows(self, table: str, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert rows built alike (the same keys, scalar values)."""
         if not rows:
-            return None
+            return
         columns = list(rows[0])
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-        if len(rows) == 1:
-            return self.db.conn.execute(sql, [rows[0][c] for c in columns]).lastrowid
         self.db.conn.executemany(sql, [[row[c] for c in columns] for row in rows])
-        return None
 
     def _update_source(self, source_id: int, **columns: Any) -> None:
-        assignments = ", ".join(f"{name} = ?" for name in columns)
+        self._update_sources([(source_id, columns)])
+
+    def _update_sources(self, updates: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        """Set each source's columns; one statement per set of columns named."""
+        alike: dict[tuple[str, ...], list[list[Any]]] = {}
+        for source_id, columns in updates:
+            alike.setdefault(tuple(columns), []).append([*columns.values(), source_id])
         # On the connection: always inside a transaction, where sqlite-utils adds only cost.
-        self.db.conn.execute(
-            f"UPDATE sources SET {assignments} WHERE id = ?", [*columns.values(), source_id]
-        )
+        for names, params in alike.items():
+            assignments = ", ".join(f"{name} = ?" for name in names)
+            self.db.conn.executemany(f"UPDATE sources SET {assignments} WHERE id = ?", params)
 
     # -- reads --------------------------------------------------------------------
 
@@ -918,6 +933,72 @@ def _seen_row(check: SeenCheck) -> tuple[Any, ...]:
     etag, last_modified = check.validators or (None, None)
     at = check.checked_at
     return (at, check.outcome, at, replaced, etag, replaced, last_modified, check.source_id)
+
+
+def _kept(
+    source: SourceRecord,
+    extraction: Extraction,
+    captured_at: str,
+    snapshot_id: int,
+    new: bool,
+    validators: tuple[str | None, str | None] = (None, None),
+    archived: bool = False,
+) -> tuple[Outcome, dict[str, Any]]:
+    """How a capture whose snapshot is `snapshot_id` (`new`, or one stored before) ended,
+    and the source's columns that record it, the snapshot made current."""
+    if new:
+        outcome = Outcome.NEW_SNAPSHOT
+    else:
+        outcome = (
+            Outcome.UNCHANGED if snapshot_id == source.current_snapshot_id else Outcome.REVERTED
+        )
+    last_outcome = outcome if extraction.status is Status.COMPLETE else extraction.status
+    etag, last_modified = validators
+    checked: dict[str, Any] = {
+        "etag": etag,
+        "last_modified": last_modified,
+        "last_checked_at": captured_at,
+        "last_outcome": str(last_outcome),
+        "last_error": None,
+        "last_success_at": captured_at,
+        "consecutive_failures": 0,
+    }
+    if extraction.status is Status.NOT_A_PROFILE:
+        # Fetched but rejected (a maintenance or error page served with 200):
+        # a failed check, and no validators, so a 304 cannot vouch for it.
+        checked |= {
+            "etag": None,
+            "last_modified": None,
+            "last_error": _rejection(extraction),
+            "last_success_at": source.last_success_at,
+            "last_failure_at": captured_at,
+            "consecutive_failures": source.consecutive_failures + 1,
+        }
+    # Validators vouch for the current snapshot: one an ingest replaced must
+    # not let the next 304 confirm the copy instead of what the URL serves.
+    moved = {"etag": None, "last_modified": None}
+    if snapshot_id == source.current_snapshot_id:
+        moved = {}
+    return outcome, {"current_snapshot_id": snapshot_id} | (moved if archived else checked)
+
+
+def _as_stored(row: dict[str, Any], extraction: Extraction) -> StoredSnapshot:
+    """A snapshot just inserted (its row, and the extraction it was written from) as
+    reading it back would give it."""
+    return StoredSnapshot(
+        id=row["id"],
+        source_id=row["source_id"],
+        raw_sha256=row["raw_sha256"],
+        captured_at=row["captured_at"],
+        last_seen_at=row["last_seen_at"],
+        country_slug=row["country_slug"],
+        country_name=row["country_name"],
+        edition=row["edition"],
+        status=extraction.status,
+        reasons=extraction.reasons,
+        extraction=extraction,
+        index_id=row["index_id"],
+    )
 
 
 def _rejection(extraction: Extraction) -> str:
