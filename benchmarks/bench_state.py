@@ -1,7 +1,7 @@
 """Issue 19's state growth, table by table: the bench kit's 193 pages, a cold cycle of
 the 2021 edition then a changed cycle of the 2023 edition, in-process.
 
-    python benchmarks/bench_state.py [--sites $TMPDIR/anchors/sites] [--pages 193]
+    python benchmarks/bench_state.py [--sites $TMPDIR/anchors/sites] [--pages 193] [--keep DIR]
 
 The pages are the kit's (../shared/bench/gen_pages.py writes site-2021/ and site-2023/,
 see its README). Prints the bytes each table holds after each cycle (SQLite's dbstat,
@@ -58,6 +58,7 @@ def main() -> None:
     tmp = Path(os.environ.get("TMPDIR", "/tmp"))
     parser.add_argument("--sites", type=Path, default=tmp / "anchors" / "sites")
     parser.add_argument("--pages", type=int, default=193)
+    parser.add_argument("--keep", type=Path, help="the data directory to keep (new or empty)")
     args = parser.parse_args()
     editions = [kit_pages(args.sites / f"site-{e}", args.pages) for e in (2021, 2023)]
     conn, child = mp.Pipe()
@@ -65,8 +66,8 @@ def main() -> None:
     server.start()
     try:
         base_url = conn.recv()
-        with tempfile.TemporaryDirectory() as data:
-            config = make_config(Path(data), base_url, args.pages, 4)
+        with tempfile.TemporaryDirectory() as scratch:
+            config = make_config(args.keep or Path(scratch), base_url, args.pages, 4)
             sizes = []
             for pages in editions:
                 conn.send(pages)

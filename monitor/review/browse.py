@@ -43,6 +43,7 @@ TABLES = {
     "narrative_sections": "One narrative section of a snapshot: its paragraphs as lists "
     "of sentence keys.",
     "sentences": "One narrative sentence, stored once however many snapshots hold it.",
+    "descriptions": "One indicator description, stored once however many snapshots hold it.",
     "comparisons": "One snapshot compared with the one before it: the deltas as "
     "zstd-compressed JSON.",
     "findings": "One significant thing about a snapshot, as the rules decided.",

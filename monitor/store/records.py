@@ -113,12 +113,16 @@ def source_from_row(row: dict[str, Any]) -> SourceRecord:
     return SourceRecord(**row)
 
 
-def snapshot_from_row(row: dict[str, Any], sections: list[dict[str, Any]]) -> StoredSnapshot:
-    """A stored snapshot from its row and its narrative (key, title, paragraphs' text per
-    section): the profile JSON names its sections, their text is kept once, in `sentences`."""
+def snapshot_from_row(
+    row: dict[str, Any], sections: list[dict[str, Any]], descriptions: Mapping[int, str]
+) -> StoredSnapshot:
+    """A stored snapshot from its row, its narrative (key, title, paragraphs' text per
+    section) and its indicators' descriptions by key: the profile JSON names its sections
+    and keys its descriptions, their text is kept once (`sentences`, `descriptions`)."""
     profile = json.loads(row["profile"]) if row["profile"] is not None else None
     if profile is not None:
         profile["sections"] = sections
+        profile["indicators"] = [_described(i, descriptions) for i in profile["indicators"]]
     extraction = extraction_from_dict(
         {
             "status": row["status"],
@@ -146,9 +150,15 @@ def snapshot_from_row(row: dict[str, Any], sections: list[dict[str, Any]]) -> St
 
 
 def snapshot_row(
-    source: SourceRecord, raw_sha256: str, extraction: Extraction, captured_at: str
+    source: SourceRecord,
+    raw_sha256: str,
+    extraction: Extraction,
+    captured_at: str,
+    descriptions: dict[int, str],
 ) -> dict[str, Any]:
-    """The `snapshots` row for a new capture; country and edition fall back to the source's."""
+    """The `snapshots` row for a new capture; country and edition fall back to the source's.
+    Its indicators' descriptions are added to `descriptions` (key -> text) for the caller
+    to store once."""
     data = extraction.to_dict()
     profile = extraction.profile
     country = profile.country if profile else None
@@ -167,16 +177,37 @@ def snapshot_row(
         "unparsed_lines": _json(data["unparsed_lines"]),
         "extractor": extraction.extractor,
         "extractor_version": extraction.extractor_version,
-        "profile": _json(_named_sections(data["profile"])) if profile is not None else None,
+        "profile": (
+            _json(stored_profile(data["profile"], descriptions)) if profile is not None else None
+        ),
         "index_id": profile.index if profile is not None else "ocindex",
     }
 
 
-def _named_sections(profile: dict[str, Any]) -> dict[str, Any]:
+def stored_profile(profile: dict[str, Any], descriptions: dict[int, str]) -> dict[str, Any]:
     """The profile as stored in its snapshot row: its sections named, their text not
-    repeated (it is in `narrative_sections` and `sentences`)."""
+    repeated (it is in `narrative_sections` and `sentences`); each indicator's description
+    by key (`description_id`, NULL for none), its text added to `descriptions`: the same
+    few hundred texts every edition, most of a profile's bytes."""
     named = [{"key": s["key"], "title": s["title"]} for s in profile["sections"]]
-    return profile | {"sections": named}
+    indicators = []
+    for indicator in profile["indicators"]:
+        text = indicator.get("description", "")  # absent from the oldest profiles
+        key = sentence_id(text) if text else None
+        if key is not None:
+            descriptions[key] = text
+        kept = {k: v for k, v in indicator.items() if k != "description"}
+        indicators.append(kept | {"description_id": key})
+    return profile | {"sections": named, "indicators": indicators}
+
+
+def _described(indicator: dict[str, Any], descriptions: Mapping[int, str]) -> dict[str, Any]:
+    """A stored indicator with its description's text back (a profile stored before
+    migration 16 has the text itself)."""
+    if "description_id" not in indicator:
+        return indicator
+    key = indicator.pop("description_id")
+    return indicator | {"description": descriptions[key] if key is not None else ""}
 
 
 def score_rows(snapshot_id: int, profile: Profile) -> list[dict[str, Any]]:

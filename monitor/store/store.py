@@ -564,11 +564,16 @@ class Store:
         self, source: SourceRecord, sha256: str, extraction: Extraction, captured_at: str
     ) -> int:
         extraction = _redacted(extraction)
+        descriptions: dict[int, str] = {}
         table = self.db.table("snapshots").insert(
-            snapshot_row(source, sha256, extraction, captured_at)
+            snapshot_row(source, sha256, extraction, captured_at, descriptions)
         )
         snapshot_id = table.last_pk
         assert isinstance(snapshot_id, int)
+        # Content-addressed, as sentences are: an earlier edition's description is kept.
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO descriptions (id, text) VALUES (?, ?)", descriptions.items()
+        )
         # Only a profile has scores, ranks and sections; never invent empty ones.
         if extraction.profile is not None:
             profile = extraction.profile
@@ -612,7 +617,17 @@ class Store:
         return [self._snapshot(r) for r in rows]
 
     def _snapshot(self, row: dict[str, Any]) -> StoredSnapshot:
-        return snapshot_from_row(row, self._narrative(row["id"]) if row["profile"] else [])
+        if row["profile"] is None:
+            return snapshot_from_row(row, [], {})
+        return snapshot_from_row(row, self._narrative(row["id"]), self._descriptions(row))
+
+    def _descriptions(self, row: dict[str, Any]) -> dict[int, str]:
+        """The texts of a snapshot's indicators' descriptions, by key."""
+        sql = (
+            "SELECT id, text FROM descriptions WHERE id IN"
+            " (SELECT json_extract(value, '$.description_id') FROM json_each(?, '$.indicators'))"
+        )
+        return dict(self.db.execute(sql, [row["profile"]]).fetchall())
 
     def _narrative(self, snapshot_id: int) -> list[dict[str, Any]]:
         """A snapshot's sections with their paragraphs' text, joined here from the
