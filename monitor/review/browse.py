@@ -189,8 +189,9 @@ def metadata(store: Store) -> dict[str, Any]:
             tables[name]["columns"] = columns[name]
         if name in HIDDEN:
             tables[name]["hidden"] = True
-    # A view has no rowid: the search joins the index's rowid to section_id.
-    tables["narrative"] |= {"fts_table": "narrative_fts", "fts_pk": "section_id"}
+    # A view has no rowid: the search joins the index's rowid (the first section with
+    # that text) to text_id.
+    tables["narrative"] |= {"fts_table": "narrative_fts", "fts_pk": "text_id"}
     return {
         "title": "profile-monitor",
         "description": "Snapshots of published country profiles (Global Organized Crime "

@@ -324,9 +324,16 @@ def section_rows(
                 "key": section.key,
                 "title": section.title,
                 "sentences": json.dumps(paragraphs, separators=(",", ":")),
+                "passage": passage_id(section.title, section.paragraphs),
             }
         )
     return rows
+
+
+def passage_id(title: str, paragraphs: Sequence[str]) -> int:
+    """A section's text's key (its title and paragraphs), as a sentence's: a section
+    unchanged across editions is indexed for search once."""
+    return sentence_id("\n".join([title, *paragraphs]))
 
 
 def _json(value: Any) -> str:

@@ -11,7 +11,10 @@ from collections.abc import Callable
 
 from sqlite_utils import Database
 
-from monitor.store.migrations.compact import m016_descriptions_once
+from monitor.store.migrations.compact import (
+    m016_descriptions_once,
+    m017_narrative_indexed_once,
+)
 from monitor.store.migrations.indices import m009_one_country_key, m010_indices, m011_categories
 from monitor.store.migrations.initial import (
     m001_initial,
@@ -42,4 +45,5 @@ STEPS: tuple[Callable[[Database], None], ...] = (
     m013_narrative_once,
     m014_zstd,
     m016_descriptions_once,
+    m017_narrative_indexed_once,
 )
