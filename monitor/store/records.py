@@ -114,15 +114,21 @@ def source_from_row(row: dict[str, Any]) -> SourceRecord:
 
 
 def snapshot_from_row(
-    row: dict[str, Any], sections: list[dict[str, Any]], descriptions: Mapping[int, str]
+    row: dict[str, Any],
+    sections: list[dict[str, Any]],
+    descriptions: Mapping[int, str],
+    indicators: Mapping[str, dict[str, Any]],
 ) -> StoredSnapshot:
     """A stored snapshot from its row, its narrative (key, title, paragraphs' text per
-    section) and its indicators' descriptions by key: the profile JSON names its sections
-    and keys its descriptions, their text is kept once (`sentences`, `descriptions`)."""
+    section), its indicators' descriptions by key and its indicators' `scores` rows (by
+    key, as `indicator_from_row` gives them): the profile JSON names its sections and
+    indicators, their text and scores are kept once (`sentences`, `descriptions`, `scores`)."""
     profile = json.loads(row["profile"]) if row["profile"] is not None else None
     if profile is not None:
         profile["sections"] = sections
-        profile["indicators"] = [_described(i, descriptions) for i in profile["indicators"]]
+        profile["indicators"] = [
+            _stored_indicator(i, descriptions, indicators) for i in profile["indicators"]
+        ]
     extraction = extraction_from_dict(
         {
             "status": row["status"],
@@ -158,9 +164,16 @@ def snapshot_row(
 ) -> dict[str, Any]:
     """The `snapshots` row for a new capture; country and edition fall back to the source's.
     Its indicators' descriptions are added to `descriptions` (key -> text) for the caller
-    to store once."""
+    to store once; their scores are its `scores` rows (`score_rows`)."""
     data = extraction.to_dict()
     profile = extraction.profile
+    # What the profile's `scores` rows will give back (score_rows stores these fields).
+    from_rows = {
+        i.key: indicator_from_row(
+            i.name, i.pillar, i.score.value, i.score.change, i.score.new_this_edition
+        )
+        for i in (profile.indicators if profile else ())
+    }
     country = profile.country if profile else None
     edition = profile.edition if profile and profile.edition is not None else source.edition
     return {
@@ -178,17 +191,24 @@ def snapshot_row(
         "extractor": extraction.extractor,
         "extractor_version": extraction.extractor_version,
         "profile": (
-            _json(stored_profile(data["profile"], descriptions)) if profile is not None else None
+            _json(stored_profile(data["profile"], descriptions, from_rows))
+            if profile is not None
+            else None
         ),
         "index_id": profile.index if profile is not None else "ocindex",
     }
 
 
-def stored_profile(profile: dict[str, Any], descriptions: dict[int, str]) -> dict[str, Any]:
+def stored_profile(
+    profile: dict[str, Any],
+    descriptions: dict[int, str],
+    from_rows: Mapping[str, dict[str, Any]],
+) -> dict[str, Any]:
     """The profile as stored in its snapshot row: its sections named, their text not
-    repeated (it is in `narrative_sections` and `sentences`); each indicator's description
-    by key (`description_id`, NULL for none), its text added to `descriptions`: the same
-    few hundred texts every edition, most of a profile's bytes."""
+    repeated (it is in `narrative_sections` and `sentences`); each indicator by key, its
+    description by `description_id` (NULL for none; the text added to `descriptions`,
+    the same few texts every edition), and its name, pillar and score only where its
+    `scores` row (`from_rows`, by key, as `indicator_from_row` gives it back) differs."""
     named = [{"key": s["key"], "title": s["title"]} for s in profile["sections"]]
     indicators = []
     for indicator in profile["indicators"]:
@@ -196,18 +216,41 @@ def stored_profile(profile: dict[str, Any], descriptions: dict[int, str]) -> dic
         key = sentence_id(text) if text else None
         if key is not None:
             descriptions[key] = text
-        kept = {k: v for k, v in indicator.items() if k != "description"}
+        row = from_rows.get(indicator["key"], {})
+        kept = {
+            name: value
+            for name, value in indicator.items()
+            if name != "description" and (name == "key" or _json(value) != _json(row.get(name)))
+        }
         indicators.append(kept | {"description_id": key})
     return profile | {"sections": named, "indicators": indicators}
 
 
-def _described(indicator: dict[str, Any], descriptions: Mapping[int, str]) -> dict[str, Any]:
-    """A stored indicator with its description's text back (a profile stored before
-    migration 16 has the text itself)."""
+def indicator_from_row(
+    name: str, pillar: str | None, value: float, change: float | None, new_this_edition: int
+) -> dict[str, Any]:
+    """An indicator's fields as its `scores` row holds them (REAL columns: floats)."""
+    score = {
+        "value": float(value),
+        "change": None if change is None else float(change),
+        "new_this_edition": bool(new_this_edition),
+    }
+    return {"name": name, "pillar": pillar, "score": score}
+
+
+def _stored_indicator(
+    indicator: dict[str, Any],
+    descriptions: Mapping[int, str],
+    from_rows: Mapping[str, dict[str, Any]],
+) -> dict[str, Any]:
+    """A stored indicator whole again: its `scores` row's fields, what the profile kept,
+    its description's text (a profile stored before migration 16 has it all itself)."""
     if "description_id" not in indicator:
         return indicator
-    key = indicator.pop("description_id")
-    return indicator | {"description": descriptions[key] if key is not None else ""}
+    kept = {k: v for k, v in indicator.items() if k != "description_id"}
+    key = indicator["description_id"]
+    text = descriptions[key] if key is not None else ""
+    return from_rows.get(indicator["key"], {}) | kept | {"description": text}
 
 
 def score_rows(snapshot_id: int, profile: Profile) -> list[dict[str, Any]]:

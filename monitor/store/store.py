@@ -36,6 +36,7 @@ from monitor.store.records import (
     SourceRecord,
     StoredSnapshot,
     category_rows,
+    indicator_from_row,
     rank_rows,
     score_rows,
     section_rows,
@@ -618,8 +619,19 @@ class Store:
 
     def _snapshot(self, row: dict[str, Any]) -> StoredSnapshot:
         if row["profile"] is None:
-            return snapshot_from_row(row, [], {})
-        return snapshot_from_row(row, self._narrative(row["id"]), self._descriptions(row))
+            return snapshot_from_row(row, [], {}, {})
+        return snapshot_from_row(
+            row, self._narrative(row["id"]), self._descriptions(row), self._indicators(row["id"])
+        )
+
+    def _indicators(self, snapshot_id: int) -> dict[str, dict[str, Any]]:
+        """A snapshot's indicators as its `scores` rows give them, by key."""
+        rows = self.db.execute(
+            "SELECT key, name, pillar, value, change, new_this_edition FROM scores"
+            " WHERE snapshot_id = ? AND kind = 'indicator'",
+            [snapshot_id],
+        )
+        return {key: indicator_from_row(*fields) for key, *fields in rows.fetchall()}
 
     def _descriptions(self, row: dict[str, Any]) -> dict[int, str]:
         """The texts of a snapshot's indicators' descriptions, by key."""

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from sqlite_utils import Database
 
 from monitor.store.migrations.compact import (
-    m016_descriptions_once,
+    m016_profile_once,
     m017_narrative_indexed_once,
 )
 from monitor.store.migrations.indices import m009_one_country_key, m010_indices, m011_categories
@@ -44,6 +44,6 @@ STEPS: tuple[Callable[[Database], None], ...] = (
     m012_narrative_search,
     m013_narrative_once,
     m014_zstd,
-    m016_descriptions_once,
+    m016_profile_once,
     m017_narrative_indexed_once,
 )

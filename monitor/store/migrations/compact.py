@@ -7,21 +7,28 @@ import json
 from sqlite_utils import Database
 
 from monitor.store.migrations.narrative import SEARCH_TABLE_DDL, SECTION_TEXT
-from monitor.store.records import passage_id, stored_profile
+from monitor.store.records import indicator_from_row, passage_id, stored_profile
 
 
-def m016_descriptions_once(db: Database) -> None:
-    """Indicators' descriptions stored once, content-addressed (`descriptions`); the
-    profile JSON keys each by `description_id`. They were most of a profile's bytes, the
-    same text every edition."""
+def m016_profile_once(db: Database) -> None:
+    """The profile JSON keeps what no table holds: indicators' descriptions stored once,
+    content-addressed (`descriptions`), keyed by `description_id`; an indicator's name,
+    pillar and score only where its `scores` row differs. They were most of a profile's
+    bytes, the descriptions the same text every edition."""
     db.execute(
         # `id` is 64 bits of the text's SHA-256, as a sentence's is.
         "CREATE TABLE descriptions (id INTEGER PRIMARY KEY, text TEXT NOT NULL)"
     )
     rows = db.execute("SELECT id, profile FROM snapshots WHERE profile IS NOT NULL")
     for snapshot_id, text in rows.fetchall():
+        scores = db.execute(
+            "SELECT key, name, pillar, value, change, new_this_edition FROM scores"
+            " WHERE snapshot_id = ? AND kind = 'indicator'",
+            [snapshot_id],
+        )
+        from_rows = {key: indicator_from_row(*fields) for key, *fields in scores.fetchall()}
         descriptions: dict[int, str] = {}
-        profile = stored_profile(json.loads(text), descriptions)
+        profile = stored_profile(json.loads(text), descriptions, from_rows)
         db.conn.executemany(
             "INSERT OR IGNORE INTO descriptions (id, text) VALUES (?, ?)", descriptions.items()
         )
