@@ -54,8 +54,8 @@ _PASSAGE_SEARCH_DDL = (
     CREATE VIEW narrative AS
     SELECT
         n.rowid AS section_id,               -- the section's row in narrative_sections
-        (SELECT min(o.rowid) FROM narrative_sections o WHERE o.passage = n.passage)
-            AS text_id,                      -- the first section with its title and
+        coalesce((SELECT min(o.rowid) FROM narrative_sections o WHERE o.passage = n.passage),
+            n.rowid) AS text_id,             -- the first section with its title and
                                              --   text: narrative_fts's rowid
         s.country_slug AS country,
         s.country_name AS country_name,
@@ -73,7 +73,8 @@ _PASSAGE_SEARCH_DDL = (
     """,
     SEARCH_TABLE_DDL,
     # A section's text indexed when no earlier section has the same (its sentences are
-    # stored first, so the `sections` view gives its text). Sections are only inserted.
+    # stored first, so the `sections` view gives its text; one inserted without a
+    # passage is indexed under its own row). Sections are only inserted.
     f"""
     CREATE TRIGGER narrative_fts_insert AFTER INSERT ON narrative_sections
     WHEN NOT EXISTS (
