@@ -127,7 +127,7 @@ def snapshot_from_row(
     if profile is not None:
         profile["sections"] = sections
         profile["indicators"] = [
-            _stored_indicator(i, descriptions, indicators) for i in profile["indicators"]
+            _stored_indicator(i, descriptions, indicators) for i in profile.get("indicators", ())
         ]
     extraction = extraction_from_dict(
         {
@@ -209,9 +209,10 @@ def stored_profile(
     description by `description_id` (NULL for none; the text added to `descriptions`,
     the same few texts every edition), and its name, pillar and score only where its
     `scores` row (`from_rows`, by key, as `indicator_from_row` gives it back) differs."""
-    named = [{"key": s["key"], "title": s["title"]} for s in profile["sections"]]
+    # The oldest profiles may lack either list.
+    named = [{"key": s["key"], "title": s["title"]} for s in profile.get("sections", ())]
     indicators = []
-    for indicator in profile["indicators"]:
+    for indicator in profile.get("indicators", ()):
         text = indicator.get("description", "")  # absent from the oldest profiles
         key = sentence_id(text) if text else None
         if key is not None:
