@@ -43,6 +43,7 @@ TABLES = {
     "narrative_sections": "One narrative section of a snapshot: its paragraphs as lists "
     "of sentence keys.",
     "sentences": "One narrative sentence, stored once however many snapshots hold it.",
+    "descriptions": "One indicator description, stored once however many snapshots hold it.",
     "comparisons": "One snapshot compared with the one before it: the deltas as "
     "zstd-compressed JSON.",
     "findings": "One significant thing about a snapshot, as the rules decided.",
@@ -188,8 +189,9 @@ def metadata(store: Store) -> dict[str, Any]:
             tables[name]["columns"] = columns[name]
         if name in HIDDEN:
             tables[name]["hidden"] = True
-    # A view has no rowid: the search joins the index's rowid to section_id.
-    tables["narrative"] |= {"fts_table": "narrative_fts", "fts_pk": "section_id"}
+    # A view has no rowid: the search joins the index's rowid (the first section with
+    # that text) to text_id.
+    tables["narrative"] |= {"fts_table": "narrative_fts", "fts_pk": "text_id"}
     return {
         "title": "profile-monitor",
         "description": "Snapshots of published country profiles (Global Organized Crime "

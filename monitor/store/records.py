@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -128,12 +128,22 @@ def source_from_row(row: dict[str, Any]) -> SourceRecord:
     return SourceRecord(**row)
 
 
-def snapshot_from_row(row: dict[str, Any], sections: list[dict[str, Any]]) -> StoredSnapshot:
-    """A stored snapshot from its row and its narrative (key, title, paragraphs' text per
-    section): the profile JSON names its sections, their text is kept once, in `sentences`."""
+def snapshot_from_row(
+    row: dict[str, Any],
+    sections: list[dict[str, Any]],
+    descriptions: Mapping[int, str],
+    indicators: Mapping[str, dict[str, Any]],
+) -> StoredSnapshot:
+    """A stored snapshot from its row, its narrative (key, title, paragraphs' text per
+    section), its indicators' descriptions by key and its indicators' `scores` rows (by
+    key, as `indicator_from_row` gives them): the profile JSON names its sections and
+    indicators, their text and scores are kept once (`sentences`, `descriptions`, `scores`)."""
     profile = json.loads(row["profile"]) if row["profile"] is not None else None
     if profile is not None:
         profile["sections"] = sections
+        profile["indicators"] = [
+            _stored_indicator(i, descriptions, indicators) for i in profile.get("indicators", ())
+        ]
     extraction = extraction_from_dict(
         {
             "status": row["status"],
@@ -161,9 +171,15 @@ def snapshot_from_row(row: dict[str, Any], sections: list[dict[str, Any]]) -> St
 
 
 def snapshot_row(
-    source: SourceRecord, raw_sha256: str, extraction: Extraction, captured_at: str
+    source: SourceRecord,
+    raw_sha256: str,
+    extraction: Extraction,
+    captured_at: str,
+    descriptions: dict[int, str],
 ) -> dict[str, Any]:
-    """The `snapshots` row for a new capture; country and edition fall back to the source's."""
+    """The `snapshots` row for a new capture; country and edition fall back to the source's.
+    Its indicators' descriptions are added to `descriptions` (key -> text) for the caller
+    to store once; their scores are its `scores` rows (`score_rows`)."""
     profile = extraction.profile
     country = profile.country if profile else None
     edition = profile.edition if profile and profile.edition is not None else source.edition
@@ -181,23 +197,91 @@ def snapshot_row(
         "unparsed_lines": _json(extraction.unparsed_lines),
         "extractor": extraction.extractor,
         "extractor_version": extraction.extractor_version,
-        "profile": _json(stored_profile(profile)) if profile is not None else None,
+        "profile": _json(stored_profile(profile, descriptions)) if profile is not None else None,
         "index_id": profile.index if profile is not None else "ocindex",
     }
 
 
-def stored_profile(profile: Profile) -> dict[str, Any]:
-    """`named_sections` of a profile, its fields left for `_json` to serialise: one
-    pass straight to JSON text, no plain copy of the whole profile first (issue 16)."""
+def stored_profile(profile: Profile, descriptions: dict[int, str]) -> dict[str, Any]:
+    """`compact_profile` of a profile record, its fields left for `_json` to serialise:
+    one pass straight to JSON text, no plain copy of the whole profile first (issue 16)."""
+    # What the profile's `scores` rows will give back (score_rows stores these fields).
+    from_rows = {
+        i.key: indicator_from_row(
+            i.name, i.pillar, i.score.value, i.score.change, i.score.new_this_edition
+        )
+        for i in profile.indicators
+    }
     named = [{"key": s.key, "title": s.title} for s in profile.sections]
-    return record_fields(profile) | {"sections": named}
+    indicators = [record_fields(i) for i in profile.indicators]
+    return record_fields(profile) | {
+        "sections": named,
+        "indicators": _compact_indicators(indicators, descriptions, from_rows),
+    }
 
 
-def named_sections(profile: dict[str, Any]) -> dict[str, Any]:
+def compact_profile(
+    profile: dict[str, Any],
+    descriptions: dict[int, str],
+    from_rows: Mapping[str, dict[str, Any]],
+) -> dict[str, Any]:
     """The profile as stored in its snapshot row: its sections named, their text not
-    repeated (it is in `narrative_sections` and `sentences`)."""
-    named = [{"key": s["key"], "title": s["title"]} for s in profile["sections"]]
-    return profile | {"sections": named}
+    repeated (it is in `narrative_sections` and `sentences`); each indicator by key, its
+    description by `description_id` (NULL for none; the text added to `descriptions`,
+    the same few texts every edition), and its name, pillar and score only where its
+    `scores` row (`from_rows`, by key, as `indicator_from_row` gives it back) differs."""
+    # The oldest profiles may lack either list.
+    named = [{"key": s["key"], "title": s["title"]} for s in profile.get("sections", ())]
+    indicators = _compact_indicators(profile.get("indicators", ()), descriptions, from_rows)
+    return profile | {"sections": named, "indicators": indicators}
+
+
+def _compact_indicators(
+    indicators: Iterable[Mapping[str, Any]],
+    descriptions: dict[int, str],
+    from_rows: Mapping[str, dict[str, Any]],
+) -> list[dict[str, Any]]:
+    compact = []
+    for indicator in indicators:
+        text = indicator.get("description", "")  # absent from the oldest profiles
+        key = sentence_id(text) if text else None
+        if key is not None:
+            descriptions[key] = text
+        row = from_rows.get(indicator["key"], {})
+        kept = {
+            name: value
+            for name, value in indicator.items()
+            if name != "description" and (name == "key" or _json(value) != _json(row.get(name)))
+        }
+        compact.append(kept | {"description_id": key})
+    return compact
+
+
+def indicator_from_row(
+    name: str, pillar: str | None, value: float, change: float | None, new_this_edition: int
+) -> dict[str, Any]:
+    """An indicator's fields as its `scores` row holds them (REAL columns: floats)."""
+    score = {
+        "value": float(value),
+        "change": None if change is None else float(change),
+        "new_this_edition": bool(new_this_edition),
+    }
+    return {"name": name, "pillar": pillar, "score": score}
+
+
+def _stored_indicator(
+    indicator: dict[str, Any],
+    descriptions: Mapping[int, str],
+    from_rows: Mapping[str, dict[str, Any]],
+) -> dict[str, Any]:
+    """A stored indicator whole again: its `scores` row's fields, what the profile kept,
+    its description's text (a profile stored before migration 16 has it all itself)."""
+    if "description_id" not in indicator:
+        return indicator
+    kept = {k: v for k, v in indicator.items() if k != "description_id"}
+    key = indicator["description_id"]
+    text = descriptions[key] if key is not None else ""
+    return from_rows.get(indicator["key"], {}) | kept | {"description": text}
 
 
 def score_rows(snapshot_id: int, profile: Profile) -> list[dict[str, Any]]:
@@ -314,9 +398,16 @@ def section_rows(
                 "key": section.key,
                 "title": section.title,
                 "sentences": json.dumps(paragraphs, separators=(",", ":")),
+                "passage": passage_id(section.title, section.paragraphs),
             }
         )
     return rows
+
+
+def passage_id(title: str, paragraphs: Sequence[str]) -> int:
+    """A section's text's key (its title and paragraphs), as a sentence's: a section
+    unchanged across editions is indexed for search once."""
+    return sentence_id("\n".join([title, *paragraphs]))
 
 
 # Keep non-ASCII text readable in the database (country names, narrative); records are

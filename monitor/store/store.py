@@ -37,13 +37,14 @@ from monitor.store.records import (
     SourceRecord,
     StoredSnapshot,
     category_rows,
-    named_sections,
+    indicator_from_row,
     rank_rows,
     score_rows,
     section_rows,
     snapshot_from_row,
     snapshot_row,
     source_from_row,
+    stored_profile,
 )
 from monitor.store.schema import migrate
 
@@ -563,9 +564,13 @@ class Store:
         an equal reading), then as records, so a field added to the models later does
         not tell them apart."""
         wanted = _without_url(_redacted(extraction))
-        # As stored (lists, not tuples), written in one pass.
+        # As stored (lists, not tuples; compacted as `snapshot_row` writes it).
         data = json.loads(json.dumps(wanted, default=record_fields))
-        profile = named_sections(data["profile"]) if data["profile"] is not None else None
+        profile = (
+            json.loads(json.dumps(stored_profile(wanted.profile, {}), default=record_fields))
+            if wanted.profile is not None
+            else None
+        )
         candidates = [
             r
             for r in rows
@@ -746,9 +751,12 @@ class Store:
             for table in ("snapshots", "scores", "ranks", "narrative_sections", "categories")
         }
         sentences: dict[int, str] = {}
+        descriptions: dict[int, str] = {}
         for snapshot_id, (source, sha256, extraction, captured_at) in enumerate(new, first):
             extraction = _redacted(extraction)
-            row = {"id": snapshot_id} | snapshot_row(source, sha256, extraction, captured_at)
+            row = {"id": snapshot_id} | snapshot_row(
+                source, sha256, extraction, captured_at, descriptions
+            )
             rows["snapshots"].append(row)
             stored.append(_as_stored(row, extraction))
             # Only a profile has scores, ranks and sections; never invent empty ones.
@@ -759,10 +767,13 @@ class Store:
                 rows["categories"] += category_rows(snapshot_id, profile)
         # Plain statements, not sqlite-utils' insert(), which introspects the table.
         self._insert_rows("snapshots", rows.pop("snapshots"))
-        # Content-addressed: a sentence already stored (an earlier edition's) is kept.
-        # Sentences first: indexing a section for search reads its sentences.
+        # Content-addressed: a sentence or description already stored (an earlier
+        # edition's) is kept. Sentences first: indexing a section for search reads them.
         self.db.conn.executemany(
             "INSERT OR IGNORE INTO sentences (id, text) VALUES (?, ?)", sentences.items()
+        )
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO descriptions (id, text) VALUES (?, ?)", descriptions.items()
         )
         for table, table_rows in rows.items():
             self._insert_rows(table, table_rows)
@@ -819,7 +830,28 @@ class Store:
         return [self._snapshot(r) for r in rows]
 
     def _snapshot(self, row: dict[str, Any]) -> StoredSnapshot:
-        return snapshot_from_row(row, self._narrative(row["id"]) if row["profile"] else [])
+        if row["profile"] is None:
+            return snapshot_from_row(row, [], {}, {})
+        return snapshot_from_row(
+            row, self._narrative(row["id"]), self._descriptions(row), self._indicators(row["id"])
+        )
+
+    def _indicators(self, snapshot_id: int) -> dict[str, dict[str, Any]]:
+        """A snapshot's indicators as its `scores` rows give them, by key."""
+        rows = self.db.execute(
+            "SELECT key, name, pillar, value, change, new_this_edition FROM scores"
+            " WHERE snapshot_id = ? AND kind = 'indicator'",
+            [snapshot_id],
+        )
+        return {key: indicator_from_row(*fields) for key, *fields in rows.fetchall()}
+
+    def _descriptions(self, row: dict[str, Any]) -> dict[int, str]:
+        """The texts of a snapshot's indicators' descriptions, by key."""
+        sql = (
+            "SELECT id, text FROM descriptions WHERE id IN"
+            " (SELECT json_extract(value, '$.description_id') FROM json_each(?, '$.indicators'))"
+        )
+        return dict(self.db.execute(sql, [row["profile"]]).fetchall())
 
     def _narrative(self, snapshot_id: int) -> list[dict[str, Any]]:
         """A snapshot's sections with their paragraphs' text, joined here from the

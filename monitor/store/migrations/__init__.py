@@ -11,6 +11,10 @@ from collections.abc import Callable
 
 from sqlite_utils import Database
 
+from monitor.store.migrations.compact import (
+    m016_profile_once,
+    m017_narrative_indexed_once,
+)
 from monitor.store.migrations.indices import m009_one_country_key, m010_indices, m011_categories
 from monitor.store.migrations.initial import (
     m001_initial,
@@ -42,4 +46,6 @@ STEPS: tuple[Callable[[Database], None], ...] = (
     m013_narrative_once,
     m014_zstd,
     m015_document_origin,
+    m016_profile_once,
+    m017_narrative_indexed_once,
 )

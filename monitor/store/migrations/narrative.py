@@ -15,7 +15,12 @@ from monitor.store.records import pack_deltas, section_rows
 
 # A narrative section's text: its paragraphs (a JSON list) as one string, what the
 # full-text index holds and `narrative` shows.
-_SECTION_TEXT = "(SELECT group_concat(value, char(10)) FROM json_each({}.paragraphs))"
+SECTION_TEXT = "(SELECT group_concat(value, char(10)) FROM json_each({}.paragraphs))"
+
+SEARCH_TABLE_DDL = (
+    "CREATE VIRTUAL TABLE narrative_fts USING fts5(title, text, content='',"
+    " tokenize='unicode61 remove_diacritics 2')"
+)
 
 _SEARCH_DDL = (
     # One narrative section of a snapshot, with its country and edition: what Datasette
@@ -29,7 +34,7 @@ _SEARCH_DDL = (
         s.edition AS edition,
         src.kind AS source,
         sec.title AS title,                  -- the section's heading
-        {_SECTION_TEXT.format("sec")} AS text,  -- its paragraphs, one per line
+        {SECTION_TEXT.format("sec")} AS text,  -- its paragraphs, one per line
         s.id AS snapshot_id,
         s.captured_at AS captured_at,
         s.index_id AS index_id
@@ -40,12 +45,11 @@ _SEARCH_DDL = (
     # SQLite FTS5 over the narrative: contentless (the text stays in sections only; a
     # search gives section_ids). Sections are only ever inserted; a trigger indexes each.
     # Not external content from the view: FTS5 cannot read a view that calls json_each.
-    "CREATE VIRTUAL TABLE narrative_fts USING fts5(title, text, content='',"
-    " tokenize='unicode61 remove_diacritics 2')",
+    SEARCH_TABLE_DDL,
     f"""
     CREATE TRIGGER sections_fts_insert AFTER INSERT ON sections BEGIN
         INSERT INTO narrative_fts (rowid, title, text)
-        VALUES (new.rowid, new.title, {_SECTION_TEXT.format("new")});
+        VALUES (new.rowid, new.title, {SECTION_TEXT.format("new")});
     END
     """,
     "INSERT INTO narrative_fts (rowid, title, text) SELECT section_id, title, text FROM narrative",
@@ -107,7 +111,7 @@ _SEARCH_OVER_SENTENCES_DDL = (
         s.edition AS edition,
         src.kind AS source,
         sec.title AS title,                  -- the section's heading
-        {_SECTION_TEXT.format("sec")} AS text,  -- its paragraphs, one per line
+        {SECTION_TEXT.format("sec")} AS text,  -- its paragraphs, one per line
         s.id AS snapshot_id,
         s.captured_at AS captured_at,
         s.index_id AS index_id
@@ -120,7 +124,7 @@ _SEARCH_OVER_SENTENCES_DDL = (
     f"""
     CREATE TRIGGER narrative_fts_insert AFTER INSERT ON narrative_sections BEGIN
         INSERT INTO narrative_fts (rowid, title, text)
-        SELECT new.rowid, sec.title, {_SECTION_TEXT.format("sec")}
+        SELECT new.rowid, sec.title, {SECTION_TEXT.format("sec")}
         FROM sections sec WHERE sec.snapshot_id = new.snapshot_id AND sec.position = new.position;
     END
     """,
