@@ -564,13 +564,21 @@ class Store:
         an equal reading), then as records, so a field added to the models later does
         not tell them apart."""
         wanted = _without_url(_redacted(extraction))
-        # As stored (lists, not tuples; compacted as `snapshot_row` writes it).
-        data = json.loads(json.dumps(wanted, default=record_fields))
-        profile = (
-            json.loads(json.dumps(stored_profile(wanted.profile, {}), default=record_fields))
-            if wanted.profile is not None
+        # As stored (lists, not tuples; compacted as `snapshot_row` writes it): the JSON
+        # leaves out each indicator's fields its `scores` row holds, compared beside it.
+        reasons = json.loads(json.dumps(wanted.reasons, default=record_fields))
+        profile = wanted.profile
+        stored_form = (
+            json.loads(json.dumps(stored_profile(profile, {}), default=record_fields))
+            if profile
             else None
         )
+        indicators = {
+            i.key: indicator_from_row(
+                i.name, i.pillar, i.score.value, i.score.change, i.score.new_this_edition
+            )
+            for i in (profile.indicators if profile else ())
+        }
         candidates = [
             r
             for r in rows
@@ -581,7 +589,9 @@ class Store:
             stored = json.loads(r["profile"]) if r["profile"] else None
             if stored is not None:
                 stored["source_url"] = None
-            if (json.loads(r["reasons"]), stored) == (data["reasons"], profile):
+            if (json.loads(r["reasons"]), stored) == (reasons, stored_form) and (
+                not indicators or self._indicators(r["id"]) == indicators
+            ):
                 return int(r["id"])
         return next(
             (r["id"] for r in candidates if _without_url(self._snapshot(r).extraction) == wanted),
