@@ -9,15 +9,13 @@ source returns to (A → B → A) is not alerted again: `rebase` measures from i
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from monitor.assess.rules import evaluate
 from monitor.config.settings import Thresholds
 from monitor.diff.compare import Comparison, compare
 from monitor.diff.cross_source import Reading, disagreements
 from monitor.diff.ranks import declared_regroupings
 from monitor.diff.reconcile import prior_edition
-from monitor.models import Finding, Profile, Status
+from monitor.models import Finding, Profile, Status, plain
 from monitor.sources import kind_class
 from monitor.store import SourceRecord, Store, StoredSnapshot
 from monitor.store.findings import (
@@ -68,7 +66,9 @@ def assess_snapshot(
     comparison: Comparison | None = None
     if previous is not None:
         comparison = compare(
-            previous.extraction, snapshot.extraction, prior=_prior_profile(store, snapshot)
+            previous.extraction,
+            snapshot.extraction,
+            prior=_prior_profile(store, snapshot, previous),
         )
         base = {} if new_edition else baselines(store, source_id)
         findings = evaluate(comparison, thresholds, base, republished=republished)
@@ -94,7 +94,7 @@ def assess_snapshot(
         snapshot_id=snapshot_id,
         base_snapshot_id=previous.id if previous else None,
         country=snapshot.country_slug,
-        comparison=asdict(comparison) if comparison is not None else None,
+        comparison=plain(comparison) if comparison is not None else None,
         against_incomplete=comparison is not None and comparison.against_incomplete,
         findings=findings,
         # A new edition (or the first capture) is the new baseline for every score.
@@ -141,18 +141,22 @@ def rebase(
 def _previous_complete(
     store: Store, source_id: int, snapshot: StoredSnapshot
 ) -> StoredSnapshot | None:
-    earlier = [
-        s
-        for s in store.snapshots_for(source_id)
-        if s.id < snapshot.id and s.status == Status.COMPLETE
-    ]
+    # Chosen from the rows' columns; only the one chosen is read whole (decoding every
+    # earlier snapshot, narrative and all, grew with the source's history).
+    earlier = store.db.execute(
+        "SELECT id, extractor_version, last_seen_at FROM snapshots"
+        " WHERE source_id = ? AND id < ? AND status = ?",
+        [source_id, snapshot.id, Status.COMPLETE.value],
+    ).fetchall()
     version = snapshot.extraction.extractor_version
 
     # Like with like: a reading by the same extractor version first, then the latest seen.
-    def rank(s: StoredSnapshot) -> tuple[bool, str, int]:
-        return (s.extraction.extractor_version == version, s.last_seen_at, s.id)
+    def rank(row: tuple[int, str, str]) -> tuple[bool, str, int]:
+        snapshot_id, extractor_version, last_seen_at = row
+        return (extractor_version == version, last_seen_at, snapshot_id)
 
-    return max(earlier, key=rank, default=None)
+    chosen = max(earlier, key=rank, default=None)
+    return store.snapshot(chosen[0]) if chosen else None
 
 
 def _prior_edition_in_dataset(
@@ -176,7 +180,9 @@ def _prior_edition_in_dataset(
     return store.snapshot(held[0][0])
 
 
-def _prior_profile(store: Store, snapshot: StoredSnapshot) -> Profile | None:
+def _prior_profile(
+    store: Store, snapshot: StoredSnapshot, previous: StoredSnapshot
+) -> Profile | None:
     if snapshot.edition is None:
         return None
     if (prior := prior_edition(snapshot.edition, snapshot.index_id)) is None:
@@ -184,7 +190,10 @@ def _prior_profile(store: Store, snapshot: StoredSnapshot) -> Profile | None:
     prior_id = latest_complete(
         store, snapshot.country_slug, prior, excluding=snapshot.id, index=snapshot.index_id
     )
-    return store.snapshot(prior_id).extraction.profile if prior_id else None
+    if prior_id is None:
+        return None
+    # A new edition's prior is usually the snapshot it is compared with: read once.
+    return (previous if prior_id == previous.id else store.snapshot(prior_id)).extraction.profile
 
 
 def _disagreements(store: Store, source: SourceRecord, snapshot: StoredSnapshot) -> list[Finding]:

@@ -69,12 +69,11 @@ def save_assessment(
         store.db.execute("UPDATE snapshots SET assessed_at = ? WHERE id = ?", [now, snapshot_id])
         if reset_baselines:
             store.db.execute("DELETE FROM baselines WHERE source_id = ?", [source_id])
-        for key, value in new_baselines.items():
-            store.db.execute(
-                "INSERT OR REPLACE INTO baselines (source_id, key, value, snapshot_id, set_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                [source_id, key, value, snapshot_id, now],
-            )
+        store.db.conn.executemany(
+            "INSERT OR REPLACE INTO baselines (source_id, key, value, snapshot_id, set_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [(source_id, key, value, snapshot_id, now) for key, value in new_baselines.items()],
+        )
         if reading_of is None:
             store.db.execute(
                 "UPDATE snapshots SET baselines_after = (SELECT json_group_object(key, value)"
