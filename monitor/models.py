@@ -267,23 +267,27 @@ class Attempt:
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
-_LEAVES = (str, int, float, bool, type(None), StrEnum)
+_PLAIN = frozenset({str, int, float, bool, type(None)})  # returned as they are
 
 
 def plain(value: Any) -> Any:
     """`dataclasses.asdict` of `value`, made for serialising: the same dicts, lists and
     tuples, but immutable leaves are shared instead of deep-copied and each class's field
     names looked up once (asdict was a third of storing a changed cycle's snapshots)."""
-    if isinstance(value, _LEAVES):
-        return value
     kind = type(value)
+    if kind in _PLAIN or isinstance(value, StrEnum):
+        return value
     names = _FIELDS.get(kind)
     if names is None and hasattr(kind, "__dataclass_fields__"):
         names = _FIELDS[kind] = tuple(f.name for f in fields(value))
     if names is not None:
-        return {name: plain(getattr(value, name)) for name in names}
+        return {
+            name: item if type(item := getattr(value, name)) in _PLAIN else plain(item)
+            for name in names
+        }
     if kind is list or kind is tuple:
-        return kind(plain(v) for v in value)
+        items = [item if type(item) in _PLAIN else plain(item) for item in value]
+        return items if kind is list else tuple(items)
     if kind is dict:
         return {plain(k): plain(v) for k, v in value.items()}
     return copy.deepcopy(value)  # anything else, as asdict does
