@@ -48,6 +48,8 @@ from monitor.store.schema import migrate
 BUSY_TIMEOUT_MS = 10_000
 WAL_CHECKPOINT_PAGES = 8_000  # 32 MB of 4 KB pages
 WAL_KEPT_BYTES = 4 * 1024 * 1024
+# Bound parameters a statement may hold in every SQLite build (999 before 3.32).
+MAX_VARIABLES = 999
 TABLES = (
     "sources",
     "fetch_attempts",
@@ -586,14 +588,23 @@ class Store:
         return snapshot_id
 
     def _insert_rows(self, table: str, rows: Sequence[dict[str, Any]]) -> None:
-        """Rows of one shape and plain values, in one statement: sqlite_utils' insert_all
-        examines every value of every row first (a fifth of storing a snapshot)."""
+        """Rows of one shape and plain values, in as few statements as SQLite's smallest
+        variable limit allows: sqlite_utils' insert_all examines every value of every row
+        first (a fifth of storing a snapshot), and a statement a row would make the
+        full-text index flush a segment for each section (FTS5 flushes per statement)."""
         if not rows:
             return
         columns = list(rows[0])
         names = ", ".join(f'"{c}"' for c in columns)
-        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})"
-        self.db.conn.executemany(sql, [[row[c] for c in columns] for row in rows])
+        row_marks = f"({', '.join('?' * len(columns))})"
+        per_statement = max(1, MAX_VARIABLES // len(columns))
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            marks = ", ".join([row_marks] * len(chunk))
+            self.db.execute(
+                f"INSERT INTO {table} ({names}) VALUES {marks}",
+                [row[c] for row in chunk for c in columns],
+            )
 
     def _update_source(self, source_id: int, **columns: Any) -> None:
         assignments = ", ".join(f"{name} = ?" for name in columns)
