@@ -10,7 +10,6 @@ source returns to (A → B → A) is not alerted again: `rebase` measures from i
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict
 
 from monitor.assess.rules import Release, evaluate
 from monitor.config.settings import Thresholds
@@ -18,7 +17,7 @@ from monitor.diff.compare import Comparison, compare
 from monitor.diff.cross_source import Reading, disagreements
 from monitor.diff.ranks import declared_regroupings
 from monitor.diff.reconcile import prior_edition
-from monitor.models import Finding, Profile, Status
+from monitor.models import Finding, Profile, Status, plain
 from monitor.sources import kind_class
 from monitor.store import SourceRecord, Store, StoredSnapshot
 from monitor.store.findings import (
@@ -121,7 +120,7 @@ def assess_snapshot(
         snapshot_id=snapshot_id,
         base_snapshot_id=previous.id if previous else None,
         country=snapshot.country_slug,
-        comparison=asdict(comparison) if comparison is not None else None,
+        comparison=plain(comparison) if comparison is not None else None,
         against_incomplete=comparison is not None and comparison.against_incomplete,
         findings=findings,
         # A new edition (or the first capture) is the new baseline for every score.

@@ -113,6 +113,10 @@ def _whole(section: Section, status: Status) -> SectionDelta:
 
 
 def _matched(old: Section, new: Section) -> SectionDelta:
+    renamed = normalise(old.title).casefold() != normalise(new.title).casefold()
+    status: Status = "renamed" if renamed else "same"
+    if old.paragraphs == new.paragraphs:  # same text: no sentence to split or compare
+        return SectionDelta(new.key, old.title, new.title, status)
     old_text, new_text = sentences(old.paragraphs), sentences(new.paragraphs)
     old_norm, new_norm = [normalise(s) for s in old_text], [normalise(s) for s in new_text]
     removed, added, moved, edited = [], [], [], []
@@ -129,14 +133,13 @@ def _matched(old: Section, new: Section) -> SectionDelta:
         removed = [old_text[i] for i in gone if i not in paired_old]
         added = [new_text[j] for j in came if j not in paired_new]
         share += len(removed) + len(added) + 0.5 * len(moved)
-    renamed = normalise(old.title).casefold() != normalise(new.title).casefold()
     changed = bool(removed or added or moved or edited)
     total = len(old_text) + len(new_text)
     return SectionDelta(
         key=new.key,
         old_title=old.title,
         new_title=new.title,
-        status="renamed" if renamed else "changed" if changed else "same",
+        status="changed" if changed and not renamed else status,
         added=tuple(added),
         removed=tuple(removed),
         edited=tuple(edited),

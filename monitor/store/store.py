@@ -54,6 +54,8 @@ NewSnapshot = tuple[SourceRecord, str, Extraction, str]
 BUSY_TIMEOUT_MS = 10_000
 WAL_CHECKPOINT_PAGES = 8_000  # 32 MB of 4 KB pages
 WAL_KEPT_BYTES = 4 * 1024 * 1024
+# Bound parameters a statement may hold in every SQLite build (999 before 3.32).
+MAX_VARIABLES = 999
 TABLES = (
     "sources",
     "fetch_attempts",
@@ -790,12 +792,23 @@ class Store:
         return stored
 
     def _insert_rows(self, table: str, rows: Sequence[dict[str, Any]]) -> None:
-        """Insert rows built alike (the same keys, scalar values)."""
+        """Rows of one shape and plain values, in as few statements as SQLite's smallest
+        variable limit allows: sqlite_utils' insert_all examines every value of every row
+        first (a fifth of storing a snapshot), and a statement a row would make the
+        full-text index flush a segment for each section (FTS5 flushes per statement)."""
         if not rows:
             return
         columns = list(rows[0])
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-        self.db.conn.executemany(sql, [[row[c] for c in columns] for row in rows])
+        names = ", ".join(f'"{c}"' for c in columns)
+        row_marks = f"({', '.join('?' * len(columns))})"
+        per_statement = max(1, MAX_VARIABLES // len(columns))
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            marks = ", ".join([row_marks] * len(chunk))
+            self.db.conn.execute(
+                f"INSERT INTO {table} ({names}) VALUES {marks}",
+                [row[c] for row in chunk for c in columns],
+            )
 
     def _update_source(self, source_id: int, **columns: Any) -> None:
         self._update_sources([(source_id, columns)])
