@@ -268,9 +268,14 @@ def import_workbook_command(ctx: click.Context, target: str, as_json: bool, kind
     """
     config = config_of(ctx, required=False)
     with ctx.obj.writing(config) as store:
+        before = latest_finding_id(store)
         report = _import_with_progress(store, target, config, kind, quiet=as_json)
+        # With their countries, as stored: a release's findings concern many countries.
+        found = findings_after(store, before)
     if as_json:
-        print_json({**asdict(report), "editions": [asdict(e) for e in report.editions]})
+        findings = [{"country": country, **asdict(f)} for country, f in found]
+        editions = [asdict(e) for e in report.editions]
+        print_json({**asdict(report), "findings": findings, "editions": editions})
         return
     for e in report.editions:
         others = {"reverted": e.reverted, "incomplete": e.incomplete, "failed": e.failed}
@@ -281,9 +286,11 @@ def import_workbook_command(ctx: click.Context, target: str, as_json: bool, kind
         )
     for w in report.warnings:
         err_console.print(Text.assemble(("warning:", "yellow"), f" {w.message}"))
-    console.print(f"{len(report.findings)} finding(s)", highlight=False)
-    for f in report.findings:
-        console.print(f"[{f.severity}] {f.kind}: {f.message}", highlight=False)
+    if found:
+        # Each finding under its country's name, one line each (as `run --verbose`).
+        console.print(display.findings_view(found, verbose=True), highlight=False, soft_wrap=True)
+    else:
+        console.print("0 finding(s)", highlight=False)
 
 
 def _import_with_progress(
