@@ -173,3 +173,23 @@ def test_a_name_matching_nothing_is_reported_once_with_its_row():
         (c, 2023) for c in ("kyrgyzstan", "korea_rep", "kosovo", "turkey", "eswatini")
     }
     assert reading.rows[("kyrgyzstan", 2023)].profile.composites["score"].value == 26
+
+
+def test_a_cpi_release_cut_off_mid_row_stores_nothing(indices, tmp_path):
+    # A download cut short: its rows would be stored as a release of a dozen countries,
+    # their ranks "of 13", replacing the full release's (seen in the audit).
+    from monitor.errors import NotAProfileError
+
+    whole = (indices / "cpi/CPI2023_GlobalResultsTrends.csv").read_bytes()
+    cut = tmp_path / "CPI2023_cut.csv"
+    cut.write_bytes(whole[:3000])
+    assert not whole[:3000].endswith(b"\n")
+    last = whole[:3000].decode("utf-8-sig").splitlines()
+    said = f"ends mid-row: row {len(last)} has {len(last[-1].split(';'))} of its"
+    with Store.open(tmp_path / "monitor.db") as store:
+        with pytest.raises(NotAProfileError, match=said):
+            import_workbook(store, str(cut), kind_name="cpi")
+        assert store.db.execute("SELECT count(*) FROM snapshots").fetchone()[0] == 0
+        # The same rows ending with the line's end are a (small) release: read.
+        (tmp_path / "small.csv").write_bytes(whole[: whole.rindex(b"\n", 0, 3000) + 1])
+        assert import_workbook(store, str(tmp_path / "small.csv"), kind_name="cpi").rows
