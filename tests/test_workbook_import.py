@@ -4,6 +4,7 @@ a revised cell is one new snapshot and a revision; bad documents store nothing."
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import openpyxl
@@ -351,3 +352,17 @@ def test_the_cli_names_the_country_of_each_finding(tmp_path):
     as_json = runner.invoke(cli, [*args, str(again), "--json"], catch_exceptions=False)
     found = json.loads(as_json.output)["findings"]
     assert {(f["country"], f["kind"]) for f in found} == {("kyrgyzstan", "revision")}
+
+
+def test_a_release_read_with_the_wrong_kind_says_which_kind_to_pass(tmp_path):
+    args = ["--data-dir", str(tmp_path / "data"), "import-workbook"]
+    release = tmp_path / "cpi.csv"
+    release.write_text("Country;ISO3;CPI score 2023\nKazakhstan;KAZ;39\n", encoding="utf-8")
+    runner = CliRunner()
+    default = runner.invoke(cli, [*args, str(release)], catch_exceptions=False)
+    assert default.exit_code == 1
+    assert "nothing stored" in default.output and "needs --kind ID" in default.output
+    misspelt = runner.invoke(cli, [*args, "--kind", "cpii", str(release)], catch_exceptions=False)
+    assert misspelt.exit_code != 0
+    # The index ids --kind takes are named, not only the source kinds.
+    assert re.search(r"indices: cpi, .*fiw, fsi, wgi\)", misspelt.output), misspelt.output
