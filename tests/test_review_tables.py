@@ -46,3 +46,26 @@ def test_a_wide_index_is_split_into_tables_that_fit(width: int):
             assert f"{value:.2f}" in words, (row.name, value)
     for column in history.columns:  # each edition on one line, in every table
         assert f"{column.edition} wgi #{column.snapshot_id}" in text
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_monitor_indices_never_cuts_a_measure_key(width: int, tmp_path):
+    from click.testing import CliRunner
+
+    from monitor.cli.main import cli
+    from monitor.indices import shipped
+
+    runner = CliRunner(env={"COLUMNS": str(width), "NO_COLOR": "1"})
+    result = runner.invoke(cli, ["--data-dir", str(tmp_path), "indices"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.output  # `standard_e…` was all a user saw of the key
+    lines = result.output.splitlines()
+    assert max(len(line) for line in lines) <= width
+    # Every table is closed on its right: nothing was cropped at the terminal's edge.
+    tops = [line for line in lines if line.startswith("┏")]
+    assert len(tops) == len(shipped()) and all(line.endswith("┓") for line in tops)
+    # A key folded over lines reads back whole from its column.
+    folded = "".join(line.split("│")[1].strip() for line in lines if line.startswith("│ "))
+    for definition in shipped().values():
+        for measure in definition.measures:
+            assert measure.key in folded, measure.key
