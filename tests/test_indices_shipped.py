@@ -193,3 +193,18 @@ def test_a_cpi_release_cut_off_mid_row_stores_nothing(indices, tmp_path):
         # The same rows ending with the line's end are a (small) release: read.
         (tmp_path / "small.csv").write_bytes(whole[: whole.rindex(b"\n", 0, 3000) + 1])
         assert import_workbook(store, str(tmp_path / "small.csv"), kind_name="cpi").rows
+
+
+def test_a_release_whose_edition_column_was_renamed_says_so(indices):
+    # The header of the release's own edition renamed: every 2023 row lacks its score.
+    # Without a word the import said only "180 incomplete".
+    whole = (indices / "cpi/CPI2023_GlobalResultsTrends.csv").read_text(encoding="utf-8-sig")
+    renamed = whole.replace("CPI score 2023", "CPI Score (2023)", 1).encode()
+    reading = read_table(renamed, get("cpi"))
+    said = [w.message for w in reading.warnings if w.code == "edition_column_missing"]
+    assert said == [
+        "CSV (';'): no column for CPI score 2023 (there is one for 2022): renamed?"
+        " its 2023 rows are incomplete"
+    ]
+    as_published = read_table(whole.encode(), get("cpi")).warnings
+    assert not [w for w in as_published if w.code == "edition_column_missing"]
