@@ -52,7 +52,9 @@ class Dataset(SourceKind):
     once; each country and edition is its own source, addressed by the URL's fragment
     (`…/data.csv#2025/kyrgyzstan`).
     Each row is checked with the definition (scales, levels, declared arithmetic); a
-    changed value within an edition is the publisher's revision.
+    changed value within an edition is the publisher's revision. A CSV that stops
+    mid-row (a download cut off) is refused whole; a wide release whose own edition has
+    no column for a measure the edition before has (a renamed header) warns, naming it.
     """
 
     name = "dataset"
