@@ -469,6 +469,17 @@ def suggest(text: str, extra: tuple[str, ...] = ()) -> str | None:
     return choices[found[0]] if found else None
 
 
+def known_country_key(text: str) -> str:
+    """`country_key`, its error suggesting the country a misspelling most likely means."""
+    try:
+        return country_key(text)
+    except UnknownCountryError as exc:
+        guess = suggest(text)
+        raise UnknownCountryError(
+            f"{exc} (did you mean {guess!r}?)" if guess else str(exc)
+        ) from None
+
+
 def country_key(text: str) -> str:
     """The key of the country `text` names; UnknownCountryError when it names none."""
     found = lookup(text)

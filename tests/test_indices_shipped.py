@@ -181,3 +181,38 @@ def test_a_name_matching_nothing_is_reported_once_with_its_row():
         (c, 2023) for c in ("kyrgyzstan", "korea_rep", "kosovo", "turkey", "eswatini")
     }
     assert reading.rows[("kyrgyzstan", 2023)].profile.composites["score"].value == 26
+
+
+def test_a_cpi_release_cut_off_mid_row_stores_nothing(indices, tmp_path):
+    # A download cut short: its rows would be stored as a release of a dozen countries,
+    # their ranks "of 13", replacing the full release's (seen in the audit).
+    from monitor.errors import NotAProfileError
+
+    whole = (indices / "cpi/CPI2023_GlobalResultsTrends.csv").read_bytes()
+    cut = tmp_path / "CPI2023_cut.csv"
+    cut.write_bytes(whole[:3000])
+    assert not whole[:3000].endswith(b"\n")
+    last = whole[:3000].decode("utf-8-sig").splitlines()
+    said = f"ends mid-row: row {len(last)} has {len(last[-1].split(';'))} of its"
+    with Store.open(tmp_path / "monitor.db") as store:
+        with pytest.raises(NotAProfileError, match=said):
+            import_workbook(store, str(cut), kind_name="cpi")
+        assert store.db.execute("SELECT count(*) FROM snapshots").fetchone()[0] == 0
+        # The same rows ending with the line's end are a (small) release: read.
+        (tmp_path / "small.csv").write_bytes(whole[: whole.rindex(b"\n", 0, 3000) + 1])
+        assert import_workbook(store, str(tmp_path / "small.csv"), kind_name="cpi").rows
+
+
+def test_a_release_whose_edition_column_was_renamed_says_so(indices):
+    # The header of the release's own edition renamed: every 2023 row lacks its score.
+    # Without a word the import said only "180 incomplete".
+    whole = (indices / "cpi/CPI2023_GlobalResultsTrends.csv").read_text(encoding="utf-8-sig")
+    renamed = whole.replace("CPI score 2023", "CPI Score (2023)", 1).encode()
+    reading = read_table(renamed, get("cpi"))
+    said = [w.message for w in reading.warnings if w.code == "edition_column_missing"]
+    assert said == [
+        "CSV (';'): no column for CPI score 2023 (there is one for 2022): renamed?"
+        " its 2023 rows are incomplete"
+    ]
+    as_published = read_table(whole.encode(), get("cpi")).warnings
+    assert not [w for w in as_published if w.code == "edition_column_missing"]

@@ -4,6 +4,7 @@ a revised cell is one new snapshot and a revision; bad documents store nothing."
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import openpyxl
@@ -331,3 +332,40 @@ def test_monitor_diff_compares_like_with_like(tmp_path, shared_dir):
     assert across.exit_code == 0, across.output  # an explicit edition: any kind with scores
     report = json.loads(across.output)
     assert (report["old_edition"], report["new_edition"]) == (2023, 2021)
+
+
+def test_the_cli_names_the_country_of_each_finding(tmp_path):
+    # A release concerns every country: a finding printed without its country's name
+    # cannot be acted on (the audit saw "[medium] rank: … 101 → 115" twice, no name).
+    args = ["--data-dir", str(tmp_path / "data"), "import-workbook"]
+    runner = CliRunner(env={"COLUMNS": "80"})
+    first = demo_workbook(tmp_path / "wb.xlsx")
+    assert runner.invoke(cli, [*args, str(first)], catch_exceptions=False).exit_code == 0
+    changes = {"human_trafficking": 1.0, "human_smuggling": -1.0}  # the mean kept
+    revised = str(demo_workbook(tmp_path / "revised.xlsx", **changes))
+    said = runner.invoke(cli, [*args, revised], catch_exceptions=False)
+    assert said.exit_code == 0, said.output
+    lines = said.output.splitlines()
+    at = lines.index("Kyrgyzstan (medium)")
+    assert "revision" in lines[at + 1] and "Human trafficking" in lines[at + 1], said.output
+    again = demo_workbook(tmp_path / "again.xlsx", human_trafficking=2.0, human_smuggling=-2.0)
+    as_json = runner.invoke(cli, [*args, str(again), "--json"], catch_exceptions=False)
+    found = json.loads(as_json.output)["findings"]
+    assert {(f["country"], f["kind"]) for f in found} == {("kyrgyzstan", "revision")}
+
+
+def test_a_release_read_with_the_wrong_kind_says_which_kind_to_pass(tmp_path):
+    args = ["--data-dir", str(tmp_path / "data"), "import-workbook"]
+    release = tmp_path / "cpi.csv"
+    release.write_text("Country;ISO3;CPI score 2023\nKazakhstan;KAZ;39\n", encoding="utf-8")
+    runner = CliRunner()
+    default = runner.invoke(cli, [*args, str(release)], catch_exceptions=False)
+    assert default.exit_code == 1
+    assert "nothing stored" in default.output and "needs --kind ID" in default.output
+    misspelt = runner.invoke(cli, [*args, "--kind", "cpii", str(release)], catch_exceptions=False)
+    assert misspelt.exit_code != 0
+    # The index ids --kind takes are named, not only the source kinds (other tests'
+    # configs may have registered more).
+    named = re.search(r"; indices: ([^)]*)\)", misspelt.output)
+    assert named, misspelt.output
+    assert {"cpi", "fiw", "fsi", "wgi"} <= set(named.group(1).split(", "))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 from monitor.cli import display
@@ -67,7 +67,9 @@ def _show(d: IndexDefinition) -> None:
         f"expected every {d.cadence_months} months; {d.path}",
         highlight=False,
     )
-    table = Table("measure", "name", "kind", "direction", "significant", "editions")
+    # Folded, never cut: a key cut to `standard_e…` cannot be typed into --where or export.
+    headers = ("measure", "name", "kind", "direction", "threshold", "editions")
+    table = Table(*(Column(h, overflow="fold") for h in headers))
     for m in d.measures:
         editions = f"{m.since or d.editions[0]}-{m.until or ''}"
         significant = f"{m.significance:g}" if m.kind in ("score", "rank") else "any change"

@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from click.core import ParameterSource
 from rich.text import Text
 
 from monitor.cli import display
 from monitor.cli.context import config_of, print_json
 from monitor.config.settings import Config
-from monitor.errors import MonitorError, StoreError
+from monitor.errors import MonitorError, NotAProfileError, StoreError
 from monitor.fetch.client import Fetcher, Outcome
 from monitor.identity import country_key
 from monitor.models import Status
@@ -268,9 +269,21 @@ def import_workbook_command(ctx: click.Context, target: str, as_json: bool, kind
     """
     config = config_of(ctx, required=False)
     with ctx.obj.writing(config) as store:
-        report = _import_with_progress(store, target, config, kind, quiet=as_json)
+        before = latest_finding_id(store)
+        try:
+            report = _import_with_progress(store, target, config, kind, quiet=as_json)
+        except NotAProfileError as exc:
+            # Any release read as the OC workbook (the default) fails: say what to pass.
+            if ctx.get_parameter_source("kind") is not ParameterSource.DEFAULT:
+                raise
+            hint = "another index's release needs --kind ID (`monitor indices` lists the ids)"
+            raise NotAProfileError(f"{exc} ({hint})") from None
+        # With their countries, as stored: a release's findings concern many countries.
+        found = findings_after(store, before)
     if as_json:
-        print_json({**asdict(report), "editions": [asdict(e) for e in report.editions]})
+        findings = [{"country": country, **asdict(f)} for country, f in found]
+        editions = [asdict(e) for e in report.editions]
+        print_json({**asdict(report), "findings": findings, "editions": editions})
         return
     for e in report.editions:
         others = {"reverted": e.reverted, "incomplete": e.incomplete, "failed": e.failed}
@@ -281,9 +294,11 @@ def import_workbook_command(ctx: click.Context, target: str, as_json: bool, kind
         )
     for w in report.warnings:
         err_console.print(Text.assemble(("warning:", "yellow"), f" {w.message}"))
-    console.print(f"{len(report.findings)} finding(s)", highlight=False)
-    for f in report.findings:
-        console.print(f"[{f.severity}] {f.kind}: {f.message}", highlight=False)
+    if found:
+        # Each finding under its country's name, one line each (as `run --verbose`).
+        console.print(display.findings_view(found, verbose=True), highlight=False, soft_wrap=True)
+    else:
+        console.print("0 finding(s)", highlight=False)
 
 
 def _import_with_progress(

@@ -19,7 +19,7 @@ import tomlkit
 from tomlkit.items import AoT, Array, Table
 
 from monitor.errors import ConfigError, MonitorError
-from monitor.identity import UnknownCountryError, country_key, suggest
+from monitor.identity import country_key, known_country_key
 
 DEFAULT_KINDS = ("ocindex_page",)
 
@@ -50,7 +50,7 @@ def add_countries(
     """Watch the countries `names` (names, slugs or ISO codes) with `kinds` and
     `editions` ("current" or years): added to the first [[watch]] entry watching exactly
     those, else to a new one. Returns the keys added (those already there are skipped)."""
-    keys = [_key(name) for name in names]  # an unknown name fails before any edit
+    keys = [known_country_key(name) for name in names]  # an unknown name fails before any edit
     wanted = sorted(set(kinds) or set(DEFAULT_KINDS))
     when = list(editions) or ["current"]
     document = _read(path)
@@ -88,7 +88,7 @@ def remove_countries(
 ) -> list[str]:
     """Stop watching `names` in every [[watch]] entry (an entry left with no country is
     dropped). Returns the keys removed; a country not watched is an error."""
-    keys = [_key(name) for name in names]
+    keys = [known_country_key(name) for name in names]
     document = _read(path)
     entries = _watch_entries(path, document)
     removed: set[str] = set()
@@ -115,17 +115,6 @@ def remove_countries(
         raise MonitorError(f"{path}: not watched: {', '.join(missing)} (see `monitor watch list`)")
     _replace(path, document, validate)
     return [k for k in dict.fromkeys(keys)]
-
-
-def _key(name: str) -> str:
-    """The country key `name` means; an unknown one is an error with a suggestion."""
-    try:
-        return country_key(name)
-    except UnknownCountryError as exc:
-        guess = suggest(name)
-        raise UnknownCountryError(
-            f"{exc} (did you mean {guess!r}?)" if guess else str(exc)
-        ) from None
 
 
 def _read(path: Path) -> tomlkit.TOMLDocument:

@@ -30,6 +30,7 @@ __all__ = [
     "find",
     "get",
     "higher_is_worse",
+    "index_ids",
     "level_name",
     "load_definition",
     "registry",
@@ -68,9 +69,14 @@ def get(index_id: str) -> IndexDefinition:
     """The definition of `index_id`; KeyError names the ids known."""
     found = find(index_id)
     if found is None:
-        known = ", ".join(sorted({*shipped(), *_USER}))
+        known = ", ".join(index_ids())
         raise KeyError(f"no index definition {index_id!r} (known: {known})")
     return found
+
+
+def index_ids() -> list[str]:
+    """Every index this process knows (shipped, and the config's), sorted."""
+    return sorted({*shipped(), *_USER})
 
 
 def find(index_id: str) -> IndexDefinition | None:

@@ -58,7 +58,7 @@ def history_table(history: History, *, plain: bool = False, width: int = 80) -> 
     score with its trend; an index with more editions than fit in `width` has a row per
     edition and a column per score instead. Nothing is printed where an edition lacks a
     measure; `plain` (no colour): directions in words."""
-    tables = []
+    tables: list[Table | Group] = []
     name = history.country_name or history.country
     for index in dict.fromkeys(c.index for c in history.columns):
         at = [n for n, c in enumerate(history.columns) if c.index == index]
@@ -117,9 +117,10 @@ def _editions_down(
     statuses: list[StatusRow],
     plain: bool,
     width: int,
-) -> Table:
+) -> Group:
     """Editions as rows, measures as columns. Each column is as wide as its longest word
-    (header and cells), so that names and values wrap on spaces and are never cut."""
+    (header and cells), so that names and values wrap on spaces and are never cut; more
+    measures than fit so make several tables, each with the editions."""
     headers = ["edition", *(r.name for r in rows), *(s.name for s in statuses)]
     body: list[list[Text | str]] = [
         [
@@ -137,24 +138,39 @@ def _editions_down(
     cells = [[header, *(line[n] for line in (*body, changes))] for n, header in enumerate(headers)]
     longest_line = [max(len(str(c)) for c in column) for column in cells]
     longest_word = [max(len(w) for c in column for w in str(c).split()) for column in cells]
-    # Rich shrinks a table too wide by cropping; at its words' widths it wraps instead.
-    gaps = 3 * (len(headers) - 1)
-    fixed = sum(longest_line) + gaps > width
-    if fixed:  # what room is left goes to the edition, so that it fits on one line
-        spare = width - gaps - sum(longest_word)
-        longest_word[0] = min(longest_line[0], longest_word[0] + max(spare, 0))
-    table = Table(title=title, show_edge=False, pad_edge=False)
-    for n, header in enumerate(headers):
-        table.add_column(
-            header,
-            justify="left" if n == 0 else "right",
-            width=longest_word[n] if fixed else None,
-        )
-    for line in body:
-        table.add_row(*line)
-    table.add_section()
-    table.add_row(*changes)
-    return table
+    # Rich crops a table wider than `width` even at its words' widths (WGI's 18 measures
+    # at 80 columns were "…" throughout): then the measures go in groups that fit beside
+    # the edition on one line.
+    groups: list[list[int]] = [list(range(1, len(headers)))]
+    if sum(longest_word) + 3 * (len(headers) - 1) > width:
+        groups = [[]]
+        for n in range(1, len(headers)):
+            grown = [*groups[-1], n]
+            needed = longest_line[0] + sum(longest_word[k] for k in grown) + 3 * len(grown)
+            if groups[-1] and needed > width:
+                groups.append([])
+            groups[-1].append(n)
+    tables = []
+    for part, group in enumerate(groups):
+        at = [0, *group]
+        lines = [longest_line[n] for n in at]
+        words = [longest_word[n] for n in at]
+        gaps = 3 * (len(at) - 1)
+        fixed = sum(lines) + gaps > width
+        if fixed:  # what room is left goes to the edition, so that it fits on one line
+            words[0] = min(lines[0], words[0] + max(width - gaps - sum(words), 0))
+        named = title if part == 0 else f"{title} (continued)"
+        table = Table(title=named, show_edge=False, pad_edge=False)
+        for k, n in enumerate(at):
+            table.add_column(
+                headers[n], justify="left" if n == 0 else "right", width=words[k] if fixed else None
+            )
+        for line in body:
+            table.add_row(*(line[n] for n in at))
+        table.add_section()
+        table.add_row(*(changes[n] for n in at))
+        tables.append(table)
+    return Group(*tables)
 
 
 def movers_table(result: Movers, *, plain: bool = False) -> Table:

@@ -18,7 +18,7 @@ from urllib.parse import unquote, urldefrag
 
 from monitor.config.settings import Config
 from monitor.identity import lookup, territory
-from monitor.indices import IndexDefinition, find
+from monitor.indices import IndexDefinition, find, index_ids
 from monitor.models import Extraction, Reason, Status
 
 # A shared document's row as its URL's fragment: `#2023/kyrgyzstan`, or `#kyrgyzstan`
@@ -168,7 +168,9 @@ def get_kind(name: str, base_url: str | None = None) -> SourceKind:
     cls = kind_class(name)
     if cls is None:
         known = ", ".join(sorted(KINDS))
-        raise KeyError(f"unknown source kind {name!r} (known: {known})")
+        # An index's id names its source kind too (`--kind cpi`): say which ids do.
+        indices = ", ".join(i for i in index_ids() if kind_class(i) is not None)
+        raise KeyError(f"unknown source kind {name!r} (known: {known}; indices: {indices})")
     if name in KINDS:
         return cls(base_url)
     definition = find(name)

@@ -52,7 +52,9 @@ class Dataset(SourceKind):
     once; each country and edition is its own source, addressed by the URL's fragment
     (`…/data.csv#2025/kyrgyzstan`).
     Each row is checked with the definition (scales, levels, declared arithmetic); a
-    changed value within an edition is the publisher's revision.
+    changed value within an edition is the publisher's revision. A CSV that stops
+    mid-row (a download cut off) is refused whole; a wide release whose own edition has
+    no column for a measure the edition before has (a renamed header) warns, naming it.
     """
 
     name = "dataset"
@@ -153,6 +155,8 @@ def read_table(content: bytes, definition: IndexDefinition) -> Reading:
             )
     if reading.errors:
         return reading
+    for table in tables:
+        reading.warnings.extend(_latest_lacks(table, definition))
     # A release with a sheet per dimension holds each country once per sheet: its cells
     # of one edition are merged, and a name we do not know is reported once.
     cells: dict[tuple[str, int], dict[str, object]] = {}
@@ -228,6 +232,33 @@ def _editions(
         )
         return []
     return [(edition, {key: _cell(row, at) for (key, _), at in table.columns.items()})]
+
+
+def _latest_lacks(table: Table, definition: IndexDefinition) -> list[Reason]:
+    """A wide release whose own (latest) edition has no column for a measure the edition
+    before has: a header renamed (`CPI Score (2023)`), every row of it incomplete."""
+    editions = sorted({e for _, e in table.columns if e is not None})
+    if len(editions) < 2:
+        return []
+    latest, before = editions[-1], editions[-2]
+    held = {key for key, e in table.columns if e == latest}
+    lacking = [
+        measure
+        for key, e in table.columns
+        if e == before and key not in held
+        for measure in [definition.measure(key)]
+        if measure is not None and measure.in_edition(latest)
+    ]
+    return [
+        Reason(
+            "edition_column_missing",
+            f"{table.where}: no column for {m.name} {latest} (there is one for {before}):"
+            f" renamed? its {latest} rows are incomplete",
+            {"key": m.key, "edition": latest},
+            "warning",
+        )
+        for m in lacking
+    ]
 
 
 def _extraction(

@@ -81,7 +81,26 @@ def read(content: bytes, mapping: Mapping) -> tuple[Table, ...] | Reason:
         table = _find_header(rows, mapping, mapping.columns, f"CSV ({delimiter!r})")
         if isinstance(table, Table) and (best is None or len(table.columns) > len(best.columns)):
             best = table
-    return (best,) if best else _no_header(mapping, "the CSV")
+    if best is None:
+        return _no_header(mapping, "the CSV")
+    return _cut_short(text, best) or (best,)
+
+
+def _cut_short(text: str, table: Table) -> Reason | None:
+    """Why a CSV that stops mid-row (a download cut off) is no release: its last row
+    lacks columns the header has, and its rows would replace good values with partial
+    ones (a rank within the rows that arrived)."""
+    if text.endswith(("\n", "\r")) or not table.rows:
+        return None
+    line, cells = table.rows[-1]
+    needed = max(table.columns.values(), default=table.country) + 1
+    if len(cells) >= needed:
+        return None
+    return Reason(
+        "truncated",
+        f"the CSV ends mid-row: row {line} has {len(cells)} of its {needed} columns"
+        " and no line end (a truncated download?)",
+    )
 
 
 def _from_workbook(content: bytes, mapping: Mapping) -> tuple[Table, ...] | Reason:
