@@ -41,6 +41,16 @@ HEAVY = (
     "monitor.extract.ocindex_pdf",
     "monitor.extract.workbook",
 )
+# `monitor ARGS...`, saying at exit whether the shipped index definitions were read.
+DEFINITIONS_READ = """
+import atexit, sys
+from monitor import indices
+atexit.register(lambda: print("definitions read:", indices.shipped.cache_info().currsize,
+                              file=sys.stderr))
+sys.argv[0] = "monitor"
+from monitor.cli.main import main
+main()
+"""
 IMPORTED = re.compile(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)$", re.M)
 
 
@@ -59,12 +69,21 @@ def test_an_unchanged_run_imports_none_of_the_heavy_modules(tmp_path):
         run = [sys.executable, "-X", "importtime", "-m", "monitor", "--config", str(config), "run"]
         cold = subprocess.run(run, capture_output=True, text=True, env=env)
         unchanged = subprocess.run(run, capture_output=True, text=True, env=env)
+        again = subprocess.run(
+            [sys.executable, "-c", DEFINITIONS_READ, "--config", str(config), "run"],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
     assert cold.returncode == 0, cold.stderr[-2000:]
     assert unchanged.returncode == 0, unchanged.stderr[-2000:]
     assert unchanged.stdout.count("not modified") == len(countries)
     # The first run stores new snapshots and compares them: it does load comparing.
     assert {"deepdiff", "monitor.assess.findings"} <= set(IMPORTED.findall(cold.stderr))
     assert sorted(set(IMPORTED.findall(unchanged.stderr)) & set(HEAVY)) == []
+    # Nor does it read the index definitions (the OC Index catalogue is built on first use).
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert again.stderr.splitlines()[-1] == "definitions read: 0"
 
 
 def test_a_kind_looked_up_by_name_imports_its_module_only_and_listing_finds_them_all():
