@@ -29,7 +29,28 @@ HEAVY = (
     "rich.progress",  # the progress bar, only when a terminal shows it
     "pygments",  # httpx's own command line imports it (and rich.progress): refused
     "apscheduler",  # the daemon's triggers; reading a config checks plain cron fields itself
+    # Kinds the config does not read (only ocindex_page's module is imported), and their
+    # extractors: a kind is imported when a source of it is looked up.
+    "monitor.sources.article",
+    "monitor.sources.country_list",
+    "monitor.sources.dataset",
+    "monitor.sources.ocindex_pdf",
+    "monitor.sources.ocindex_workbook",
+    "monitor.extract.article",
+    "monitor.extract.country_list",
+    "monitor.extract.ocindex_pdf",
+    "monitor.extract.workbook",
 )
+# `monitor ARGS...`, saying at exit whether the shipped index definitions were read.
+DEFINITIONS_READ = """
+import atexit, sys
+from monitor import indices
+atexit.register(lambda: print("definitions read:", indices.shipped.cache_info().currsize,
+                              file=sys.stderr))
+sys.argv[0] = "monitor"
+from monitor.cli.main import main
+main()
+"""
 IMPORTED = re.compile(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)$", re.M)
 
 
@@ -48,9 +69,53 @@ def test_an_unchanged_run_imports_none_of_the_heavy_modules(tmp_path):
         run = [sys.executable, "-X", "importtime", "-m", "monitor", "--config", str(config), "run"]
         cold = subprocess.run(run, capture_output=True, text=True, env=env)
         unchanged = subprocess.run(run, capture_output=True, text=True, env=env)
+        again = subprocess.run(
+            [sys.executable, "-c", DEFINITIONS_READ, "--config", str(config), "run"],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
     assert cold.returncode == 0, cold.stderr[-2000:]
     assert unchanged.returncode == 0, unchanged.stderr[-2000:]
     assert unchanged.stdout.count("not modified") == len(countries)
     # The first run stores new snapshots and compares them: it does load comparing.
     assert {"deepdiff", "monitor.assess.findings"} <= set(IMPORTED.findall(cold.stderr))
     assert sorted(set(IMPORTED.findall(unchanged.stderr)) & set(HEAVY)) == []
+    # Nor does it read the index definitions (the OC Index catalogue is built on first use).
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert again.stderr.splitlines()[-1] == "definitions read: 0"
+
+
+def test_a_kind_looked_up_by_name_imports_its_module_only_and_listing_finds_them_all():
+    probe = (
+        "import sys\n"
+        "from monitor.sources import KINDS, kind_class\n"
+        "loaded = lambda: sorted(m for m in sys.modules if m.startswith('monitor.sources.'))\n"
+        "print(kind_class('ocindex_page').__name__, loaded())\n"
+        "print('nothing' in KINDS, 'dataset_table' in KINDS, loaded())\n"
+        "print(sorted(KINDS), sorted({k.__module__ for k in KINDS.values()}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert out[0] == "OcindexPage ['monitor.sources.ocindex_page']"
+    # A name no module bears imports nothing; a helper module is no kind.
+    assert out[1] == "False False ['monitor.sources.dataset_table', 'monitor.sources.ocindex_page']"
+    kinds = [
+        "article",
+        "country_list",
+        "dataset",
+        "ocindex_page",
+        "ocindex_pdf",
+        "ocindex_workbook",
+    ]
+    assert out[2] == f"{kinds} {[f'monitor.sources.{k}' for k in kinds]}"
+
+
+def test_a_kind_of_the_package_must_live_in_the_module_named_after_it():
+    from monitor.sources import SourceKind, register
+
+    misplaced = type("Misplaced", (SourceKind,), {"name": "misplaced"})
+    misplaced.__module__ = "monitor.sources.dataset_table"
+    with pytest.raises(ValueError, match=r"must be defined in monitor\.sources\.misplaced"):
+        register(misplaced)

@@ -23,8 +23,7 @@ from monitor.formatting import (
     word_edit,
 )
 from monitor.identity import lookup
-from monitor.indices import find, higher_is_worse, level_name
-from monitor.indices.catalogue import COMPOSITE_NAMES, PILLARS
+from monitor.indices import catalogue, find, higher_is_worse, level_name
 from monitor.models import Extraction, Finding, Rank, Status
 
 if TYPE_CHECKING:  # types only: `monitor run` needs none of these before its first request
@@ -135,18 +134,20 @@ def extraction_view(extraction: Extraction) -> Group:
             byline = ", ".join(doc.authors) or "no author stated"
             parts.append(Text(f"{doc.title} — {byline}, {doc.published or 'undated'}"))
         scores = Table("", "score", "change", title="Scores", title_justify="left")
-        for key, label in COMPOSITE_NAMES.items():
+        for key, label in catalogue.COMPOSITE_NAMES.items():
             if key in profile.composites:
                 s = profile.composites[key]
                 scores.add_row(
                     Text(label, style="bold"), f"{s.value:.2f}", _change(s.change, False)
                 )
-            if key in PILLARS:
+            if key in catalogue.PILLARS:
                 for i in (i for i in profile.indicators if i.pillar == key):
                     change = _change(i.score.change, i.score.new_this_edition)
                     scores.add_row(f"  {i.name}", f"{i.score.value:.2f}", change)
         # Another index's scores (CPI, Freedom in the World, …), by its own names.
-        shown = set(COMPOSITE_NAMES) | {i.key for i in profile.indicators if i.pillar in PILLARS}
+        shown = set(catalogue.COMPOSITE_NAMES) | {
+            i.key for i in profile.indicators if i.pillar in catalogue.PILLARS
+        }
         for key, value in profile.scores().items():
             if key not in shown:
                 scores.add_row(measure_label(profile.index, key), number(value), "")

@@ -8,7 +8,7 @@ severity and digest period. With no channels configured, one email channel write
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -115,11 +115,12 @@ def read_notify(
     channel_kinds: Mapping[str, Any],
     *,
     watched: frozenset[str] = frozenset(),
-    indices: Mapping[str, frozenset[str]] | None = None,
+    indices: Callable[[], Mapping[str, frozenset[str]]] = dict,
 ) -> NotifySettings:
     """Validate a `[notify]` table against the channel kinds' registry; `base` resolves
     a relative template directory or CA file; `watched` is the watch list's countries and
-    `indices` each known index's measure keys (what a channel's `indices` may name)."""
+    `indices` gives each known index's measure keys (what a channel's `indices` may name;
+    called only for a channel that names some: it reads every definition)."""
     if not isinstance(table, dict):
         raise reader.fail("notify", "must be a table")
     allowed = {"channels", "smtp", "sender", "templates", "delivery", "max_pending_age"}
@@ -141,7 +142,7 @@ def read_notify(
     if not isinstance(channels_table, dict):
         raise reader.fail("notify.channels", "must be a table of [notify.channels.<name>]")
     channels = tuple(
-        _channel(name, spec, reader, channel_kinds, indices or {})
+        _channel(name, spec, reader, channel_kinds, indices)
         for name, spec in channels_table.items()
     )
     return NotifySettings(
@@ -169,7 +170,7 @@ def _channel(
     spec: Any,
     reader: TableReader,
     kinds: Mapping[str, Any],
-    indices: Mapping[str, frozenset[str]],
+    known_indices: Callable[[], Mapping[str, frozenset[str]]],
 ) -> ChannelSpec:
     where = f"notify.channels.{name}"
     if not isinstance(spec, dict):
@@ -189,6 +190,7 @@ def _channel(
     measures = None
     if "indices" in spec:
         followed = spec["indices"]
+        indices = known_indices()
         if not isinstance(followed, list) or not all(i in indices for i in followed):
             known = ", ".join(sorted(indices))
             raise reader.fail(f"{where}.indices", f"must be a list of index ids ({known})")

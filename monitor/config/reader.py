@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -30,15 +31,20 @@ from monitor.config.settings import (
 )
 from monitor.errors import ConfigError
 from monitor.identity import canonical_slug, countries, lookup, suggest
-from monitor.indices import Measure, find, get, register, registry
-from monitor.indices.catalogue import COMPOSITE_NAMES, INDICATORS
+from monitor.indices import Measure, catalogue, find, get, register, registry
 from monitor.tomlfile import read_toml
 
 _HTTP_URL = re.compile(r"^https?://[^\s/]+")
 _SLUG = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$")
 PILLAR_KEYS = ("criminal_markets", "criminal_actors", "resilience")
-SCORE_KEYS = set(COMPOSITE_NAMES) | {spec.key for spec in INDICATORS}
 _SECRET_WORDS = ("password", "secret", "token", "api_key", "apikey")
+
+
+@cache
+def score_keys() -> set[str]:
+    """The OC Index's composite and indicator keys: read from its definition only when a
+    config sets indicator thresholds (most cycles never need the definition)."""
+    return set(catalogue.COMPOSITE_NAMES) | {spec.key for spec in catalogue.INDICATORS}
 
 
 def read_config(
@@ -98,9 +104,14 @@ class _Reader:
         # The watch list first: what it watches outside the index, filters may name.
         sources = self.watch(raw.get("watch", []), config, schedule.timezone)
         thresholds = self.thresholds(raw.get("thresholds", {}), "thresholds", Thresholds())
-        measures = {
-            i: frozenset(m.key for m in d.measures) for i, d in registry(indices_dir).items()
-        }
+
+        @cache
+        def measures() -> dict[str, frozenset[str]]:
+            # Only a channel following indices needs every definition read.
+            return {
+                i: frozenset(m.key for m in d.measures) for i, d in registry(indices_dir).items()
+            }
+
         notify = read_notify(
             raw.get("notify", {}),
             self,
@@ -167,10 +178,10 @@ class _Reader:
             )
         values["directions"] = tuple(directions)
         values["pillars"] = inherited.pillars | self.key_numbers(
-            table, where, "pillars", set(PILLAR_KEYS), "thresholds.pillars.<pillar>"
+            table, where, "pillars", lambda: PILLAR_KEYS, "thresholds.pillars.<pillar>"
         )
         values["indicators"] = inherited.indicators | self.key_numbers(
-            table, where, "indicators", SCORE_KEYS, "thresholds.indicators.<key>"
+            table, where, "indicators", score_keys, "thresholds.indicators.<key>"
         )
         base = replace(inherited, **values)
         countries = {}
@@ -209,14 +220,19 @@ class _Reader:
         return merged
 
     def key_numbers(
-        self, table: dict[str, Any], where: str, name: str, known: set[str], ranges: str
+        self,
+        table: dict[str, Any],
+        where: str,
+        name: str,
+        known: Callable[[], Collection[str]],
+        ranges: str,
     ) -> dict[str, float]:
         numbers = table.get(name, {})
         if not isinstance(numbers, dict):
             raise self.fail(f"{where}.{name}", "must be a table of key = number")
         for key, value in numbers.items():
-            if key not in known:
-                raise self.fail(f"{where}.{name}.{key}", self.unknown(key, known, "key"))
+            if key not in known():
+                raise self.fail(f"{where}.{name}.{key}", self.unknown(key, known(), "key"))
             self.number(value, f"{where}.{name}.{key}", ranges)
         return {k: float(v) for k, v in numbers.items()}
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 from monitor.formatting import ordinal
 from monitor.identity import lookup
+from monitor.indices import catalogue
 from monitor.indices.catalogue import (
     CONTINENTS,
-    SECTIONS,
     SPELLINGS_2019,
     composite_key,
     indicator_spec,
@@ -346,7 +346,7 @@ class _Parser:
     def _after_last_section(self) -> bool:
         return (
             self.section is not None
-            and self.section[0] == SECTIONS[-1].key
+            and self.section[0] == catalogue.SECTIONS[-1].key
             and bool(self.section[2])
         )
 

@@ -18,11 +18,9 @@ from monitor.extract.ocindex_lines import (
 )
 from monitor.extract.validate import validate
 from monitor.identity import lookup
+from monitor.indices import catalogue
 from monitor.indices.catalogue import (
-    ALL_EDITIONS,
-    EDITIONS,
     ENACT_EDITION,
-    METHODOLOGY_2023,
     expected_sections,
     indicator_spec,
     is_group_name,
@@ -232,7 +230,7 @@ def detect_edition(
     low, high = from_content
     if stated is not None and low <= stated <= high:
         return stated, []
-    fitting = [e for e in ALL_EDITIONS if low <= e <= high]
+    fitting = [e for e in catalogue.ALL_EDITIONS if low <= e <= high]
     year = fitting[0] if len(fitting) == 1 else None
     reasons = []
     if stated is not None:
@@ -272,26 +270,26 @@ def _edition_from_content(parsed: ParsedPage) -> tuple[int, int] | None:
     if not scores:
         return None
     if any(s.new_this_edition for s in scores):
-        return (METHODOLOGY_2023, METHODOLOGY_2023)
+        return (catalogue.METHODOLOGY_2023, catalogue.METHODOLOGY_2023)
     if all(s.change is None for s in scores):
         # Neither 2019 nor 2021 prints changes; only 2021 ranks among 193 countries.
         if any(r.scope == "global" for r in parsed.ranks.values()):
-            return (EDITIONS[0], EDITIONS[0])
-        return (ENACT_EDITION, EDITIONS[0])
+            return (catalogue.EDITIONS[0], catalogue.EDITIONS[0])
+        return (ENACT_EDITION, catalogue.EDITIONS[0])
     # An indicator new in 2023 printing a change had an earlier value: 2025 or later.
     # Without a change it may be a 2023 `n/a` cut off by a byte limit.
     changed_since_2023 = any(
         (spec := indicator_spec(i.key)) is not None
-        and spec.since >= METHODOLOGY_2023
+        and spec.since >= catalogue.METHODOLOGY_2023
         and i.score.change is not None
         for i in parsed.indicators.values()
     )
     if changed_since_2023:
-        return (METHODOLOGY_2023 + 2, 9999)
+        return (catalogue.METHODOLOGY_2023 + 2, 9999)
     if parsed.has_year_line:
-        return (METHODOLOGY_2023, METHODOLOGY_2023)
+        return (catalogue.METHODOLOGY_2023, catalogue.METHODOLOGY_2023)
     # 2023 prints `Year:` above the header; a capture holding the header without it is
     # later. A capture starting below the header may have lost that line.
     if parsed.has_header:
-        return (METHODOLOGY_2023 + 2, 9999)
-    return (METHODOLOGY_2023, 9999)
+        return (catalogue.METHODOLOGY_2023 + 2, 9999)
+    return (catalogue.METHODOLOGY_2023, 9999)

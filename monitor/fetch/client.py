@@ -47,6 +47,7 @@ from monitor.fetch.politeness import (
     host_of,
     read_rules,
 )
+from monitor.fetch.tls import LazyVerifyContext
 from monitor.models import Attempt
 from monitor.redact import redact
 
@@ -143,6 +144,7 @@ class Fetcher:
         self._start_by = clock() + policy.cycle_budget_seconds
         self._client = httpx.Client(
             follow_redirects=True,
+            verify=LazyVerifyContext(),
             max_redirects=policy.max_redirects,
             timeout=httpx.Timeout(
                 connect=policy.connect_timeout,

@@ -1,8 +1,8 @@
 """Source kinds: what can be watched, as a registry of plug-ins.
 
 A kind knows where a country's document lives and how to extract it. A new kind is one
-module in this package defining a `SourceKind` subclass decorated with `@register`;
-modules here are discovered on import, so nothing else needs editing. The class
+module in this package, named as the kind, defining a `SourceKind` subclass decorated with
+`@register`; modules here are discovered, so nothing else needs editing. The class
 docstring is the kind's user documentation (`monitor kinds` prints it).
 """
 
@@ -12,6 +12,7 @@ import importlib
 import inspect
 import pkgutil
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 from urllib.parse import unquote, urldefrag
@@ -131,13 +132,56 @@ class SourceKind:
         return inspect.cleandoc(cls.__doc__ or "")
 
 
-KINDS: dict[str, type[SourceKind]] = {}
+# The package's modules; a kind named `x` is defined in the module `x`.
+_MODULES = tuple(module.name for module in pkgutil.iter_modules(__path__))
+
+
+class _Registry(Mapping[str, type[SourceKind]]):
+    """The kinds by name. Looking one up imports its module only, so a cycle loads the
+    extractors of the kinds it reads, not all of them (tens of milliseconds at every
+    start-up); listing the kinds imports every module of the package."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, type[SourceKind]] = {}
+        self._complete = False
+
+    def add(self, cls: type[SourceKind]) -> None:
+        if self._known.get(cls.name, cls) is not cls:
+            raise ValueError(f"source kind {cls.name!r} registered twice")
+        if cls.__module__.startswith(f"{__name__}.") and cls.__module__ != f"{__name__}.{cls.name}":
+            # Else a lookup by name would not find it before every kind is listed.
+            raise ValueError(f"source kind {cls.name!r} must be defined in {__name__}.{cls.name}")
+        self._known[cls.name] = cls
+
+    def __getitem__(self, name: str) -> type[SourceKind]:
+        if name not in self._known and name in _MODULES:
+            importlib.import_module(f"{__name__}.{name}")
+        return self._known[name]
+
+    def __iter__(self) -> Iterator[str]:
+        self._discover()
+        return iter(list(self._known))
+
+    def __len__(self) -> int:
+        self._discover()
+        return len(self._known)
+
+    def _discover(self) -> None:
+        if self._complete:
+            return
+        for module in _MODULES:
+            importlib.import_module(f"{__name__}.{module}")
+        # The package's kinds in module order, then any registered from elsewhere.
+        ordered = {name: self._known[name] for name in _MODULES if name in self._known}
+        self._known = ordered | self._known
+        self._complete = True
+
+
+KINDS = _Registry()
 
 
 def register(cls: type[SourceKind]) -> type[SourceKind]:
-    if cls.name in KINDS and KINDS[cls.name] is not cls:
-        raise ValueError(f"source kind {cls.name!r} registered twice")
-    KINDS[cls.name] = cls
+    KINDS.add(cls)
     return cls
 
 
@@ -217,7 +261,3 @@ def extract(
     return extract_safely(
         get_kind(kind), content, url=url, content_type=content_type, edition=edition
     )
-
-
-for _module in pkgutil.iter_modules(__path__):
-    importlib.import_module(f"{__name__}.{_module.name}")
