@@ -251,7 +251,13 @@ def _compact_indicators(
         kept = {
             name: value
             for name, value in indicator.items()
-            if name != "description" and (name == "key" or not _same_json(value, row.get(name)))
+            if name == "key"
+            or (
+                name != "description"
+                # Not even a call for its own row's name and pillar (the same objects).
+                and (other := row.get(name)) is not value
+                and not _same_json(value, other)
+            )
         }
         compact.append(kept | {"description_id": key})
     return compact
@@ -452,12 +458,12 @@ def _same_json(a: Any, b: Any) -> bool:
     if kind is type(b) and kind in _EXACT:
         return bool(a == b)
     if kind is float and type(b) is float:
-        return repr(a) == repr(b)  # as JSON writes them: 0.0 is not -0.0, 1 is not 1.0
+        return repr(a) == repr(b)  # as JSON writes them: 0.0 == -0.0, but not as JSON
     if type(b) is dict and (kind is dict or is_dataclass(a)):
         fields = a if kind is dict else record_fields(a)
         # Leaves are mostly the same objects (`float(x)` of a float is x): no call for them.
         return list(fields) == list(b) and all(
-            x is y or _same_json(x, y) for x, y in zip(fields.values(), b.values())
+            x is y or _same_json(x, y) for x, y in zip(fields.values(), b.values(), strict=True)
         )
     return _json(a) == _json(b)
 
