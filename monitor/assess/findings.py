@@ -54,10 +54,7 @@ def assess_pending(
     just stored (a release's), used as they are instead of read back and decoded."""
     known = {s.id: s for s in written}
     firsts = _first_of_history(store, list(known.values()))
-    save_first_assessments(
-        store,
-        [(s.source_id, s.id, s.extraction.profile.scores()) for s in firsts],  # type: ignore[union-attr]
-    )
+    save_first_assessments(store, [s.id for s in firsts])
     done = {s.id for s in firsts}
     found: list[Finding] = []
     for source_id, snapshot_id in pending_snapshots(store):

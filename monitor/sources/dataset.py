@@ -10,7 +10,7 @@ from functools import lru_cache
 from monitor.extract.validate import Expectations, validate
 from monitor.identity import lookup, territory
 from monitor.indices import IndexDefinition
-from monitor.indices.definition import Mapping
+from monitor.indices.definition import Mapping, Measure
 from monitor.models import (
     Country,
     Extraction,
@@ -199,9 +199,11 @@ def read_table(content: bytes, definition: IndexDefinition) -> Reading:
         for key in ranks & values.keys()
         if dataset_table.number(values[key]) is not None
     )
+    # Each measure looked up once for the release, not once per cell (WGI: 79,000).
+    measures = {m.key: m for m in definition.measures}
     for (key, edition), values in sorted(cells.items()):
         reading.rows[(key, edition)] = _extraction(
-            values, definition, Country(key, names[key]), edition, out_of
+            values, definition, measures, Country(key, names[key]), edition, out_of
         )
     return reading
 
@@ -264,6 +266,7 @@ def _latest_lacks(table: Table, definition: IndexDefinition) -> list[Reason]:
 def _extraction(
     cells: dict[str, object],
     definition: IndexDefinition,
+    measures: dict[str, Measure],
     country: Country,
     edition: int,
     out_of: Counter[tuple[int, str]],
@@ -281,8 +284,7 @@ def _extraction(
     reasons: list[Reason] = []
     unpublished: set[str] = set()  # a declared placeholder: the publisher has no value
     for key, raw in cells.items():
-        measure = definition.measure(key)
-        assert measure is not None  # the definition's loader checked the mapping
+        measure = measures[key]  # the definition's loader checked the mapping
         if not measure.in_edition(edition):
             continue
         cell = raw.strip() if isinstance(raw, str) else raw
@@ -307,7 +309,8 @@ def _extraction(
             else:
                 categories[key] = str(cell)
             continue
-        value = dataset_table.number(cell)
+        # Most cells of a workbook are floats already.
+        value = cell if type(cell) is float else dataset_table.number(cell)
         if value is None:
             reasons.append(Reason("not_a_number", f"{measure.name}: {cell!r}", {"key": key}))
             continue

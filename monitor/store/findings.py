@@ -96,15 +96,34 @@ def save_assessment(
     return added
 
 
-def save_first_assessments(
-    store: Store, firsts: Sequence[tuple[int, int, Mapping[str, float]]]
-) -> None:
-    """Record many assessments that start a source's history: (source id, snapshot id,
-    its scores) of complete snapshots with nothing to compare and no finding, each
-    assessed with its scores as the baselines. What `save_assessment` records for each,
-    a statement per table instead of per snapshot (a first import of WGI has 4,394)."""
+def save_first_assessments(store: Store, snapshot_ids: Sequence[int]) -> None:
+    """Record many assessments that start a source's history: complete snapshots with
+    nothing to compare and no finding, each assessed with its scores as the baselines.
+    What `save_assessment` records for each, a statement per table for them all (a
+    first import of WGI has 4,394), the baselines copied from their `scores` rows in
+    SQL rather than bound one value at a time (79,000 for WGI)."""
+    now = datetime.now(UTC).isoformat()
+    ids = json.dumps(list(snapshot_ids))
+    of_them = "SELECT value FROM json_each(?)"
+    db = store.db.conn
     with store.transaction():
-        _record_baselines(store, datetime.now(UTC).isoformat(), firsts, reset=True, after=True)
+        db.execute(f"UPDATE snapshots SET assessed_at = ? WHERE id IN ({of_them})", [now, ids])
+        db.execute(
+            "DELETE FROM baselines WHERE source_id IN"
+            f" (SELECT source_id FROM snapshots WHERE id IN ({of_them}))",
+            [ids],
+        )
+        db.execute(
+            "INSERT OR REPLACE INTO baselines (source_id, key, value, snapshot_id, set_at)"
+            " SELECT sn.source_id, sc.key, sc.value, sc.snapshot_id, ? FROM snapshots sn"
+            f" JOIN scores sc ON sc.snapshot_id = sn.id WHERE sn.id IN ({of_them})",
+            [now, ids],
+        )
+        db.execute(
+            "UPDATE snapshots SET baselines_after = (SELECT json_group_object(key, value)"
+            f" FROM baselines b WHERE b.source_id = snapshots.source_id) WHERE id IN ({of_them})",
+            [ids],
+        )
 
 
 def _record_baselines(

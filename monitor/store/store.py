@@ -33,6 +33,7 @@ from monitor.store.records import (
     Outcome,
     ReleaseRowCapture,
     SavedCapture,
+    ScoreFacts,
     SeenCheck,
     SourceRecord,
     StoredSnapshot,
@@ -764,6 +765,7 @@ class Store:
         }
         sentences: dict[int, str] = {}
         descriptions: dict[int, str] = {}
+        facts: dict[tuple[str, str], ScoreFacts] = {}
         for snapshot_id, (source, sha256, extraction, captured_at) in enumerate(new, first):
             extraction = _redacted(extraction)
             row = {"id": snapshot_id} | snapshot_row(
@@ -773,7 +775,7 @@ class Store:
             stored.append(_as_stored(row, extraction))
             # Only a profile has scores, ranks and sections; never invent empty ones.
             if (profile := extraction.profile) is not None:
-                rows["scores"] += score_rows(snapshot_id, profile)
+                rows["scores"] += score_rows(snapshot_id, profile, facts)
                 rows["ranks"] += rank_rows(snapshot_id, profile)
                 rows["narrative_sections"] += section_rows(snapshot_id, profile.sections, sentences)
                 rows["categories"] += category_rows(snapshot_id, profile)
