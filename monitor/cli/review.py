@@ -177,6 +177,13 @@ def show(
     help="Only countries whose deltas match, e.g. 'criminality >= +0.2 and resilience < -0.3'"
     " (and, or, not, parentheses; < <= > >= = !=).",
 )
+@click.option(
+    "--index",
+    "index_id",
+    default="ocindex",
+    show_default=True,
+    help="This index's moves (`monitor indices`: cpi, fiw…).",
+)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.pass_context
 def movers_command(
@@ -186,11 +193,22 @@ def movers_command(
     pillars: tuple[str, ...],
     top: int,
     where: Where | None,
+    index_id: str,
     as_json: bool,
 ) -> None:
-    """The biggest score moves between two editions across all countries."""
+    """The biggest moves of an index's headline scores between two editions across all
+    countries (of the OC Index unless --index names another)."""
     with _store(ctx) as store:
-        result = movers(store, from_edition, to_edition, pillars=pillars, top=top, where=where)
+        _known_index(index_id)
+        result = movers(
+            store,
+            from_edition,
+            to_edition,
+            pillars=pillars,
+            top=top,
+            where=where,
+            index=index_id,
+        )
     if as_json:
         _print_json(result.to_dict())
     else:
