@@ -129,6 +129,24 @@ def test_show_in_words_at_80_columns(data_dir):
     assert max(map(len, text.splitlines())) <= WIDTH
 
 
+def test_show_of_a_workbook_snapshot_computes_its_changes_and_says_so(data_dir, shared_dir):
+    # The audit: the workbook prints no change, so the detail's change and moved columns
+    # were empty under a lead that had them. Computed from the 2023 edition, as the lead.
+    text = invoke(data_dir, "show", "kyrgyzstan", "--index", "ocindex").output
+    detail = text[text.index("Kyrgyzstan — 2025") :]
+    cells = {
+        line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:-1]]
+        for line in detail.splitlines()
+        if line.count("│") >= 4
+    }
+    now, then = (scores(shared_dir / OC, e, "Kyrgyzstan") for e in (2025, 2023))
+    for key, name in (("criminality", "Criminality"), ("resilience", "Resilience")):
+        change = round(now[key] - then[key], 2)
+        assert cells[name] == [f"{now[key]:.2f}", f"{change:+.2f}"]
+    assert cells["criminality 85"] == ["193", "world", "down 4 places (better)"]
+    assert "Changes computed from the 2023 edition: this source prints none." in detail
+
+
 def test_history_of_one_index_lists_the_file_editions(data_dir, shared_dir):
     history = json.loads(
         invoke(data_dir, "history", "kyrgyzstan", "--index", "cpi", "--json").output
