@@ -147,6 +147,23 @@ def test_show_of_a_workbook_snapshot_computes_its_changes_and_says_so(data_dir, 
     assert "Changes computed from the 2023 edition: this source prints none." in detail
 
 
+def test_a_standard_error_moves_neither_better_nor_worse(data_dir, shared_dir):
+    # The audit: history called CPI's falling standard error "better". It is the
+    # publisher's uncertainty about the score, declared `direction = "uncertainty"`.
+    history = json.loads(
+        invoke(data_dir, "history", "kyrgyzstan", "--index", "cpi", "--json").output
+    )
+    error = next(r for r in history["rows"] if r["key"] == "standard_error")
+    first = cpi(shared_dir / CPI[2022], "Kyrgyzstan", "Standard error 2012")
+    last = cpi(shared_dir / CPI[2023], "Kyrgyzstan", "Standard error 2023")
+    assert error["delta"] == round(last - first, 2) != 0
+    assert error["direction"] == "neutral"
+    text = invoke(data_dir, "history", "kyrgyzstan", "--index", "cpi").output
+    (change,) = [line for line in text.splitlines() if line.startswith("first → last")]
+    assert f"{last - first:+.2f}" in change
+    assert change.count("better") + change.count("worse") == 1  # the score's alone
+
+
 def test_history_of_one_index_lists_the_file_editions(data_dir, shared_dir):
     history = json.loads(
         invoke(data_dir, "history", "kyrgyzstan", "--index", "cpi", "--json").output

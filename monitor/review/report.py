@@ -29,6 +29,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from monitor.config.settings import Config
+from monitor.diff.scores import score_direction
 from monitor.diff.text import SectionDelta, section_deltas
 from monitor.errors import MonitorError
 from monitor.formatting import arrow, minute, number, ordinal, word
@@ -370,11 +371,7 @@ def _index_section(
 
 
 def _direction(definition: IndexDefinition, key: str, delta: float | None) -> str:
-    if not delta:
-        return ""
-    measure = definition.measure(key)
-    worse = measure is None or measure.higher_is_worse
-    return "deterioration" if (delta > 0) == worse else "improvement"
+    return score_direction(key, delta, definition.id) if delta else ""
 
 
 def _scale(definition: IndexDefinition, keys: Iterable[str]) -> tuple[float, float]:
