@@ -187,13 +187,14 @@ class OverviewRow:
 class Column:
     index: str
     key: str
-    name: str
+    name: str  # what the overview's header and each card call it: `FiW: Total score`
     latest: int  # the index's latest edition in the report
 
 
 @dataclass(frozen=True)
 class Overview:
     columns: tuple[Column, ...]
+    rank_name: str  # the rank column's: `OC Index: Criminality rank`
     rows: tuple[OverviewRow, ...]
     map: WorldMap
     attributions: tuple[str, ...]
@@ -521,6 +522,13 @@ def _watched(config: Config | None) -> set[str]:
     return {s.country for s in config.sources} if config else set()
 
 
+def _of_index(definition: IndexDefinition, name: str) -> str:
+    """A measure's name saying its index, as a card shows it alone: `FiW: Total score`,
+    `FSI: Total`; `CPI score` says it already."""
+    short = definition.short_name or definition.name
+    return name if name.casefold().startswith(short.casefold()) else f"{short}: {name}"
+
+
 def overview(reports: Sequence[CountryReport], options: ReportOptions) -> Overview:
     mapped, key = mapped_measure(options.measure)
     if options.by not in MAP_BY:
@@ -532,7 +540,9 @@ def overview(reports: Sequence[CountryReport], options: ReportOptions) -> Overvi
         for i in present
     }
     columns = tuple(
-        Column(d.id, m.key, m.name, latest[d.id]) for d in definitions for m in d.headline()
+        Column(d.id, m.key, _of_index(d, m.name), latest[d.id])
+        for d in definitions
+        for m in d.headline()
     )
     measure = mapped.measure(key)
     assert measure is not None  # mapped_measure checked it
@@ -563,9 +573,11 @@ def overview(reports: Sequence[CountryReport], options: ReportOptions) -> Overvi
             )
         )
     rows.sort(key=lambda r: (-r.move, r.name))
+    ranked = next((r.rank.measure for r in rows if r.rank), None)
     scale = measure.scale
     return Overview(
         columns,
+        _of_index(mapped, f"{ranked} rank" if ranked else "Rank"),
         tuple(rows),
         world_map(
             readings,
