@@ -470,8 +470,13 @@ def notifications_table(rows: Iterable[Notification], owed: dict[str, int]) -> G
             n.created_at[:19],
             detail.strip(),
         )
-    waiting = ", ".join(f"{channel}: {count}" for channel, count in owed.items()) or "none"
-    return Group(table, Text(f"Findings not yet in a digest: {waiting}"))
+    return Group(table, Text(f"Findings not yet in a digest: {owed_words(owed)}"))
+
+
+def owed_words(owed: dict[str, int]) -> str:
+    """`3 for channel digest, 1 for channel team`: a channel named `digest` printed as a
+    key (`digest: 1`) read as a label, not a count."""
+    return ", ".join(f"{n:,} for channel {c}" for c, n in owed.items()) or "none"
 
 
 def status_view(report: StatusReport, *, every_source: bool = False, width: int = 80) -> Group:
@@ -500,11 +505,10 @@ def status_view(report: StatusReport, *, every_source: bool = False, width: int 
                 style="dim",
             )
         )
-    waiting = ", ".join(f"{c}: {n}" for c, n in report.owed.items()) or "none"
     counts = ", ".join(f"{n:,} {name}" for name, n in report.counts.items())
     lines = [
         f"Notifications: {report.pending} pending, {report.failed} failed; "
-        f"findings not yet in a digest: {waiting}",
+        f"findings not yet in a digest: {owed_words(report.owed)}",
         *(
             [f"{report.unconfigured} notification(s) for channels no longer configured: kept"]
             if report.unconfigured
