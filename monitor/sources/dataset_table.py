@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
+from monitor.extract.capture import beginning
 from monitor.indices.definition import Mapping
 from monitor.models import Reason
 
@@ -73,6 +74,12 @@ def read(content: bytes, mapping: Mapping) -> tuple[Table, ...] | Reason:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = content.decode("cp1252", errors="replace")
+    if b"\x00" in content[:8192] or not any(d in text[:20000] for d in _DELIMITERS):
+        # Binary (a PDF, an image) or text with no column separator: no table at all.
+        return Reason(
+            "not_a_table",
+            f"neither a workbook (XLSX, XLS, ODS) nor a CSV; it begins {beginning(content, 40)}",
+        )
     best: Table | None = None
     for delimiter in _DELIMITERS:
         if delimiter not in text[:20000]:
