@@ -203,6 +203,27 @@ def test_a_cpi_release_cut_off_mid_row_stores_nothing(indices, tmp_path):
         assert import_workbook(store, str(tmp_path / "small.csv"), kind_name="cpi").rows
 
 
+def test_a_cpi_release_cut_inside_its_last_value_stores_nothing(indices, tmp_path):
+    # The audit: a release cut inside its last value, every column present, stored the
+    # partial value (`4,3` read as 4). TI's file ends without a line end, so that alone
+    # cannot refuse it: the last value must have its column's usual form.
+    from monitor.errors import NotAProfileError
+
+    whole = (indices / "cpi/CPI2023_GlobalResultsTrends.csv").read_bytes()
+    assert whole.endswith(b";4,3") and not whole.endswith(b"\n")
+    with Store.open(tmp_path / "monitor.db") as store:
+        for cut in (whole[:-1], whole[:-2]):  # `4,` and `4`
+            (tmp_path / "cut.csv").write_bytes(cut)
+            value = cut.rsplit(b";", 1)[1].decode()
+            said = f"ends without a line end on {value!r}"
+            with pytest.raises(NotAProfileError, match=said):
+                import_workbook(store, str(tmp_path / "cut.csv"), kind_name="cpi")
+        assert store.db.execute("SELECT count(*) FROM snapshots").fetchone()[0] == 0
+        # Ended with a line end, the same bytes are a file said to be whole: read.
+        (tmp_path / "ended.csv").write_bytes(whole[:-2] + b"\n")
+        assert import_workbook(store, str(tmp_path / "ended.csv"), kind_name="cpi").rows
+
+
 def test_a_release_whose_edition_column_was_renamed_says_so(indices):
     # The header of the release's own edition renamed: every 2023 row lacks its score.
     # Without a word the import said only "180 incomplete".
