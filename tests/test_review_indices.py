@@ -22,7 +22,7 @@ from monitor.indices import index_ids
 from monitor.review.report import country_report
 from monitor.store import Store
 from tests.helpers.configs import site_config
-from tests.helpers.workbook import scores
+from tests.helpers.workbook import NEW_IN_2023, scores
 
 CPI = {
     edition: f"data/indices/cpi/CPI{edition}_GlobalResultsTrends.csv" for edition in (2022, 2023)
@@ -162,6 +162,18 @@ def test_a_standard_error_moves_neither_better_nor_worse(data_dir, shared_dir):
     (change,) = [line for line in text.splitlines() if line.startswith("first → last")]
     assert f"{last - first:+.2f}" in change
     assert change.count("better") + change.count("worse") == 1  # the score's alone
+
+
+def test_diff_names_the_2023_indicators_added_only_from_an_edition_before_them(data_dir):
+    # The audit saw six indicators "added by methodology" in a 2023 -> 2025 diff. The
+    # 2023 edition holds them: only a diff from 2021 may say so (docs/reviewing.md).
+    def added(start: str) -> set[str]:
+        args = ("diff", "kyrgyzstan", "--from", start, "--to", "2025", "--json")
+        result = json.loads(invoke(data_dir, *args).output)
+        return {d["key"] for d in result["scores"] if d["kind"] in ("added", "removed")}
+
+    assert added("2023") == set()
+    assert added("2021") == NEW_IN_2023
 
 
 def test_history_of_one_index_lists_the_file_editions(data_dir, shared_dir):
