@@ -9,7 +9,9 @@ from __future__ import annotations
 DIRECTION_STYLE = {"deterioration": "red", "improvement": "green"}
 # A direction in a reader's words: "up" is worse for criminality, better for resilience,
 # so an arrow alone (without colour) says nothing about which.
-DIRECTION_WORDS = {"deterioration": "worse", "improvement": "better", "": "unchanged"}
+# NEUTRAL: the move of an uncertainty (a standard error), neither worse nor better.
+NEUTRAL = "neutral"
+DIRECTION_WORDS = {"deterioration": "worse", "improvement": "better", "": "unchanged", NEUTRAL: ""}
 
 
 def number(value: float | None, signed: bool = False, decimals: int = 2) -> str:

@@ -23,7 +23,7 @@ from tests.helpers.workbook import scores as workbook_scores
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     out = io.StringIO()
-    result = run_demo(tmp_path_factory.mktemp("demo"), Console(file=out, width=120))
+    result = run_demo(tmp_path_factory.mktemp("demo"), Console(file=out, width=80))
     return result, out.getvalue()
 
 
@@ -48,6 +48,16 @@ def test_the_demo_stores_detects_no_change_then_the_new_edition(demo):
         ("fiw", 2021),
     }
     assert "What moved from 2021 to 2023" in output and str(result.data_dir) in output
+
+
+def test_the_demo_hints_are_whole_commands_at_80_columns(demo):
+    # The audit: "Explore: monitor --data-dir … sources | sqlite3" broke mid-command.
+    result, output = demo
+    lines = output.splitlines()
+    here = f"monitor --data-dir {result.data_dir}"
+    assert f"  {here} sources" in lines and f"  sqlite3 {result.data_dir / 'monitor.db'}" in lines
+    assert f"  {here} outbox" in lines
+    assert lines[lines.index(f"  {here} sources") - 1] == "Explore:"
 
 
 def test_the_demo_digest_shows_both_indices_under_each_country(demo, shared_dir):

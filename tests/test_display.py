@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from monitor.cli.display import extraction_view
+from monitor.cli.display import extraction_view, status_view
 from monitor.identity import lookup
 from monitor.models import Country, Extraction, Profile, Rank, Score, Status
+from monitor.ops.status import StatusReport
 
 
 def shown(profile: Profile) -> str:
@@ -45,3 +46,12 @@ def test_a_rank_stored_before_directions_were_read_shows_its_size_alone():
         if len(cells := line.strip("│ ").split("│")) == 4 and "criminality" in cells[0]
     }
     assert rows == {"criminality 81": "9", "criminality 85": "down 4 places (better)"}
+
+
+def test_status_says_owed_findings_in_words():
+    # The audit: "findings not yet in a digest: digest: 1", a channel's name as a key.
+    report = StatusReport((), 0, 0, 0, {"digest": 1, "team": 2}, 0, {"snapshots": 3})
+    console = Console(width=100, record=True, color_system=None)
+    console.print(status_view(report))
+    text = " ".join(console.export_text().split())
+    assert "findings not yet in a digest: 1 for channel digest, 2 for channel team" in text

@@ -203,6 +203,27 @@ def test_a_cpi_release_cut_off_mid_row_stores_nothing(indices, tmp_path):
         assert import_workbook(store, str(tmp_path / "small.csv"), kind_name="cpi").rows
 
 
+def test_a_cpi_release_cut_inside_its_last_value_stores_nothing(indices, tmp_path):
+    # The audit: a release cut inside its last value, every column present, stored the
+    # partial value (`4,3` read as 4). TI's file ends without a line end, so that alone
+    # cannot refuse it: the last value must have its column's usual form.
+    from monitor.errors import NotAProfileError
+
+    whole = (indices / "cpi/CPI2023_GlobalResultsTrends.csv").read_bytes()
+    assert whole.endswith(b";4,3") and not whole.endswith(b"\n")
+    with Store.open(tmp_path / "monitor.db") as store:
+        for cut in (whole[:-1], whole[:-2]):  # `4,` and `4`
+            (tmp_path / "cut.csv").write_bytes(cut)
+            value = cut.rsplit(b";", 1)[1].decode()
+            said = f"ends without a line end on {value!r}"
+            with pytest.raises(NotAProfileError, match=said):
+                import_workbook(store, str(tmp_path / "cut.csv"), kind_name="cpi")
+        assert store.db.execute("SELECT count(*) FROM snapshots").fetchone()[0] == 0
+        # Ended with a line end, the same bytes are a file said to be whole: read.
+        (tmp_path / "ended.csv").write_bytes(whole[:-2] + b"\n")
+        assert import_workbook(store, str(tmp_path / "ended.csv"), kind_name="cpi").rows
+
+
 def test_a_release_whose_edition_column_was_renamed_says_so(indices):
     # The header of the release's own edition renamed: every 2023 row lacks its score.
     # Without a word the import said only "180 incomplete".
@@ -216,3 +237,44 @@ def test_a_release_whose_edition_column_was_renamed_says_so(indices):
     ]
     as_published = read_table(whole.encode(), get("cpi")).warnings
     assert not [w for w in as_published if w.code == "edition_column_missing"]
+
+
+def test_movers_of_cpi_are_the_files_biggest_moves(indices, tmp_path):
+    # The audit: `movers` only covered the OC Index and had no --index.
+    import json
+
+    from click.testing import CliRunner
+
+    from monitor.cli.main import cli
+
+    cpi = indices / "cpi"
+    with Store.open(tmp_path / "monitor.db") as store:
+        import_workbook(store, cpi / "CPI2022_GlobalResultsTrends.csv", kind_name="cpi")
+        import_workbook(store, cpi / "CPI2023_GlobalResultsTrends.csv", kind_name="cpi")
+    y2022 = _cpi_file(cpi / "CPI2022_GlobalResultsTrends.csv", 2022)
+    y2023 = _cpi_file(cpi / "CPI2023_GlobalResultsTrends.csv", 2023)
+    expected = {c: (y2022[c][0], y2023[c][0]) for c in set(y2022) & set(y2023)}
+
+    def run(*args: str):
+        return CliRunner().invoke(
+            cli, ["--data-dir", str(tmp_path), "movers", "--from", "2022", "--to", "2023", *args]
+        )
+
+    result = run("--index", "cpi", "--top", "0", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["index"] == "cpi" and data["index_name"] == "CPI"
+    got = {m["country"]: (m["from_score"], m["to_score"]) for m in data["movers"]}
+    assert got == expected
+    assert {m["key"] for m in data["movers"]} == {"score"}
+    deltas = [abs(m["delta"]) for m in data["movers"]]
+    assert deltas == sorted(deltas, reverse=True)
+    biggest = max(expected, key=lambda c: abs(expected[c][1] - expected[c][0]))
+    assert abs(deltas[0]) == abs(expected[biggest][1] - expected[biggest][0])
+
+    table = run("--index", "cpi", "--top", "3")
+    assert "CPI movers 2022 → 2023" in table.output
+    assert f"{y2022['kazakhstan'][0]}.00" not in run("--index", "cpi", "--top", "0").output
+    # Without --index: the OC Index's, and it says so (this store holds none of it).
+    default = run()
+    assert default.exit_code == 1 and "no country has complete OC Index snapshots" in default.output

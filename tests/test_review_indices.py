@@ -22,7 +22,7 @@ from monitor.indices import index_ids
 from monitor.review.report import country_report
 from monitor.store import Store
 from tests.helpers.configs import site_config
-from tests.helpers.workbook import scores
+from tests.helpers.workbook import NEW_IN_2023, scores
 
 CPI = {
     edition: f"data/indices/cpi/CPI{edition}_GlobalResultsTrends.csv" for edition in (2022, 2023)
@@ -127,6 +127,53 @@ def test_show_in_words_at_80_columns(data_dir):
     assert "Resilience 3.79, down 0.04 from 3.83 in 2023 (worse)" in flat
     assert "Criminality rank 85 of 193, down 4 places (better)" in flat
     assert max(map(len, text.splitlines())) <= WIDTH
+
+
+def test_show_of_a_workbook_snapshot_computes_its_changes_and_says_so(data_dir, shared_dir):
+    # The audit: the workbook prints no change, so the detail's change and moved columns
+    # were empty under a lead that had them. Computed from the 2023 edition, as the lead.
+    text = invoke(data_dir, "show", "kyrgyzstan", "--index", "ocindex").output
+    detail = text[text.index("Kyrgyzstan — 2025") :]
+    cells = {
+        line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:-1]]
+        for line in detail.splitlines()
+        if line.count("│") >= 4
+    }
+    now, then = (scores(shared_dir / OC, e, "Kyrgyzstan") for e in (2025, 2023))
+    for key, name in (("criminality", "Criminality"), ("resilience", "Resilience")):
+        change = round(now[key] - then[key], 2)
+        assert cells[name] == [f"{now[key]:.2f}", f"{change:+.2f}"]
+    assert cells["criminality 85"] == ["193", "world", "down 4 places (better)"]
+    assert "Changes computed from the 2023 edition: this source prints none." in detail
+
+
+def test_a_standard_error_moves_neither_better_nor_worse(data_dir, shared_dir):
+    # The audit: history called CPI's falling standard error "better". It is the
+    # publisher's uncertainty about the score, declared `direction = "uncertainty"`.
+    history = json.loads(
+        invoke(data_dir, "history", "kyrgyzstan", "--index", "cpi", "--json").output
+    )
+    error = next(r for r in history["rows"] if r["key"] == "standard_error")
+    first = cpi(shared_dir / CPI[2022], "Kyrgyzstan", "Standard error 2012")
+    last = cpi(shared_dir / CPI[2023], "Kyrgyzstan", "Standard error 2023")
+    assert error["delta"] == round(last - first, 2) != 0
+    assert error["direction"] == "neutral"
+    text = invoke(data_dir, "history", "kyrgyzstan", "--index", "cpi").output
+    (change,) = [line for line in text.splitlines() if line.startswith("first → last")]
+    assert f"{last - first:+.2f}" in change
+    assert change.count("better") + change.count("worse") == 1  # the score's alone
+
+
+def test_diff_names_the_2023_indicators_added_only_from_an_edition_before_them(data_dir):
+    # The audit saw six indicators "added by methodology" in a 2023 -> 2025 diff. The
+    # 2023 edition holds them: only a diff from 2021 may say so (docs/reviewing.md).
+    def added(start: str) -> set[str]:
+        args = ("diff", "kyrgyzstan", "--from", start, "--to", "2025", "--json")
+        result = json.loads(invoke(data_dir, *args).output)
+        return {d["key"] for d in result["scores"] if d["kind"] in ("added", "removed")}
+
+    assert added("2023") == set()
+    assert added("2021") == NEW_IN_2023
 
 
 def test_history_of_one_index_lists_the_file_editions(data_dir, shared_dir):

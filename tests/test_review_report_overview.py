@@ -141,6 +141,18 @@ def test_the_overview_holds_every_country_with_the_files_values(built: Built, sh
     assert watched == [WATCHED]
 
 
+def test_each_card_names_its_index(built: Built):
+    # The audit: on a phone (cards) "Total score", "Total" and "Rank" said no index.
+    html = _overview(built)
+    headers = [th.text() for th in html.css("table.overview thead th")]
+    names = [f"OC Index: {n}" for n in ("Criminality", "Criminal markets")]
+    assert names[0] in headers and names[1] in headers and "CPI score" in headers
+    assert headers[-1] == "OC Index: Criminality rank"
+    row = html.css_first("table.overview tbody tr")
+    labels = [td.attributes["data-label"] for td in row.css("td")[3:]]
+    assert labels == headers[3:]
+
+
 def test_the_map_colours_each_country_with_a_title(built: Built, shared_dir: Path):
     svg = _overview(built).css_first("svg#world-map")
     shapes = {s.attributes["data-iso3"]: s for s in svg.css(".country")}

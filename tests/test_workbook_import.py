@@ -299,6 +299,27 @@ def test_the_cli_imports_and_prints_counts(tmp_path):
     assert "not a workbook (XLSX, XLS or ODS)" in failed.output and "Traceback" not in failed.output
 
 
+def test_the_cli_says_what_a_file_is_not_without_blank_lines_or_mojibake(tmp_path):
+    # The audit: an empty first line off the terminal, a BOM printed as "ï»¿", and a
+    # file that is no table said to lack a header "in the CSV".
+    args = ["--data-dir", str(tmp_path / "data"), "import-workbook"]
+    runner = CliRunner()
+    good = runner.invoke(cli, [*args, str(demo_workbook(tmp_path / "wb.xlsx"))])
+    assert good.exit_code == 0 and good.stderr == "" and good.output.splitlines()[0].strip()
+    page = tmp_path / "page.xlsx"
+    page.write_bytes("\ufeff<html>Wartung – später</html>".encode())
+    failed = runner.invoke(cli, [*args, str(page)])
+    assert failed.exit_code == 1 and failed.stderr.startswith("Error: ")
+    assert "it begins “<html>Wartung – später</html>”" in failed.stderr
+    notes = tmp_path / "notes.txt"
+    notes.write_text("just words\n", encoding="utf-8")
+    failed = runner.invoke(cli, [*args, str(notes), "--kind", "cpi"])
+    assert failed.exit_code == 1 and failed.stderr.startswith("Error: ")
+    assert "neither a workbook (XLSX, XLS, ODS) nor a CSV; it begins “just words”" in " ".join(
+        failed.stderr.split()
+    )
+
+
 def _stored(store: Store) -> dict[str, int]:
     counts = store.counts()
     return {t: counts[t] for t in ("sources", "snapshots", "scores", "raw_documents")}

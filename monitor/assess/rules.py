@@ -24,7 +24,7 @@ from monitor.diff.categories import CategoryDelta
 from monitor.diff.compare import Comparison
 from monitor.diff.scores import measure_name, score_direction
 from monitor.diff.text import normalise
-from monitor.formatting import minute, number
+from monitor.formatting import NEUTRAL, minute, number
 from monitor.indices import find
 from monitor.indices.catalogue import OCINDEX
 from monitor.models import Finding, Status
@@ -159,7 +159,8 @@ def _republished(c: Comparison, releases: tuple[Release, Release]) -> list[Findi
     return [
         _revision(c, releases, d.key, d.name, (d.old, d.new), d.direction)
         for d in c.scores
-        if d.kind == "moved" and d.old is not None and d.new is not None
+        # A revised standard error is no news of the country either.
+        if d.kind == "moved" and d.old is not None and d.new is not None and d.direction != NEUTRAL
     ]
 
 

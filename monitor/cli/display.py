@@ -24,7 +24,7 @@ from monitor.formatting import (
 )
 from monitor.identity import lookup
 from monitor.indices import catalogue, find, higher_is_worse, level_name
-from monitor.models import Extraction, Finding, Rank, Status
+from monitor.models import Extraction, Finding, Profile, Rank, Score, Status
 
 if TYPE_CHECKING:  # types only: `monitor run` needs none of these before its first request
     from monitor.diff import ScoreDelta
@@ -115,8 +115,10 @@ def headlines_view(headlines: Sequence[Headline]) -> Group:
     return Group(*lines)
 
 
-def extraction_view(extraction: Extraction) -> Group:
-    """Header, scores by pillar, ranks, sections, then the validation verdict."""
+def extraction_view(extraction: Extraction, previous: Profile | None = None) -> Group:
+    """Header, scores by pillar, ranks, sections, then the validation verdict. A source
+    printing no change (the publisher's workbook) has its changes computed against
+    `previous`, the edition before, as `show`'s lead does, and says so."""
     parts: list[object] = []
     profile = extraction.profile
     style = STATUS_STYLE[extraction.status]
@@ -133,17 +135,23 @@ def extraction_view(extraction: Extraction) -> Group:
         if (doc := profile.document) is not None:
             byline = ", ".join(doc.authors) or "no author stated"
             parts.append(Text(f"{doc.title} — {byline}, {doc.published or 'undated'}"))
+        before = previous.scores() if previous is not None else {}
+        computed: list[bool] = []
+
+        def change(key: str, score: Score) -> str:
+            if score.new_this_edition or score.change is not None or key not in before:
+                return _change(score.change, score.new_this_edition)
+            computed.append(True)
+            return _change(round(score.value - before[key], 2), False)
+
         scores = Table("", "score", "change", title="Scores", title_justify="left")
         for key, label in catalogue.COMPOSITE_NAMES.items():
             if key in profile.composites:
                 s = profile.composites[key]
-                scores.add_row(
-                    Text(label, style="bold"), f"{s.value:.2f}", _change(s.change, False)
-                )
+                scores.add_row(Text(label, style="bold"), f"{s.value:.2f}", change(key, s))
             if key in catalogue.PILLARS:
                 for i in (i for i in profile.indicators if i.pillar == key):
-                    change = _change(i.score.change, i.score.new_this_edition)
-                    scores.add_row(f"  {i.name}", f"{i.score.value:.2f}", change)
+                    scores.add_row(f"  {i.name}", f"{i.score.value:.2f}", change(i.key, i.score))
         # Another index's scores (CPI, Freedom in the World, …), by its own names.
         shown = set(catalogue.COMPOSITE_NAMES) | {
             i.key for i in profile.indicators if i.pillar in catalogue.PILLARS
@@ -161,12 +169,33 @@ def extraction_view(extraction: Extraction) -> Group:
                 )
             parts.append(table)
         if profile.ranks:
+            # Here, not above: `monitor run` loads this module before its first request.
+            from monitor.diff.ranks import declared_regroupings, regrouped
+
+            prior = {(r.composite, r.scope): r for r in previous.ranks} if previous else {}
+            declared = declared_regroupings(
+                previous.edition if previous else None, profile.edition, profile.index
+            )
             ranks = Table("rank", "of", "in", "moved", title="Ranks", title_justify="left")
             for r in profile.ranks:
                 where = r.group or "world"
-                moved = _rank_moved(r, profile.index)
+                was = prior.get((r.composite, r.scope))
+                comparable = was is not None and not regrouped(was, r, declared)
+                if r.published_change is None and r.movement is None and was and comparable:
+                    computed.append(True)
+                    moved = _rank_moved(r.rank - was.rank, r.composite, profile.index)
+                else:
+                    moved = _printed_rank_move(r, profile.index)
                 ranks.add_row(f"{r.composite} {r.rank}", str(r.out_of), where, moved)
             parts.append(ranks)
+        if computed and previous is not None:
+            parts.append(
+                Text(
+                    f"Changes computed from the {previous.edition} edition: this source"
+                    " prints none.",
+                    style="dim",
+                )
+            )
         if profile.sections:
             titles = ", ".join(f"{s.title} ({len(s.paragraphs)})" for s in profile.sections)
             parts.append(Text(f"Narrative sections (paragraphs): {titles}"))
@@ -176,17 +205,22 @@ def extraction_view(extraction: Extraction) -> Group:
     return Group(*parts)
 
 
-def _rank_moved(rank: Rank, index: str) -> str:
-    """The move printed beside a rank in words, `down 4 places (better)`: rank 1 is the
-    highest value, so whether up is worse is the ranked measure's direction. A rank
-    stored before directions were read has its size alone."""
+def _printed_rank_move(rank: Rank, index: str) -> str:
+    """The move the source printed beside a rank; a rank stored before directions were
+    read has its size alone."""
     change = rank.published_change
     if change is None:
         return "" if rank.movement is None else str(rank.movement)
+    return _rank_moved(change, rank.composite, index)
+
+
+def _rank_moved(change: int, composite: str, index: str) -> str:
+    """A rank number's change in words, `down 4 places (better)`: rank 1 is the highest
+    value, so whether up is worse is the ranked measure's direction."""
     said = places_moved(-change)
     if change == 0:
         return said
-    worse = (change < 0) == higher_is_worse(index, rank.composite)
+    worse = (change < 0) == higher_is_worse(index, composite)
     return f"{said} ({'worse' if worse else 'better'})"
 
 
@@ -437,8 +471,13 @@ def notifications_table(rows: Iterable[Notification], owed: dict[str, int]) -> G
             n.created_at[:19],
             detail.strip(),
         )
-    waiting = ", ".join(f"{channel}: {count}" for channel, count in owed.items()) or "none"
-    return Group(table, Text(f"Findings not yet in a digest: {waiting}"))
+    return Group(table, Text(f"Findings not yet in a digest: {owed_words(owed)}"))
+
+
+def owed_words(owed: dict[str, int]) -> str:
+    """`3 for channel digest, 1 for channel team`: a channel named `digest` printed as a
+    key (`digest: 1`) read as a label, not a count."""
+    return ", ".join(f"{n:,} for channel {c}" for c, n in owed.items()) or "none"
 
 
 def status_view(report: StatusReport, *, every_source: bool = False, width: int = 80) -> Group:
@@ -467,11 +506,10 @@ def status_view(report: StatusReport, *, every_source: bool = False, width: int 
                 style="dim",
             )
         )
-    waiting = ", ".join(f"{c}: {n}" for c, n in report.owed.items()) or "none"
     counts = ", ".join(f"{n:,} {name}" for name, n in report.counts.items())
     lines = [
         f"Notifications: {report.pending} pending, {report.failed} failed; "
-        f"findings not yet in a digest: {waiting}",
+        f"findings not yet in a digest: {owed_words(report.owed)}",
         *(
             [f"{report.unconfigured} notification(s) for channels no longer configured: kept"]
             if report.unconfigured

@@ -24,7 +24,7 @@ from monitor.review.history import score_history
 from monitor.review.keys import PILLARS, resolve_key
 from monitor.review.movers import movers
 from monitor.review.report import MAP_BY, ReportOptions, write_reports
-from monitor.review.snapshots import country_slug, latest_snapshot
+from monitor.review.snapshots import country_slug, latest_snapshot, previous_profile
 from monitor.review.tables import history_table, movers_table, snapshot_header
 from monitor.review.where import Where, WhereError, parse
 from monitor.store import Store
@@ -137,6 +137,10 @@ def show(
         slug = country_slug(store, country)
         chosen = latest_snapshot(store, slug, edition=edition, kind=source, index=index_id)
         headlines = country_headlines(store, slug)
+        profile = chosen.snapshot.extraction.profile
+        previous = (
+            previous_profile(store, slug, profile.index, profile.edition) if profile else None
+        )
         if index_id is not None:
             headlines = tuple(h for h in headlines if h.index == index_id)
     snapshot = chosen.snapshot
@@ -154,7 +158,7 @@ def show(
         )
     else:
         console.print(display.headlines_view(headlines))
-        console.print(display.extraction_view(snapshot.extraction))
+        console.print(display.extraction_view(snapshot.extraction, previous))
         console.print(snapshot_header(chosen))
 
 
@@ -177,6 +181,13 @@ def show(
     help="Only countries whose deltas match, e.g. 'criminality >= +0.2 and resilience < -0.3'"
     " (and, or, not, parentheses; < <= > >= = !=).",
 )
+@click.option(
+    "--index",
+    "index_id",
+    default="ocindex",
+    show_default=True,
+    help="This index's moves (`monitor indices`: cpi, fiw…).",
+)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.pass_context
 def movers_command(
@@ -186,11 +197,22 @@ def movers_command(
     pillars: tuple[str, ...],
     top: int,
     where: Where | None,
+    index_id: str,
     as_json: bool,
 ) -> None:
-    """The biggest score moves between two editions across all countries."""
+    """The biggest moves of an index's headline scores between two editions across all
+    countries (of the OC Index unless --index names another)."""
     with _store(ctx) as store:
-        result = movers(store, from_edition, to_edition, pillars=pillars, top=top, where=where)
+        _known_index(index_id)
+        result = movers(
+            store,
+            from_edition,
+            to_edition,
+            pillars=pillars,
+            top=top,
+            where=where,
+            index=index_id,
+        )
     if as_json:
         _print_json(result.to_dict())
     else:

@@ -11,6 +11,7 @@ Everything goes through the real fetch → extract → store path into a real SQ
 
 from __future__ import annotations
 
+import shlex
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -117,17 +118,28 @@ def run_demo(data_dir: Path | None, console: Console) -> DemoResult:
     console.print(
         f"Stored {counts['snapshots']} snapshots of {counts['sources']} sources "
         f"({counts['raw_documents']} raw documents, {counts['fetch_attempts']} fetch attempts, "
-        f"{counts['scores']} score rows) in {config.database}\n"
-        f"Explore: monitor --data-dir {data_dir} sources   |   sqlite3 {config.database}",
+        f"{counts['scores']} score rows) in {config.database}",
         highlight=False,
+    )
+    here = f"monitor --data-dir {shlex.quote(str(data_dir))}"
+    _commands(
+        console, "Explore:", f"{here} sources", f"sqlite3 {shlex.quote(str(config.database))}"
     )
     for delivery in sent.deliveries:
         console.print(
-            f"Digest ({delivery.subject}) written to {delivery.where or delivery.error}\n"
-            f"List notifications: monitor --data-dir {data_dir} outbox",
+            f"Digest ({delivery.subject}) written to {delivery.where or delivery.error}",
             highlight=False,
         )
+        _commands(console, "List notifications:", f"{here} outbox")
     return DemoResult(data_dir, tuple(cycles), deltas, sent)
+
+
+def _commands(console: Console, label: str, *commands: str) -> None:
+    """Commands to copy, each on its own line and never broken by the console's wrapping
+    (at 80 columns a command split mid-path could not be pasted)."""
+    console.print(label, highlight=False)
+    for command in commands:
+        console.print(f"  {command}", highlight=False, soft_wrap=True)
 
 
 def _config(data_dir: Path, base_url: str, slugs: list[str]) -> Config:

@@ -307,7 +307,9 @@ def _import_with_progress(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn  # see run
 
     columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, console=err_console, transient=True, disable=quiet) as bar:
+    # Off the terminal the bar draws nothing useful, and its end left an empty line.
+    shown = not quiet and err_console.is_terminal
+    with Progress(*columns, console=err_console, transient=True, disable=not shown) as bar:
         task = bar.add_task("", total=None)
 
         def advance(done: int, total: int) -> None:

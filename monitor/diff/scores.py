@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from deepdiff import DeepDiff
 
+from monitor.formatting import NEUTRAL
 from monitor.indices import find, higher_is_worse
 from monitor.models import Profile
 
@@ -43,6 +44,10 @@ def score_direction(key: str, change: float, index: str = "ocindex") -> str:
     (up is bad for the OC Index's crime scores, good for its resilience)."""
     if change == 0:
         return "unchanged"
+    definition = find(index)
+    measure = definition.measure(key) if definition else None
+    if measure is not None and measure.uncertainty:
+        return NEUTRAL  # a standard error: no better or worse, never a finding
     return "deterioration" if (change > 0) == higher_is_worse(index, key) else "improvement"
 
 

@@ -70,7 +70,18 @@ def decode(content: bytes, content_type: str | None) -> str:
 
 def beginning(content: bytes | str, size: int) -> str:
     """How a document begins, for a message people read: its first `size` characters
-    in quotes on one line (bytes read as Latin-1, so any byte shows), never a repr."""
-    text = content[:size].decode("latin-1") if isinstance(content, bytes) else content[:size]
+    in quotes on one line (bytes as UTF-8 where they are, else Latin-1, so any byte
+    shows; a byte-order mark left out, not shown as `ï»¿`), never a repr."""
+    if isinstance(content, bytes):
+        head = content[: size * 4]  # enough bytes for `size` characters of any UTF-8
+        try:
+            text = head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            # Cut inside the last character: UTF-8 still; a stray byte earlier: Latin-1.
+            cut = exc.start >= len(head) - 3 and len(head) == size * 4
+            text = head[: exc.start].decode("utf-8") if cut else head.decode("latin-1")
+    else:
+        text = content
+    text = text.removeprefix("\ufeff")[:size]
     printable = "".join(c if c.isprintable() else " " for c in text)
     return f"“{' '.join(printable.split())}”"

@@ -70,6 +70,12 @@ class Measure:
     def higher_is_worse(self) -> bool:
         return self.direction == "higher_is_worse"
 
+    @property
+    def uncertainty(self) -> bool:
+        """A measure of how sure the publisher is (a standard error), not of the
+        country: its moves are neither better nor worse, and never findings."""
+        return self.direction == "uncertainty"
+
     def in_edition(self, edition: int | None) -> bool:
         """Part of `edition`'s methodology (None: of any edition)."""
         if edition is None:

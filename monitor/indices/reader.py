@@ -23,7 +23,8 @@ from monitor.tomlfile import read_toml
 KINDS = ("score", "rank", "category", "membership")
 LEVELS = ("composite", "pillar", "indicator")
 ARITHMETIC = ("mean", "sum", "none")
-DIRECTIONS = ("higher_is_worse", "higher_is_better")
+# "uncertainty": a score neither better nor worse when higher (a standard error).
+DIRECTIONS = ("higher_is_worse", "higher_is_better", "uncertainty")
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 _DEFAULT_SIGNIFICANCE = {"composite": 0.25, "pillar": 0.25, "indicator": 1.0, "rank": 10.0}
 
@@ -338,6 +339,8 @@ class _Reader:
             "aliases": self.strings(m, where, "aliases"),
             "headline": bool(m.get("headline", False)),
         }
+        if values["direction"] == "uncertainty" and kind != "score":
+            raise self.fail(f"{where}.direction", "uncertainty is a direction of scores only")
         for bound in ("since", "until"):
             if bound in m:
                 values[bound] = self.edition(m[bound], f"{where}.{bound}")

@@ -11,7 +11,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from monitor.errors import MonitorError
-from monitor.indices.catalogue import COMPOSITES, display_name
+from monitor.indices import get
+from monitor.indices.catalogue import COMPOSITES
+from monitor.indices.definition import IndexDefinition
 from monitor.review.keys import PILLARS, sort_key
 from monitor.review.where import Where
 from monitor.store import Store
@@ -31,6 +33,8 @@ class Mover:
 
 @dataclass(frozen=True)
 class Movers:
+    index: str  # the index whose moves these are
+    index_name: str  # its short name (CPI, OC Index)
     from_edition: int
     to_edition: int
     where: str | None
@@ -51,20 +55,28 @@ def movers(
     pillars: Iterable[str] = (),
     top: int = 20,
     where: Where | None = None,
+    index: str = "ocindex",
 ) -> Movers:
-    """Moves of the composites (or of the scores of `pillars`: see `keys.PILLARS`) of
-    the countries `where` matches, largest first; `top` 0 keeps them all."""
+    """Moves of `index`'s composites (or, of the OC Index, of the scores of `pillars`:
+    see `keys.PILLARS`) of the countries `where` matches, largest first; `top` 0 keeps
+    them all."""
     if from_edition >= to_edition:
         raise MonitorError(f"--from {from_edition} must be an earlier edition than --to")
+    definition = get(index)
     pillars = tuple(pillars)
+    if index != "ocindex" and (pillars or where is not None):
+        # Pillar names and --where's score names are the OC Index's.
+        raise MonitorError(
+            f"--pillar and --where are the OC Index's, not {definition.short_name}'s"
+        )
     unknown = [p for p in pillars if p not in PILLARS]
     if unknown:
         raise MonitorError(f"unknown pillar {unknown[0]!r} (known: {', '.join(PILLARS)})")
-    keys = frozenset().union(*(PILLARS[p] for p in pillars)) if pillars else set(COMPOSITES)
+    keys = frozenset().union(*(PILLARS[p] for p in pillars)) if pillars else _composites(definition)
     rows = store.db.query(
         "SELECT country, country_name, indicator, from_score, to_score, delta, direction"
-        " FROM score_movers WHERE from_edition = ? AND to_edition = ?",
-        [from_edition, to_edition],
+        " FROM score_movers WHERE from_edition = ? AND to_edition = ? AND index_id = ?",
+        [from_edition, to_edition, index],
     )
     by_country: dict[str, list[Mover]] = {}
     for r in rows:
@@ -73,7 +85,7 @@ def movers(
                 r["country"],
                 r["country_name"],
                 r["indicator"],
-                display_name(r["indicator"]),
+                _name(definition, r["indicator"]),
                 r["from_score"],
                 r["to_score"],
                 r["delta"],
@@ -82,8 +94,8 @@ def movers(
         )
     if not by_country:
         raise MonitorError(
-            f"no country has complete snapshots of both the {from_edition} and the"
-            f" {to_edition} edition"
+            f"no country has complete {definition.short_name} snapshots of both the"
+            f" {from_edition} and the {to_edition} edition"
         )
     matching = sorted(
         country
@@ -93,6 +105,8 @@ def movers(
     chosen = [m for country in matching for m in by_country[country] if m.key in keys]
     chosen.sort(key=lambda m: (-abs(m.delta), m.country, sort_key(m.key)))
     return Movers(
+        index,
+        definition.short_name,
         from_edition,
         to_edition,
         where.text if where else None,
@@ -101,3 +115,16 @@ def movers(
         len(chosen),
         tuple(chosen[:top] if top else chosen),
     )
+
+
+def _composites(definition: IndexDefinition) -> frozenset[str]:
+    """The scores an index is summed up by: the OC Index's composites and pillars, any
+    other index's composite-level scores (CPI's score, WGI's six estimates)."""
+    if definition.id == "ocindex":
+        return frozenset(COMPOSITES)
+    return frozenset(m.key for m in definition.of_kind("score") if m.level == "composite")
+
+
+def _name(definition: IndexDefinition, key: str) -> str:
+    measure = definition.measure(key)
+    return measure.name if measure is not None else key

@@ -29,6 +29,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from monitor.config.settings import Config
+from monitor.diff.scores import score_direction
 from monitor.diff.text import SectionDelta, section_deltas
 from monitor.errors import MonitorError
 from monitor.formatting import arrow, minute, number, ordinal, word
@@ -186,13 +187,14 @@ class OverviewRow:
 class Column:
     index: str
     key: str
-    name: str
+    name: str  # what the overview's header and each card call it: `FiW: Total score`
     latest: int  # the index's latest edition in the report
 
 
 @dataclass(frozen=True)
 class Overview:
     columns: tuple[Column, ...]
+    rank_name: str  # the rank column's: `OC Index: Criminality rank`
     rows: tuple[OverviewRow, ...]
     map: WorldMap
     attributions: tuple[str, ...]
@@ -370,11 +372,7 @@ def _index_section(
 
 
 def _direction(definition: IndexDefinition, key: str, delta: float | None) -> str:
-    if not delta:
-        return ""
-    measure = definition.measure(key)
-    worse = measure is None or measure.higher_is_worse
-    return "deterioration" if (delta > 0) == worse else "improvement"
+    return score_direction(key, delta, definition.id) if delta else ""
 
 
 def _scale(definition: IndexDefinition, keys: Iterable[str]) -> tuple[float, float]:
@@ -524,6 +522,13 @@ def _watched(config: Config | None) -> set[str]:
     return {s.country for s in config.sources} if config else set()
 
 
+def _of_index(definition: IndexDefinition, name: str) -> str:
+    """A measure's name saying its index, as a card shows it alone: `FiW: Total score`,
+    `FSI: Total`; `CPI score` says it already."""
+    short = definition.short_name or definition.name
+    return name if name.casefold().startswith(short.casefold()) else f"{short}: {name}"
+
+
 def overview(reports: Sequence[CountryReport], options: ReportOptions) -> Overview:
     mapped, key = mapped_measure(options.measure)
     if options.by not in MAP_BY:
@@ -535,7 +540,9 @@ def overview(reports: Sequence[CountryReport], options: ReportOptions) -> Overvi
         for i in present
     }
     columns = tuple(
-        Column(d.id, m.key, m.name, latest[d.id]) for d in definitions for m in d.headline()
+        Column(d.id, m.key, _of_index(d, m.name), latest[d.id])
+        for d in definitions
+        for m in d.headline()
     )
     measure = mapped.measure(key)
     assert measure is not None  # mapped_measure checked it
@@ -566,9 +573,11 @@ def overview(reports: Sequence[CountryReport], options: ReportOptions) -> Overvi
             )
         )
     rows.sort(key=lambda r: (-r.move, r.name))
+    ranked = next((r.rank.measure for r in rows if r.rank), None)
     scale = measure.scale
     return Overview(
         columns,
+        _of_index(mapped, f"{ranked} rank" if ranked else "Rank"),
         tuple(rows),
         world_map(
             readings,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from monitor.errors import MonitorError
 from monitor.identity import known_country_key, lookup, territory
+from monitor.models import Profile
 from monitor.store import Store, StoredSnapshot
 from monitor.store.findings import KIND_FILTER, latest_complete
 
@@ -59,6 +60,22 @@ def standing_snapshots(
         {"country": country, "kind": kind, "index": index},
     )
     return {(row[0], row[1]): row[2] for row in rows if row[2] is not None}
+
+
+def previous_profile(store: Store, country: str, index: str, edition: int | None) -> Profile | None:
+    """The profile with scores standing for `country`'s edition of `index` before
+    `edition` (as `show`'s lead compares it); None when no earlier one is held."""
+    held = standing_snapshots(store, country, index=index)
+    earlier = sorted(
+        (e, i)
+        for (_, e), i in held.items()
+        if e is not None and edition is not None and e < edition
+    )
+    for _, snapshot_id in reversed(earlier):
+        profile = store.snapshot(snapshot_id).extraction.profile
+        if profile is not None and profile.scores():
+            return profile
+    return None
 
 
 def latest_snapshot(

@@ -175,14 +175,15 @@ def _editions_down(
 
 def movers_table(result: Movers, *, plain: bool = False) -> Table:
     a, b = result.from_edition, result.to_edition
-    table = Table("#", "country", "score", str(a), str(b), "delta", title=f"Movers {a} → {b}")
+    title = f"{result.index_name} movers {a} → {b}"
+    table = Table("#", "country", "score", str(a), str(b), "delta", title=title)
     for n, m in enumerate(result.movers, 1):
         table.add_row(
             str(n),
             m.country_name or m.country,
             m.name,
-            f"{m.from_score:.2f}",
-            f"{m.to_score:.2f}",
+            _value(m.from_score, result.index, m.key),
+            _value(m.to_score, result.index, m.key),
             _delta(m.delta, m.direction, plain),
         )
     matched = f"{len(result.countries)} countries"

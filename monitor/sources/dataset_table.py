@@ -13,11 +13,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
+from monitor.extract.capture import beginning
 from monitor.indices.definition import Mapping
 from monitor.models import Reason
 
@@ -73,6 +75,12 @@ def read(content: bytes, mapping: Mapping) -> tuple[Table, ...] | Reason:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = content.decode("cp1252", errors="replace")
+    if b"\x00" in content[:8192] or not any(d in text[:20000] for d in _DELIMITERS):
+        # Binary (a PDF, an image) or text with no column separator: no table at all.
+        return Reason(
+            "not_a_table",
+            f"neither a workbook (XLSX, XLS, ODS) nor a CSV; it begins {beginning(content, 40)}",
+        )
     best: Table | None = None
     for delimiter in _DELIMITERS:
         if delimiter not in text[:20000]:
@@ -87,20 +95,50 @@ def read(content: bytes, mapping: Mapping) -> tuple[Table, ...] | Reason:
 
 
 def _cut_short(text: str, table: Table) -> Reason | None:
-    """Why a CSV that stops mid-row (a download cut off) is no release: its last row
-    lacks columns the header has, and its rows would replace good values with partial
-    ones (a rank within the rows that arrived)."""
+    """Why a CSV that stops mid-row (a download cut off) is no release: its rows would
+    replace good values with partial ones (a rank within the rows that arrived).
+
+    A file ending with a line end is whole. Without one (Transparency International's
+    own CSVs end so), its last row must have every column, and its last value, when
+    read, the form most of its column's values have, digit for digit (`4,3` among
+    `9,9`s): a value cut short (`4,3` to `4`) has another form. A whole file whose last
+    value happens to have an unusual form is refused too; ended with a line end, it
+    is read."""
     if text.endswith(("\n", "\r")) or not table.rows:
         return None
     line, cells = table.rows[-1]
     needed = max(table.columns.values(), default=table.country) + 1
-    if len(cells) >= needed:
+    if len(cells) < needed:
+        return Reason(
+            "truncated",
+            f"the CSV ends mid-row: row {line} has {len(cells)} of its {needed} columns"
+            " and no line end (a truncated download?)",
+        )
+    last = len(cells) - 1
+    read = [key for key, at in table.columns.items() if at == last]
+    value = str(cells[last]).strip()
+    if not read or not value:
+        return None  # a column not read, or empty: nothing partial is stored
+    forms = Counter(
+        _form(str(row[last]))
+        for _, row in table.rows[:-1]
+        if len(row) > last and str(row[last]).strip()
+    )
+    usual = forms.most_common(1)[0][0] if forms else None
+    if usual is None or _form(value) == usual:
         return None
+    key, edition = read[0]
     return Reason(
         "truncated",
-        f"the CSV ends mid-row: row {line} has {len(cells)} of its {needed} columns"
-        " and no line end (a truncated download?)",
+        f"the CSV ends without a line end on {value!r} (row {line}, {key}"
+        f"{f' {edition}' if edition else ''}), not in the form of its column's values"
+        f" ({usual!r}): cut short? If the file is whole, end it with a line end",
     )
+
+
+def _form(value: str) -> str:
+    """A value's form, digit for digit: `4,3` -> `9,9`, `27` -> `99`."""
+    return re.sub(r"\d", "9", value.strip())
 
 
 def _from_workbook(content: bytes, mapping: Mapping) -> tuple[Table, ...] | Reason:
