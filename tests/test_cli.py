@@ -123,3 +123,21 @@ def test_a_backup_that_cannot_be_written_is_one_line(tmp_path):
     result = CliRunner().invoke(cli, [*data, "backup", str(tmp_path / "no" / "such" / "x.db")])
     assert result.exit_code == 1 and "cannot write the backup" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_run_at_80_columns_prints_every_source_key_whole(httpserver: HTTPServer, tmp_path):
+    # The longest keys of the 193 (and a 404's detail beside them) never cut with "…".
+    # (The findings after the table are one line each, however long: a search finds them.)
+    countries = ["bosnia_and_herzegovina", "st_vincent_and_the_grenadines", "tuvalu"]
+    for country in countries:
+        httpserver.expect_request(f"/country/{country}").respond_with_data("gone", status=404)
+    config = site_config(tmp_path, httpserver.url_for(""), countries)
+    runner = CliRunner(env={"COLUMNS": "80", "NO_COLOR": "1"})
+    run = runner.invoke(cli, ["--config", str(config), "run"], catch_exceptions=False)
+    assert run.exit_code == 1
+    table = run.output[: run.output.index("Summary")].splitlines()
+    assert all(len(line) <= 80 for line in table), [line for line in table if len(line) > 80]
+    for country in countries:
+        key = f"ocindex_page:{country}:current"
+        assert any(key in line for line in table), key
+    assert "…" not in "".join(table)

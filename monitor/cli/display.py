@@ -224,11 +224,10 @@ def _rank_moved(change: int, composite: str, index: str) -> str:
     return f"{said} ({'worse' if worse else 'better'})"
 
 
-def cycle_table(report: CycleReport) -> Table:
-    table = Table("source", "result", "snapshot", "detail", title="Sources checked")
-    for r in report.results:
-        table.add_row(r.key, _result_text(r), str(r.snapshot_id or ""), r.detail)
-    return table
+def cycle_table(report: CycleReport, width: int) -> Table | Group:
+    """What each source's check gave; a source key is never cut (see `keyed_table`)."""
+    rows = [(r.key, _result_text(r), str(r.snapshot_id or ""), r.detail) for r in report.results]
+    return keyed_table("Sources checked", ("source", "result", "snapshot", "detail"), rows, width)
 
 
 def _result_text(result: SourceResult) -> Text:

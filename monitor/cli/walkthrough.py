@@ -99,7 +99,7 @@ def run_demo(data_dir: Path | None, console: Console) -> DemoResult:
                 console.rule(title)
                 report = run_cycle(config, store)
                 cycles.append(report)
-                console.print(display.cycle_table(report))
+                console.print(display.cycle_table(report, width=console.width))
                 console.print(display.cycle_summary(report))
             deltas = _edition_deltas(store, cycles[0], cycles[-1])
             counts = store.counts()

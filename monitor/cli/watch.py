@@ -146,7 +146,7 @@ def _check(
             }
         )
     else:
-        console.print(display.cycle_table(report))
+        console.print(display.cycle_table(report, width=console.width))
         console.print(display.cycle_summary(report))
         if found:
             # One line a finding, however narrow the terminal: a search or a pipe finds it whole.
