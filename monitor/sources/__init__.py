@@ -132,6 +132,31 @@ class SourceKind:
         return inspect.cleandoc(cls.__doc__ or "")
 
 
+class IndexReleaseKind(SourceKind):
+    """A generic kind reading one index's publication: a document shared by its rows
+    (one a country and edition, named by `row_url`), watched under the index's id."""
+
+    per_edition = False
+    shared_document = True
+    definition: IndexDefinition | None = None
+
+    @classmethod
+    def for_index(cls, definition: IndexDefinition, base_url: str | None = None) -> SourceKind:
+        kind = cls(base_url or str(definition.source.get("url", "")))
+        kind.definition = definition
+        kind.name = definition.id  # the index's id names its source kind everywhere
+        return kind
+
+    def document_url(self) -> str:
+        return self.base_url
+
+    def url(self, country: str, edition: int | None) -> str:
+        return self.row_url(self.document_url(), country, edition)
+
+    def locate(self, url: str) -> tuple[str, int | None] | None:
+        return self.row_of(url)
+
+
 # The package's modules; a kind named `x` is defined in the module `x`.
 _MODULES = tuple(module.name for module in pkgutil.iter_modules(__path__))
 

@@ -13,13 +13,13 @@ from monitor.extract.validate import Expectations, validate
 from monitor.identity import countries
 from monitor.indices import IndexDefinition
 from monitor.models import Country, Document, Extraction, Profile, Reason, Status
-from monitor.sources import Release, ReleaseRow, SourceKind, register
+from monitor.sources import IndexReleaseKind, Release, ReleaseRow, register
 
 VERSION = "1"
 
 
 @register
-class CountryList(SourceKind):
+class CountryList(IndexReleaseKind):
     """A page listing countries: FATF's "High-Risk Jurisdictions subject to a Call for
     Action" and "Jurisdictions under Increased Monitoring", the EU's high-risk third
     countries. Watched under the index's id (`fatf`, `eu_high_risk`), whose definition
@@ -48,16 +48,6 @@ class CountryList(SourceKind):
     options: ClassVar[dict[str, str]] = {
         "base_url": "the list page's URL (default: the definition's [source] url)"
     }
-    per_edition = False
-    shared_document = True
-    definition: IndexDefinition | None = None
-
-    @classmethod
-    def for_index(cls, definition: IndexDefinition, base_url: str | None = None) -> SourceKind:
-        kind = cls(base_url or str(definition.source.get("url", "")))
-        kind.definition = definition
-        kind.name = definition.id  # the index's id names its source kind everywhere
-        return kind
 
     def _index(self) -> IndexDefinition:
         if self.definition is None or not self.definition.of_kind("membership"):
@@ -66,15 +56,6 @@ class CountryList(SourceKind):
                 'id (whose definition has [source] kind = "country_list" and memberships)'
             )
         return self.definition
-
-    def document_url(self) -> str:
-        return self.base_url
-
-    def url(self, country: str, edition: int | None) -> str:
-        return self.row_url(self.document_url(), country, edition)
-
-    def locate(self, url: str) -> tuple[str, int | None] | None:
-        return self.row_of(url)
 
     def read_release(self, content: bytes) -> Release:
         definition = self._index()

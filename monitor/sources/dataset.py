@@ -21,7 +21,7 @@ from monitor.models import (
     Score,
     Status,
 )
-from monitor.sources import Release, ReleaseRow, SourceKind, dataset_table, register
+from monitor.sources import IndexReleaseKind, Release, ReleaseRow, dataset_table, register
 from monitor.sources.dataset_table import Table
 
 VERSION = "2"
@@ -38,7 +38,7 @@ class Reading:
 
 
 @register
-class Dataset(SourceKind):
+class Dataset(IndexReleaseKind):
     """An index's own release as a table (CSV, XLSX, legacy XLS or ODS), read through
     the mapping its definition declares: no code per index.
 
@@ -60,17 +60,7 @@ class Dataset(SourceKind):
     name = "dataset"
     label = "release"
     version = VERSION
-    per_edition = False
-    shared_document = True
     revised_in_place = True
-    definition: IndexDefinition | None = None
-
-    @classmethod
-    def for_index(cls, definition: IndexDefinition, base_url: str | None = None) -> SourceKind:
-        kind = cls(base_url or str(definition.source.get("url", "")))
-        kind.definition = definition
-        kind.name = definition.id  # the index's id names its source kind everywhere
-        return kind
 
     def _index(self) -> IndexDefinition:
         if self.definition is None or self.definition.mapping is None:
@@ -79,15 +69,6 @@ class Dataset(SourceKind):
                 '(whose definition has [source] kind = "dataset" and a [mapping])'
             )
         return self.definition
-
-    def document_url(self) -> str:
-        return self.base_url
-
-    def url(self, country: str, edition: int | None) -> str:
-        return self.row_url(self.document_url(), country, edition)
-
-    def locate(self, url: str) -> tuple[str, int | None] | None:
-        return self.row_of(url)
 
     def read_release(self, content: bytes) -> Release:
         definition = self._index()

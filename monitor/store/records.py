@@ -154,6 +154,11 @@ def snapshot_from_row(
             "extractor_version": row["extractor_version"],
         }
     )
+    return stored_snapshot(row, extraction)
+
+
+def stored_snapshot(row: Mapping[str, Any], extraction: Extraction) -> StoredSnapshot:
+    """A snapshot from its row and the extraction it holds (read back, or just written)."""
     return StoredSnapshot(
         id=row["id"],
         source_id=row["source_id"],

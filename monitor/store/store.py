@@ -46,6 +46,7 @@ from monitor.store.records import (
     snapshot_row,
     source_from_row,
     stored_profile,
+    stored_snapshot,
 )
 from monitor.store.schema import migrate
 
@@ -772,7 +773,7 @@ class Store:
                 source, sha256, extraction, captured_at, descriptions
             )
             rows["snapshots"].append(row)
-            stored.append(_as_stored(row, extraction))
+            stored.append(stored_snapshot(row, extraction))
             # Only a profile has scores, ranks and sections; never invent empty ones.
             if (profile := extraction.profile) is not None:
                 rows["scores"] += score_rows(snapshot_id, profile, facts)
@@ -1037,25 +1038,6 @@ def _kept(
     if snapshot_id == source.current_snapshot_id:
         moved = {}
     return outcome, {"current_snapshot_id": snapshot_id} | (moved if archived else checked)
-
-
-def _as_stored(row: dict[str, Any], extraction: Extraction) -> StoredSnapshot:
-    """A snapshot just inserted (its row, and the extraction it was written from) as
-    reading it back would give it."""
-    return StoredSnapshot(
-        id=row["id"],
-        source_id=row["source_id"],
-        raw_sha256=row["raw_sha256"],
-        captured_at=row["captured_at"],
-        last_seen_at=row["last_seen_at"],
-        country_slug=row["country_slug"],
-        country_name=row["country_name"],
-        edition=row["edition"],
-        status=extraction.status,
-        reasons=extraction.reasons,
-        extraction=extraction,
-        index_id=row["index_id"],
-    )
 
 
 def _rejection(extraction: Extraction) -> str:
