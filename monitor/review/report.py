@@ -238,37 +238,42 @@ class _Data:
         if countries is not None:
             where = f" WHERE country IN ({', '.join('?' * len(countries))})"
             params = list(countries)
-        self.scores: dict[str, list[Any]] = defaultdict(list)
-        for row in store.db.execute(
+        self.scores = _by_country(
+            store,
             "SELECT country, country_name, edition, indicator, name, score, delta, source,"
             f" snapshot_id, captured_at, index_id FROM score_history{where}",
             params,
-        ):
-            self.scores[row[0]].append(row)
-        self.ranks: dict[str, list[Any]] = defaultdict(list)
-        for row in store.db.execute(
+        )
+        self.ranks = _by_country(
+            store,
             "SELECT e.country, e.index_id, e.edition, r.composite, r.scope, r.group_name,"
             " r.rank, r.out_of FROM edition_snapshots e"
             f" JOIN ranks r ON r.snapshot_id = e.snapshot_id{where.replace('country', 'e.country')}"
             " ORDER BY e.edition",
             params,
-        ):
-            self.ranks[row[0]].append(row)
-        self.categories: dict[str, list[Any]] = defaultdict(list)
-        for row in store.db.execute(
+        )
+        self.categories = _by_country(
+            store,
             "SELECT country, index_id, edition, measure, value, previous_value, direction"
             f" FROM category_history{where} ORDER BY edition",
             params,
-        ):
-            self.categories[row[0]].append(row)
-        self.sources: dict[str, list[Any]] = defaultdict(list)
-        for row in store.db.execute(
+        )
+        self.sources = _by_country(
+            store,
             "SELECT src.country_slug, src.key, src.kind, src.url, src.last_checked_at,"
             " src.last_outcome, src.last_error, src.last_success_at, src.created_at, s.status"
             " FROM sources src LEFT JOIN snapshots s ON s.id = src.current_snapshot_id"
-            " ORDER BY src.key"
-        ):
-            self.sources[row[0]].append(row)
+            " ORDER BY src.key",
+            [],
+        )
+
+
+def _by_country(store: Store, sql: str, params: Sequence[str]) -> dict[str, list[Any]]:
+    """The rows of `sql`, by their first column (a country key)."""
+    grouped: dict[str, list[Any]] = defaultdict(list)
+    for row in store.db.execute(sql, params):
+        grouped[row[0]].append(row)
+    return grouped
 
 
 def _index_order(index_id: str) -> tuple[int, str]:
