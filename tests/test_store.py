@@ -497,3 +497,60 @@ def test_a_damaged_earlier_body_does_not_stop_the_next_capture(store: Store, sou
     assert store.raw_content(new_sha) == content
     row = store.db.execute("SELECT dictionary FROM raw_documents WHERE sha256 = ?", [new_sha])
     assert row.fetchone()[0] is None
+
+
+# -- releases: the same reading from another document -------------------------------
+
+
+def _release_row(extraction: Extraction) -> Any:
+    from monitor.store.records import ReleaseRowCapture
+
+    return ReleaseRowCapture(
+        "ocindex_workbook:kyrgyzstan:2023",
+        "ocindex_workbook",
+        "kyrgyzstan",
+        2023,
+        "https://ocindex.net/workbook.xlsx#kyrgyzstan-2023",
+        extraction,
+    )
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        pytest.param({"unparsed_lines": ("another stray line",)}, id="unparsed-lines"),
+        pytest.param({"extractor": "another_extractor"}, id="extractor"),
+        pytest.param(
+            {
+                "profile": replace(
+                    _profile(),
+                    sections=(
+                        Section("summary", "Summary", ("A rewritten paragraph.",)),
+                        Section("criminal_markets", "Criminal markets", ("Markets text.",)),
+                    ),
+                )
+            },
+            id="narrative",
+        ),
+    ],
+)
+def test_a_release_row_read_differently_is_a_new_snapshot(
+    store: Store, changed: dict[str, Any]
+) -> None:
+    # A re-published release (other bytes) is "unchanged" for a row only when its
+    # reading is equal, not merely its compact profile JSON and scores rows.
+    def release(extraction: Extraction, content: bytes, at: str) -> SavedCapture:
+        (saved,) = store.save_release(
+            [_release_row(extraction)],
+            content=content,
+            content_type="application/octet-stream",
+            captured_at=at,
+            origin=None,
+        )
+        return saved
+
+    first = release(_extraction(), b"release 1", CAPTURE_1)
+    assert release(_extraction(), b"release 2", CAPTURE_2).outcome == Outcome.UNCHANGED
+    again = release(replace(_extraction(), **changed), b"release 3", CAPTURE_3)
+    assert again.outcome == Outcome.NEW_SNAPSHOT
+    assert again.snapshot_id != first.snapshot_id

@@ -589,12 +589,18 @@ class Store:
             if r["extractor_version"] == extraction.extractor_version
             and r["status"] == extraction.status.value
         ]
-        for r in candidates:
+        unparsed = list(wanted.unparsed_lines)
+        # The JSON names sections only (their text is in `narrative_sections`): a reading
+        # with narrative is compared as records below.
+        for r in candidates if not (profile and profile.sections) else ():
             stored = json.loads(r["profile"]) if r["profile"] else None
             if stored is not None:
                 stored["source_url"] = None
-            if (json.loads(r["reasons"]), stored) == (reasons, stored_form) and (
-                not indicators or self._indicators(r["id"]) == indicators
+            if (
+                r["extractor"] == wanted.extractor
+                and json.loads(r["unparsed_lines"]) == unparsed
+                and (json.loads(r["reasons"]), stored) == (reasons, stored_form)
+                and (not indicators or self._indicators(r["id"]) == indicators)
             ):
                 return int(r["id"])
         return next(
