@@ -554,3 +554,19 @@ def test_a_release_row_read_differently_is_a_new_snapshot(
     again = release(replace(_extraction(), **changed), b"release 3", CAPTURE_3)
     assert again.outcome == Outcome.NEW_SNAPSHOT
     assert again.snapshot_id != first.snapshot_id
+
+
+def test_a_transaction_in_an_auto_committing_batch_stays_whole(
+    store: Store, source_id: int
+) -> None:
+    # A nested transaction is part of the outer one: the batch must not commit when the
+    # inner one completes, and the outer one failing must take the inner's writes back.
+    before = store.counts()
+    with store.batched(writes=1, seconds=3600, auto=True):
+        with pytest.raises(RuntimeError, match="refused"), store.transaction():
+            with store.transaction():
+                store.db.execute("UPDATE sources SET last_error = 'half' WHERE id = ?", [source_id])
+            raise RuntimeError("refused after the inner part")
+        _save(store, source_id, b"<html>after</html>")
+    assert store.source_by_id(source_id).last_error is None
+    assert store.counts()["snapshots"] == before["snapshots"] + 1
