@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -202,3 +202,42 @@ def test_an_unchanged_cycle_reads_its_sources_once_not_once_each(tmp_path, site)
         statements, _ = traced_cycle(config, store)
     reads = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "PRAGMA"))]
     assert len(reads) < N, reads
+
+
+def test_a_lost_batch_fails_only_its_own_sources_not_those_committed_before(tmp_path, site):
+    """Checks that changed nothing wait to be written together; the new captures
+    committed meanwhile are stored, and a later batch the database rolls back must
+    not report them failed."""
+    config = config_for(tmp_path, site)
+    unchanged = config.sources[:6]
+    new = tuple(
+        SourceSpec(f"ocindex_page:d{i}:2023", "ocindex_page", f"d{i}", 2023, f"{site.url}/d{i}")
+        for i in range(20)
+    )
+    with Store.open(config.database) as store:
+        run_cycle(replace(config, sources=unchanged), store)  # their 304s come next
+        victim = new[-1]
+        source = store.ensure_source(
+            key=victim.key,
+            kind=victim.kind,
+            country_slug=victim.country,
+            edition=2023,
+            url=victim.url,
+        )
+        store.db.execute(
+            "CREATE TRIGGER refuse AFTER INSERT ON snapshots"
+            f" WHEN NEW.source_id = {source.id} BEGIN SELECT RAISE(ROLLBACK, 'refused'); END"
+        )
+        report = run_cycle(replace(config, sources=unchanged + new), store)
+        stored = {
+            r[0]
+            for r in store.db.execute(
+                "SELECT key FROM sources WHERE current_snapshot_id IS NOT NULL"
+                " AND key LIKE 'ocindex_page:d%'"  # the new ones: stored by this cycle
+            )
+        }
+    failed = {r.key for r in report.failed}
+    assert victim.key in failed
+    assert len(stored) >= 16  # a batch committed before the victim's was lost
+    # What each result says is what was stored.
+    assert not failed & stored

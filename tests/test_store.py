@@ -497,3 +497,76 @@ def test_a_damaged_earlier_body_does_not_stop_the_next_capture(store: Store, sou
     assert store.raw_content(new_sha) == content
     row = store.db.execute("SELECT dictionary FROM raw_documents WHERE sha256 = ?", [new_sha])
     assert row.fetchone()[0] is None
+
+
+# -- releases: the same reading from another document -------------------------------
+
+
+def _release_row(extraction: Extraction) -> Any:
+    from monitor.store.records import ReleaseRowCapture
+
+    return ReleaseRowCapture(
+        "ocindex_workbook:kyrgyzstan:2023",
+        "ocindex_workbook",
+        "kyrgyzstan",
+        2023,
+        "https://ocindex.net/workbook.xlsx#kyrgyzstan-2023",
+        extraction,
+    )
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        pytest.param({"unparsed_lines": ("another stray line",)}, id="unparsed-lines"),
+        pytest.param({"extractor": "another_extractor"}, id="extractor"),
+        pytest.param(
+            {
+                "profile": replace(
+                    _profile(),
+                    sections=(
+                        Section("summary", "Summary", ("A rewritten paragraph.",)),
+                        Section("criminal_markets", "Criminal markets", ("Markets text.",)),
+                    ),
+                )
+            },
+            id="narrative",
+        ),
+    ],
+)
+def test_a_release_row_read_differently_is_a_new_snapshot(
+    store: Store, changed: dict[str, Any]
+) -> None:
+    # A re-published release (other bytes) is "unchanged" for a row only when its
+    # reading is equal, not merely its compact profile JSON and scores rows.
+    def release(extraction: Extraction, content: bytes, at: str) -> SavedCapture:
+        (saved,) = store.save_release(
+            [_release_row(extraction)],
+            content=content,
+            content_type="application/octet-stream",
+            captured_at=at,
+            origin=None,
+        )
+        return saved
+
+    first = release(_extraction(), b"release 1", CAPTURE_1)
+    assert release(_extraction(), b"release 2", CAPTURE_2).outcome == Outcome.UNCHANGED
+    again = release(replace(_extraction(), **changed), b"release 3", CAPTURE_3)
+    assert again.outcome == Outcome.NEW_SNAPSHOT
+    assert again.snapshot_id != first.snapshot_id
+
+
+def test_a_transaction_in_an_auto_committing_batch_stays_whole(
+    store: Store, source_id: int
+) -> None:
+    # A nested transaction is part of the outer one: the batch must not commit when the
+    # inner one completes, and the outer one failing must take the inner's writes back.
+    before = store.counts()
+    with store.batched(writes=1, seconds=3600, auto=True):
+        with pytest.raises(RuntimeError, match="refused"), store.transaction():
+            with store.transaction():
+                store.db.execute("UPDATE sources SET last_error = 'half' WHERE id = ?", [source_id])
+            raise RuntimeError("refused after the inner part")
+        _save(store, source_id, b"<html>after</html>")
+    assert store.source_by_id(source_id).last_error is None
+    assert store.counts()["snapshots"] == before["snapshots"] + 1

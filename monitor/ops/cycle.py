@@ -145,8 +145,9 @@ def run_cycle(
                 results[key] = SourceResult(key, done.url, "failed", None, detail=str(exc))
             unsaved.clear()
             return
-        if not store.batch_open and not seen:  # all of them committed
-            unsaved.clear()
+        if not store.batch_open:  # committed, but for the checks still to be written
+            waiting = {check.source_id for check in seen}
+            unsaved[:] = [key for key in unsaved if records[key].id in waiting]
 
     waiting = iter(config.sources)
     with (

@@ -275,6 +275,7 @@ class Store:
             except sqlite3.Error as e:
                 raise translate(self.path, e) from None
             batch.opened = time.monotonic()
+        batch.depth += 1
         try:
             self.db.execute("SAVEPOINT write")
             try:
@@ -300,6 +301,10 @@ class Store:
             if batch.lost is not None:
                 batch.lost = error  # says why
             raise error from None
+        finally:
+            batch.depth -= 1
+        if batch.depth:
+            return  # part of an outer transaction: counted, and committed, with it
         batch.writes += 1
         if batch.auto and batch.due():
             self.commit_batch()
@@ -589,12 +594,18 @@ class Store:
             if r["extractor_version"] == extraction.extractor_version
             and r["status"] == extraction.status.value
         ]
-        for r in candidates:
+        unparsed = list(wanted.unparsed_lines)
+        # The JSON names sections only (their text is in `narrative_sections`): a reading
+        # with narrative is compared as records below.
+        for r in candidates if not (profile and profile.sections) else ():
             stored = json.loads(r["profile"]) if r["profile"] else None
             if stored is not None:
                 stored["source_url"] = None
-            if (json.loads(r["reasons"]), stored) == (reasons, stored_form) and (
-                not indicators or self._indicators(r["id"]) == indicators
+            if (
+                r["extractor"] == wanted.extractor
+                and json.loads(r["unparsed_lines"]) == unparsed
+                and (json.loads(r["reasons"]), stored) == (reasons, stored_form)
+                and (not indicators or self._indicators(r["id"]) == indicators)
             ):
                 return int(r["id"])
         return next(
@@ -958,6 +969,7 @@ class _Batch:
     seconds: float
     auto: bool
     writes: int = 0
+    depth: int = 0  # savepoints open: a nested transaction is part of the outer one
     opened: float | None = None  # monotonic time of its BEGIN; None before a write
     lost: StoreError | None = None  # rolled back by SQLite: owed to the next commit
 
