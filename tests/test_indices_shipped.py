@@ -278,3 +278,26 @@ def test_movers_of_cpi_are_the_files_biggest_moves(indices, tmp_path):
     # Without --index: the OC Index's, and it says so (this store holds none of it).
     default = run()
     assert default.exit_code == 1 and "no country has complete OC Index snapshots" in default.output
+
+
+def test_a_nan_cell_is_a_missing_value_not_a_refused_release(indices, tmp_path):
+    # SQLite stores NaN as NULL: one `NaN` (or an infinity) taken as a score refused the
+    # whole release on the scores table's NOT NULL value.
+    whole = (indices / "cpi/CPI2023_GlobalResultsTrends.csv").read_text(encoding="utf-8-sig")
+    assert "\nAlbania;ALB;ECA;37;98;7;1,56;" in whole
+    spoilt = whole.replace("\nAlbania;ALB;ECA;37;98;7;1,56;", "\nAlbania;ALB;ECA;37;98;7;NaN;")
+    spoilt = spoilt.replace("\nAngola;AGO;SSA;33;121;7;", "\nAngola;AGO;SSA;inf;121;7;")
+    assert "\nAngola;AGO;SSA;inf;" in spoilt
+    (tmp_path / "nan.csv").write_text(spoilt, encoding="utf-8")
+    with Store.open(tmp_path / "monitor.db") as store:
+        report = import_workbook(store, str(tmp_path / "nan.csv"), kind_name="cpi")
+        stored = dict(
+            store.db.execute(
+                "SELECT s.country_slug || ':' || sc.key, sc.value FROM scores sc"
+                " JOIN snapshots s ON s.id = sc.snapshot_id WHERE s.edition = 2023"
+                " AND s.country_slug IN ('albania', 'angola')"
+            ).fetchall()
+        )
+    assert len(report.rows) > 2000
+    assert stored["albania:score"] == 37 and "albania:standard_error" not in stored
+    assert "angola:score" not in stored

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -243,16 +244,20 @@ def year_of(cell: Cell) -> int | None:
 
 
 def number(cell: Cell) -> float | None:
-    """A numeric cell: a number, `6,24` (a decimal comma), `12th` (an ordinal rank)."""
+    """A numeric cell: a number, `6,24` (a decimal comma), `12th` (an ordinal rank).
+    `NaN` or an infinity is no number (a spreadsheet's error, not a score: SQLite would
+    store NaN as NULL and refuse the whole release)."""
     if isinstance(cell, bool):
         return None
     if isinstance(cell, int | float):
-        return float(cell)
-    text = str(cell).strip().replace("\u2212", "-")
-    text = re.sub(r"(?<=\d)(st|nd|rd|th)$", "", text, flags=re.IGNORECASE)
-    if re.fullmatch(r"-?\d+,\d+", text):
-        text = text.replace(",", ".")
-    try:
-        return float(text)
-    except ValueError:
-        return None
+        value = float(cell)
+    else:
+        text = str(cell).strip().replace("\u2212", "-")
+        text = re.sub(r"(?<=\d)(st|nd|rd|th)$", "", text, flags=re.IGNORECASE)
+        if re.fullmatch(r"-?\d+,\d+", text):
+            text = text.replace(",", ".")
+        try:
+            value = float(text)
+        except ValueError:
+            return None
+    return value if math.isfinite(value) else None
