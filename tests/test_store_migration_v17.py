@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 from monitor.store import Store
@@ -36,3 +37,32 @@ def test_every_review_command_answers_as_before_the_migration(tmp_path: Path) ->
     assert set(answers) == set(RECORDED)
     for name, recorded in RECORDED.items():
         assert as_recorded(name, answers[name]) == as_recorded(name, recorded), name
+
+
+def test_scores_are_stored_by_measure_and_read_as_before(tmp_path: Path) -> None:
+    """Each measure's key, name, kind, pillar and direction stored once; the `scores`
+    view gives the schema-17 table's rows, in its order; the values take a fraction of
+    the table's pages (its two indexes gone with it)."""
+    with sqlite3.connect(FIXTURES / "db-v17.sqlite") as before:
+        rows_before = before.execute("SELECT * FROM scores").fetchall()
+        pages_before = _pages(before, "scores", "idx_scores_key", "sqlite_autoindex_scores_1")
+        names_before = before.execute(
+            "SELECT DISTINCT key, name, kind, pillar, higher_is_worse FROM scores"
+        ).fetchall()
+    path = converted(tmp_path)
+    with sqlite3.connect(path) as after:
+        assert after.execute("SELECT * FROM scores").fetchall() == rows_before
+        measures = after.execute("SELECT key, name, kind, pillar, higher_is_worse FROM measures")
+        assert sorted(measures.fetchall(), key=repr) == sorted(names_before, key=repr)
+        assert len(names_before) * 5 < len(rows_before)  # measures repeat: worth keying
+        pages_after = _pages(after, "score_values", "measures", "measures_once")
+        index = "SELECT 1 FROM sqlite_master WHERE name = 'idx_scores_key'"
+        assert not after.execute(index).fetchall()
+    assert pages_after < pages_before / 2
+
+
+def _pages(db: sqlite3.Connection, *names: str) -> int:
+    """Pages the tables and indexes hold (SQLite's dbstat)."""
+    marks = ", ".join("?" * len(names))
+    query = f"SELECT count(*) FROM dbstat WHERE name IN ({marks})"
+    return int(db.execute(query, names).fetchone()[0])

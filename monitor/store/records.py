@@ -297,6 +297,8 @@ def _stored_indicator(
 
 # A composite's row name and pillar, and any score's direction (1: higher is worse).
 ScoreFacts = tuple[str, str | None, int]
+# What names a score's measure (`measures`), against its values (`score_values`).
+MEASURE_FIELDS = ("key", "name", "kind", "pillar", "higher_is_worse")
 
 
 def score_rows(

@@ -29,6 +29,7 @@ from monitor.redact import redact, redact_text
 from monitor.store.faults import translate
 from monitor.store.raw import read_raw, store_raw
 from monitor.store.records import (
+    MEASURE_FIELDS,
     KnownReading,
     Outcome,
     ReleaseRowCapture,
@@ -801,9 +802,53 @@ class Store:
         self.db.conn.executemany(
             "INSERT OR IGNORE INTO descriptions (id, text) VALUES (?, ?)", descriptions.items()
         )
+        self._insert_rows("score_values", self._score_values(rows.pop("scores")))
         for table, table_rows in rows.items():
             self._insert_rows(table, table_rows)
         return stored
+
+    def _score_values(self, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """`scores` rows as `score_values` rows, each naming its measure by id and placed
+        in its snapshot's order; measures not yet stored are added (one read of the small
+        `measures` table a batch)."""
+        if not rows:
+            return []
+        columns = ", ".join(MEASURE_FIELDS)
+        measures = {
+            tuple(fields): measure_id
+            for measure_id, *fields in self.db.conn.execute(f"SELECT id, {columns} FROM measures")
+        }
+        known = len(measures)
+        next_id = max(measures.values(), default=0) + 1
+        values = []
+        positions: dict[int, int] = {}
+        keys: set[tuple[int, str]] = set()
+        for row in rows:
+            # A key once a snapshot, as the table's primary key said before migration 18
+            # (the values' key is their place; the same name twice is still a bad reading).
+            if (row["snapshot_id"], row["key"]) in keys:
+                raise sqlite3.IntegrityError("UNIQUE constraint failed: scores.snapshot_id, key")
+            keys.add((row["snapshot_id"], row["key"]))
+            fields = tuple(row[f] for f in MEASURE_FIELDS)
+            if fields not in measures:
+                measures[fields] = next_id
+                next_id += 1
+            position = positions[row["snapshot_id"]] = positions.get(row["snapshot_id"], -1) + 1
+            values.append(
+                {
+                    "snapshot_id": row["snapshot_id"],
+                    "position": position,
+                    "measure": measures[fields],
+                    "value": row["value"],
+                    "change": row["change"],
+                    "new_this_edition": row["new_this_edition"],
+                }
+            )
+        added = [(measure_id, *fields) for fields, measure_id in list(measures.items())[known:]]
+        self.db.conn.executemany(
+            f"INSERT INTO measures (id, {columns}) VALUES (?, ?, ?, ?, ?, ?)", added
+        )
+        return values
 
     def _insert_rows(self, table: str, rows: Sequence[dict[str, Any]]) -> None:
         """Rows of one shape and plain values, in as few statements as SQLite's smallest
