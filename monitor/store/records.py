@@ -488,10 +488,18 @@ def finding_from_row(row: dict[str, Any]) -> Finding:
     )
 
 
+# What the comparisons table keeps of a comparison: what only its moment knew (the prior
+# edition's revisions) and what costs a full narrative diff. The measures' deltas are
+# recomputed from the pair's snapshots (`monitor.diff.compare.measured`).
+STORED_DELTAS = ("sections", "revisions")
+
+
 def pack_deltas(comparison: Mapping[str, Any]) -> bytes:
-    """A comparison as stored: its JSON, zstd-compressed (a fifth of the text's size)."""
+    """A comparison as stored: its `STORED_DELTAS` as JSON, zstd-compressed (a fifth
+    of the text's size); one from before revisions were compared has none."""
+    kept = {key: comparison.get(key, []) for key in STORED_DELTAS}
     return zstandard.ZstdCompressor(level=3).compress(
-        json.dumps(comparison, default=str, ensure_ascii=False).encode()
+        json.dumps(kept, default=str, ensure_ascii=False).encode()
     )
 
 

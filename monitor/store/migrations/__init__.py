@@ -15,6 +15,7 @@ from monitor.store.migrations.compact import (
     m016_profile_once,
     m017_narrative_indexed_once,
     m018_scores_by_measure,
+    m019_comparisons_narrative_only,
 )
 from monitor.store.migrations.indices import m009_one_country_key, m010_indices, m011_categories
 from monitor.store.migrations.initial import (
@@ -50,4 +51,5 @@ STEPS: tuple[Callable[[Database], None], ...] = (
     m016_profile_once,
     m017_narrative_indexed_once,
     m018_scores_by_measure,
+    m019_comparisons_narrative_only,
 )

@@ -8,7 +8,13 @@ from sqlite_utils import Database
 
 from monitor.store.migrations.indices import _INDEXED_VIEWS_DDL
 from monitor.store.migrations.narrative import SEARCH_TABLE_DDL, SECTION_TEXT
-from monitor.store.records import compact_profile, indicator_from_row, passage_id
+from monitor.store.records import (
+    compact_profile,
+    indicator_from_row,
+    pack_deltas,
+    passage_id,
+    unpack_deltas,
+)
 
 
 def m016_profile_once(db: Database) -> None:
@@ -187,3 +193,12 @@ def m018_scores_by_measure(db: Database) -> None:
     db.execute(SCORES_VIEW_DDL)
     for statement in _INDEXED_VIEWS_DDL:
         db.execute(statement)
+
+
+def m019_comparisons_narrative_only(db: Database) -> None:
+    """A stored comparison keeps its narrative deltas and revisions only: its scores',
+    ranks' and categories' deltas are recomputed from the pair's snapshots when read
+    (they were two thirds of its JSON, and one row a page as stored)."""
+    for row_id, deltas in db.execute("SELECT id, deltas FROM comparisons").fetchall():
+        packed = pack_deltas(unpack_deltas(deltas))
+        db.execute("UPDATE comparisons SET deltas = ? WHERE id = ?", [packed, row_id])
