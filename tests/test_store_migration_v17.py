@@ -17,7 +17,7 @@ from pathlib import Path
 from monitor.diff.compare import Comparison
 from monitor.diff.snapshots import comparison_of
 from monitor.store import Store
-from monitor.store.records import unpack_deltas
+from monitor.store.records import unpack_deltas, unpack_json
 from monitor.store.schema import SCHEMA_VERSION, schema_version
 from tests.fixtures.review_answers import as_recorded, review_answers
 
@@ -95,3 +95,18 @@ def test_comparisons_read_back_whole_from_their_narrative_and_their_snapshots(
 def as_json(comparison: Comparison) -> object:
     """A comparison in the JSON the comparisons table stored (`dataclasses.asdict`)."""
     return json.loads(json.dumps(asdict(comparison), default=str))
+
+
+def test_profiles_are_stored_compressed_and_read_as_before(tmp_path: Path) -> None:
+    """Each profile's JSON zstd-compressed, the same JSON back, in under half the bytes."""
+    query = "SELECT id, profile FROM snapshots WHERE profile IS NOT NULL"
+    with sqlite3.connect(FIXTURES / "db-v17.sqlite") as before:
+        texts = dict(before.execute(query).fetchall())
+    path = converted(tmp_path)
+    with sqlite3.connect(path) as after:
+        packed = dict(after.execute(query).fetchall())
+    assert {type(p) for p in packed.values()} == {bytes} and len(packed) > 10
+    assert {i: unpack_json(p) for i, p in packed.items()} == {
+        i: json.loads(t) for i, t in texts.items()
+    }
+    assert sum(map(len, packed.values())) < sum(len(t.encode()) for t in texts.values()) / 2

@@ -35,7 +35,7 @@ TABLES = {
     "raw_documents": "Response bodies, content-addressed by sha256, stored once (zstd; "
     "a new capture against its source's previous one, named in `dictionary`).",
     "snapshots": "One distinct content of one source (per extractor version): its status "
-    "and extracted profile (JSON).",
+    "and extracted profile (zstd-compressed JSON).",
     "scores": "One composite or indicator score of a snapshot (a view of score_values "
     "and measures).",
     "score_values": "A snapshot's scores: each a measure's value, in the profile's order.",

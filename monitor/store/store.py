@@ -48,6 +48,7 @@ from monitor.store.records import (
     source_from_row,
     stored_profile,
     stored_snapshot,
+    unpack_json,
 )
 from monitor.store.schema import migrate
 
@@ -599,7 +600,7 @@ class Store:
         # The JSON names sections only (their text is in `narrative_sections`): a reading
         # with narrative is compared as records below.
         for r in candidates if not (profile and profile.sections) else ():
-            stored = json.loads(r["profile"]) if r["profile"] else None
+            stored = unpack_json(r["profile"]) if r["profile"] else None
             if stored is not None:
                 stored["source_url"] = None
             if (
@@ -929,11 +930,10 @@ class Store:
 
     def _descriptions(self, row: dict[str, Any]) -> dict[int, str]:
         """The texts of a snapshot's indicators' descriptions, by key."""
-        sql = (
-            "SELECT id, text FROM descriptions WHERE id IN"
-            " (SELECT json_extract(value, '$.description_id') FROM json_each(?, '$.indicators'))"
-        )
-        return dict(self.db.execute(sql, [row["profile"]]).fetchall())
+        indicators = unpack_json(row["profile"]).get("indicators", ())
+        keys = [i["description_id"] for i in indicators if "description_id" in i]
+        sql = "SELECT id, text FROM descriptions WHERE id IN (SELECT value FROM json_each(?))"
+        return dict(self.db.execute(sql, [json.dumps(keys)]).fetchall())
 
     def _narrative(self, snapshot_id: int) -> list[dict[str, Any]]:
         """A snapshot's sections with their paragraphs' text, joined here from the

@@ -16,6 +16,7 @@ from monitor.store.migrations.compact import (
     m017_narrative_indexed_once,
     m018_scores_by_measure,
     m019_comparisons_narrative_only,
+    m020_profile_zstd,
 )
 from monitor.store.migrations.indices import m009_one_country_key, m010_indices, m011_categories
 from monitor.store.migrations.initial import (
@@ -52,4 +53,5 @@ STEPS: tuple[Callable[[Database], None], ...] = (
     m017_narrative_indexed_once,
     m018_scores_by_measure,
     m019_comparisons_narrative_only,
+    m020_profile_zstd,
 )

@@ -12,6 +12,7 @@ from monitor.store.records import (
     compact_profile,
     indicator_from_row,
     pack_deltas,
+    pack_json,
     passage_id,
     unpack_deltas,
 )
@@ -202,3 +203,15 @@ def m019_comparisons_narrative_only(db: Database) -> None:
     for row_id, deltas in db.execute("SELECT id, deltas FROM comparisons").fetchall():
         packed = pack_deltas(unpack_deltas(deltas))
         db.execute("UPDATE comparisons SET deltas = ? WHERE id = ?", [packed, row_id])
+
+
+def m020_profile_zstd(db: Database) -> None:
+    """A snapshot's profile JSON stored zstd-compressed: no SQL reads it (the views
+    read the scores, ranks and narrative rows beside it), and as text a profile row
+    overflowed its page."""
+    rows = db.execute("SELECT id, profile FROM snapshots WHERE profile IS NOT NULL")
+    for snapshot_id, text in rows.fetchall():
+        db.execute(
+            "UPDATE snapshots SET profile = ? WHERE id = ?",
+            [pack_json(json.loads(text)), snapshot_id],
+        )
