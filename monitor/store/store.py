@@ -825,10 +825,12 @@ class Store:
         positions: dict[int, int] = {}
         keys: set[tuple[int, str]] = set()
         for row in rows:
-            # A key once a snapshot, as the table's primary key said before migration 18
-            # (the values' key is their place; the same name twice is still a bad reading).
+            # One score a key a snapshot, as the table's primary key refused before
+            # migration 18 (values are keyed by their place now): a key twice is a bad reading.
             if (row["snapshot_id"], row["key"]) in keys:
-                raise sqlite3.IntegrityError("UNIQUE constraint failed: scores.snapshot_id, key")
+                raise sqlite3.IntegrityError(
+                    "UNIQUE constraint failed: scores.snapshot_id, scores.key"
+                )
             keys.add((row["snapshot_id"], row["key"]))
             fields = tuple(row[f] for f in MEASURE_FIELDS)
             if fields not in measures:
