@@ -271,10 +271,8 @@ def test_reextraction_with_a_new_extractor_version_alerts_nothing(
 def test_the_stored_comparison_reads_back_equal_to_a_fresh_one(tmp_path, shared_dir):
     from dataclasses import replace
 
-    from monitor.diff.compare import comparison_from_dict
-    from monitor.diff.snapshots import diff_snapshots
+    from monitor.diff.snapshots import comparison_of, diff_snapshots
     from monitor.ops.cycle import ingest
-    from monitor.store.findings import stored_comparison
     from tests.helpers.notifying import ingest_editions
 
     def reword(profile):  # one word changed in one sentence of the 2023 page
@@ -305,7 +303,7 @@ def test_the_stored_comparison_reads_back_equal_to_a_fresh_one(tmp_path, shared_
                 [ids[1]],
             ).fetchall(),
         ]
-        stored = [comparison_from_dict(stored_comparison(store, *pair)) for pair in pairs]
+        stored = [comparison_of(store, *pair) for pair in pairs]
         fresh = [diff_snapshots(store, *pair) for pair in pairs]
     assert len(pairs) == 2 and stored == fresh
     assert any(s.edited for c in stored for s in c.sections)  # nested records read back too

@@ -12,7 +12,6 @@ completes the cycle without duplicating any snapshot.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import signal
 import sqlite3
@@ -29,6 +28,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from monitor.identity import countries
+from monitor.store.records import unpack_json
 from tests.helpers.configs import site_config
 
 # Each test starts processes of its own (a monitor, a lock holder, Datasette).
@@ -205,7 +205,7 @@ def check_sound(database: Path) -> int:
                     f"snapshot {sid} has no profile but has rows {children}"
                 )
                 continue
-            profile = json.loads(snap["profile"])
+            profile = unpack_json(snap["profile"])
             expected = {
                 "scores": len(profile["composites"]) + len(profile["indicators"]),
                 "ranks": len(profile["ranks"]),

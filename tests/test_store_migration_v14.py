@@ -14,6 +14,7 @@ import sqlite3
 from pathlib import Path
 
 from monitor.store import Store
+from monitor.store.records import unpack_json
 from tests.fixtures.review_answers import as_recorded, review_answers
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -35,7 +36,11 @@ def test_every_review_command_answers_as_before_the_migration(tmp_path: Path) ->
         sections = db.execute("SELECT count(*) FROM narrative_sections").fetchone()[0]
         indexed_before = db.execute("SELECT count(*) FROM narrative_fts").fetchone()[0]
     with Store.open(path, create=False) as store:
-        profiles = [r[0] for r in store.db.execute("SELECT profile FROM snapshots")]
+        # As JSON text (stored zstd-compressed since migration 20).
+        profiles = [
+            r[0] and json.dumps(unpack_json(r[0]), ensure_ascii=False)
+            for r in store.db.execute("SELECT profile FROM snapshots")
+        ]
         stored = {r[0] for r in store.db.execute("SELECT text FROM descriptions")}
         distinct = store.db.execute(
             "SELECT count(DISTINCT passage) FROM narrative_sections"

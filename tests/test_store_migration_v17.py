@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
+from dataclasses import asdict
 from pathlib import Path
 
+from monitor.diff.compare import Comparison
+from monitor.diff.snapshots import comparison_of
 from monitor.store import Store
+from monitor.store.records import unpack_deltas, unpack_json
 from monitor.store.schema import SCHEMA_VERSION, schema_version
 from tests.fixtures.review_answers import as_recorded, review_answers
 
@@ -36,3 +41,72 @@ def test_every_review_command_answers_as_before_the_migration(tmp_path: Path) ->
     assert set(answers) == set(RECORDED)
     for name, recorded in RECORDED.items():
         assert as_recorded(name, answers[name]) == as_recorded(name, recorded), name
+
+
+def test_scores_are_stored_by_measure_and_read_as_before(tmp_path: Path) -> None:
+    """Each measure's key, name, kind, pillar and direction stored once; the `scores`
+    view gives the schema-17 table's rows, in its order; the values take a fraction of
+    the table's pages (its two indexes gone with it)."""
+    with sqlite3.connect(FIXTURES / "db-v17.sqlite") as before:
+        rows_before = before.execute("SELECT * FROM scores").fetchall()
+        pages_before = _pages(before, "scores", "idx_scores_key", "sqlite_autoindex_scores_1")
+        names_before = before.execute(
+            "SELECT DISTINCT key, name, kind, pillar, higher_is_worse FROM scores"
+        ).fetchall()
+    path = converted(tmp_path)
+    with sqlite3.connect(path) as after:
+        assert after.execute("SELECT * FROM scores").fetchall() == rows_before
+        measures = after.execute("SELECT key, name, kind, pillar, higher_is_worse FROM measures")
+        assert sorted(measures.fetchall(), key=repr) == sorted(names_before, key=repr)
+        assert len(names_before) * 5 < len(rows_before)  # measures repeat: worth keying
+        pages_after = _pages(after, "score_values", "measures", "measures_once")
+        index = "SELECT 1 FROM sqlite_master WHERE name = 'idx_scores_key'"
+        assert not after.execute(index).fetchall()
+    assert pages_after < pages_before / 2
+
+
+def _pages(db: sqlite3.Connection, *names: str) -> int:
+    """Pages the tables and indexes hold (SQLite's dbstat)."""
+    marks = ", ".join("?" * len(names))
+    query = f"SELECT count(*) FROM dbstat WHERE name IN ({marks})"
+    return int(db.execute(query, names).fetchone()[0])
+
+
+def test_comparisons_read_back_whole_from_their_narrative_and_their_snapshots(
+    tmp_path: Path,
+) -> None:
+    """A comparison keeps its narrative deltas and revisions; read with its snapshots,
+    it is the whole comparison the schema-17 table stored, in fewer bytes."""
+    with sqlite3.connect(FIXTURES / "db-v17.sqlite") as before:
+        rows = before.execute("SELECT old_snapshot_id, new_snapshot_id, deltas FROM comparisons")
+        whole = {(old, new): unpack_deltas(deltas) for old, new, deltas in rows.fetchall()}
+        (bytes_before,) = before.execute("SELECT sum(length(deltas)) FROM comparisons").fetchone()
+    path = converted(tmp_path)
+    with Store.open(path) as store:
+        kept = store.db.execute("SELECT deltas FROM comparisons").fetchall()
+        assert {tuple(unpack_deltas(d)) for (d,) in kept} == {("sections", "revisions")}
+        (bytes_after,) = store.db.execute("SELECT sum(length(deltas)) FROM comparisons").fetchone()
+        read = {pair: as_json(comparison_of(store, *pair)) for pair in whole}
+    assert len(whole) > 5 and any(w["sections"] for w in whole.values())
+    assert read == whole
+    assert bytes_after < 0.7 * bytes_before  # the narrative-heavy demo; 0.27 in a cycle
+
+
+def as_json(comparison: Comparison) -> object:
+    """A comparison in the JSON the comparisons table stored (`dataclasses.asdict`)."""
+    return json.loads(json.dumps(asdict(comparison), default=str))
+
+
+def test_profiles_are_stored_compressed_and_read_as_before(tmp_path: Path) -> None:
+    """Each profile's JSON zstd-compressed, the same JSON back, in under half the bytes."""
+    query = "SELECT id, profile FROM snapshots WHERE profile IS NOT NULL"
+    with sqlite3.connect(FIXTURES / "db-v17.sqlite") as before:
+        texts = dict(before.execute(query).fetchall())
+    path = converted(tmp_path)
+    with sqlite3.connect(path) as after:
+        packed = dict(after.execute(query).fetchall())
+    assert {type(p) for p in packed.values()} == {bytes} and len(packed) > 10
+    assert {i: unpack_json(p) for i, p in packed.items()} == {
+        i: json.loads(t) for i, t in texts.items()
+    }
+    assert sum(map(len, packed.values())) < sum(len(t.encode()) for t in texts.values()) / 2

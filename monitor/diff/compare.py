@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from monitor.diff.categories import CategoryDelta, category_deltas
@@ -45,6 +45,17 @@ def compare(old: Extraction, new: Extraction, *, prior: Profile | None = None) -
     """Compare two extractions; `prior` is the stored profile of the edition before
     `new`'s, against which the changes `new` prints are reconciled (default: `old`)."""
     a, b = old.profile or _EMPTY, new.profile or _EMPTY
+    return replace(
+        measured(old, new),
+        sections=tuple(section_deltas(a.sections, b.sections)),
+        revisions=tuple(revisions(prior or a, b)),
+    )
+
+
+def measured(old: Extraction, new: Extraction) -> Comparison:
+    """What `compare` says of the two extractions' measures (scores, ranks, categories),
+    with no narrative deltas and no revisions: cheap, and the same for the same pair."""
+    a, b = old.profile or _EMPTY, new.profile or _EMPTY
     country = (b.country or a.country).slug if (b.country or a.country) else None
     return Comparison(
         country=country,
@@ -56,16 +67,18 @@ def compare(old: Extraction, new: Extraction, *, prior: Profile | None = None) -
         new_scores=b.scores(),
         scores=tuple(score_deltas(a, b)),
         ranks=tuple(rank_deltas(a, b)),
-        sections=tuple(section_deltas(a.sections, b.sections)),
-        revisions=tuple(revisions(prior or a, b)),
+        sections=(),
+        revisions=(),
         regrouped=tuple(rank_breaks(a, b)),
         index=(new.profile or old.profile or _EMPTY).index,
         categories=tuple(category_deltas(a, b)),
     )
 
 
-def comparison_from_dict(data: dict[str, Any]) -> Comparison:
-    """A `Comparison` back from `dataclasses.asdict` (as the comparisons table stores it)."""
+def with_stored_narrative(measures: Comparison, data: dict[str, Any]) -> Comparison:
+    """A `Comparison` from its `measured` part and the narrative deltas and revisions
+    the comparisons table stores (`dataclasses.asdict`'s form): the rest is recomputed
+    from the two snapshots, and a full narrative diff is what costs."""
 
     def section(s: dict[str, Any]) -> SectionDelta:
         edited = tuple(
@@ -87,19 +100,8 @@ def comparison_from_dict(data: dict[str, Any]) -> Comparison:
             magnitude=s["magnitude"],
         )
 
-    return Comparison(
-        country=data["country"],
-        old_edition=data["old_edition"],
-        new_edition=data["new_edition"],
-        old_status=Status(data["old_status"]),
-        new_status=Status(data["new_status"]),
-        old_scores=data["old_scores"],
-        new_scores=data["new_scores"],
-        scores=tuple(ScoreDelta(**d) for d in data["scores"]),
-        ranks=tuple(RankDelta(**r) for r in data["ranks"]),
+    return replace(
+        measures,
         sections=tuple(section(s) for s in data["sections"]),
         revisions=tuple(Revision(**r) for r in data["revisions"]),
-        regrouped=tuple(data.get("regrouped", ())),
-        index=data.get("index", "ocindex"),
-        categories=tuple(CategoryDelta(**d) for d in data.get("categories", ())),
     )

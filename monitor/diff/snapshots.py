@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from monitor.diff.compare import Comparison, compare, comparison_from_dict
+from collections.abc import Callable
+
+from monitor.diff.compare import Comparison, compare, measured, with_stored_narrative
 from monitor.diff.reconcile import prior_edition
 from monitor.store import Store
 from monitor.store.findings import latest_complete, stored_comparison
+from monitor.store.records import StoredSnapshot
 
 
 def diff_snapshots(store: Store, old_id: int, new_id: int) -> Comparison:
@@ -21,7 +24,17 @@ def diff_snapshots(store: Store, old_id: int, new_id: int) -> Comparison:
     return compare(old.extraction, new.extraction, prior=prior)
 
 
-def comparison_of(store: Store, old_id: int, new_id: int) -> Comparison:
-    """What assessment stored for the pair, else computed (a full narrative diff)."""
+def comparison_of(
+    store: Store,
+    old_id: int,
+    new_id: int,
+    snapshot: Callable[[int], StoredSnapshot] | None = None,
+) -> Comparison:
+    """What assessment stored for the pair (its narrative deltas and revisions, the
+    measures' deltas recomputed from the two snapshots, read by `snapshot`, default the
+    store's), else computed afresh (a full narrative diff)."""
     stored = stored_comparison(store, old_id, new_id)
-    return comparison_from_dict(stored) if stored else diff_snapshots(store, old_id, new_id)
+    if stored is None:
+        return diff_snapshots(store, old_id, new_id)
+    read = snapshot or store.snapshot
+    return with_stored_narrative(measured(read(old_id).extraction, read(new_id).extraction), stored)

@@ -221,8 +221,9 @@ class Digest:
 
 def build_digest(store: Store, channel: str, items: Sequence[OwedFinding], now: str) -> Digest:
     # What assessment stored (recomputing costs a full narrative diff per country).
-    comparison = cache(lambda old, new: comparison_of(store, old, new))
-    profile = cache(lambda snapshot_id: store.snapshot(snapshot_id).extraction.profile)
+    snapshot = cache(store.snapshot)  # each read once, for comparisons and profiles
+    comparison = cache(lambda old, new: comparison_of(store, old, new, snapshot))
+    profile = cache(lambda snapshot_id: snapshot(snapshot_id).extraction.profile)
     pair = cache(lambda source_key: latest_comparison_pair(store, source_key))
     region = cache(lambda country: published_region(store, country))
     url = cache(lambda source_key: _source_link(store, source_key))

@@ -35,8 +35,11 @@ TABLES = {
     "raw_documents": "Response bodies, content-addressed by sha256, stored once (zstd; "
     "a new capture against its source's previous one, named in `dictionary`).",
     "snapshots": "One distinct content of one source (per extractor version): its status "
-    "and extracted profile (JSON).",
-    "scores": "One composite or indicator score of a snapshot.",
+    "and extracted profile (zstd-compressed JSON).",
+    "scores": "One composite or indicator score of a snapshot (a view of score_values "
+    "and measures).",
+    "score_values": "A snapshot's scores: each a measure's value, in the profile's order.",
+    "measures": "One measure scores are of (key, name, kind, pillar, direction), stored once.",
     "ranks": "One rank line of a snapshot (global, continental, regional).",
     "sections": "One narrative section of a snapshot, in page order (a view of "
     "narrative_sections and sentences).",

@@ -138,7 +138,7 @@ def snapshot_from_row(
     section), its indicators' descriptions by key and its indicators' `scores` rows (by
     key, as `indicator_from_row` gives them): the profile JSON names its sections and
     indicators, their text and scores are kept once (`sentences`, `descriptions`, `scores`)."""
-    profile = json.loads(row["profile"]) if row["profile"] is not None else None
+    profile = unpack_json(row["profile"]) if row["profile"] is not None else None
     if profile is not None:
         profile["sections"] = sections
         profile["indicators"] = [
@@ -202,7 +202,8 @@ def snapshot_row(
         "unparsed_lines": _json(extraction.unparsed_lines),
         "extractor": extraction.extractor,
         "extractor_version": extraction.extractor_version,
-        "profile": _json(stored_profile(profile, descriptions)) if profile is not None else None,
+        # Compressed: no SQL reads it (the views read the rows beside it).
+        "profile": None if profile is None else pack_json(stored_profile(profile, descriptions)),
         "index_id": profile.index if profile is not None else "ocindex",
     }
 
@@ -297,6 +298,8 @@ def _stored_indicator(
 
 # A composite's row name and pillar, and any score's direction (1: higher is worse).
 ScoreFacts = tuple[str, str | None, int]
+# What names a score's measure (`measures`), against its values (`score_values`).
+MEASURE_FIELDS = ("key", "name", "kind", "pillar", "higher_is_worse")
 
 
 def score_rows(
@@ -486,15 +489,31 @@ def finding_from_row(row: dict[str, Any]) -> Finding:
     )
 
 
+# What the comparisons table keeps of a comparison: what only its moment knew (the prior
+# edition's revisions) and what costs a full narrative diff. The measures' deltas are
+# recomputed from the pair's snapshots (`monitor.diff.compare.measured`).
+STORED_DELTAS = ("sections", "revisions")
+
+
 def pack_deltas(comparison: Mapping[str, Any]) -> bytes:
-    """A comparison as stored: its JSON, zstd-compressed (a fifth of the text's size)."""
-    return zstandard.ZstdCompressor(level=3).compress(
-        json.dumps(comparison, default=str, ensure_ascii=False).encode()
-    )
+    """A comparison as stored: its `STORED_DELTAS` as JSON, zstd-compressed (a fifth
+    of the text's size); one from before revisions were compared has none."""
+    return pack_json({key: comparison.get(key, []) for key in STORED_DELTAS})
 
 
-def unpack_deltas(stored: bytes | str) -> dict[str, Any]:
-    """A stored comparison back; one stored before migration 12 is plain JSON text."""
+def pack_json(value: Any) -> bytes:
+    """A value as JSON, zstd-compressed: a comparison's deltas, a snapshot's profile."""
+    return zstandard.ZstdCompressor(level=3).compress(_json(value).encode())
+
+
+def unpack_json(stored: bytes | str) -> Any:
+    """A value `pack_json` stored, back; plain JSON text as stored before (comparisons
+    before migration 12, profiles before migration 20) reads as it is."""
     if isinstance(stored, bytes):
         stored = zstandard.ZstdDecompressor().decompress(stored).decode()
     return json.loads(stored)
+
+
+def unpack_deltas(stored: bytes | str) -> dict[str, Any]:
+    """A stored comparison back (`pack_deltas`)."""
+    return dict(unpack_json(stored))

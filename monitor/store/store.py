@@ -29,6 +29,7 @@ from monitor.redact import redact, redact_text
 from monitor.store.faults import translate
 from monitor.store.raw import read_raw, store_raw
 from monitor.store.records import (
+    MEASURE_FIELDS,
     KnownReading,
     Outcome,
     ReleaseRowCapture,
@@ -47,6 +48,7 @@ from monitor.store.records import (
     source_from_row,
     stored_profile,
     stored_snapshot,
+    unpack_json,
 )
 from monitor.store.schema import migrate
 
@@ -598,7 +600,7 @@ class Store:
         # The JSON names sections only (their text is in `narrative_sections`): a reading
         # with narrative is compared as records below.
         for r in candidates if not (profile and profile.sections) else ():
-            stored = json.loads(r["profile"]) if r["profile"] else None
+            stored = unpack_json(r["profile"]) if r["profile"] else None
             if stored is not None:
                 stored["source_url"] = None
             if (
@@ -801,9 +803,55 @@ class Store:
         self.db.conn.executemany(
             "INSERT OR IGNORE INTO descriptions (id, text) VALUES (?, ?)", descriptions.items()
         )
+        self._insert_rows("score_values", self._score_values(rows.pop("scores")))
         for table, table_rows in rows.items():
             self._insert_rows(table, table_rows)
         return stored
+
+    def _score_values(self, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """`scores` rows as `score_values` rows, each naming its measure by id and placed
+        in its snapshot's order; measures not yet stored are added (one read of the small
+        `measures` table a batch)."""
+        if not rows:
+            return []
+        columns = ", ".join(MEASURE_FIELDS)
+        measures = {
+            tuple(fields): measure_id
+            for measure_id, *fields in self.db.conn.execute(f"SELECT id, {columns} FROM measures")
+        }
+        known = len(measures)
+        next_id = max(measures.values(), default=0) + 1
+        values = []
+        positions: dict[int, int] = {}
+        keys: set[tuple[int, str]] = set()
+        for row in rows:
+            # One score a key a snapshot, as the table's primary key refused before
+            # migration 18 (values are keyed by their place now): a key twice is a bad reading.
+            if (row["snapshot_id"], row["key"]) in keys:
+                raise sqlite3.IntegrityError(
+                    "UNIQUE constraint failed: scores.snapshot_id, scores.key"
+                )
+            keys.add((row["snapshot_id"], row["key"]))
+            fields = tuple(row[f] for f in MEASURE_FIELDS)
+            if fields not in measures:
+                measures[fields] = next_id
+                next_id += 1
+            position = positions[row["snapshot_id"]] = positions.get(row["snapshot_id"], -1) + 1
+            values.append(
+                {
+                    "snapshot_id": row["snapshot_id"],
+                    "position": position,
+                    "measure": measures[fields],
+                    "value": row["value"],
+                    "change": row["change"],
+                    "new_this_edition": row["new_this_edition"],
+                }
+            )
+        added = [(measure_id, *fields) for fields, measure_id in list(measures.items())[known:]]
+        self.db.conn.executemany(
+            f"INSERT INTO measures (id, {columns}) VALUES (?, ?, ?, ?, ?, ?)", added
+        )
+        return values
 
     def _insert_rows(self, table: str, rows: Sequence[dict[str, Any]]) -> None:
         """Rows of one shape and plain values, in as few statements as SQLite's smallest
@@ -884,11 +932,10 @@ class Store:
 
     def _descriptions(self, row: dict[str, Any]) -> dict[int, str]:
         """The texts of a snapshot's indicators' descriptions, by key."""
-        sql = (
-            "SELECT id, text FROM descriptions WHERE id IN"
-            " (SELECT json_extract(value, '$.description_id') FROM json_each(?, '$.indicators'))"
-        )
-        return dict(self.db.execute(sql, [row["profile"]]).fetchall())
+        indicators = unpack_json(row["profile"]).get("indicators", ())
+        keys = [i["description_id"] for i in indicators if "description_id" in i]
+        sql = "SELECT id, text FROM descriptions WHERE id IN (SELECT value FROM json_each(?))"
+        return dict(self.db.execute(sql, [json.dumps(keys)]).fetchall())
 
     def _narrative(self, snapshot_id: int) -> list[dict[str, Any]]:
         """A snapshot's sections with their paragraphs' text, joined here from the

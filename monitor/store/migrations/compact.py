@@ -6,8 +6,16 @@ import json
 
 from sqlite_utils import Database
 
+from monitor.store.migrations.indices import _INDEXED_VIEWS_DDL
 from monitor.store.migrations.narrative import SEARCH_TABLE_DDL, SECTION_TEXT
-from monitor.store.records import compact_profile, indicator_from_row, passage_id
+from monitor.store.records import (
+    compact_profile,
+    indicator_from_row,
+    pack_deltas,
+    pack_json,
+    passage_id,
+    unpack_deltas,
+)
 
 
 def m016_profile_once(db: Database) -> None:
@@ -106,3 +114,104 @@ def m017_narrative_indexed_once(db: Database) -> None:
         "INSERT INTO narrative_fts (rowid, title, text)"
         " SELECT section_id, title, text FROM narrative WHERE section_id = text_id"
     )
+
+
+# Scores as two tables: what names a measure (key, name, kind, pillar, direction) once in
+# `measures`, and per snapshot only its values, in the profile's order (as the table's
+# rowid kept them) and without a rowid: the primary key is the table. `scores` is now a
+# view with the table's columns, its rows in the same order.
+_SCORE_TABLES_DDL = (
+    """
+    CREATE TABLE measures (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL,                   -- "criminality", a pillar, or an indicator key
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,                  -- composite / indicator
+        pillar TEXT,                         -- NULL for the criminality composite
+        higher_is_worse INTEGER              -- 1 when a higher value is worse, 0 when better
+    )
+    """,
+    # Each measure stored once (NULL pillar or direction counted as one value).
+    "CREATE UNIQUE INDEX measures_once ON measures"
+    " (key, name, kind, ifnull(pillar, ''), ifnull(higher_is_worse, -1))",
+    """
+    CREATE TABLE score_values (
+        snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),
+        position INTEGER NOT NULL,           -- 0-based: composites, then indicators
+        measure INTEGER NOT NULL REFERENCES measures(id),
+        value REAL NOT NULL,
+        change REAL,
+        new_this_edition INTEGER NOT NULL,
+        PRIMARY KEY (snapshot_id, position)
+    ) WITHOUT ROWID
+    """,
+    # No index by measure: a measure's scores across snapshots (`WHERE indicator = ?`)
+    # scan this table of ~20-byte rows, and the planner read whole views by such an
+    # index, out of the rows' order.
+)
+
+SCORES_VIEW_DDL = """
+    CREATE VIEW scores AS
+    SELECT
+        v.snapshot_id AS snapshot_id,
+        m.key AS key,                        -- "criminality", a pillar, or an indicator key
+        m.name AS name,
+        m.kind AS kind,                      -- composite / indicator
+        m.pillar AS pillar,                  -- NULL for the criminality composite
+        v.value AS value,
+        v.change AS change,                  -- as printed beside the score; NULL if none
+        v.new_this_edition AS new_this_edition,  -- 1 when the page prints n/a as the change
+        m.higher_is_worse AS higher_is_worse  -- 1 when a higher value is worse, 0 when better
+    FROM score_values v
+    JOIN measures m ON m.id = v.measure
+    """
+
+
+def m018_scores_by_measure(db: Database) -> None:
+    """Scores stored as values of measures: each row repeated its measure's key, name,
+    kind and pillar (a third of a changed cycle's growth was the scores table and its
+    two indexes). The `scores` view and the views over it answer as before."""
+    views = [statement.split()[2] for statement in _INDEXED_VIEWS_DDL]
+    for view in reversed(views):
+        db.execute(f"DROP VIEW {view}")
+    for statement in _SCORE_TABLES_DDL:
+        db.execute(statement)
+    db.execute(
+        "INSERT INTO measures (key, name, kind, pillar, higher_is_worse)"
+        " SELECT key, name, kind, pillar, higher_is_worse FROM scores"
+        " GROUP BY key, name, kind, pillar, higher_is_worse ORDER BY min(rowid)"
+    )
+    db.execute(
+        "INSERT INTO score_values"
+        " (snapshot_id, position, measure, value, change, new_this_edition)"
+        " SELECT s.snapshot_id,"
+        " row_number() OVER (PARTITION BY s.snapshot_id ORDER BY s.rowid) - 1,"
+        " m.id, s.value, s.change, s.new_this_edition FROM scores s"
+        " JOIN measures m ON m.key = s.key AND m.name = s.name AND m.kind = s.kind"
+        " AND m.pillar IS s.pillar AND m.higher_is_worse IS s.higher_is_worse"
+    )
+    db.execute("DROP TABLE scores")  # and idx_scores_key with it
+    db.execute(SCORES_VIEW_DDL)
+    for statement in _INDEXED_VIEWS_DDL:
+        db.execute(statement)
+
+
+def m019_comparisons_narrative_only(db: Database) -> None:
+    """A stored comparison keeps its narrative deltas and revisions only: its scores',
+    ranks' and categories' deltas are recomputed from the pair's snapshots when read
+    (they were two thirds of its JSON, and one row a page as stored)."""
+    for row_id, deltas in db.execute("SELECT id, deltas FROM comparisons").fetchall():
+        packed = pack_deltas(unpack_deltas(deltas))
+        db.execute("UPDATE comparisons SET deltas = ? WHERE id = ?", [packed, row_id])
+
+
+def m020_profile_zstd(db: Database) -> None:
+    """A snapshot's profile JSON stored zstd-compressed: no SQL reads it (the views
+    read the scores, ranks and narrative rows beside it), and as text a profile row
+    overflowed its page."""
+    rows = db.execute("SELECT id, profile FROM snapshots WHERE profile IS NOT NULL")
+    for snapshot_id, text in rows.fetchall():
+        db.execute(
+            "UPDATE snapshots SET profile = ? WHERE id = ?",
+            [pack_json(json.loads(text)), snapshot_id],
+        )
