@@ -11,6 +11,7 @@ from monitor.models import Finding
 from monitor.store.outbox import enqueue
 from monitor.store.records import (
     SourceRecord,
+    finding_fields,
     finding_from_row,
     pack_deltas,
     source_from_row,
@@ -393,11 +394,19 @@ def _insert(
     now: str,
     route: Route | None,
 ) -> int:
-    """Insert a finding (ignored if already stored) and owe it to `route`'s channels."""
+    """Insert a finding (ignored if already stored) and owe it to `route`'s channels.
+    A narrative sentence's text is stored once, in `sentences` (`finding_fields`)."""
+    sentences: dict[int, str] = {}
+    message, detail, old_text, new_text = finding_fields(f.kind, f.message, f.detail, sentences)
+    if sentences:
+        store.db.conn.executemany(
+            "INSERT OR IGNORE INTO sentences (id, text) VALUES (?, ?)", sentences.items()
+        )
     cursor = store.db.execute(
-        "INSERT OR IGNORE INTO findings (source_id, snapshot_id, base_snapshot_id,"
+        "INSERT OR IGNORE INTO finding_rows (source_id, snapshot_id, base_snapshot_id,"
         " country_slug, kind, key, severity, message, old, new, direction, detail,"
-        " created_at, index_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+        " old_text, new_text, created_at, index_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
         # A finding is of its snapshot's index (a CPI move is not the OC Index's).
         " COALESCE((SELECT index_id FROM snapshots WHERE id = ?), 'ocindex'))",
         [
@@ -408,11 +417,13 @@ def _insert(
             f.kind,
             f.key,
             f.severity,
-            f.message,
+            message,
             f.old,
             f.new,
             f.direction,
-            json.dumps(f.detail, default=str),
+            detail,
+            old_text,
+            new_text,
             now,
             snapshot_id,
         ],

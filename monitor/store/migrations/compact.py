@@ -7,7 +7,14 @@ import json
 from sqlite_utils import Database
 
 from monitor.store.migrations.narrative import SEARCH_TABLE_DDL, SECTION_TEXT
-from monitor.store.records import compact_profile, indicator_from_row, passage_id
+from monitor.store.records import (
+    QUOTED,
+    WHITESPACE,
+    compact_profile,
+    finding_fields,
+    indicator_from_row,
+    passage_id,
+)
 
 
 def m016_profile_once(db: Database) -> None:
@@ -106,3 +113,98 @@ def m017_narrative_indexed_once(db: Database) -> None:
         "INSERT INTO narrative_fts (rowid, title, text)"
         " SELECT section_id, title, text FROM narrative WHERE section_id = text_id"
     )
+
+
+# A narrative sentence's text in a finding, by its key (NULL: "").
+_SENTENCE = "coalesce((SELECT text FROM sentences WHERE id = f.{}), '')"
+_QUOTED = f"coalesce(nullif({_SENTENCE.format('new_text')}, ''), {_SENTENCE.format('old_text')})"
+
+_WHITESPACE = f"char({', '.join(str(ord(c)) for c in WHITESPACE)})"
+
+_FINDINGS_BY_SENTENCE_DDL = (
+    # The rows: what `findings` held, a narrative sentence's text by key.
+    """
+    CREATE TABLE finding_rows (
+        id INTEGER PRIMARY KEY,
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        snapshot_id INTEGER REFERENCES snapshots(id),  -- NULL: about the source itself
+        base_snapshot_id INTEGER REFERENCES snapshots(id),
+        country_slug TEXT,
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        message TEXT,                        -- NULL: a narrative sentence's, which the
+                                             --   findings view writes from detail
+        old REAL,
+        new REAL,
+        direction TEXT NOT NULL,
+        detail TEXT NOT NULL,                -- JSON; a narrative sentence's without its
+                                             --   old and new text: old_text, new_text
+        old_text INTEGER,                    -- sentences.id of detail's old (NULL: "")
+        new_text INTEGER,                    -- sentences.id of detail's new (NULL: "")
+        created_at TEXT NOT NULL,
+        index_id TEXT NOT NULL DEFAULT 'ocindex',
+        UNIQUE (snapshot_id, kind, key)
+    )
+    """,
+    # Whether another source reported a move already is asked once per finding; by
+    # source (idx_findings_source) no query asks.
+    "CREATE INDEX idx_findings_country ON finding_rows (country_slug, kind, key)",
+    # The findings as they were stored before (a table until migration 18): message and
+    # detail as written, a narrative sentence's rebuilt (its message as `sentence_message`
+    # words it; its detail as json.dumps wrote it, byte for byte where the text is ASCII).
+    f"""
+    CREATE VIEW findings AS
+    SELECT f.id, f.source_id, f.snapshot_id, f.base_snapshot_id, f.country_slug, f.kind,
+        f.key, f.severity,
+        coalesce(f.message, '“' || json_extract(f.detail, '$.title') || '”: sentence '
+            || json_extract(f.detail, '$.change') || ': “' || CASE
+                WHEN length({_QUOTED}) <= {QUOTED} THEN {_QUOTED}
+                ELSE rtrim(substr({_QUOTED}, 1, {QUOTED - 1}), {_WHITESPACE}) || '…'
+            END || '”') AS message,
+        f.old, f.new, f.direction,
+        CASE WHEN f.message IS NULL THEN substr(f.detail, 1, length(f.detail) - 1)
+            || ', "old": ' || json_quote({_SENTENCE.format("old_text")})
+            || ', "new": ' || json_quote({_SENTENCE.format("new_text")}) || '}}'
+            ELSE f.detail END AS detail,
+        f.created_at, f.index_id
+    FROM finding_rows f
+    """,
+)
+
+
+def m018_findings_by_sentence(db: Database) -> None:
+    """A narrative sentence finding's text kept once, in `sentences`, and its message
+    written by the `findings` view (now over `finding_rows`): they were most of the
+    largest table's bytes, each sentence twice per finding."""
+    # The outbox's foreign key follows the rename to finding_rows; its rows are checked
+    # at commit, once the rebuilt table holds the same ids.
+    db.execute("PRAGMA defer_foreign_keys = ON")
+    db.execute("ALTER TABLE findings RENAME TO finding_rows")
+    db.execute("CREATE TEMP TABLE findings_copy AS SELECT * FROM finding_rows")
+    db.execute("DROP TABLE finding_rows")  # and its indexes
+    for statement in _FINDINGS_BY_SENTENCE_DDL:
+        db.execute(statement)
+    sentences: dict[int, str] = {}
+    rows = db.execute(
+        "SELECT id, source_id, snapshot_id, base_snapshot_id, country_slug, kind, key,"
+        " severity, message, old, new, direction, detail, created_at, index_id"
+        " FROM findings_copy ORDER BY id"
+    )
+    db.conn.executemany(
+        "INSERT INTO finding_rows (id, source_id, snapshot_id, base_snapshot_id,"
+        " country_slug, kind, key, severity, message, old, new, direction, detail,"
+        " old_text, new_text, created_at, index_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            (*row[:8], message, *row[9:12], detail, old_text, new_text, *row[13:])
+            for row in rows.fetchall()
+            for message, detail, old_text, new_text in [
+                finding_fields(row[5], row[8], json.loads(row[12]), sentences)
+            ]
+        ),
+    )
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO sentences (id, text) VALUES (?, ?)", sentences.items()
+    )
+    db.execute("DROP TABLE findings_copy")
