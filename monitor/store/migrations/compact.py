@@ -170,6 +170,21 @@ _FINDINGS_BY_SENTENCE_DDL = (
         f.created_at, f.index_id
     FROM finding_rows f
     """,
+    # SQL that wrote findings still does: a row inserted as it is, a row deleted.
+    """
+    CREATE TRIGGER findings_insert INSTEAD OF INSERT ON findings BEGIN
+        INSERT INTO finding_rows (id, source_id, snapshot_id, base_snapshot_id, country_slug,
+            kind, key, severity, message, old, new, direction, detail, created_at, index_id)
+        VALUES (new.id, new.source_id, new.snapshot_id, new.base_snapshot_id,
+            new.country_slug, new.kind, new.key, new.severity, new.message, new.old, new.new,
+            new.direction, new.detail, new.created_at, coalesce(new.index_id, 'ocindex'));
+    END
+    """,
+    """
+    CREATE TRIGGER findings_delete INSTEAD OF DELETE ON findings BEGIN
+        DELETE FROM finding_rows WHERE id = old.id;
+    END
+    """,
 )
 
 
