@@ -294,7 +294,9 @@ def reported_elsewhere(
         return False
     row = store.db.execute(
         "SELECT 1 FROM findings f JOIN snapshots s ON s.id = f.snapshot_id"
-        " WHERE f.country_slug = ? AND s.edition = ? AND f.kind = ? AND f.key = ?"
+        # (the country's index leaves narrative findings out)
+        " WHERE f.country_slug = ? AND s.edition = ? AND f.kind = ? AND f.kind != 'narrative'"
+        " AND f.key = ?"
         " AND f.source_id != ? AND (f.new IS NULL AND ? IS NULL OR abs(f.new - ?) < 0.005)"
         " LIMIT 1",
         [country, edition, finding.kind, finding.key, source_id, finding.new, finding.new],
@@ -337,9 +339,12 @@ def regrouped_groups(store: Store, old_edition: int, new_edition: int) -> set[st
 
 
 def country_findings(store: Store, country: str, kind: str) -> list[Finding]:
-    """A country's findings of one kind, oldest first."""
+    """A country's findings of one kind (not narrative: the country's index leaves them
+    out), oldest first."""
     rows = store.db.query(
-        "SELECT * FROM findings WHERE country_slug = ? AND kind = ? ORDER BY id", [country, kind]
+        "SELECT * FROM findings WHERE country_slug = ? AND kind = ? AND kind != 'narrative'"
+        " ORDER BY id",
+        [country, kind],
     )
     return [finding_from_row(r) for r in rows]
 

@@ -115,9 +115,8 @@ def m017_narrative_indexed_once(db: Database) -> None:
     )
 
 
-# A narrative sentence's text in a finding, by its key (NULL: "").
-_SENTENCE = "coalesce((SELECT text FROM sentences WHERE id = f.{}), '')"
-_QUOTED = f"coalesce(nullif({_SENTENCE.format('new_text')}, ''), {_SENTENCE.format('old_text')})"
+# The sentence a narrative sentence finding quotes: its new one, else its old one.
+_QUOTED = "coalesce(n.text, o.text, '')"
 
 _WHITESPACE = f"char({', '.join(str(ord(c)) for c in WHITESPACE)})"
 
@@ -147,9 +146,11 @@ _FINDINGS_BY_SENTENCE_DDL = (
         UNIQUE (snapshot_id, kind, key)
     )
     """,
-    # Whether another source reported a move already is asked once per finding; by
-    # source (idx_findings_source) no query asks.
-    "CREATE INDEX idx_findings_country ON finding_rows (country_slug, kind, key)",
+    # Whether another source reported a move already is asked once per finding, never of
+    # a narrative one (most rows, each with a long key); by source (idx_findings_source)
+    # no query asks.
+    "CREATE INDEX idx_findings_country ON finding_rows (country_slug, kind, key)"
+    " WHERE kind != 'narrative'",
     # The findings as they were stored before (a table until migration 18): message and
     # detail as written, a narrative sentence's rebuilt (its message as `sentence_message`
     # words it; its detail as json.dumps wrote it, byte for byte where the text is ASCII).
@@ -164,11 +165,13 @@ _FINDINGS_BY_SENTENCE_DDL = (
             END || '”') AS message,
         f.old, f.new, f.direction,
         CASE WHEN f.message IS NULL THEN substr(f.detail, 1, length(f.detail) - 1)
-            || ', "old": ' || json_quote({_SENTENCE.format("old_text")})
-            || ', "new": ' || json_quote({_SENTENCE.format("new_text")}) || '}}'
+            || ', "old": ' || json_quote(coalesce(o.text, ''))
+            || ', "new": ' || json_quote(coalesce(n.text, '')) || '}}'
             ELSE f.detail END AS detail,
         f.created_at, f.index_id
     FROM finding_rows f
+    LEFT JOIN sentences o ON o.id = f.old_text
+    LEFT JOIN sentences n ON n.id = f.new_text
     """,
     # SQL that wrote findings still does: a row inserted as it is, a row deleted.
     """
