@@ -13,6 +13,7 @@ import pytest
 from monitor.models import Finding
 from monitor.store import Store
 from monitor.store.findings import findings, save_source_findings
+from monitor.store.records import WHITESPACE
 
 NOW = "2026-01-01T06:00:00+00:00"
 # Longer than the 160 characters quoted, whitespace (not only spaces) where it is cut.
@@ -116,3 +117,8 @@ def test_sql_still_inserts_into_and_deletes_from_findings(store: Store) -> None:
     assert findings(store) == [Finding("score", "criminality", "medium", "m", direction="")]
     store.db.execute("DELETE FROM findings WHERE id = 7")
     assert findings(store) == []
+
+
+def test_the_view_cuts_a_quote_where_str_rstrip_would() -> None:
+    # The view's rtrim strips WHITESPACE; the rules cut a long quote with str.rstrip().
+    assert set(WHITESPACE) == {c for c in map(chr, range(0x110000)) if c.isspace()}
