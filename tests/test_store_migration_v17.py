@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+from contextlib import closing
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from monitor.diff.compare import Comparison
 from monitor.diff.snapshots import comparison_of
@@ -22,6 +24,8 @@ from monitor.store.schema import SCHEMA_VERSION, schema_version
 from tests.fixtures.review_answers import as_recorded, review_answers
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# A narrative finding's changes that quote one sentence (its text stored by key).
+SENTENCE_CHANGES = {"added", "removed", "reworded", "moved"}
 RECORDED = json.loads((FIXTURES / "db-v17-answers.json").read_text(encoding="utf-8"))
 
 
@@ -49,27 +53,21 @@ def test_scores_are_stored_by_measure_and_read_as_before(tmp_path: Path) -> None
     the table's pages (its two indexes gone with it)."""
     with sqlite3.connect(FIXTURES / "db-v17.sqlite") as before:
         rows_before = before.execute("SELECT * FROM scores").fetchall()
-        pages_before = _pages(before, "scores", "idx_scores_key", "sqlite_autoindex_scores_1")
         names_before = before.execute(
             "SELECT DISTINCT key, name, kind, pillar, higher_is_worse FROM scores"
         ).fetchall()
+    bytes_before = _bytes(
+        FIXTURES / "db-v17.sqlite", "scores", "idx_scores_key", "sqlite_autoindex_scores_1"
+    )
     path = converted(tmp_path)
     with sqlite3.connect(path) as after:
         assert after.execute("SELECT * FROM scores").fetchall() == rows_before
         measures = after.execute("SELECT key, name, kind, pillar, higher_is_worse FROM measures")
         assert sorted(measures.fetchall(), key=repr) == sorted(names_before, key=repr)
         assert len(names_before) * 5 < len(rows_before)  # measures repeat: worth keying
-        pages_after = _pages(after, "score_values", "measures", "measures_once")
         index = "SELECT 1 FROM sqlite_master WHERE name = 'idx_scores_key'"
         assert not after.execute(index).fetchall()
-    assert pages_after < pages_before / 2
-
-
-def _pages(db: sqlite3.Connection, *names: str) -> int:
-    """Pages the tables and indexes hold (SQLite's dbstat)."""
-    marks = ", ".join("?" * len(names))
-    query = f"SELECT count(*) FROM dbstat WHERE name IN ({marks})"
-    return int(db.execute(query, names).fetchone()[0])
+    assert _bytes(path, "score_values", "measures", "measures_once") < bytes_before / 2
 
 
 def test_comparisons_read_back_whole_from_their_narrative_and_their_snapshots(
@@ -110,3 +108,46 @@ def test_profiles_are_stored_compressed_and_read_as_before(tmp_path: Path) -> No
         i: json.loads(t) for i, t in texts.items()
     }
     assert sum(map(len, packed.values())) < sum(len(t.encode()) for t in texts.values()) / 2
+
+
+def _findings(path: Path) -> list[tuple[int, str, dict[str, Any], str]]:
+    with closing(sqlite3.connect(path)) as conn:
+        rows = conn.execute("SELECT id, message, detail FROM findings ORDER BY id").fetchall()
+    return [(i, message, json.loads(detail), detail) for i, message, detail in rows]
+
+
+def _bytes(path: Path, *names: str) -> int:
+    """Bytes the tables and indexes hold (SQLite's dbstat)."""
+    with closing(sqlite3.connect(path)) as conn:
+        query = f"SELECT sum(pgsize) FROM dbstat WHERE name IN ({', '.join('?' * len(names))})"
+        return int(conn.execute(query, names).fetchone()[0])
+
+
+def test_findings_read_back_as_stored_from_fewer_bytes(tmp_path: Path) -> None:
+    """Migration 21: every finding's message and detail read back as stored before (the
+    detail's text too where it is ASCII); each narrative sentence finding's text is kept
+    by key; the findings' bytes (table and indexes) shrink by more than a third."""
+    before = _findings(FIXTURES / "db-v17.sqlite")
+    bytes_before = _bytes(
+        FIXTURES / "db-v17.sqlite",
+        "findings",
+        "sqlite_autoindex_findings_1",
+        "idx_findings_source",
+        "idx_findings_country",
+    )
+    path = converted(tmp_path)
+    after = _findings(path)
+    assert [row[:3] for row in after] == [row[:3] for row in before]
+    exact = [a[3] == b[3] for a, b in zip(after, before, strict=True) if a[3].isascii()]
+    assert all(exact) and len(exact) > len(before) * 0.9
+    with closing(sqlite3.connect(path)) as conn:
+        by_key = conn.execute(
+            "SELECT count(*) FROM finding_rows WHERE message IS NULL"
+            " AND json_extract(detail, '$.old') IS NULL"
+        ).fetchone()[0]
+    sentences = [d for _, _, d, _ in before if d.get("change") in SENTENCE_CHANGES]
+    assert by_key == len(sentences) > 200
+    bytes_after = _bytes(
+        path, "finding_rows", "sqlite_autoindex_finding_rows_1", "idx_findings_country"
+    )
+    assert bytes_after < bytes_before * 2 / 3, (bytes_before, bytes_after)

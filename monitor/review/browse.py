@@ -49,7 +49,10 @@ TABLES = {
     "descriptions": "One indicator description, stored once however many snapshots hold it.",
     "comparisons": "One snapshot compared with the one before it: the deltas as "
     "zstd-compressed JSON.",
-    "findings": "One significant thing about a snapshot, as the rules decided.",
+    "findings": "One significant thing about a snapshot, as the rules decided (a view of "
+    "finding_rows and sentences).",
+    "finding_rows": "One finding as stored: a narrative sentence's text by key, its message "
+    "written by the findings view.",
     "baselines": "Per source and score, the value thresholds are measured against.",
     "outbox": "A finding a notification channel owes its readers.",
     "notifications": "One composed message for one channel, and its delivery.",

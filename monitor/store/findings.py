@@ -11,6 +11,7 @@ from monitor.models import Finding
 from monitor.store.outbox import enqueue
 from monitor.store.records import (
     SourceRecord,
+    finding_fields,
     finding_from_row,
     pack_deltas,
     source_from_row,
@@ -293,7 +294,9 @@ def reported_elsewhere(
         return False
     row = store.db.execute(
         "SELECT 1 FROM findings f JOIN snapshots s ON s.id = f.snapshot_id"
-        " WHERE f.country_slug = ? AND s.edition = ? AND f.kind = ? AND f.key = ?"
+        # (the country's index leaves narrative findings out)
+        " WHERE f.country_slug = ? AND s.edition = ? AND f.kind = ? AND f.kind != 'narrative'"
+        " AND f.key = ?"
         " AND f.source_id != ? AND (f.new IS NULL AND ? IS NULL OR abs(f.new - ?) < 0.005)"
         " LIMIT 1",
         [country, edition, finding.kind, finding.key, source_id, finding.new, finding.new],
@@ -336,9 +339,12 @@ def regrouped_groups(store: Store, old_edition: int, new_edition: int) -> set[st
 
 
 def country_findings(store: Store, country: str, kind: str) -> list[Finding]:
-    """A country's findings of one kind, oldest first."""
+    """A country's findings of one kind (not narrative: the country's index leaves them
+    out), oldest first."""
     rows = store.db.query(
-        "SELECT * FROM findings WHERE country_slug = ? AND kind = ? ORDER BY id", [country, kind]
+        "SELECT * FROM findings WHERE country_slug = ? AND kind = ? AND kind != 'narrative'"
+        " ORDER BY id",
+        [country, kind],
     )
     return [finding_from_row(r) for r in rows]
 
@@ -393,11 +399,19 @@ def _insert(
     now: str,
     route: Route | None,
 ) -> int:
-    """Insert a finding (ignored if already stored) and owe it to `route`'s channels."""
+    """Insert a finding (ignored if already stored) and owe it to `route`'s channels.
+    A narrative sentence's text is stored once, in `sentences` (`finding_fields`)."""
+    sentences: dict[int, str] = {}
+    message, detail, old_text, new_text = finding_fields(f.kind, f.message, f.detail, sentences)
+    if sentences:
+        store.db.conn.executemany(
+            "INSERT OR IGNORE INTO sentences (id, text) VALUES (?, ?)", sentences.items()
+        )
     cursor = store.db.execute(
-        "INSERT OR IGNORE INTO findings (source_id, snapshot_id, base_snapshot_id,"
+        "INSERT OR IGNORE INTO finding_rows (source_id, snapshot_id, base_snapshot_id,"
         " country_slug, kind, key, severity, message, old, new, direction, detail,"
-        " created_at, index_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+        " old_text, new_text, created_at, index_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
         # A finding is of its snapshot's index (a CPI move is not the OC Index's).
         " COALESCE((SELECT index_id FROM snapshots WHERE id = ?), 'ocindex'))",
         [
@@ -408,11 +422,13 @@ def _insert(
             f.kind,
             f.key,
             f.severity,
-            f.message,
+            message,
             f.old,
             f.new,
             f.direction,
-            json.dumps(f.detail, default=str),
+            detail,
+            old_text,
+            new_text,
             now,
             snapshot_id,
         ],

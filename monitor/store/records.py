@@ -476,6 +476,57 @@ def _same_json(a: Any, b: Any) -> bool:
     return _json(a) == _json(b)
 
 
+# A narrative sentence finding's message as the rules word it and the `findings` view
+# writes it back (migration 21): the sentence quoted up to this many characters, cut
+# where `str.rstrip` would cut it (these are its whitespace characters).
+QUOTED = 160
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+def sentence_message(title: str, change: str, old: str, new: str) -> str:
+    """A narrative sentence finding's message, as the `findings` view gives it."""
+    quoted = new or old
+    if len(quoted) > QUOTED:
+        quoted = quoted[: QUOTED - 1].rstrip(WHITESPACE) + "…"
+    return f"“{title}”: sentence {change}: “{quoted}”"
+
+
+def finding_fields(
+    kind: str, message: str, detail: Mapping[str, Any], sentences: dict[int, str]
+) -> tuple[str | None, str, int | None, int | None]:
+    """A finding's (message, detail, old_text, new_text) as `finding_rows` stores them.
+    A narrative sentence's old and new text are kept by key (`sentences`' ids, the texts
+    added to `sentences` for the caller to store once; "" is no key) and its message is
+    left to the `findings` view (NULL), when the view gives back exactly this message and
+    detail; any other finding is stored as it is."""
+    old, new, title, change = (detail.get(k) for k in ("old", "new", "title", "change"))
+    if not (
+        kind == "narrative"
+        and len(detail) > 2  # the view appends old and new to the rest's JSON object
+        and list(detail)[-2:] == ["old", "new"]
+        and type(old) is str
+        and type(new) is str
+        and type(title) is str
+        and type(change) is str
+        and sentence_message(title, change, old, new) == message
+    ):
+        return message, json.dumps(detail, default=str), None, None
+    try:  # the view's json_set reads the rest: no NaN, which SQLite's JSON refuses
+        kept = json.dumps(
+            {k: v for k, v in detail.items() if k not in ("old", "new")},
+            default=str,
+            allow_nan=False,
+        )
+    except ValueError:
+        return message, json.dumps(detail, default=str), None, None
+    old_key, new_key = (sentence_id(t) if t else None for t in (old, new))
+    sentences.update({k: t for k, t in ((old_key, old), (new_key, new)) if k is not None})
+    return None, kept, old_key, new_key
+
+
 def finding_from_row(row: dict[str, Any]) -> Finding:
     return Finding(
         row["kind"],

@@ -18,6 +18,7 @@ from monitor.store.migrations.compact import (
     m019_comparisons_narrative_only,
     m020_profile_zstd,
 )
+from monitor.store.migrations.findings import m021_findings_by_sentence
 from monitor.store.migrations.indices import m009_one_country_key, m010_indices, m011_categories
 from monitor.store.migrations.initial import (
     m001_initial,
@@ -54,4 +55,5 @@ STEPS: tuple[Callable[[Database], None], ...] = (
     m018_scores_by_measure,
     m019_comparisons_narrative_only,
     m020_profile_zstd,
+    m021_findings_by_sentence,
 )

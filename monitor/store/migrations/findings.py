@@ -1,0 +1,121 @@
+"""Migration 21: findings keep a narrative sentence's text once, by key in `sentences`."""
+
+from __future__ import annotations
+
+import json
+
+from sqlite_utils import Database
+
+from monitor.store.records import QUOTED, WHITESPACE, finding_fields
+
+# The sentence a narrative sentence finding quotes: its new one, else its old one.
+_QUOTED = "coalesce(n.text, o.text, '')"
+
+_WHITESPACE = f"char({', '.join(str(ord(c)) for c in WHITESPACE)})"
+
+_FINDINGS_BY_SENTENCE_DDL = (
+    # The rows: what `findings` held, a narrative sentence's text by key.
+    """
+    CREATE TABLE finding_rows (
+        id INTEGER PRIMARY KEY,
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        snapshot_id INTEGER REFERENCES snapshots(id),  -- NULL: about the source itself
+        base_snapshot_id INTEGER REFERENCES snapshots(id),
+        country_slug TEXT,
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        message TEXT,                        -- NULL: a narrative sentence's, which the
+                                             --   findings view writes from detail
+        old REAL,
+        new REAL,
+        direction TEXT NOT NULL,
+        detail TEXT NOT NULL,                -- JSON; a narrative sentence's without its
+                                             --   old and new text: old_text, new_text
+        old_text INTEGER,                    -- sentences.id of detail's old (NULL: "")
+        new_text INTEGER,                    -- sentences.id of detail's new (NULL: "")
+        created_at TEXT NOT NULL,
+        index_id TEXT NOT NULL DEFAULT 'ocindex',
+        UNIQUE (snapshot_id, kind, key)
+    )
+    """,
+    # Whether another source reported a move already is asked once per finding, never of
+    # a narrative one (most rows, each with a long key); by source (idx_findings_source)
+    # no query asks.
+    "CREATE INDEX idx_findings_country ON finding_rows (country_slug, kind, key)"
+    " WHERE kind != 'narrative'",
+    # The findings as they were stored before (a table until migration 21): message and
+    # detail as written, a narrative sentence's rebuilt (its message as `sentence_message`
+    # words it; its detail as json.dumps wrote it, byte for byte where the text is ASCII).
+    f"""
+    CREATE VIEW findings AS
+    SELECT f.id, f.source_id, f.snapshot_id, f.base_snapshot_id, f.country_slug, f.kind,
+        f.key, f.severity,
+        coalesce(f.message, '“' || json_extract(f.detail, '$.title') || '”: sentence '
+            || json_extract(f.detail, '$.change') || ': “' || CASE
+                WHEN length({_QUOTED}) <= {QUOTED} THEN {_QUOTED}
+                ELSE rtrim(substr({_QUOTED}, 1, {QUOTED - 1}), {_WHITESPACE}) || '…'
+            END || '”') AS message,
+        f.old, f.new, f.direction,
+        CASE WHEN f.message IS NULL THEN substr(f.detail, 1, length(f.detail) - 1)
+            || ', "old": ' || json_quote(coalesce(o.text, ''))
+            || ', "new": ' || json_quote(coalesce(n.text, '')) || '}}'
+            ELSE f.detail END AS detail,
+        f.created_at, f.index_id
+    FROM finding_rows f
+    LEFT JOIN sentences o ON o.id = f.old_text
+    LEFT JOIN sentences n ON n.id = f.new_text
+    """,
+    # SQL that wrote findings still does: a row inserted as it is, a row deleted.
+    """
+    CREATE TRIGGER findings_insert INSTEAD OF INSERT ON findings BEGIN
+        INSERT INTO finding_rows (id, source_id, snapshot_id, base_snapshot_id, country_slug,
+            kind, key, severity, message, old, new, direction, detail, created_at, index_id)
+        VALUES (new.id, new.source_id, new.snapshot_id, new.base_snapshot_id,
+            new.country_slug, new.kind, new.key, new.severity, new.message, new.old, new.new,
+            new.direction, new.detail, new.created_at, coalesce(new.index_id, 'ocindex'));
+    END
+    """,
+    """
+    CREATE TRIGGER findings_delete INSTEAD OF DELETE ON findings BEGIN
+        DELETE FROM finding_rows WHERE id = old.id;
+    END
+    """,
+)
+
+
+def m021_findings_by_sentence(db: Database) -> None:
+    """A narrative sentence finding's text kept once, in `sentences`, and its message
+    written by the `findings` view (now over `finding_rows`): they were most of the
+    largest table's bytes, each sentence twice per finding."""
+    # The outbox's foreign key follows the rename to finding_rows; its rows are checked
+    # at commit, once the rebuilt table holds the same ids.
+    db.execute("PRAGMA defer_foreign_keys = ON")
+    db.execute("ALTER TABLE findings RENAME TO finding_rows")
+    db.execute("CREATE TEMP TABLE findings_copy AS SELECT * FROM finding_rows")
+    db.execute("DROP TABLE finding_rows")  # and its indexes
+    for statement in _FINDINGS_BY_SENTENCE_DDL:
+        db.execute(statement)
+    sentences: dict[int, str] = {}
+    rows = db.execute(
+        "SELECT id, source_id, snapshot_id, base_snapshot_id, country_slug, kind, key,"
+        " severity, message, old, new, direction, detail, created_at, index_id"
+        " FROM findings_copy ORDER BY id"
+    )
+    db.conn.executemany(
+        "INSERT INTO finding_rows (id, source_id, snapshot_id, base_snapshot_id,"
+        " country_slug, kind, key, severity, message, old, new, direction, detail,"
+        " old_text, new_text, created_at, index_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            (*row[:8], message, *row[9:12], detail, old_text, new_text, *row[13:])
+            for row in rows.fetchall()
+            for message, detail, old_text, new_text in [
+                finding_fields(row[5], row[8], json.loads(row[12]), sentences)
+            ]
+        ),
+    )
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO sentences (id, text) VALUES (?, ?)", sentences.items()
+    )
+    db.execute("DROP TABLE findings_copy")
