@@ -76,7 +76,9 @@ def assess_snapshot(
     known: Mapping[int, StoredSnapshot] | None = None,
 ) -> list[Finding]:
     """Assess one snapshot; `known`: snapshots by id to use instead of reading them."""
-    known = known or {}
+    # Each snapshot read once: a `current` page's prior edition is often its previous
+    # snapshot, read for the deltas already (issue 19, cycle CPU).
+    known = dict(known or {})
     snapshot = _read(store, known, snapshot_id)
     source = store.source_by_id(source_id)
     previous = _previous_complete(store, known, source_id, snapshot) or (
@@ -205,12 +207,15 @@ def _release(store: Store, snapshot: StoredSnapshot) -> Release:
     return Release(origin or "", snapshot.captured_at)
 
 
-def _read(store: Store, known: Mapping[int, StoredSnapshot], snapshot_id: int) -> StoredSnapshot:
-    return known.get(snapshot_id) or store.snapshot(snapshot_id)
+def _read(store: Store, known: dict[int, StoredSnapshot], snapshot_id: int) -> StoredSnapshot:
+    """A snapshot from `known`, else read from the store and kept in `known`."""
+    if (found := known.get(snapshot_id)) is None:
+        found = known[snapshot_id] = store.snapshot(snapshot_id)
+    return found
 
 
 def _previous_complete(
-    store: Store, known: Mapping[int, StoredSnapshot], source_id: int, snapshot: StoredSnapshot
+    store: Store, known: dict[int, StoredSnapshot], source_id: int, snapshot: StoredSnapshot
 ) -> StoredSnapshot | None:
     # Like with like: a reading by the same extractor version first, then the latest
     # seen. Chosen in SQL: only that one snapshot is decoded.
@@ -224,7 +229,7 @@ def _previous_complete(
 
 def _prior_edition_in_dataset(
     store: Store,
-    known: Mapping[int, StoredSnapshot],
+    known: dict[int, StoredSnapshot],
     source: SourceRecord,
     snapshot: StoredSnapshot,
 ) -> StoredSnapshot | None:
@@ -247,7 +252,7 @@ def _prior_edition_in_dataset(
 
 
 def _prior_profile(
-    store: Store, known: Mapping[int, StoredSnapshot], snapshot: StoredSnapshot
+    store: Store, known: dict[int, StoredSnapshot], snapshot: StoredSnapshot
 ) -> Profile | None:
     if snapshot.edition is None:
         return None
@@ -261,7 +266,7 @@ def _prior_profile(
 
 def _disagreements(
     store: Store,
-    known: Mapping[int, StoredSnapshot],
+    known: dict[int, StoredSnapshot],
     source: SourceRecord,
     snapshot: StoredSnapshot,
 ) -> list[Finding]:

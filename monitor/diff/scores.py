@@ -82,6 +82,25 @@ def _kind(report: str, key: str, old: Profile, new: Profile) -> str:
 def score_deltas(old: Profile, new: Profile) -> list[ScoreDelta]:
     """What moved from `old` to `new`, in the new profile's order (composites first)."""
     before, after = old.scores(), new.scores()
+    # Values equal on both sides are no change under any tolerance: DeepDiff (~10 µs a
+    # key) gets only the keys that differ or are one-sided (issue 19, cycle CPU).
+    same = {k for k, v in before.items() if k in after and after[k] == v}
+    found = _reported(
+        {k: v for k, v in before.items() if k not in same},
+        {k: v for k, v in after.items() if k not in same},
+        old,
+        new,
+    )
+    order = list(after) + [k for k in before if k not in after]
+    return [found[k] for k in order if k in found]
+
+
+def _reported(
+    before: dict[str, float], after: dict[str, float], old: Profile, new: Profile
+) -> dict[str, ScoreDelta]:
+    """DeepDiff's changes from `before` to `after`, as deltas by key."""
+    if not before and not after:
+        return {}
     # math_epsilon: scores carry two decimals, so float noise below that is no change;
     # threshold_to_diff_deeper=0 keeps per-key changes even when few keys are shared.
     diff = DeepDiff(
@@ -99,5 +118,4 @@ def score_deltas(old: Profile, new: Profile) -> list[ScoreDelta]:
             name = _name(key, new if key in after else old)
             kind = _kind(report, key, old, new)
             found[key] = ScoreDelta(key, name, before.get(key), after.get(key), kind, new.index)
-    order = list(after) + [k for k in before if k not in after]
-    return [found[k] for k in order if k in found]
+    return found
