@@ -14,6 +14,7 @@ from sqlite_utils import Database
 from monitor.store.migrations.compact import (
     m016_profile_once,
     m017_narrative_indexed_once,
+    m018_passages_once,
 )
 from monitor.store.migrations.indices import m009_one_country_key, m010_indices, m011_categories
 from monitor.store.migrations.initial import (
@@ -48,4 +49,5 @@ STEPS: tuple[Callable[[Database], None], ...] = (
     m015_document_origin,
     m016_profile_once,
     m017_narrative_indexed_once,
+    m018_passages_once,
 )
