@@ -628,3 +628,15 @@ def test_outside_a_batch_a_capture_indexes_its_passages_as_it_commits(
     )
     assert _indexed(store) == ([1, 2, 3], [1, 2, 3])  # the unchanged summary not again
     assert _found(store, "Second — with ü") == {("kyrgyzstan", 2023)}
+    # A re-extraction and a release store their snapshots' sections the same way.
+    old = store.snapshot(store.source_by_id(source_id).current_snapshot_id or 0)
+    store.save_reextraction(old, replace(_with_markets("Arms re-read."), extractor_version="2"))
+    store.save_release(
+        [_release_row(_with_markets("Arms released."))],
+        content=b"release",
+        content_type="application/octet-stream",
+        captured_at=CAPTURE_3,
+        origin=None,
+    )
+    assert _indexed(store) == ([1, 2, 3, 4, 5], [1, 2, 3, 4, 5])
+    assert _found(store, "Arms re-read") == _found(store, "Arms released") != set()
