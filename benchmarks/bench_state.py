@@ -6,7 +6,9 @@ the 2021 edition then a changed cycle of the 2023 edition, in-process.
 The pages are the kit's (../shared/bench/gen_pages.py writes site-2021/ and site-2023/,
 see its README). Prints the bytes each table holds after each cycle (SQLite's dbstat,
 after a checkpoint; a table's indexes and an FTS5 table's shadow tables counted with it)
-and the changed cycle's growth, the figure the side-by-side run compares with urlwatch.
+and the changed cycle's growth, the figure the side-by-side run compares with urlwatch;
+then what each cycle wrote (/proc/self/io `wchar`: the WAL and its checkpoint) and the
+CPU seconds it took (user + system, this process: the server is another).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import os
 import sqlite3
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -68,13 +71,15 @@ def main() -> None:
         base_url = conn.recv()
         with tempfile.TemporaryDirectory() as scratch:
             config = make_config(args.keep or Path(scratch), base_url, args.pages, 4)
-            sizes = []
+            sizes, costs = [], []
             for pages in editions:
                 conn.send(pages)
                 conn.recv()
+                written, cpu = _wchar(), time.process_time()
                 with Store.open(config.database) as store:
                     if not run_cycle(config, store).ok:
                         sys.exit("a cycle failed")
+                costs.append((_wchar() - written, time.process_time() - cpu))
                 sizes.append(table_bytes(config.database))
     finally:
         conn.send(None)
@@ -91,6 +96,14 @@ def main() -> None:
             )
     before, after = sum(cold.values()), sum(changed.values())
     print(f"| all | {before / MB:.2f} | {after / MB:.2f} | {(after - before) / MB:.2f} |")
+    for name, (written, cpu) in zip(("cold", "changed"), costs, strict=True):
+        print(f"{name} cycle: {written / MB:.2f} MB written, {cpu:.2f} s CPU")
+
+
+def _wchar() -> int:
+    """Bytes this process has written so far (to files, pipes and sockets alike)."""
+    io = dict(line.split(": ") for line in Path("/proc/self/io").read_text().splitlines())
+    return int(io["wchar"])
 
 
 if __name__ == "__main__":

@@ -225,6 +225,11 @@ def check_sound(database: Path) -> int:
                     f"{source['key']} points at missing snapshot {current}"
                 )
                 assert source["last_outcome"] is not None, f"{source['key']} half updated"
+        # The search index is fed as a batch commits: what a kill lost, it lost together
+        # with its passages (stored and indexed again by the next run), nothing else.
+        passages = [r[0] for r in db.execute("SELECT id FROM passages ORDER BY id")]
+        indexed = [r[0] for r in db.execute("SELECT rowid FROM narrative_fts ORDER BY rowid")]
+        assert passages and indexed == passages, f"indexed {indexed}, passages {passages}"
         unchecked = db.execute(
             "SELECT DISTINCT s.key FROM fetch_attempts a JOIN sources s ON s.id = a.source_id"
             " WHERE s.last_checked_at IS NULL"

@@ -570,3 +570,73 @@ def test_a_transaction_in_an_auto_committing_batch_stays_whole(
         _save(store, source_id, b"<html>after</html>")
     assert store.source_by_id(source_id).last_error is None
     assert store.counts()["snapshots"] == before["snapshots"] + 1
+
+
+# -- the narrative's search index ----------------------------------------------------
+
+
+def _found(store: Store, phrase: str) -> set[tuple[str, int]]:
+    """(country, edition) of every section whose own text a search for `phrase` finds."""
+    rows = store.db.execute(
+        "SELECT country, edition FROM narrative WHERE text_id IN"
+        " (SELECT rowid FROM narrative_fts WHERE narrative_fts MATCH ?)",
+        [f'"{phrase}"'],
+    )
+    return set(rows.fetchall())
+
+
+def _with_markets(text: str) -> Extraction:
+    sections = (_profile().sections[0], Section("criminal_markets", "Criminal markets", (text,)))
+    return _extraction(replace(_profile(), sections=sections))
+
+
+def _indexed(store: Store) -> tuple[list[int], list[int]]:
+    """The passages' ids, and the search index's rowids."""
+    passages = [r[0] for r in store.db.execute("SELECT id FROM passages ORDER BY id")]
+    return passages, [r[0] for r in store.db.execute("SELECT rowid FROM narrative_fts ORDER BY 1")]
+
+
+def test_a_batch_indexes_its_new_passages_when_it_commits_and_only_those_it_kept(
+    store: Store, source_id: int
+) -> None:
+    with store.batched(writes=100, seconds=3600):
+        _save(store, source_id, b"<html>1</html>", extraction=_with_markets("Cocaine flows."))
+        with pytest.raises(RuntimeError, match="refused"), store.transaction():
+            _save(store, source_id, b"<html>2</html>", extraction=_with_markets("Heroin lost."))
+            raise RuntimeError("refused after storing a passage")
+        # The rolled-back passage's id is given again, to another text.
+        _save(store, source_id, b"<html>3</html>", extraction=_with_markets("Timber kept."))
+        with pytest.raises(RuntimeError, match="refused"), store.transaction():
+            _save(store, source_id, b"<html>4</html>", extraction=_with_markets("Gold lost."))
+            raise RuntimeError("refused after storing a passage")  # and its id not given again
+        # Written by the store, not by a trigger: nothing indexed before the COMMIT.
+        assert _indexed(store) == ([1, 2, 3], [])
+    assert _indexed(store) == ([1, 2, 3], [1, 2, 3])
+    # Each section found by its own text, the summary (in both snapshots) once.
+    assert _found(store, "Cocaine flows") == _found(store, "Timber kept") == {("kyrgyzstan", 2023)}
+    assert len(store.db.execute("SELECT * FROM narrative").fetchall()) == 4
+    assert _found(store, "Heroin lost") == _found(store, "Gold lost") == set()
+
+
+def test_outside_a_batch_a_capture_indexes_its_passages_as_it_commits(
+    store: Store, source_id: int
+) -> None:
+    _save(store, source_id, b"<html>1</html>", extraction=_with_markets("Cocaine flows."))
+    assert _indexed(store) == ([1, 2], [1, 2])
+    _save(
+        store, source_id, b"<html>2</html>", extraction=_with_markets("Timber kept."), at=CAPTURE_2
+    )
+    assert _indexed(store) == ([1, 2, 3], [1, 2, 3])  # the unchanged summary not again
+    assert _found(store, "Second — with ü") == {("kyrgyzstan", 2023)}
+    # A re-extraction and a release store their snapshots' sections the same way.
+    old = store.snapshot(store.source_by_id(source_id).current_snapshot_id or 0)
+    store.save_reextraction(old, replace(_with_markets("Arms re-read."), extractor_version="2"))
+    store.save_release(
+        [_release_row(_with_markets("Arms released."))],
+        content=b"release",
+        content_type="application/octet-stream",
+        captured_at=CAPTURE_3,
+        origin=None,
+    )
+    assert _indexed(store) == ([1, 2, 3, 4, 5], [1, 2, 3, 4, 5])
+    assert _found(store, "Arms re-read") == _found(store, "Arms released") != set()

@@ -151,3 +151,46 @@ def test_findings_read_back_as_stored_from_fewer_bytes(tmp_path: Path) -> None:
         path, "finding_rows", "sqlite_autoindex_finding_rows_1", "idx_findings_country"
     )
     assert bytes_after < bytes_before * 2 / 3, (bytes_before, bytes_after)
+
+
+def test_each_passage_is_stored_once_and_the_views_and_search_answer_as_before(
+    tmp_path: Path,
+) -> None:
+    views = {
+        "sections": "SELECT * FROM sections ORDER BY snapshot_id, position",
+        "narrative": "SELECT * FROM narrative ORDER BY section_id",
+    }
+    with sqlite3.connect(FIXTURES / "db-v17.sqlite") as db:
+        before = {name: db.execute(sql).fetchall() for name, sql in views.items()}
+        distinct = db.execute("SELECT count(DISTINCT passage) FROM narrative_sections").fetchone()
+        indexed = db.execute("SELECT rowid FROM narrative_fts ORDER BY rowid").fetchall()
+        # A section's sentence keys (JSON): for every snapshot, and for each passage once.
+        keys = db.execute("SELECT sum(length(sentences)) FROM narrative_sections").fetchone()
+        keys_once = db.execute(
+            "SELECT sum(length(sentences)) FROM"
+            " (SELECT DISTINCT passage, sentences FROM narrative_sections)"
+        ).fetchone()
+    path = converted(tmp_path)
+    with sqlite3.connect(path) as db:
+        after = {name: db.execute(sql).fetchall() for name, sql in views.items()}
+        passages = db.execute("SELECT count(*) FROM passages").fetchone()
+        ids = db.execute("SELECT id FROM passages ORDER BY id").fetchall()
+        indexed_after = db.execute("SELECT rowid FROM narrative_fts ORDER BY rowid").fetchall()
+        unfound = [
+            section_id
+            for section_id, text_id, text in db.execute(
+                "SELECT section_id, text_id, text FROM narrative WHERE text <> ''"
+            ).fetchall()
+            if (text_id,)
+            not in db.execute(
+                "SELECT rowid FROM narrative_fts WHERE narrative_fts MATCH ?",
+                [" ".join(f'"{w}"' for w in text.split(". ")[0].split())],
+            ).fetchall()
+        ]
+        keys_after = db.execute("SELECT sum(length(sentences)) FROM passages").fetchone()
+    assert len(before["sections"]) > 100 and after == before  # text_id included
+    assert passages == distinct and len(ids) < len(before["sections"])
+    # The index kept as it was: a passage's id is the row it was indexed under.
+    assert indexed_after == indexed == ids
+    assert not unfound, f"sections no search finds: {unfound}"
+    assert keys_after == keys_once < keys

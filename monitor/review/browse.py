@@ -42,9 +42,10 @@ TABLES = {
     "measures": "One measure scores are of (key, name, kind, pillar, direction), stored once.",
     "ranks": "One rank line of a snapshot (global, continental, regional).",
     "sections": "One narrative section of a snapshot, in page order (a view of "
-    "narrative_sections and sentences).",
-    "narrative_sections": "One narrative section of a snapshot: its paragraphs as lists "
-    "of sentence keys.",
+    "narrative_sections, passages and sentences).",
+    "narrative_sections": "One narrative section of a snapshot: its position, key and passage.",
+    "passages": "One distinct narrative section: its title and paragraphs as lists of "
+    "sentence keys, stored once however many snapshots hold it.",
     "sentences": "One narrative sentence, stored once however many snapshots hold it.",
     "descriptions": "One indicator description, stored once however many snapshots hold it.",
     "comparisons": "One snapshot compared with the one before it: the deltas as "
@@ -195,8 +196,8 @@ def metadata(store: Store) -> dict[str, Any]:
             tables[name]["columns"] = columns[name]
         if name in HIDDEN:
             tables[name]["hidden"] = True
-    # A view has no rowid: the search joins the index's rowid (the first section with
-    # that text) to text_id.
+    # A view has no rowid: the search joins the index's rowid (the section's passage)
+    # to text_id.
     tables["narrative"] |= {"fts_table": "narrative_fts", "fts_pk": "text_id"}
     return {
         "title": "profile-monitor",

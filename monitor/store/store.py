@@ -13,7 +13,7 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -24,7 +24,7 @@ from sqlite_utils import Database
 
 from monitor.errors import StoreError
 from monitor.files import private_dir, private_opener, touch_private
-from monitor.models import Attempt, Extraction, Reason, Status, record_fields
+from monitor.models import Attempt, Extraction, Reason, Section, Status, record_fields
 from monitor.redact import redact, redact_text
 from monitor.store.faults import translate
 from monitor.store.raw import read_raw, store_raw
@@ -54,6 +54,10 @@ from monitor.store.schema import migrate
 
 # A snapshot to insert: its source, its document's sha256, the reading, when captured.
 NewSnapshot = tuple[SourceRecord, str, Extraction, str]
+# A distinct section to store: its hash -> title, sentence keys (JSON), text to index.
+Passages = dict[int, tuple[str, str, str]]
+# Passages to index for search: id -> hash, title, text.
+Unindexed = dict[int, tuple[int, str, str]]
 
 BUSY_TIMEOUT_MS = 10_000
 WAL_CHECKPOINT_PAGES = 8_000  # 32 MB of 4 KB pages
@@ -255,12 +259,16 @@ class Store:
             return
         lost, batch.lost = batch.lost, None
         opened, batch.opened = batch.opened, None
+        unindexed, batch.unindexed = batch.unindexed, {}
         batch.writes = 0
         if lost is not None:
             raise lost
         if opened is None:
             return
         try:
+            # In the batch's transaction: a crash before COMMIT loses these passages and
+            # their index entries together, and a re-run stores and indexes them again.
+            self._index(unindexed)
             self.db.execute("COMMIT")
         except sqlite3.Error as e:
             if self.db.conn.in_transaction:
@@ -778,6 +786,7 @@ class Store:
             for table in ("snapshots", "scores", "ranks", "narrative_sections", "categories")
         }
         sentences: dict[int, str] = {}
+        passages: Passages = {}
         descriptions: dict[int, str] = {}
         facts: dict[tuple[str, str], ScoreFacts] = {}
         for snapshot_id, (source, sha256, extraction, captured_at) in enumerate(new, first):
@@ -791,12 +800,14 @@ class Store:
             if (profile := extraction.profile) is not None:
                 rows["scores"] += score_rows(snapshot_id, profile, facts)
                 rows["ranks"] += rank_rows(snapshot_id, profile)
-                rows["narrative_sections"] += section_rows(snapshot_id, profile.sections, sentences)
+                rows["narrative_sections"] += _section_rows(
+                    snapshot_id, profile.sections, sentences, passages
+                )
                 rows["categories"] += category_rows(snapshot_id, profile)
         # Plain statements, not sqlite-utils' insert(), which introspects the table.
         self._insert_rows("snapshots", rows.pop("snapshots"))
-        # Content-addressed: a sentence or description already stored (an earlier
-        # edition's) is kept. Sentences first: indexing a section for search reads them.
+        # Content-addressed: a sentence, description or passage already stored (an
+        # earlier edition's) is kept.
         self.db.conn.executemany(
             "INSERT OR IGNORE INTO sentences (id, text) VALUES (?, ?)", sentences.items()
         )
@@ -804,6 +815,9 @@ class Store:
             "INSERT OR IGNORE INTO descriptions (id, text) VALUES (?, ?)", descriptions.items()
         )
         self._insert_rows("score_values", self._score_values(rows.pop("scores")))
+        ids = self._store_passages(passages)
+        for section in rows["narrative_sections"]:
+            section["passage"] = ids[section["passage"]]
         for table, table_rows in rows.items():
             self._insert_rows(table, table_rows)
         return stored
@@ -852,6 +866,47 @@ class Store:
             f"INSERT INTO measures (id, {columns}) VALUES (?, ?, ?, ?, ?, ?)", added
         )
         return values
+    def _store_passages(self, passages: Passages) -> dict[int, int]:
+        """Each passage's id by its hash, the new ones stored; those are indexed for
+        search when their transaction commits (a batch's all at once: FTS5 writes index
+        segments per statement, so one statement a batch keeps the index compact)."""
+        if not passages:
+            return {}
+        ids: dict[int, int] = dict(
+            self.db.conn.execute(
+                "SELECT hash, id FROM passages WHERE hash IN (SELECT value FROM json_each(?))",
+                [json.dumps(list(passages))],
+            )
+        )
+        new = [h for h in passages if h not in ids]
+        if not new:
+            return ids
+        # Ids as SQLite would give them: small and increasing, as FTS5 rowids pack best.
+        (first,) = self.db.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM passages").fetchone()
+        added = dict(zip(new, range(first, first + len(new)), strict=True))
+        self.db.conn.executemany(
+            "INSERT INTO passages (id, hash, title, sentences) VALUES (?, ?, ?, ?)",
+            [(i, h, *passages[h][:2]) for h, i in added.items()],
+        )
+        unindexed = {i: (h, passages[h][0], passages[h][2]) for h, i in added.items()}
+        if self._batch is not None and self._batch.depth:
+            self._batch.unindexed |= unindexed  # a later savepoint's id replaces a lost one's
+        else:
+            self._index(unindexed)
+        return ids | added
+
+    def _index(self, unindexed: Unindexed) -> None:
+        """Index passages for search in one statement, the text as stored here. A passage
+        a rolled-back savepoint of the batch stored is no longer in `passages` (or its id
+        is another's now): only those still stored as they were are indexed."""
+        if not unindexed:
+            return
+        self.db.conn.execute(
+            "INSERT INTO narrative_fts (rowid, title, text)"
+            " SELECT p.id, j.value ->> 2, j.value ->> 3 FROM json_each(?) AS j"
+            " JOIN passages p ON p.id = j.value ->> 0 AND p.hash = j.value ->> 1",
+            [json.dumps([[i, *entry] for i, entry in unindexed.items()], ensure_ascii=False)],
+        )
 
     def _insert_rows(self, table: str, rows: Sequence[dict[str, Any]]) -> None:
         """Rows of one shape and plain values, in as few statements as SQLite's smallest
@@ -943,8 +998,8 @@ class Store:
         layout = [
             (key, title, json.loads(keys))
             for key, title, keys in self.db.execute(
-                "SELECT key, title, sentences FROM narrative_sections"
-                " WHERE snapshot_id = ? ORDER BY position",
+                "SELECT n.key, p.title, p.sentences FROM narrative_sections n"
+                " JOIN passages p ON p.id = n.passage WHERE n.snapshot_id = ? ORDER BY n.position",
                 [snapshot_id],
             )
         ]
@@ -1019,6 +1074,7 @@ class _Batch:
     depth: int = 0  # savepoints open: a nested transaction is part of the outer one
     opened: float | None = None  # monotonic time of its BEGIN; None before a write
     lost: StoreError | None = None  # rolled back by SQLite: owed to the next commit
+    unindexed: Unindexed = field(default_factory=dict)  # passages to index at COMMIT
 
     def due(self) -> bool:
         if self.opened is None:
@@ -1042,6 +1098,19 @@ def _read_only(path: Path) -> Database:
         db.close()
         db = Database(sqlite3.connect(f"{uri}&immutable=1", uri=True))
     return db
+
+
+def _section_rows(
+    snapshot_id: int, sections: Sequence[Section], sentences: dict[int, str], passages: Passages
+) -> list[dict[str, Any]]:
+    """`narrative_sections` rows, `passage` the hash of the section's title and text
+    (the caller swaps it for the passage's id); the passages are added to `passages`."""
+    rows = []
+    for row, section in zip(section_rows(snapshot_id, sections, sentences), sections, strict=True):
+        text = "\n".join(section.paragraphs)  # as the `narrative` view shows it
+        passages[row["passage"]] = (row["title"], row["sentences"], text)
+        rows.append({name: row[name] for name in ("snapshot_id", "position", "key", "passage")})
+    return rows
 
 
 def _seen_row(check: SeenCheck) -> tuple[Any, ...]:

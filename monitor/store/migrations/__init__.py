@@ -31,6 +31,7 @@ from monitor.store.migrations.initial import (
     m008_instance,
 )
 from monitor.store.migrations.narrative import m012_narrative_search, m013_narrative_once, m014_zstd
+from monitor.store.migrations.passages import m022_passages_once
 from monitor.store.migrations.releases import m015_document_origin
 
 # In order; append new migrations, never edit or reorder applied ones.
@@ -56,4 +57,5 @@ STEPS: tuple[Callable[[Database], None], ...] = (
     m019_comparisons_narrative_only,
     m020_profile_zstd,
     m021_findings_by_sentence,
+    m022_passages_once,
 )
