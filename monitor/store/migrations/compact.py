@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from monitor.store.migrations.narrative import SEARCH_TABLE_DDL, SECTION_TEXT
 from monitor.store.records import compact_profile, indicator_from_row, passage_id
+
+if TYPE_CHECKING:  # a type only: a cycle that migrates nothing does not load sqlite-utils
+    from sqlite_utils import Database
 
 
 def m016_profile_once(db: Database) -> None:
