@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.console import Console
 
-from monitor.cli.display import extraction_view, status_view
+from monitor.cli.display import cycle_summary, extraction_view, status_view
 from monitor.identity import lookup
 from monitor.models import Country, Extraction, Profile, Rank, Score, Status
+from monitor.ops.cycle import CycleReport, SourceResult
 from monitor.ops.status import StatusReport
 
 
@@ -55,3 +58,30 @@ def test_status_says_owed_findings_in_words():
     console.print(status_view(report))
     text = " ".join(console.export_text().split())
     assert "findings not yet in a digest: 1 for channel digest, 2 for channel team" in text
+
+
+def summary_cells(report: CycleReport) -> tuple[list[str], list[str]]:
+    """The printed Summary's header and row cells, read as a script reading a run's
+    output does (the side-by-side kit's `_summary`: cells between `│`)."""
+    console = Console(width=100, record=True, color_system=None)
+    console.print(cycle_summary(report))
+    lines = console.export_text().splitlines()
+    header = next(line for line in lines if "checked" in line)
+    row = next(line for line in lines if "│" in line and re.search(r"\d", line))
+    return (
+        [c.strip() for c in header.strip().strip("┃").split("┃")],
+        [c.strip() for c in row.strip().strip("│").split("│")],
+    )
+
+
+def test_the_cycle_summary_has_a_deferred_column_only_when_a_source_was_deferred():
+    def result(key: str, change: str) -> SourceResult:
+        return SourceResult(key, f"http://127.0.0.1/{key}", change, Status.COMPLETE)
+
+    checked = (result("a", "not_modified"), result("b", "new_snapshot"), result("c", "failed"))
+    header, row = summary_cells(CycleReport(checked, "t0", "t1"))
+    assert header == ["checked", "unchanged", "new snapshot", "incomplete", "failed"]
+    assert row == ["3", "1", "1", "0", "1"]
+    later = CycleReport((*checked, result("d", "deferred")), "t0", "t1")
+    header, row = summary_cells(later)
+    assert header[-1] == "deferred" and row == ["3", "1", "1", "0", "1", "1"]

@@ -237,12 +237,16 @@ def _result_text(result: SourceResult) -> Text:
 
 
 def cycle_summary(report: CycleReport) -> Table:
-    table = Table(
-        "checked", "unchanged", "new snapshot", "incomplete", "failed", "deferred", title="Summary"
-    )
+    """The cycle's counts; `deferred` only when a source was (a cycle's time budget ran
+    out): five columns otherwise, as scripts reading a run's output expect."""
+    counted = ["unchanged", "new", "incomplete", "failed"]
+    if report.count("deferred"):
+        counted.append("deferred")
+    headers = ["unchanged", "new snapshot", *counted[2:]]
+    table = Table("checked", *headers, title="Summary")
     table.add_row(
         str(len(report.results) - report.count("deferred")),
-        *(str(report.count(c)) for c in ("unchanged", "new", "incomplete", "failed", "deferred")),
+        *(str(report.count(c)) for c in counted),
     )
     return table
 
