@@ -26,6 +26,7 @@ HEAVY = (
     "trafilatura",  # article kinds
     "pypdf",  # PDF kinds
     "openpyxl",  # workbooks
+    "rich",  # printed to a pipe with no finding to word, the run's lines are plain text
     "rich.progress",  # the progress bar, only when a terminal shows it
     "pygments",  # httpx's own command line imports it (and rich.progress): refused
     "apscheduler",  # the daemon's triggers; reading a config checks plain cron fields itself
