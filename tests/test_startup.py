@@ -31,6 +31,7 @@ HEAVY = (
     "pygments",  # httpx's own command line imports it (and rich.progress): refused
     "apscheduler",  # the daemon's triggers; reading a config checks plain cron fields itself
     "sqlite_utils",  # the store runs on sqlite3; migrations and review build a Database
+    "platformdirs",  # the user config directory, looked in only without --config
     # Kinds the config does not read (only ocindex_page's module is imported), and their
     # extractors: a kind is imported when a source of it is looked up.
     "monitor.sources.article",
