@@ -1,7 +1,9 @@
 """A `monitor run` printed to a file or a pipe (a cron log, a script) without rich: the
-same table (or blocks) and Summary the terminal gets, as plain lines. Importing rich
-and rendering the table through it cost ~50 ms of an unchanged cycle (issue 19); this
-module imports no rich, and `display` builds its blocks from the same lines."""
+same table (or blocks) and Summary the terminal gets, as plain lines.
+
+Importing rich and rendering the table through it cost ~50 ms of an unchanged cycle
+(issue 19); this module imports no rich, and `display` builds its blocks and Summary
+from the same code."""
 
 from __future__ import annotations
 
