@@ -10,12 +10,9 @@ from __future__ import annotations
 import os
 import textwrap
 from collections.abc import Sequence
-from functools import cached_property
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from monitor.ops.cycle import CycleReport
 
 # A piece of a printed line: its text and the style a terminal shows it in ("" for none).
@@ -43,23 +40,6 @@ def width() -> int:
     """The width rich gives output that is not a terminal: $COLUMNS, else 80."""
     columns = os.environ.get("COLUMNS", "")
     return int(columns) if columns.isdigit() else 80
-
-
-class LazyConsole:
-    """A rich `Console` (`display.terminal`) made on first use, so that a command that
-    prints through `plain` does not import rich."""
-
-    def __init__(self, *, stderr: bool = False) -> None:
-        self._stderr = stderr
-
-    @cached_property
-    def console(self) -> Console:
-        from monitor.cli.display import terminal
-
-        return terminal(stderr=self._stderr)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.console, name)
 
 
 def blocks(

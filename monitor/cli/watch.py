@@ -13,7 +13,7 @@ import click
 from click.core import ParameterSource
 
 from monitor.cli import plaintext
-from monitor.cli.context import config_of, print_json
+from monitor.cli.context import LazyConsole, config_of, print_json
 from monitor.config.settings import Config
 from monitor.errors import MonitorError, NotAProfileError, StoreError
 from monitor.fetch.client import Fetcher, Outcome
@@ -32,8 +32,8 @@ if TYPE_CHECKING:
 
 # Rich (and `display`, built on it) is imported where a command prints through it: a
 # `monitor run` printed to a file or a pipe needs neither (issue 19, start-up).
-console = plaintext.LazyConsole()
-err_console = plaintext.LazyConsole(stderr=True)
+console = LazyConsole()
+err_console = LazyConsole(stderr=True)
 
 
 @click.command()
