@@ -120,7 +120,7 @@ def test_migration_5_keeps_findings_and_their_outbox_rows(tmp_path):
     path = tmp_path / "monitor.db"
     db = Database(path)
     db.execute("PRAGMA foreign_keys = ON")
-    schema._migrations.apply(db, stop_before="m005_health")
+    schema.migrations().apply(db, stop_before="m005_health")
     now = "2026-01-01T00:00:00+00:00"
     db.execute(
         "INSERT INTO sources (id, key, kind, country_slug, url, created_at)"

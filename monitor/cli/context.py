@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from monitor.config.settings import Config
     from monitor.store import Store
 
@@ -61,3 +64,20 @@ def config_of(ctx: click.Context, *, required: bool = True) -> Config:
 
 def print_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+class LazyConsole:
+    """A rich `Console` (`display.terminal`) made on first use, so that a command that
+    prints through `plaintext` does not import rich."""
+
+    def __init__(self, *, stderr: bool = False) -> None:
+        self._stderr = stderr
+
+    @cached_property
+    def console(self) -> Console:
+        from monitor.cli.display import terminal
+
+        return terminal(stderr=self._stderr)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.console, name)

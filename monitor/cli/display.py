@@ -12,6 +12,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from monitor.cli import plaintext
 from monitor.config.notify import SEVERITIES
 from monitor.formatting import (
     DIRECTION_STYLE,
@@ -30,7 +31,7 @@ if TYPE_CHECKING:  # types only: `monitor run` needs none of these before its fi
     from monitor.diff import ScoreDelta
     from monitor.diff.compare import Comparison
     from monitor.notify.deliver import Delivery
-    from monitor.ops.cycle import CycleReport, SourceResult
+    from monitor.ops.cycle import CycleReport
     from monitor.ops.status import StatusReport
     from monitor.review.headlines import Headline
     from monitor.store import SourceRecord
@@ -226,24 +227,18 @@ def _rank_moved(change: int, composite: str, index: str) -> str:
 
 def cycle_table(report: CycleReport, width: int) -> Table | Group:
     """What each source's check gave; a source key is never cut (see `keyed_table`)."""
-    rows = [(r.key, _result_text(r), str(r.snapshot_id or ""), r.detail) for r in report.results]
-    return keyed_table("Sources checked", ("source", "result", "snapshot", "detail"), rows, width)
-
-
-def _result_text(result: SourceResult) -> Text:
-    style = {"failed": "red", "incomplete": "yellow", "new": "green"}.get(result.category, "")
-    label = result.change if result.status in (None, Status.COMPLETE) else result.status
-    return Text(str(label).replace("_", " "), style=style)
+    rows = [
+        (key, Text(result, style=style), snapshot, detail)
+        for (key, _), (result, style), (snapshot, _), (detail, _) in plaintext.cycle_rows(report)
+    ]
+    return keyed_table(plaintext.CYCLE_TITLE, plaintext.CYCLE_HEADERS, rows, width)
 
 
 def cycle_summary(report: CycleReport) -> Table:
-    table = Table(
-        "checked", "unchanged", "new snapshot", "incomplete", "failed", "deferred", title="Summary"
-    )
-    table.add_row(
-        str(len(report.results) - report.count("deferred")),
-        *(str(report.count(c)) for c in ("unchanged", "new", "incomplete", "failed", "deferred")),
-    )
+    """The cycle's counts (`plaintext.summary`)."""
+    headers, counts = plaintext.summary(report)
+    table = Table(*headers, title="Summary")
+    table.add_row(*counts)
     return table
 
 
@@ -329,21 +324,14 @@ def keyed_table(
     )
     if needed <= width:
         return table
-    blocks: list[Text] = [Text(title, style="italic")]
-    for key, *cells in rows:
-        blocks.append(Text(str(key), style="bold"))
-        line = Text("  ")
-        for name, value in zip(headers[1:], cells, strict=True):
-            if not str(value):
-                continue
-            said = Text.assemble(f"{name}: ", value)
-            # A `name: value` pair stays on one line where it can.
-            if len(line) > 2 and len(line) + 2 + len(said) > width:
-                blocks.append(line)
-                line = Text("  ")
-            line.append_text(Text("; ") + said if len(line) > 2 else said)
-        blocks.append(line)
-    return Group(*blocks)
+    pieces = [[_piece(cell) for cell in row] for row in rows]
+    return Group(
+        *(Text.assemble(*line) for line in plaintext.blocks(title, headers, pieces, width))
+    )
+
+
+def _piece(cell: str | Text) -> plaintext.Piece:
+    return (cell.plain, str(cell.style)) if isinstance(cell, Text) else (cell, "")
 
 
 def sources_table(records: Iterable[SourceRecord], width: int = 80) -> Table | Group:

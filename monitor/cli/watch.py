@@ -11,10 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from click.core import ParameterSource
-from rich.text import Text
 
-from monitor.cli import display
-from monitor.cli.context import config_of, print_json
+from monitor.cli import plaintext
+from monitor.cli.context import LazyConsole, config_of, print_json
 from monitor.config.settings import Config
 from monitor.errors import MonitorError, NotAProfileError, StoreError
 from monitor.fetch.client import Fetcher, Outcome
@@ -31,8 +30,10 @@ from monitor.store.findings import findings_after, latest_finding_id
 if TYPE_CHECKING:
     from monitor.ops.workbook_import import ImportReport
 
-console = display.terminal()
-err_console = display.terminal(stderr=True)
+# Rich (and `display`, built on it) is imported where a command prints through it: a
+# `monitor run` printed to a file or a pipe needs neither (issue 19, start-up).
+console = LazyConsole()
+err_console = LazyConsole(stderr=True)
 
 
 @click.command()
@@ -66,6 +67,8 @@ def extract(target: str, kind: str, edition: int | None, as_json: bool) -> None:
     if as_json:
         print_json(extraction.to_dict())
     else:
+        from monitor.cli import display
+
         console.print(display.extraction_view(extraction))
     sys.exit(0 if extraction.status is Status.COMPLETE else 1)
 
@@ -145,7 +148,22 @@ def _check(
                 "deliveries": [asdict(d) for d in sent.deliveries] if sent else [],
             }
         )
+    elif not found and not any(plaintext.is_terminal(s) for s in (sys.stdout, sys.stderr)):
+        # To a file or a pipe with no finding to word: plain lines, rich not loaded.
+        click.echo("\n".join(plaintext.cycle_lines(report, plaintext.width())))
+        for r in report.failed:
+            click.echo(f"failed: {r.key}: {r.detail}", err=True)
+        if report.problem:
+            click.echo(f"Error: {report.problem}", err=True)
+        if sent and sent.deliveries:
+            from monitor.cli.notify import report_deliveries  # see notify above
+
+            report_deliveries(sent)
     else:
+        from rich.text import Text
+
+        from monitor.cli import display
+
         console.print(display.cycle_table(report, width=console.width))
         console.print(display.cycle_summary(report))
         if found:
@@ -167,7 +185,7 @@ def _check(
 
 
 def _run_with_progress(config: Config, store: Store, *, quiet: bool) -> Any:
-    if quiet or not err_console.is_terminal:
+    if quiet or not plaintext.is_terminal(sys.stderr):
         # Nobody sees a bar: rich's progress machinery (~75 ms to import) is not loaded.
         return run_cycle(config, store)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -221,6 +239,8 @@ def sources(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         print_json([vars(r) for r in records])
     else:
+        from monitor.cli import display
+
         console.print(display.sources_table(records, width=console.width))
 
 
@@ -292,6 +312,10 @@ def import_workbook_command(ctx: click.Context, target: str, as_json: bool, kind
             f"{e.edition}: {e.added} snapshot(s) added, {e.unchanged} unchanged{extra}",
             highlight=False,
         )
+    from rich.text import Text
+
+    from monitor.cli import display
+
     for w in report.warnings:
         err_console.print(Text.assemble(("warning:", "yellow"), f" {w.message}"))
     if found:
@@ -320,6 +344,12 @@ def _import_with_progress(
         return import_workbook(store, target, progress=advance, config=config, kind_name=kind)
 
 
+def _known_kind(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from monitor.cli import display  # when the option is given, not at import
+
+    return display.known_kind(ctx, param, value)
+
+
 @click.command()
 @click.argument("country")
 @click.option(
@@ -333,7 +363,7 @@ def _import_with_progress(
     "--source",
     "kind",
     default=None,
-    callback=display.known_kind,
+    callback=_known_kind,
     help="Only snapshots from this source kind (default: without --from, --to's kind).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the deltas as JSON.")
@@ -367,10 +397,14 @@ def diff(
             row |= {"change": rank.places, "direction": rank.direction}
         print_json({"from_snapshot": old_id, "to_snapshot": new_id, **data})
     else:
+        from monitor.cli import display
+
         console.print(display.comparison_view(comparison, plain=display.plain(console)))
 
 
 def _warn(message: str) -> None:
+    from rich.text import Text
+
     err_console.print(Text.assemble(("warning:", "yellow"), f" {message}"), soft_wrap=True)
 
 
@@ -422,6 +456,8 @@ def kinds(ctx: click.Context, as_json: bool) -> None:
             }
         )
         return
+    from rich.text import Text
+
     for what, table, members in tables:
         for name, cls in sorted(members.items()):
             console.print(Text.assemble((name, "bold"), f" ({what})"))

@@ -7,8 +7,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from platformdirs import user_config_path
-
 CONFIG_NAME = "config.toml"
 ENVIRONMENT = "MONITOR_CONFIG"
 APP_NAME = "profile-monitor"
@@ -16,6 +14,9 @@ APP_NAME = "profile-monitor"
 
 def user_config_dir() -> Path:
     """The directory `monitor init` writes to when given none."""
+    # Imported here: a command given --config or $MONITOR_CONFIG never looks there.
+    from platformdirs import user_config_path
+
     return user_config_path(APP_NAME, appauthor=False)
 
 

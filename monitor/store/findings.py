@@ -215,9 +215,7 @@ def baselines_after(store: Store, snapshot_id: int) -> dict[str, float] | None:
 
 def pending_snapshots(store: Store) -> list[tuple[int, int]]:
     """(source_id, snapshot_id) of snapshots not assessed yet, oldest first."""
-    rows = store.db.query(
-        "SELECT source_id, id FROM snapshots WHERE assessed_at IS NULL ORDER BY id"
-    )
+    rows = store.query("SELECT source_id, id FROM snapshots WHERE assessed_at IS NULL ORDER BY id")
     return [(r["source_id"], r["id"]) for r in rows]
 
 
@@ -357,13 +355,13 @@ def findings(store: Store, *, snapshot_id: int | None = None) -> list[Finding]:
 
 def latest_finding_id(store: Store) -> int:
     """The newest finding's id (0 when none): findings after it are a run's own."""
-    row = store.db.execute("SELECT MAX(id) FROM findings").fetchone()
+    row = store.conn.execute("SELECT MAX(id) FROM findings").fetchone()
     return int(row[0] or 0)
 
 
 def findings_after(store: Store, finding_id: int) -> list[tuple[str | None, Finding]]:
     """Findings stored after `finding_id`, oldest first, each with its country."""
-    rows = store.db.query("SELECT * FROM findings WHERE id > ? ORDER BY id", [finding_id])
+    rows = store.query("SELECT * FROM findings WHERE id > ? ORDER BY id", [finding_id])
     return [(r["country_slug"], finding_from_row(r)) for r in rows]
 
 

@@ -13,7 +13,7 @@ from monitor.store.store import Store
 def all_conditions(store: Store) -> dict[int, dict[str, tuple[str, dict[str, Any]]]]:
     """source id -> {condition: (since, detail)}, for `monitor status`."""
     found: dict[int, dict[str, tuple[str, dict[str, Any]]]] = {}
-    rows = store.db.query("SELECT source_id, condition, since, detail FROM source_conditions")
+    rows = store.query("SELECT source_id, condition, since, detail FROM source_conditions")
     for r in rows:
         detail = json.loads(r["detail"])
         found.setdefault(r["source_id"], {})[r["condition"]] = (r["since"], detail)

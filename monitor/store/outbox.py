@@ -75,7 +75,7 @@ def _owed_findings(
     store: Store, where: str, params: list[Any], *, newest: int = 0
 ) -> list[OwedFinding]:
     order = f"o.id DESC LIMIT {int(newest)}" if newest else "o.id"
-    rows = store.db.query(
+    rows = store.query(
         "SELECT o.id AS outbox_id, o.created_at AS owed_at, f.*, s.key AS source_key,"
         " s.kind AS source_kind FROM outbox o JOIN findings f ON f.id = o.finding_id"
         f" JOIN sources s ON s.id = f.source_id WHERE {where} ORDER BY {order}",
@@ -152,7 +152,7 @@ def notifications(
         params.append(due_by)
     sql = "SELECT * FROM notifications" + (" WHERE " + " AND ".join(where) if where else "")
     sql += " ORDER BY id" + ("" if due_by else " DESC") + (f" LIMIT {int(limit)}" if limit else "")
-    return [_notification(r) for r in store.db.query(sql, params)]
+    return [_notification(r) for r in store.query(sql, params)]
 
 
 def notification(store: Store, notification_id: int) -> Notification | None:

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import zstandard
-from sqlite_utils import Database
 
 from monitor.errors import StoreError
+
+if TYPE_CHECKING:  # a type only: a cycle that migrates nothing does not load sqlite-utils
+    from sqlite_utils import Database
 
 # zstd level for raw documents: a page against its previous capture is 6% larger than at
 # level 12 and ten times faster to compress (0.2 ms against 2.6 ms for 44 KB).

@@ -17,31 +17,58 @@ of ours belongs to another application and is refused untouched.
 
 from __future__ import annotations
 
-from sqlite_utils import Database, Migrations
+import sqlite3
+from functools import cache
+from typing import TYPE_CHECKING
 
 from monitor.errors import StoreError
 from monitor.store.migrations import STEPS
 
+if TYPE_CHECKING:
+    from sqlite_utils import Database, Migrations
+
 MIGRATION_SET = "profile-monitor"
 SCHEMA_VERSION = len(STEPS)
-
-_migrations = Migrations(MIGRATION_SET)
-for _step in STEPS:
-    _migrations(name=_step.__name__)(_step)
+MIGRATIONS_TABLE = "_sqlite_migrations"  # where sqlite-utils' `Migrations` records them
 
 
-def schema_version(db: Database) -> int:
+@cache
+def migrations() -> Migrations:
+    """This set's migrations, built on first use: a cycle whose database is current
+    checks `applied` on the plain connection and does not load sqlite-utils (issue 19)."""
+    from sqlite_utils import Migrations
+
+    steps = Migrations(MIGRATION_SET)
+    for step in STEPS:
+        steps(name=step.__name__)(step)
+    return steps
+
+
+def applied(conn: sqlite3.Connection) -> list[str]:
+    """The names of this set's migrations the database records, in the order applied
+    (as `Migrations.applied` reads them)."""
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [MIGRATIONS_TABLE]
+    ).fetchone()
+    if not exists:
+        return []
+    rows = conn.execute(
+        f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = ? ORDER BY rowid",
+        [MIGRATION_SET],
+    )
+    return [name for (name,) in rows]
+
+
+def schema_version(db: Database | sqlite3.Connection) -> int:
     """How many of this set's migrations the database records as applied."""
-    return len(_migrations.applied(db))
+    return len(applied(db if isinstance(db, sqlite3.Connection) else db.conn))
 
 
-def migrate(db: Database, path: str, *, read_only: bool = False) -> bool:
-    """Apply pending migrations (`read_only`: only say whether some are pending); refuse
-    another application's database and one written by a newer schema. True when the
-    schema is (now) current."""
-    known = {step.__name__ for step in STEPS}
-    applied = _migrations.applied(db)
-    if not applied and (foreign := _tables(db) - {_migrations.migrations_table}):
+def is_current(conn: sqlite3.Connection, path: str) -> bool:
+    """Whether no migration is pending; refuses another application's database and one
+    written by a newer schema. Reads only."""
+    done = applied(conn)
+    if not done and (foreign := _tables(conn) - {MIGRATIONS_TABLE}):
         # Tables, but no migration of ours: another program's file, which our tables
         # must not be added to (an empty file, or one left by a crash before migration 1
         # committed, is ours to set up).
@@ -51,21 +78,25 @@ def migrate(db: Database, path: str, *, read_only: bool = False) -> bool:
             "and was left untouched; check that --config and --data-dir point at the "
             "monitor's database"
         )
-    unknown = [m.name for m in applied if m.name not in known]
+    known = {step.__name__ for step in STEPS}
+    unknown = [name for name in done if name not in known]
     if unknown:
         raise StoreError(
             f"{path}: database schema is newer than this profile-monitor understands "
             f"(unknown migrations: {', '.join(unknown)}); upgrade profile-monitor"
         )
-    if read_only:
-        return len(applied) == len(STEPS)
-    _migrations.apply(db)
-    return True
+    return len(done) == len(STEPS)
 
 
-def _tables(db: Database) -> set[str]:
+def migrate(db: Database, path: str) -> None:
+    """Apply pending migrations, after `is_current`'s refusals."""
+    if not is_current(db.conn, path):
+        migrations().apply(db)
+
+
+def _tables(conn: sqlite3.Connection) -> set[str]:
     """The database's tables, SQLite's internal ones left out."""
-    rows = db.execute(
+    rows = conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
     ).fetchall()
     return {name for (name,) in rows}

@@ -18,9 +18,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from monitor.errors import StoreError
 from monitor.files import private_dir, private_opener, touch_private
@@ -50,7 +48,10 @@ from monitor.store.records import (
     stored_snapshot,
     unpack_json,
 )
-from monitor.store.schema import migrate
+from monitor.store.schema import is_current, migrate
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 # A snapshot to insert: its source, its document's sha256, the reading, when captured.
 NewSnapshot = tuple[SourceRecord, str, Extraction, str]
@@ -76,11 +77,20 @@ TABLES = (
 
 
 class Store:
-    def __init__(self, db: Database, path: Path) -> None:
-        self.db = db  # public so reporting modules can run read queries
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn  # public so reporting modules can run read queries
         self.path = path
         self._batch: _Batch | None = None
         self._writing = False  # inside `transaction()`: a nested one joins it
+
+    @cached_property
+    def db(self) -> Database:
+        """The connection as a sqlite-utils `Database` (migrations, review, writes built
+        on it), made on first use: a cycle that finds nothing new runs on `conn` alone
+        and does not load sqlite-utils (~40 ms of its start-up, issue 19)."""
+        from sqlite_utils import Database
+
+        return Database(self.conn)
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = True, read_only: bool = False) -> Store:
@@ -101,7 +111,7 @@ class Store:
             )
         if read_only:
             with cls._connect(path, read_only=True) as store:
-                current = migrate(store.db, str(path), read_only=True)
+                current = is_current(store.conn, str(path))
             if not current:
                 cls._connect(path, read_only=False).close()  # upgrade the schema once
             return cls._connect(path, read_only=True)
@@ -111,49 +121,54 @@ class Store:
     def _connect(cls, path: Path, *, read_only: bool) -> Store:
         try:
             if read_only:
-                db = _read_only(path)
+                conn = _read_only(path)
             else:
                 private_dir(path.parent)
                 touch_private(path)
-                db = Database(path)
+                conn = sqlite3.connect(path)
         except OSError as e:
             raise StoreError(f"{path}: cannot open the snapshot database: {e}") from e
         except sqlite3.Error as e:
             raise translate(path, e) from None
+        store = cls(conn, path)
         try:
             # Connection settings, each outside any transaction: SQLite ignores
             # foreign_keys and refuses journal_mode changes inside one.
-            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            # As sqlite-utils' `Database` sets it: triggers fire alike whichever made it.
+            conn.execute("PRAGMA recursive_triggers = ON")
             if not read_only:
                 # A database not ours, or newer, is refused before the first write:
                 # switching to WAL mode is one.
-                migrate(db, str(path), read_only=True)
-                db.execute("PRAGMA foreign_keys = ON")
-                db.enable_wal()
+                current = is_current(conn, str(path))
+                conn.execute("PRAGMA foreign_keys = ON")
+                if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    conn.execute("PRAGMA journal_mode = WAL")
                 # In WAL mode NORMAL cannot corrupt the database on a crash; only the
                 # last commits may be lost on power failure. It halves each commit's cost.
-                db.execute("PRAGMA synchronous = NORMAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
                 # Statement journals (an INSERT inside a transaction that may need undoing)
                 # went to temporary files: ~160 MB of writes in a changed cycle of 193
                 # pages. They are small and short-lived: memory is where they belong.
-                db.execute("PRAGMA temp_store = MEMORY")
+                conn.execute("PRAGMA temp_store = MEMORY")
                 # A checkpoint copies every page in the WAL into the database: after each
                 # 4 MB (the default) an index page changed by every batch was copied again
                 # and again. After 32 MB a changed cycle checkpoints about once; the WAL
                 # is cut back to 4 MB after each, so an idle daemon does not keep 32.
-                db.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
-                db.execute(f"PRAGMA journal_size_limit = {WAL_KEPT_BYTES}")
-                migrate(db, str(path))
+                conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
+                conn.execute(f"PRAGMA journal_size_limit = {WAL_KEPT_BYTES}")
+                if not current:
+                    migrate(store.db, str(path))
         except sqlite3.Error as e:
-            db.close()
+            conn.close()
             raise translate(path, e) from None
         except BaseException:
-            db.close()
+            conn.close()
             raise
-        return cls(db, path)
+        return store
 
     def close(self) -> None:
-        self.db.close()
+        self.conn.close()
 
     def __enter__(self) -> Store:
         return self
@@ -172,7 +187,7 @@ class Store:
     def quick_check(self) -> list[str]:
         """SQLite's `PRAGMA quick_check`: the problems found, [] when the file is sound."""
         try:
-            rows = [r[0] for r in self.db.execute("PRAGMA quick_check").fetchall()]
+            rows = [r[0] for r in self.conn.execute("PRAGMA quick_check").fetchall()]
         except sqlite3.Error as e:
             if type(e) is sqlite3.DatabaseError:  # "malformed": damage too bad to list
                 return [str(e)]
@@ -199,13 +214,13 @@ class Store:
                 yield
             return
         try:
-            self.db.execute("BEGIN IMMEDIATE")
+            self.conn.execute("BEGIN IMMEDIATE")
             self._writing = True
             try:
                 yield
-                self.db.execute("COMMIT")
+                self.conn.execute("COMMIT")
             except BaseException:
-                self.db.rollback()
+                self._rollback()
                 raise
             finally:
                 self._writing = False
@@ -269,11 +284,14 @@ class Store:
             # In the batch's transaction: a crash before COMMIT loses these passages and
             # their index entries together, and a re-run stores and indexes them again.
             self._index(unindexed)
-            self.db.execute("COMMIT")
+            self.conn.execute("COMMIT")
         except sqlite3.Error as e:
-            if self.db.conn.in_transaction:
-                self.db.rollback()
+            self._rollback()
             raise translate(self.path, e) from None
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
 
     @contextmanager
     def _savepoint(self, batch: _Batch) -> Iterator[None]:
@@ -281,20 +299,20 @@ class Store:
             raise batch.lost  # the batch is gone: nothing more joins it until reported
         if batch.opened is None:
             try:
-                self.db.execute("BEGIN IMMEDIATE")
+                self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as e:
                 raise translate(self.path, e) from None
             batch.opened = time.monotonic()
         batch.depth += 1
         try:
-            self.db.execute("SAVEPOINT write")
+            self.conn.execute("SAVEPOINT write")
             try:
                 yield
-                self.db.execute("RELEASE write")
+                self.conn.execute("RELEASE write")
             except BaseException:
-                if self.db.conn.in_transaction:
-                    self.db.execute("ROLLBACK TO write")
-                    self.db.execute("RELEASE write")
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK TO write")
+                    self.conn.execute("RELEASE write")
                 else:
                     # SQLite rolled the whole transaction back (a full disk, an I/O
                     # error can): the batch's earlier writes are lost with this one.
@@ -355,7 +373,7 @@ class Store:
         return source_from_row(row) if row else None
 
     def sources(self) -> list[SourceRecord]:
-        return [source_from_row(r) for r in self.db.query("SELECT * FROM sources ORDER BY key")]
+        return [source_from_row(r) for r in self.query("SELECT * FROM sources ORDER BY key")]
 
     def sources_by_key(self) -> dict[str, SourceRecord]:
         return {r.key: r for r in self.sources()}
@@ -498,7 +516,7 @@ class Store:
         sha256 = hashlib.sha256(content).hexdigest()
         keys = json.dumps([r.key for r in rows])
         with self.transaction():
-            self.db.conn.executemany(
+            self.conn.executemany(
                 "INSERT INTO sources (key, kind, country_slug, edition, url, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
                 " url = excluded.url, kind = excluded.kind"
@@ -570,7 +588,7 @@ class Store:
                 saved.append(
                     SavedCapture(snapshot_id, outcome, new_raw, source.current_snapshot_id, stored)
                 )
-            self.db.conn.executemany(
+            self.conn.executemany(
                 "UPDATE snapshots SET last_seen_at = ? WHERE id = ?",
                 [(captured_at, same) for same in existing if same is not None],
             )
@@ -664,11 +682,11 @@ class Store:
             return
         with self.transaction():
             self._insert_attempts_of((c.source_id, a) for c in checks for a in c.attempts)
-            self.db.conn.executemany(
+            self.conn.executemany(
                 "UPDATE snapshots SET last_seen_at = ? WHERE id = ?",
                 [(c.checked_at, c.snapshot_id) for c in checks if c.snapshot_id is not None],
             )
-            self.db.conn.executemany(
+            self.conn.executemany(
                 "UPDATE sources SET last_checked_at = ?, last_outcome = ?, last_error = NULL,"
                 " last_success_at = ?, consecutive_failures = 0,"
                 " etag = CASE WHEN ? THEN ? ELSE etag END,"
@@ -712,7 +730,7 @@ class Store:
     def _insert_attempts_of(self, attempts: Iterable[tuple[int, Attempt]]) -> None:
         """(source id, attempt) rows in one statement: sqlite-utils' insert_all (which
         reads the table's columns on each call) cost ~1 ms a source in an unchanged cycle."""
-        self.db.conn.executemany(
+        self.conn.executemany(
             "INSERT INTO fetch_attempts (source_id, url, started_at, status_code, bytes,"
             " duration_ms, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
@@ -779,7 +797,7 @@ class Store:
         if not new:
             return []
         # Ids given here, as SQLite would (the largest plus one): executemany returns none.
-        (first,) = self.db.conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM snapshots").fetchone()
+        (first,) = self.conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM snapshots").fetchone()
         stored: list[StoredSnapshot] = []
         rows: dict[str, list[dict[str, Any]]] = {
             table: []
@@ -808,10 +826,10 @@ class Store:
         self._insert_rows("snapshots", rows.pop("snapshots"))
         # Content-addressed: a sentence, description or passage already stored (an
         # earlier edition's) is kept.
-        self.db.conn.executemany(
+        self.conn.executemany(
             "INSERT OR IGNORE INTO sentences (id, text) VALUES (?, ?)", sentences.items()
         )
-        self.db.conn.executemany(
+        self.conn.executemany(
             "INSERT OR IGNORE INTO descriptions (id, text) VALUES (?, ?)", descriptions.items()
         )
         self._insert_rows("score_values", self._score_values(rows.pop("scores")))
@@ -831,7 +849,7 @@ class Store:
         columns = ", ".join(MEASURE_FIELDS)
         measures = {
             tuple(fields): measure_id
-            for measure_id, *fields in self.db.conn.execute(f"SELECT id, {columns} FROM measures")
+            for measure_id, *fields in self.conn.execute(f"SELECT id, {columns} FROM measures")
         }
         known = len(measures)
         next_id = max(measures.values(), default=0) + 1
@@ -862,7 +880,7 @@ class Store:
                 }
             )
         added = [(measure_id, *fields) for fields, measure_id in list(measures.items())[known:]]
-        self.db.conn.executemany(
+        self.conn.executemany(
             f"INSERT INTO measures (id, {columns}) VALUES (?, ?, ?, ?, ?, ?)", added
         )
         return values
@@ -873,7 +891,7 @@ class Store:
         if not passages:
             return {}
         ids: dict[int, int] = dict(
-            self.db.conn.execute(
+            self.conn.execute(
                 "SELECT hash, id FROM passages WHERE hash IN (SELECT value FROM json_each(?))",
                 [json.dumps(list(passages))],
             )
@@ -882,9 +900,9 @@ class Store:
         if not new:
             return ids
         # Ids as SQLite would give them: small and increasing, as FTS5 rowids pack best.
-        (first,) = self.db.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM passages").fetchone()
+        (first,) = self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM passages").fetchone()
         added = dict(zip(new, range(first, first + len(new)), strict=True))
-        self.db.conn.executemany(
+        self.conn.executemany(
             "INSERT INTO passages (id, hash, title, sentences) VALUES (?, ?, ?, ?)",
             [(i, h, *passages[h][:2]) for h, i in added.items()],
         )
@@ -901,7 +919,7 @@ class Store:
         is another's now): only those still stored as they were are indexed."""
         if not unindexed:
             return
-        self.db.conn.execute(
+        self.conn.execute(
             "INSERT INTO narrative_fts (rowid, title, text)"
             " SELECT p.id, j.value ->> 2, j.value ->> 3 FROM json_each(?) AS j"
             " JOIN passages p ON p.id = j.value ->> 0 AND p.hash = j.value ->> 1",
@@ -922,7 +940,7 @@ class Store:
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
             marks = ", ".join([row_marks] * len(chunk))
-            self.db.conn.execute(
+            self.conn.execute(
                 f"INSERT INTO {table} ({names}) VALUES {marks}",
                 [row[c] for row in chunk for c in columns],
             )
@@ -938,7 +956,7 @@ class Store:
         # On the connection: always inside a transaction, where sqlite-utils adds only cost.
         for names, params in alike.items():
             assignments = ", ".join(f"{name} = ?" for name in names)
-            self.db.conn.executemany(f"UPDATE sources SET {assignments} WHERE id = ?", params)
+            self.conn.executemany(f"UPDATE sources SET {assignments} WHERE id = ?", params)
 
     # -- reads --------------------------------------------------------------------
 
@@ -952,7 +970,7 @@ class Store:
     def current_statuses(self) -> dict[int, Status]:
         """Every source's current snapshot id -> its status, in one read (a cycle asks
         for each of its sources')."""
-        rows = self.db.conn.execute(
+        rows = self.conn.execute(
             "SELECT sn.id, sn.status FROM sources s"
             " JOIN snapshots sn ON sn.id = s.current_snapshot_id"
         )
@@ -1034,7 +1052,7 @@ class Store:
         try:
             target = sqlite3.connect(destination)
             try:
-                self.db.conn.backup(target)
+                self.conn.backup(target)
             finally:
                 target.close()
         except sqlite3.Error as exc:
@@ -1058,9 +1076,16 @@ class Store:
     def _one(self, sql: str, params: Sequence[Any]) -> dict[str, Any] | None:
         # On the connection itself: sqlite-utils' query() costs more than the lookup,
         # and an import or its assessment asks thousands of them (issue 16).
-        cursor = self.db.conn.execute(sql, params)
+        cursor = self.conn.execute(sql, params)
         row = cursor.fetchone()
         return dict(zip((d[0] for d in cursor.description), row, strict=True)) if row else None
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Every row as a dict, as sqlite-utils' `query` gives them, on the connection
+        itself: the reads of a cycle that finds nothing new need no sqlite-utils."""
+        cursor = self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
 
 
 @dataclass
@@ -1082,22 +1107,22 @@ class _Batch:
         return self.writes >= self.max_writes or time.monotonic() - self.opened >= self.seconds
 
 
-def _read_only(path: Path) -> Database:
+def _read_only(path: Path) -> sqlite3.Connection:
     """A read-only connection. A reader of a WAL database needs the -shm file, which
     SQLite creates beside the database (0600, like it) if missing; on a read-only file
     system it cannot, and with no -wal left to read (closed cleanly, and no writer can
     be at work there) the file alone is the whole database: open it as immutable."""
     uri = f"{path.resolve().as_uri()}?mode=ro"
-    db = Database(sqlite3.connect(uri, uri=True))
+    conn = sqlite3.connect(uri, uri=True)
     try:
-        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.OperationalError:
         wal = path.with_name(path.name + "-wal")
         if os.access(path.parent, os.W_OK) or (wal.exists() and wal.stat().st_size):
             raise
-        db.close()
-        db = Database(sqlite3.connect(f"{uri}&immutable=1", uri=True))
-    return db
+        conn.close()
+        conn = sqlite3.connect(f"{uri}&immutable=1", uri=True)
+    return conn
 
 
 def _section_rows(

@@ -8,8 +8,7 @@ has shipped: databases in the field recorded it as applied."""
 from __future__ import annotations
 
 from collections.abc import Callable
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from monitor.store.migrations.compact import (
     m016_profile_once,
@@ -33,6 +32,9 @@ from monitor.store.migrations.initial import (
 from monitor.store.migrations.narrative import m012_narrative_search, m013_narrative_once, m014_zstd
 from monitor.store.migrations.passages import m022_passages_once
 from monitor.store.migrations.releases import m015_document_origin
+
+if TYPE_CHECKING:  # a type only: a cycle that migrates nothing does not load sqlite-utils
+    from sqlite_utils import Database
 
 # In order; append new migrations, never edit or reorder applied ones.
 STEPS: tuple[Callable[[Database], None], ...] = (

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from monitor.store.migrations.indices import _INDEXED_VIEWS_DDL
 from monitor.store.migrations.narrative import SEARCH_TABLE_DDL, SECTION_TEXT
@@ -16,6 +15,9 @@ from monitor.store.records import (
     passage_id,
     unpack_deltas,
 )
+
+if TYPE_CHECKING:  # a type only: a cycle that migrates nothing does not load sqlite-utils
+    from sqlite_utils import Database
 
 
 def m016_profile_once(db: Database) -> None:

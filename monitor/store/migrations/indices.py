@@ -3,10 +3,13 @@ categories and list memberships. Never edited once shipped."""
 
 from __future__ import annotations
 
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from monitor.identity import canonical_slug
 from monitor.store.migrations.initial import _VIEWS_DDL
+
+if TYPE_CHECKING:  # a type only: a cycle that migrates nothing does not load sqlite-utils
+    from sqlite_utils import Database
 
 
 def m009_one_country_key(db: Database) -> None:

@@ -4,8 +4,11 @@ outbox, health, baselines, the database's own id). Never edited once shipped."""
 from __future__ import annotations
 
 import secrets
+from typing import TYPE_CHECKING
 
-from sqlite_utils import Database
+if TYPE_CHECKING:  # a type only: a cycle that migrates nothing does not load sqlite-utils
+    from sqlite_utils import Database
+
 
 # One statement per entry: sqlite3's executescript() would commit the migration's
 # transaction early, so each statement is executed on its own inside it.

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 import zlib
+from typing import TYPE_CHECKING
 
 import zstandard
-from sqlite_utils import Database
 
 from monitor.models import Section
 from monitor.store.raw import ZSTD_LEVEL
 from monitor.store.records import pack_deltas, section_rows
+
+if TYPE_CHECKING:  # a type only: a cycle that migrates nothing does not load sqlite-utils
+    from sqlite_utils import Database
 
 # A narrative section's text: its paragraphs (a JSON list) as one string, what the
 # full-text index holds and `narrative` shows.
