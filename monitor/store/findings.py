@@ -61,7 +61,7 @@ def save_assessment(
     now = datetime.now(UTC).isoformat()
     # Statements on the connection itself, inside the transaction: an import assesses
     # thousands of snapshots, and sqlite-utils' execute() costs more than these.
-    db = store.db.conn
+    db = store.conn
     with store.transaction():
         if comparison is not None and base_snapshot_id is not None:
             db.execute(
@@ -106,7 +106,7 @@ def save_first_assessments(store: Store, snapshot_ids: Sequence[int]) -> None:
     now = datetime.now(UTC).isoformat()
     ids = json.dumps(list(snapshot_ids))
     of_them = "SELECT value FROM json_each(?)"
-    db = store.db.conn
+    db = store.conn
     with store.transaction():
         db.execute(f"UPDATE snapshots SET assessed_at = ? WHERE id IN ({of_them})", [now, ids])
         db.execute(
@@ -138,7 +138,7 @@ def _record_baselines(
     """Mark snapshots (source id, snapshot id, new baselines) assessed and set their
     sources' baselines (`reset`: only these); with `after`, each snapshot records its
     source's baselines as they now stand."""
-    db = store.db.conn
+    db = store.conn
     db.executemany(
         "UPDATE snapshots SET assessed_at = ? WHERE id = ?", [(now, s) for _, s, _ in assessed]
     )
@@ -402,7 +402,7 @@ def _insert(
     sentences: dict[int, str] = {}
     message, detail, old_text, new_text = finding_fields(f.kind, f.message, f.detail, sentences)
     if sentences:
-        store.db.conn.executemany(
+        store.conn.executemany(
             "INSERT OR IGNORE INTO sentences (id, text) VALUES (?, ?)", sentences.items()
         )
     cursor = store.db.execute(
