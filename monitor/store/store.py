@@ -884,6 +884,7 @@ class Store:
             f"INSERT INTO measures (id, {columns}) VALUES (?, ?, ?, ?, ?, ?)", added
         )
         return values
+
     def _store_passages(self, passages: Passages) -> dict[int, int]:
         """Each passage's id by its hash, the new ones stored; those are indexed for
         search when their transaction commits (a batch's all at once: FTS5 writes index
