@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from monitor.store.records import QUOTED, WHITESPACE, finding_fields
+
+if TYPE_CHECKING:  # a type only: a cycle that migrates nothing does not load sqlite-utils
+    from sqlite_utils import Database
 
 # The sentence a narrative sentence finding quotes: its new one, else its old one.
 _QUOTED = "coalesce(n.text, o.text, '')"

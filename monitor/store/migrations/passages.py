@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # a type only: a cycle that migrates nothing does not load sqlite-utils
+    from sqlite_utils import Database
 
 # The paragraph texts of passage `p`, in order (a column `text`): its sentences joined.
 PASSAGE_PARAGRAPHS = """
