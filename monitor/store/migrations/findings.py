@@ -113,7 +113,7 @@ def m021_findings_by_sentence(db: Database) -> None:
             (*row[:8], message, *row[9:12], detail, old_text, new_text, *row[13:])
             for row in rows.fetchall()
             for message, detail, old_text, new_text in [
-                finding_fields(row[5], row[8], json.loads(row[12]), sentences)
+                _stored_fields(row[5], row[8], row[12], sentences)
             ]
         ),
     )
@@ -121,3 +121,22 @@ def m021_findings_by_sentence(db: Database) -> None:
         "INSERT OR IGNORE INTO sentences (id, text) VALUES (?, ?)", sentences.items()
     )
     db.execute("DROP TABLE findings_copy")
+
+
+def _stored_fields(
+    kind: str, message: str, detail: str, sentences: dict[int, str]
+) -> tuple[str | None, str, int | None, int | None]:
+    """A former `findings` row's (message, detail, old_text, new_text): a narrative
+    sentence's kept by key only where its detail is the JSON object json.dumps wrote,
+    which the view writes back; any other row as written (SQL may have written a detail
+    that is not JSON, or JSON worded otherwise, and the migration must not fail on it)."""
+    if kind == "narrative":
+        try:
+            parsed = json.loads(detail)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict) and json.dumps(parsed, default=str) == detail:
+            fields = finding_fields(kind, message, parsed, sentences)
+            if fields[0] is None:
+                return fields
+    return message, detail, None, None
