@@ -1,4 +1,5 @@
-"""Migration 21: findings keep a narrative sentence's text once, by key in `sentences`."""
+"""Migrations 21 and 23: findings keep a narrative sentence's text once, by key in `sentences`;
+the `findings` view over them takes SQL's INSERT, DELETE and UPDATE."""
 
 from __future__ import annotations
 
@@ -140,3 +141,31 @@ def _stored_fields(
             if fields[0] is None:
                 return fields
     return message, detail, None, None
+
+
+# Each column as SQL sets it; a narrative sentence's message and detail stay the view's
+# (by key) until SQL sets either, then both are stored as given.
+_FINDINGS_UPDATE_DDL = """
+    CREATE TRIGGER findings_update INSTEAD OF UPDATE ON findings BEGIN
+        UPDATE finding_rows SET id = new.id, source_id = new.source_id,
+            snapshot_id = new.snapshot_id, base_snapshot_id = new.base_snapshot_id,
+            country_slug = new.country_slug, kind = new.kind, key = new.key,
+            severity = new.severity, old = new.old, new = new.new,
+            direction = new.direction, created_at = new.created_at, index_id = new.index_id,
+            message = CASE WHEN new.message IS old.message AND new.detail IS old.detail
+                THEN message ELSE new.message END,
+            detail = CASE WHEN new.message IS old.message AND new.detail IS old.detail
+                THEN detail ELSE new.detail END,
+            old_text = CASE WHEN new.message IS old.message AND new.detail IS old.detail
+                THEN old_text END,
+            new_text = CASE WHEN new.message IS old.message AND new.detail IS old.detail
+                THEN new_text END
+        WHERE id = old.id;
+    END
+    """
+
+
+def m023_findings_updatable(db: Database) -> None:
+    """`UPDATE findings` works again, as it did on the table before migration 21 (which
+    gave the view triggers for INSERT and DELETE only)."""
+    db.execute(_FINDINGS_UPDATE_DDL)
