@@ -119,6 +119,24 @@ def test_sql_still_inserts_into_and_deletes_from_findings(store: Store) -> None:
     assert findings(store) == []
 
 
+def test_an_ascii_detail_reads_back_byte_for_byte_with_any_ascii_character(
+    store: Store,
+) -> None:
+    # json.dumps escapes DEL (\x7f), which SQLite's json_quote leaves as it is.
+    source = store.ensure_source(
+        key="ocindex_page:ghana",
+        kind="ocindex_page",
+        country_slug="ghana",
+        edition=None,
+        url="https://ocindex.net/country/ghana",
+    )
+    made = [_sentence("added", "", "A stray \x7f character."), *COMPACT[:1]]
+    with store.transaction():
+        save_source_findings(store, source, made, NOW)
+    view = store.db.execute("SELECT detail FROM findings ORDER BY id").fetchall()
+    assert [detail for (detail,) in view] == [json.dumps(f.detail) for f in made]
+
+
 def test_sql_updates_findings_through_the_view(store: Store) -> None:
     # As it could the table: a column set anew, the rest read back as it was (a narrative
     # sentence's message and detail too, until SQL sets one of them).
