@@ -119,6 +119,48 @@ def test_sql_still_inserts_into_and_deletes_from_findings(store: Store) -> None:
     assert findings(store) == []
 
 
+def test_an_ascii_detail_reads_back_byte_for_byte_with_any_ascii_character(
+    store: Store,
+) -> None:
+    # json.dumps escapes DEL (\x7f), which SQLite's json_quote leaves as it is.
+    source = store.ensure_source(
+        key="ocindex_page:ghana",
+        kind="ocindex_page",
+        country_slug="ghana",
+        edition=None,
+        url="https://ocindex.net/country/ghana",
+    )
+    made = [_sentence("added", "", "A stray \x7f character."), *COMPACT[:1]]
+    with store.transaction():
+        save_source_findings(store, source, made, NOW)
+    view = store.db.execute("SELECT detail FROM findings ORDER BY id").fetchall()
+    assert [detail for (detail,) in view] == [json.dumps(f.detail) for f in made]
+
+
+def test_sql_updates_findings_through_the_view(store: Store) -> None:
+    # As it could the table: a column set anew, the rest read back as it was (a narrative
+    # sentence's message and detail too, until SQL sets one of them).
+    source = store.ensure_source(
+        key="ocindex_page:ghana",
+        kind="ocindex_page",
+        country_slug="ghana",
+        edition=None,
+        url="https://ocindex.net/country/ghana",
+    )
+    with store.transaction():
+        save_source_findings(store, source, COMPACT + AS_THEY_ARE, NOW)
+    before = store.db.execute("SELECT * FROM findings ORDER BY id").fetchall()
+    store.db.execute("UPDATE findings SET severity = 'high'")
+    after = store.db.execute("SELECT * FROM findings ORDER BY id").fetchall()
+    assert after == [(*row[:7], "high", *row[8:]) for row in before]
+    first = before[0][0]
+    store.db.execute("UPDATE findings SET message = 'reworded' WHERE id = ?", [first])
+    message, detail = store.db.execute(
+        "SELECT message, detail FROM findings WHERE id = ?", [first]
+    ).fetchone()
+    assert (message, detail) == ("reworded", before[0][12])
+
+
 def test_the_view_cuts_a_quote_where_str_rstrip_would() -> None:
     # The view's rtrim strips WHITESPACE; the rules cut a long quote with str.rstrip().
     assert set(WHITESPACE) == {c for c in map(chr, range(0x110000)) if c.isspace()}

@@ -153,6 +153,38 @@ def test_findings_read_back_as_stored_from_fewer_bytes(tmp_path: Path) -> None:
     assert bytes_after < bytes_before * 2 / 3, (bytes_before, bytes_after)
 
 
+def test_findings_with_odd_details_migrate_and_read_back_as_written(tmp_path: Path) -> None:
+    """A finding SQL (or an older release) wrote with a detail that is not JSON, not an
+    object, or JSON worded otherwise than json.dumps words it does not stop migration 21
+    (the database would not open): it reads back exactly as written."""
+    path = tmp_path / "data" / "monitor.db"
+    path.parent.mkdir()
+    shutil.copyfile(FIXTURES / "db-v17.sqlite", path)
+    with closing(sqlite3.connect(path)) as conn, conn:
+        source, snapshot, detail = conn.execute(
+            "SELECT source_id, snapshot_id, detail FROM findings WHERE kind = 'narrative'"
+            " AND json_extract(detail, '$.change') = 'added' ORDER BY id LIMIT 1"
+        ).fetchone()
+        compact = json.dumps(json.loads(detail), separators=(",", ":"))
+        odd = {"": "score", "[]": "narrative", "not json": "narrative", '{"a":1}': "score"}
+        odd[compact] = "narrative"
+        for n, (text, kind) in enumerate(odd.items()):
+            conn.execute(
+                "INSERT INTO findings (source_id, snapshot_id, kind, key, severity, message,"
+                " direction, detail, created_at) VALUES (?, ?, ?, ?, 'low', 'm', '', ?, 't')",
+                [source, snapshot, kind, f"odd:{n}", text],
+            )
+        written = conn.execute(
+            "SELECT id, message, detail FROM findings WHERE key LIKE 'odd:%' ORDER BY id"
+        ).fetchall()
+    with Store.open(path, create=False) as store:
+        assert schema_version(store.db) == SCHEMA_VERSION
+        rows = store.conn.execute(
+            "SELECT id, message, detail FROM findings WHERE key LIKE 'odd:%' ORDER BY id"
+        ).fetchall()
+    assert rows == written
+
+
 def test_each_passage_is_stored_once_and_the_views_and_search_answer_as_before(
     tmp_path: Path,
 ) -> None:

@@ -511,6 +511,9 @@ def finding_fields(
         and type(new) is str
         and type(title) is str
         and type(change) is str
+        # The view quotes the texts with json_quote, which leaves DEL as it is (json.dumps
+        # escapes it): such a text is stored as it is, its detail exact.
+        and "\x7f" not in old + new
         and sentence_message(title, change, old, new) == message
     ):
         return message, json.dumps(detail, default=str), None, None

@@ -17,7 +17,10 @@ from monitor.store.migrations.compact import (
     m019_comparisons_narrative_only,
     m020_profile_zstd,
 )
-from monitor.store.migrations.findings import m021_findings_by_sentence
+from monitor.store.migrations.findings import (
+    m021_findings_by_sentence,
+    m023_findings_updatable,
+)
 from monitor.store.migrations.indices import m009_one_country_key, m010_indices, m011_categories
 from monitor.store.migrations.initial import (
     m001_initial,
@@ -60,4 +63,5 @@ STEPS: tuple[Callable[[Database], None], ...] = (
     m020_profile_zstd,
     m021_findings_by_sentence,
     m022_passages_once,
+    m023_findings_updatable,
 )

@@ -1,4 +1,5 @@
-"""Migration 21: findings keep a narrative sentence's text once, by key in `sentences`."""
+"""Migrations 21 and 23: findings keep a narrative sentence's text once, by key in `sentences`;
+the `findings` view over them takes SQL's INSERT, DELETE and UPDATE."""
 
 from __future__ import annotations
 
@@ -113,7 +114,7 @@ def m021_findings_by_sentence(db: Database) -> None:
             (*row[:8], message, *row[9:12], detail, old_text, new_text, *row[13:])
             for row in rows.fetchall()
             for message, detail, old_text, new_text in [
-                finding_fields(row[5], row[8], json.loads(row[12]), sentences)
+                _stored_fields(row[5], row[8], row[12], sentences)
             ]
         ),
     )
@@ -121,3 +122,50 @@ def m021_findings_by_sentence(db: Database) -> None:
         "INSERT OR IGNORE INTO sentences (id, text) VALUES (?, ?)", sentences.items()
     )
     db.execute("DROP TABLE findings_copy")
+
+
+def _stored_fields(
+    kind: str, message: str, detail: str, sentences: dict[int, str]
+) -> tuple[str | None, str, int | None, int | None]:
+    """A former `findings` row's (message, detail, old_text, new_text): a narrative
+    sentence's kept by key only where its detail is the JSON object json.dumps wrote,
+    which the view writes back; any other row as written (SQL may have written a detail
+    that is not JSON, or JSON worded otherwise, and the migration must not fail on it)."""
+    if kind == "narrative":
+        try:
+            parsed = json.loads(detail)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict) and json.dumps(parsed, default=str) == detail:
+            fields = finding_fields(kind, message, parsed, sentences)
+            if fields[0] is None:
+                return fields
+    return message, detail, None, None
+
+
+# Each column as SQL sets it; a narrative sentence's message and detail stay the view's
+# (by key) until SQL sets either, then both are stored as given.
+_FINDINGS_UPDATE_DDL = """
+    CREATE TRIGGER findings_update INSTEAD OF UPDATE ON findings BEGIN
+        UPDATE finding_rows SET id = new.id, source_id = new.source_id,
+            snapshot_id = new.snapshot_id, base_snapshot_id = new.base_snapshot_id,
+            country_slug = new.country_slug, kind = new.kind, key = new.key,
+            severity = new.severity, old = new.old, new = new.new,
+            direction = new.direction, created_at = new.created_at, index_id = new.index_id,
+            message = CASE WHEN new.message IS old.message AND new.detail IS old.detail
+                THEN message ELSE new.message END,
+            detail = CASE WHEN new.message IS old.message AND new.detail IS old.detail
+                THEN detail ELSE new.detail END,
+            old_text = CASE WHEN new.message IS old.message AND new.detail IS old.detail
+                THEN old_text END,
+            new_text = CASE WHEN new.message IS old.message AND new.detail IS old.detail
+                THEN new_text END
+        WHERE id = old.id;
+    END
+    """
+
+
+def m023_findings_updatable(db: Database) -> None:
+    """`UPDATE findings` works again, as it did on the table before migration 21 (which
+    gave the view triggers for INSERT and DELETE only)."""
+    db.execute(_FINDINGS_UPDATE_DDL)
