@@ -1,0 +1,150 @@
+"""Issue 19, cycle CPU round 4: what a cycle has just written is assessed as it is, and
+a digest reads snapshots without their narrative; the answers stay the same."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from monitor.config.settings import Config, FetchPolicy, SourceSpec
+from monitor.demo import demo_profiles
+from monitor.demo.render import render_page
+from monitor.extract.ocindex_page import extract_page
+from monitor.ops.cycle import run_cycle
+from monitor.store import Store
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PAGES = sorted(p for p in FIXTURES.glob("ocindex-page-*") if p.suffix in (".txt", ".html"))
+N = 6
+
+
+def test_a_saved_capture_is_the_snapshot_read_back(tmp_path):
+    # Assessment uses the returned snapshot instead of decoding the row: they must agree,
+    # for complete and incomplete pages alike.
+    with Store.open(tmp_path / "monitor.db") as store:
+        for n, page in enumerate(PAGES):
+            content = page.read_bytes()
+            source = store.ensure_source(
+                key=f"ocindex_page:p{n}", kind="ocindex_page", country_slug=f"p{n}",
+                edition=None, url=f"https://example.org/p{n}",
+            )  # fmt: skip
+            saved = store.save_capture(
+                source.id,
+                content=content,
+                content_type="text/html",
+                extraction=extract_page(content),
+                captured_at="2026-01-01T00:00:00+00:00",
+            )
+            assert saved.snapshot is not None and saved.snapshot.id == saved.snapshot_id
+            assert saved.snapshot == store.snapshot(saved.snapshot_id), page.name
+            again = store.save_capture(
+                source.id,
+                content=content,
+                content_type="text/html",
+                extraction=extract_page(content),
+                captured_at="2026-01-02T00:00:00+00:00",
+            )
+            assert again.snapshot_id == saved.snapshot_id and again.snapshot is None
+
+
+def test_snapshot_measures_is_the_snapshot_without_its_narrative(tmp_path):
+    with_narrative = 0
+    with Store.open(tmp_path / "monitor.db") as store:
+        for n, page in enumerate(PAGES):
+            content = page.read_bytes()
+            source = store.ensure_source(
+                key=f"ocindex_page:p{n}", kind="ocindex_page", country_slug=f"p{n}",
+                edition=None, url=f"https://example.org/p{n}",
+            )  # fmt: skip
+            saved = store.save_capture(
+                source.id,
+                content=content,
+                content_type="text/html",
+                extraction=extract_page(content),
+                captured_at="2026-01-01T00:00:00+00:00",
+            )
+            full = store.snapshot(saved.snapshot_id)
+            light = store.snapshot_measures(saved.snapshot_id)
+            profile = full.extraction.profile
+            if profile is None:
+                assert light == full
+                continue
+            with_narrative += bool(profile.sections)
+            expected = replace(profile, sections=())
+            assert light.extraction.profile == expected
+            assert replace(light, extraction=full.extraction) == full
+    assert with_narrative >= 3  # so the comparisons above show something
+
+
+@pytest.fixture
+def site() -> Iterator[dict[str, bytes | str]]:
+    """A page per path on 127.0.0.1; `state["body"]` is what every path serves."""
+    state: dict[str, bytes | str] = {"body": b""}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = state["body"]
+            assert isinstance(body, bytes)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    state["url"] = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+def snapshot_reads(statements: list[str]) -> list[int]:
+    """The ids of the snapshot rows read whole (a decode each)."""
+    found = (re.fullmatch(r"SELECT \* FROM snapshots WHERE id = (\d+)", s) for s in statements)
+    return [int(m.group(1)) for m in found if m]
+
+
+def test_a_cycle_assesses_what_it_wrote_without_reading_it_back(tmp_path, site):
+    first, second = [(p, layout) for p, layout in demo_profiles() if p.country][:2]
+    assert first[0].country == second[0].country and first[0].edition != second[0].edition
+    pages = [render_page(p, layout=layout, fmt="html").encode() for p, layout in (first, second)]
+    policy = FetchPolicy(respect_robots=False, per_host_interval=0.0, max_retries=0)
+    sources = tuple(
+        SourceSpec(f"ocindex_page:c{i}", "ocindex_page", f"c{i}", None, f"{site['url']}/c{i}")
+        for i in range(N)
+    )
+    config = Config(None, tmp_path / "data", policy, 3, sources=sources)
+    reads: list[list[int]] = []
+    earlier: list[set[int]] = []
+    with Store.open(config.database) as store:
+        for page in pages:
+            site["body"] = page
+            before = {r["id"] for r in store.db.query("SELECT id FROM snapshots")}
+            statements: list[str] = []
+            store.conn.set_trace_callback(statements.append)
+            report = run_cycle(config, store)
+            store.conn.set_trace_callback(None)
+            assert report.ok and report.count("new") == N
+            reads.append(snapshot_reads(statements))
+            earlier.append(before)
+        assessed = store.db.execute(
+            "SELECT count(*) FROM snapshots WHERE assessed_at IS NOT NULL"
+        ).fetchone()[0]
+    assert reads[0] == []  # a first capture is assessed with nothing to read
+    # The previous snapshots, compared with (the sources all show one country, so its
+    # prior edition is read for each); none of those this cycle wrote.
+    assert set(reads[1]) == earlier[1] and len(earlier[1]) == N
+    assert assessed == 2 * N
+    assert report.findings and any(f.kind == "score" for f in report.findings)
