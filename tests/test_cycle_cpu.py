@@ -3,6 +3,8 @@ a digest reads snapshots without their narrative; the answers stay the same."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -11,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import zstandard
 
 from monitor.config.settings import Config, FetchPolicy, SourceSpec
 from monitor.demo import demo_profiles
@@ -18,6 +21,7 @@ from monitor.demo.render import render_page
 from monitor.extract.ocindex_page import extract_page
 from monitor.ops.cycle import run_cycle
 from monitor.store import Store
+from monitor.store.raw import ZSTD_LEVEL, store_raw
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PAGES = sorted(p for p in FIXTURES.glob("ocindex-page-*") if p.suffix in (".txt", ".html"))
@@ -148,3 +152,34 @@ def test_a_cycle_assesses_what_it_wrote_without_reading_it_back(tmp_path, site):
     assert set(reads[1]) == earlier[1] and len(earlier[1]) == N
     assert assessed == 2 * N
     assert report.findings and any(f.kind == "score" for f in report.findings)
+
+
+def test_a_body_is_stored_against_its_previous_capture_exactly_when_that_is_smaller(tmp_path):
+    """The level-1 look at the body alone only skips a full compression whose result
+    could not have won: the choice is the one comparing both in full would make."""
+    editions = [(p, layout) for p, layout in demo_profiles() if p.country][:2]
+    similar = [render_page(p, layout=layout, fmt="html").encode() for p, layout in editions]
+    unrelated = [similar[0] + b"<!-- again -->", os.urandom(20_000), bytes(range(256)) * 200]
+    with Store.open(tmp_path / "monitor.db") as store:
+        for n, bodies in enumerate((similar, unrelated)):
+            previous = None
+            for m, body in enumerate(bodies):
+                sha = hashlib.sha256(body).hexdigest()
+                assert store_raw(store.db, store.path, sha, body, None, f"t{n}{m}", previous)
+                stored, dictionary = store.conn.execute(
+                    "SELECT content, dictionary FROM raw_documents WHERE sha256 = ?", [sha]
+                ).fetchone()
+                alone = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(body)
+                if previous is None:
+                    assert (stored, dictionary) == (alone, None)
+                else:
+                    base = zstandard.ZstdCompressionDict(
+                        store.raw_content(previous), dict_type=zstandard.DICT_TYPE_RAWCONTENT
+                    )
+                    against = zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=base)
+                    both = [(len(alone), alone, None), (len(against.compress(body)), None, 0)]
+                    wins_against = both[1][0] < both[0][0]
+                    assert (dictionary is not None) == wins_against, (n, m)
+                    assert len(stored) == min(both[0][0], both[1][0])
+                assert store.raw_content(sha) == body
+                previous = sha
