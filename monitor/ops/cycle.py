@@ -295,6 +295,7 @@ def _process(
         attempts=fetched.attempts,
         validators=fetched.validators,
         written=written,
+        sha256=sha256,
     )
 
 
@@ -313,9 +314,11 @@ def record_capture(
     validators: Validators = NO_VALIDATORS,
     archived: bool = False,
     written: dict[str, StoredSnapshot] | None = None,
+    sha256: str | None = None,
 ) -> SourceResult:
     """Extract and store one capture, however it was obtained (fetched, or `archived`:
-    ingested from a saved copy); a new snapshot as stored goes to `written`, by `key`."""
+    ingested from a saved copy); a new snapshot as stored goes to `written`, by `key`.
+    `sha256`: the content's hex digest, when already computed."""
     extraction = extract_safely(kind, content, url=url, content_type=content_type, edition=edition)
     try:
         saved = store.save_capture(
@@ -330,6 +333,7 @@ def record_capture(
             match_reading=kind.shared_document,
             archived=archived,
             origin=redact(urldefrag(url).url),
+            sha256=sha256,
         )
     except UnusableDatabaseError:
         raise  # recording the failure would fail (or wait) alike

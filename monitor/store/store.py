@@ -400,6 +400,7 @@ class Store:
         match_reading: bool = False,
         archived: bool = False,
         origin: str | None = None,
+        sha256: str | None = None,
     ) -> SavedCapture:
         """Record a 200 response and its extraction.
 
@@ -415,9 +416,10 @@ class Store:
         its snapshot is history, stored already assessed (an old difference is not
         news), and the current snapshot stays. Live captures are never backfills, so a
         clock stepping back cannot keep new content from becoming current. `origin`: the
-        URL the document was read from.
+        URL the document was read from; `sha256`: the content's hex digest, if the caller
+        has it already.
         """
-        sha256 = hashlib.sha256(content).hexdigest()
+        sha256 = sha256 or hashlib.sha256(content).hexdigest()
         try:
             with self.transaction():
                 source = self.source_by_id(source_id)
