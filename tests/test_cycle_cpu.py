@@ -19,13 +19,14 @@ from monitor.config.settings import Config, FetchPolicy, SourceSpec
 from monitor.demo import demo_profiles
 from monitor.demo.render import render_page
 from monitor.extract.ocindex_page import extract_page
+from monitor.ops import cycle
 from monitor.ops.cycle import run_cycle
 from monitor.store import Store
 from monitor.store.raw import ZSTD_LEVEL, store_raw
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PAGES = sorted(p for p in FIXTURES.glob("ocindex-page-*") if p.suffix in (".txt", ".html"))
-N = 6
+N = 5  # the demo's countries, each in two editions
 
 
 def test_a_saved_capture_is_the_snapshot_read_back(tmp_path):
@@ -87,14 +88,13 @@ def test_snapshot_measures_is_the_snapshot_without_its_narrative(tmp_path):
 
 
 @pytest.fixture
-def site() -> Iterator[dict[str, bytes | str]]:
-    """A page per path on 127.0.0.1; `state["body"]` is what every path serves."""
-    state: dict[str, bytes | str] = {"body": b""}
+def site() -> Iterator[dict[str, bytes]]:
+    """Pages on 127.0.0.1, by path; `url` (encoded) is the site's address."""
+    state: dict[str, bytes] = {}
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            body = state["body"]
-            assert isinstance(body, bytes)
+            body = state[self.path]
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
@@ -106,7 +106,7 @@ def site() -> Iterator[dict[str, bytes | str]]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    state["url"] = f"http://127.0.0.1:{server.server_address[1]}"
+    state["url"] = f"http://127.0.0.1:{server.server_address[1]}".encode()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield state
@@ -120,21 +120,30 @@ def snapshot_reads(statements: list[str]) -> list[int]:
     return [int(m.group(1)) for m in found if m]
 
 
-def test_a_cycle_assesses_what_it_wrote_without_reading_it_back(tmp_path, site):
-    first, second = [(p, layout) for p, layout in demo_profiles() if p.country][:2]
-    assert first[0].country == second[0].country and first[0].edition != second[0].edition
-    pages = [render_page(p, layout=layout, fmt="html").encode() for p, layout in (first, second)]
+def two_cycles(
+    tmp_path: Path, site: dict[str, bytes]
+) -> tuple[list[list[int]], list[set[int]], list[tuple[str, str, str]]]:
+    """A cold then a changed cycle of the demo's N countries' pages (their 2021 edition,
+    then 2023): the snapshot ids each cycle read whole, those stored before each, the
+    findings."""
+    editions: dict[int, dict[str, bytes]] = {}
+    for profile, layout in demo_profiles():
+        if profile.country and profile.edition is not None:
+            page = render_page(profile, layout=layout, fmt="html").encode()
+            editions.setdefault(profile.edition, {})[f"/{profile.country.slug}"] = page
+    assert sorted(editions) == [2021, 2023] and len(editions[2021]) == N
     policy = FetchPolicy(respect_robots=False, per_host_interval=0.0, max_retries=0)
+    url = site["url"].decode()
     sources = tuple(
-        SourceSpec(f"ocindex_page:c{i}", "ocindex_page", f"c{i}", None, f"{site['url']}/c{i}")
-        for i in range(N)
+        SourceSpec(f"ocindex_page:{path[1:]}", "ocindex_page", path[1:], None, url + path)
+        for path in editions[2021]
     )
     config = Config(None, tmp_path / "data", policy, 3, sources=sources)
     reads: list[list[int]] = []
     earlier: list[set[int]] = []
     with Store.open(config.database) as store:
-        for page in pages:
-            site["body"] = page
+        for pages in editions.values():
+            site.update(pages)
             before = {r["id"] for r in store.db.query("SELECT id FROM snapshots")}
             statements: list[str] = []
             store.conn.set_trace_callback(statements.append)
@@ -146,12 +155,35 @@ def test_a_cycle_assesses_what_it_wrote_without_reading_it_back(tmp_path, site):
         assessed = store.db.execute(
             "SELECT count(*) FROM snapshots WHERE assessed_at IS NOT NULL"
         ).fetchone()[0]
-    assert reads[0] == []  # a first capture is assessed with nothing to read
-    # The previous snapshots, compared with (the sources all show one country, so its
-    # prior edition is read for each); none of those this cycle wrote.
-    assert set(reads[1]) == earlier[1] and len(earlier[1]) == N
+        found = sorted(
+            (r["source_key"], r["kind"], r["message"])
+            for r in store.db.query(
+                "SELECT s.key AS source_key, f.kind, f.message FROM findings f"
+                " JOIN sources s ON s.id = f.source_id"
+            )
+        )
     assert assessed == 2 * N
-    assert report.findings and any(f.kind == "score" for f in report.findings)
+    assert any(kind == "score" for _, kind, _ in found)
+    return reads, earlier, found
+
+
+def test_a_cycle_assesses_what_it_wrote_without_reading_it_back(tmp_path, site):
+    reads, earlier, _ = two_cycles(tmp_path, site)
+    assert reads[0] == []  # a first capture is assessed with nothing to read
+    # Each previous snapshot, once (it is also the prior edition); none this cycle wrote.
+    assert sorted(reads[1]) == sorted(earlier[1]) and len(earlier[1]) == N
+
+
+def test_beyond_the_snapshots_kept_in_memory_the_rest_are_read_back_alike(
+    tmp_path, site, monkeypatch
+):
+    _, _, found = two_cycles(tmp_path / "all", site)
+    monkeypatch.setattr(cycle, "KEPT_SNAPSHOTS", 2)
+    capped_reads, capped_earlier, capped_found = two_cycles(tmp_path / "capped", site)
+    assert capped_found == found
+    assert len(set(capped_reads[0])) == N - 2  # the first two held, the others read back
+    new = set(capped_reads[1]) - capped_earlier[1]
+    assert len(new) == N - 2
 
 
 def test_a_body_is_stored_against_its_previous_capture_exactly_when_that_is_smaller(tmp_path):

@@ -89,6 +89,10 @@ SEEN_BATCH = 256
 # held long from other writers (a `monitor review` command, a second run waiting).
 BATCH_WRITES = 16
 BATCH_SECONDS = 1.0
+# New snapshots held in memory for assessment instead of read back (~50 KB each with
+# their narrative: the kit's 193 pages hold ~10 MiB); beyond this many, the rest are read
+# back, so a cycle's memory does not grow with the number of sources.
+KEPT_SNAPSHOTS = 256
 
 
 def run_cycle(
@@ -341,7 +345,7 @@ def record_capture(
         if not archived:  # an ingested copy is not a check of the source
             store.record_failure(source_id, attempts=(), error=str(exc), checked_at=captured_at)
         return SourceResult(key, redact(url), "failed", extraction.status, detail=str(exc))
-    if written is not None and saved.snapshot is not None:
+    if written is not None and saved.snapshot is not None and len(written) < KEPT_SNAPSHOTS:
         written[key] = saved.snapshot
     if saved.outcome == "reverted":
         from monitor.assess.findings import rebase  # see _assess
