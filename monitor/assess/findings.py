@@ -17,7 +17,7 @@ from monitor.diff.compare import Comparison, compare
 from monitor.diff.cross_source import Reading, disagreements
 from monitor.diff.ranks import declared_regroupings
 from monitor.diff.reconcile import prior_edition
-from monitor.models import Finding, Profile, Status, plain
+from monitor.models import Finding, Profile, Status
 from monitor.sources import kind_class
 from monitor.store import SourceRecord, Store, StoredSnapshot
 from monitor.store.findings import (
@@ -40,6 +40,7 @@ from monitor.store.findings import (
     sources_by_id,
     with_earlier_snapshots,
 )
+from monitor.store.records import STORED_DELTAS
 
 
 def assess_pending(
@@ -119,7 +120,13 @@ def assess_snapshot(
         snapshot_id=snapshot_id,
         base_snapshot_id=previous.id if previous else None,
         country=snapshot.country_slug,
-        comparison=plain(comparison) if comparison is not None else None,
+        # Only the deltas stored, their records written to JSON as they are: no plain
+        # copy of the whole comparison first (issue 19, cycle CPU round 4).
+        comparison=(
+            {key: getattr(comparison, key) for key in STORED_DELTAS}
+            if comparison is not None
+            else None
+        ),
         against_incomplete=comparison is not None and comparison.against_incomplete,
         findings=findings,
         # A new edition (or the first capture) is the new baseline for every score.

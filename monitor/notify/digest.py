@@ -221,7 +221,9 @@ class Digest:
 
 def build_digest(store: Store, channel: str, items: Sequence[OwedFinding], now: str) -> Digest:
     # What assessment stored (recomputing costs a full narrative diff per country).
-    snapshot = cache(store.snapshot)  # each read once, for comparisons and profiles
+    # Each read once, for comparisons and profiles; without the narrative, which the
+    # stored comparison holds the deltas of (issue 19, cycle CPU).
+    snapshot = cache(store.snapshot_measures)
     comparison = cache(lambda old, new: comparison_of(store, old, new, snapshot))
     profile = cache(lambda snapshot_id: snapshot(snapshot_id).extraction.profile)
     pair = cache(lambda source_key: latest_comparison_pair(store, source_key))

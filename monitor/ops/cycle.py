@@ -32,7 +32,7 @@ from monitor.sources import SourceKind, configured_kind, extract_safely
 from monitor.store import Store
 from monitor.store.findings import pending_snapshots
 from monitor.store.records import Outcome as Stored
-from monitor.store.records import SeenCheck, SourceRecord
+from monitor.store.records import SeenCheck, SourceRecord, StoredSnapshot
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,10 @@ SEEN_BATCH = 256
 # held long from other writers (a `monitor review` command, a second run waiting).
 BATCH_WRITES = 16
 BATCH_SECONDS = 1.0
+# New snapshots held in memory for assessment instead of read back (~50 KB each with
+# their narrative: the kit's 193 pages hold ~10 MiB); beyond this many, the rest are read
+# back, so a cycle's memory does not grow with the number of sources.
+KEPT_SNAPSHOTS = 256
 
 
 def run_cycle(
@@ -119,6 +123,7 @@ def run_cycle(
         }
     results: dict[str, SourceResult] = {}
     seen: list[SeenCheck] = []
+    written: dict[str, StoredSnapshot] = {}  # new snapshots as stored, by source key
 
     def flush_seen() -> None:
         try:
@@ -181,7 +186,7 @@ def run_cycle(
                     continue  # not checked: it waits for the next cycle
                 try:
                     result = _process(
-                        store, config, spec, records[spec.key], fetched, seen, statuses
+                        store, config, spec, records[spec.key], fetched, seen, statuses, written
                     )
                 except UnusableDatabaseError:
                     raise  # every source would fail alike: the cycle stops, saying why
@@ -199,10 +204,13 @@ def run_cycle(
         flush_seen()
         commit(due=False)
     ordered = tuple(results[spec.key] for spec in config.sources if spec.key in results)
+    # Assessed as written, not read back (issue 19, cycle CPU); not those of a batch whose
+    # commit failed: their sources' results say failed, and their ids may be reused.
+    kept = [s for key, s in written.items() if results[key].snapshot_id == s.id]
     try:
         # Each snapshot's findings and outbox rows in one savepoint, as before; batched.
         with store.batched(writes=BATCH_WRITES, seconds=BATCH_SECONDS, auto=True):
-            findings, problem = _assess(store, config, [r.key for r in ordered]), ""
+            findings, problem = _assess(store, config, [r.key for r in ordered], kept), ""
     except UnusableDatabaseError:
         raise
     except StoreError as exc:
@@ -211,8 +219,11 @@ def run_cycle(
     return CycleReport(ordered, started, now_iso(), tuple(findings), problem)
 
 
-def _assess(store: Store, config: Config, checked: list[str]) -> list[Finding]:
-    """Findings of the new snapshots, then of the checked sources' health."""
+def _assess(
+    store: Store, config: Config, checked: list[str], written: Iterable[StoredSnapshot] = ()
+) -> list[Finding]:
+    """Findings of the new snapshots, then of the checked sources' health. `written`:
+    snapshots just stored, assessed as they are rather than read back."""
     # Imported when the fetching is done: comparing (deepdiff) and the rules need not
     # hold up a cycle's first request (issue 19, start-up).
     from monitor.assess.health import check_health
@@ -222,7 +233,7 @@ def _assess(store: Store, config: Config, checked: list[str]) -> list[Finding]:
     if pending_snapshots(store):  # none after a cycle of 304s: comparing is not loaded
         from monitor.assess.findings import assess_pending
 
-        findings = assess_pending(store, config.thresholds, route=route)
+        findings = assess_pending(store, config.thresholds, route=route, written=written)
     findings += check_health(store, config.health, checked, now=datetime.now(UTC), route=route)
     return findings
 
@@ -235,10 +246,12 @@ def _process(
     fetched: FetchResult,
     seen: list[SeenCheck],
     statuses: dict[int, Status],
+    written: dict[str, StoredSnapshot],
 ) -> SourceResult:
     """One fetched source's outcome. A check that changed nothing (a 304, or bytes the
     current snapshot holds) goes to `seen`, written with the others in one transaction.
-    `statuses`: the current snapshots' statuses as the cycle began."""
+    `statuses`: the current snapshots' statuses as the cycle began; a new snapshot goes
+    to `written`."""
     if fetched.outcome is Outcome.DEFERRED:  # not requested: nothing to record
         return SourceResult(spec.key, spec.url, "deferred", None, detail=fetched.error or "")
     checked_at = now_iso()
@@ -285,6 +298,8 @@ def _process(
         captured_at=checked_at,
         attempts=fetched.attempts,
         validators=fetched.validators,
+        written=written,
+        sha256=sha256,
     )
 
 
@@ -302,9 +317,12 @@ def record_capture(
     attempts: Iterable[Attempt] = (),
     validators: Validators = NO_VALIDATORS,
     archived: bool = False,
+    written: dict[str, StoredSnapshot] | None = None,
+    sha256: str | None = None,
 ) -> SourceResult:
     """Extract and store one capture, however it was obtained (fetched, or `archived`:
-    ingested from a saved copy)."""
+    ingested from a saved copy); a new snapshot as stored goes to `written`, by `key`.
+    `sha256`: the content's hex digest, when already computed."""
     extraction = extract_safely(kind, content, url=url, content_type=content_type, edition=edition)
     try:
         saved = store.save_capture(
@@ -319,6 +337,7 @@ def record_capture(
             match_reading=kind.shared_document,
             archived=archived,
             origin=redact(urldefrag(url).url),
+            sha256=sha256,
         )
     except UnusableDatabaseError:
         raise  # recording the failure would fail (or wait) alike
@@ -326,6 +345,8 @@ def record_capture(
         if not archived:  # an ingested copy is not a check of the source
             store.record_failure(source_id, attempts=(), error=str(exc), checked_at=captured_at)
         return SourceResult(key, redact(url), "failed", extraction.status, detail=str(exc))
+    if written is not None and saved.snapshot is not None and len(written) < KEPT_SNAPSHOTS:
+        written[key] = saved.snapshot
     if saved.outcome == "reverted":
         from monitor.assess.findings import rebase  # see _assess
 

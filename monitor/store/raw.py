@@ -19,6 +19,11 @@ if TYPE_CHECKING:  # a type only: a cycle that migrates nothing does not load sq
 # zstd level for raw documents: a page against its previous capture is 6% larger than at
 # level 12 and ten times faster to compress (0.2 ms against 2.6 ms for 44 KB).
 ZSTD_LEVEL = 9
+# A quick look at how small the body gets alone: at level 1 it is within a tenth of
+# level 9 on HTML, in a fifth of the time. Against a previous edition a page is about
+# 9 times smaller, so the full compression alone is made only when the one against the
+# previous capture is not clearly the smaller (issue 19, cycle CPU round 4).
+PROBE_LEVEL, PROBE_MARGIN = 1, 0.5
 
 
 def store_raw(
@@ -39,7 +44,7 @@ def store_raw(
     # Checked first: a workbook is saved once per country row, compressed only once.
     if db.execute("SELECT 1 FROM raw_documents WHERE sha256 = ?", [sha256]).fetchone():
         return False
-    packed, dictionary = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(content), None
+    packed, dictionary, candidate = None, None, None
     if previous is not None:
         row = db.execute("SELECT dictionary FROM raw_documents WHERE sha256 = ?", [previous])
         root = (row.fetchone() or (None,))[0] or previous
@@ -49,9 +54,14 @@ def store_raw(
             base = None  # a damaged earlier body: this one is stored alone, readable
         if base is not None:
             against = zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=_dictionary(base))
-            smaller = against.compress(content)
-            if len(smaller) < len(packed):
-                packed, dictionary = smaller, root
+            candidate = against.compress(content)
+            alone = zstandard.ZstdCompressor(level=PROBE_LEVEL).compress(content)
+            if len(candidate) <= PROBE_MARGIN * len(alone):
+                packed, dictionary = candidate, root
+    if packed is None:  # no previous capture, or not clearly smaller against it
+        packed = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(content)
+        if candidate is not None and len(candidate) < len(packed):
+            packed, dictionary = candidate, root
     cursor = db.execute(
         "INSERT OR IGNORE INTO raw_documents"
         " (sha256, size, content_type, compression, content, first_seen_at, dictionary, origin)"

@@ -69,7 +69,7 @@ class SavedCapture:
     outcome: Outcome  # NEW_SNAPSHOT, UNCHANGED, REVERTED or BACKFILLED
     new_raw_document: bool
     previous_snapshot_id: int | None  # the source's current snapshot before this save
-    # The new snapshot as stored, when a release added one: assessed without a re-read.
+    # The new snapshot as stored, when this save added one: assessed without a re-read.
     snapshot: StoredSnapshot | None = None
 
 

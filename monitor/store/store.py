@@ -400,6 +400,7 @@ class Store:
         match_reading: bool = False,
         archived: bool = False,
         origin: str | None = None,
+        sha256: str | None = None,
     ) -> SavedCapture:
         """Record a 200 response and its extraction.
 
@@ -415,9 +416,10 @@ class Store:
         its snapshot is history, stored already assessed (an old difference is not
         news), and the current snapshot stays. Live captures are never backfills, so a
         clock stepping back cannot keep new content from becoming current. `origin`: the
-        URL the document was read from.
+        URL the document was read from; `sha256`: the content's hex digest, if the caller
+        has it already.
         """
-        sha256 = hashlib.sha256(content).hexdigest()
+        sha256 = sha256 or hashlib.sha256(content).hexdigest()
         try:
             with self.transaction():
                 source = self.source_by_id(source_id)
@@ -432,7 +434,9 @@ class Store:
                 if archived and _earlier(captured_at, self._last_seen(source)):
                     snapshot_id = existing["id"] if existing else None
                     if snapshot_id is None:
-                        snapshot_id = self._insert_snapshot(source, sha256, extraction, captured_at)
+                        snapshot_id = self._insert_snapshot(
+                            source, sha256, extraction, captured_at
+                        ).id
                         self.db.execute(
                             "UPDATE snapshots SET assessed_at = ? WHERE id = ?",
                             [_now(), snapshot_id],
@@ -440,7 +444,7 @@ class Store:
                     return SavedCapture(
                         snapshot_id, Outcome.BACKFILLED, new_raw, source.current_snapshot_id
                     )
-                snapshot_id, outcome = self._keep(
+                snapshot_id, outcome, stored = self._keep(
                     source,
                     sha256,
                     extraction,
@@ -458,6 +462,7 @@ class Store:
             outcome=outcome,
             new_raw_document=new_raw,
             previous_snapshot_id=source.current_snapshot_id,
+            snapshot=stored,
         )
 
     def _keep(
@@ -470,11 +475,14 @@ class Store:
         *,
         validators: tuple[str | None, str | None] = (None, None),
         archived: bool = False,
-    ) -> tuple[int, Outcome]:
+    ) -> tuple[int, Outcome, StoredSnapshot | None]:
         """A capture's snapshot (a new one, or `existing`, the same reading seen again)
-        made the source's current one, with the check recorded on the source."""
+        made the source's current one, with the check recorded on the source; the new
+        snapshot as stored, if one was added."""
+        stored = None
         if existing is None:
-            snapshot_id = self._insert_snapshot(source, sha256, extraction, captured_at)
+            stored = self._insert_snapshot(source, sha256, extraction, captured_at)
+            snapshot_id = stored.id
         else:
             snapshot_id = existing
             self.db.execute(
@@ -484,7 +492,7 @@ class Store:
             source, extraction, captured_at, snapshot_id, existing is None, validators, archived
         )
         self._update_sources([(source.id, columns)])
-        return snapshot_id, outcome
+        return snapshot_id, outcome, stored
 
     def save_release(
         self,
@@ -649,7 +657,7 @@ class Store:
             if self._reading(old.source_id, old.raw_sha256, extraction.extractor_version):
                 return None
             source = self.source_by_id(old.source_id)
-            new_id = self._insert_snapshot(source, old.raw_sha256, extraction, old.captured_at)
+            new_id = self._insert_snapshot(source, old.raw_sha256, extraction, old.captured_at).id
             self.db.execute(
                 "UPDATE snapshots SET last_seen_at = ? WHERE id = ?", [old.last_seen_at, new_id]
             )
@@ -787,8 +795,8 @@ class Store:
 
     def _insert_snapshot(
         self, source: SourceRecord, sha256: str, extraction: Extraction, captured_at: str
-    ) -> int:
-        return self._insert_snapshots([(source, sha256, extraction, captured_at)])[0].id
+    ) -> StoredSnapshot:
+        return self._insert_snapshots([(source, sha256, extraction, captured_at)])[0]
 
     def _insert_snapshots(self, new: Sequence[NewSnapshot]) -> list[StoredSnapshot]:
         """Insert snapshots (source, document sha256, extraction, capture time) and their
@@ -983,16 +991,26 @@ class Store:
             raise StoreError(f"{self.path}: no snapshot with id {snapshot_id}")
         return self._snapshot(row)
 
+    def snapshot_measures(self, snapshot_id: int) -> StoredSnapshot:
+        """A snapshot without its narrative (no sections): its measures, ranks, categories
+        and country, for readers that use no text (a digest's context), at a third of
+        the cost of reading the sentences back."""
+        row = self._one("SELECT * FROM snapshots WHERE id = ?", [snapshot_id])
+        if row is None:
+            raise StoreError(f"{self.path}: no snapshot with id {snapshot_id}")
+        return self._snapshot(row, narrative=False)
+
     def snapshots_for(self, source_id: int) -> list[StoredSnapshot]:
         """A source's snapshots, oldest first."""
         rows = self.db.query("SELECT * FROM snapshots WHERE source_id = ? ORDER BY id", [source_id])
         return [self._snapshot(r) for r in rows]
 
-    def _snapshot(self, row: dict[str, Any]) -> StoredSnapshot:
+    def _snapshot(self, row: dict[str, Any], *, narrative: bool = True) -> StoredSnapshot:
         if row["profile"] is None:
             return snapshot_from_row(row, [], {}, {})
+        sections = self._narrative(row["id"]) if narrative else []
         return snapshot_from_row(
-            row, self._narrative(row["id"]), self._descriptions(row), self._indicators(row["id"])
+            row, sections, self._descriptions(row), self._indicators(row["id"])
         )
 
     def _indicators(self, snapshot_id: int) -> dict[str, dict[str, Any]]:
