@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from deepdiff import DeepDiff
-
 from monitor.formatting import NEUTRAL
 from monitor.indices import find, higher_is_worse
 from monitor.models import Profile
@@ -101,6 +99,8 @@ def _reported(
     """DeepDiff's changes from `before` to `after`, as deltas by key."""
     if not before and not after:
         return {}
+    from deepdiff import DeepDiff  # on first comparison: a first capture compares nothing
+
     # math_epsilon: scores carry two decimals, so float noise below that is no change;
     # threshold_to_diff_deeper=0 keeps per-key changes even when few keys are shared.
     diff = DeepDiff(

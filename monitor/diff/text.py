@@ -18,8 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from deepdiff import DeepDiff
-
 from monitor.diff.sentences import normalise, sentences
 from monitor.models import Section
 
@@ -203,6 +201,8 @@ def _one_sided(old: list[str], new: list[str]) -> tuple[set[str], set[str]]:
     after = {item: n for item, n in after.items() if item not in shared}
     if not before and not after:
         return set(), set()
+    from deepdiff import DeepDiff  # on first comparison: a first capture compares nothing
+
     diff = DeepDiff(before, after, threshold_to_diff_deeper=0, view="tree")
     gone = {level.get_root_key() for level in diff.get("dictionary_item_removed", ())}
     came = {level.get_root_key() for level in diff.get("dictionary_item_added", ())}
