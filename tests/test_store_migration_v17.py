@@ -19,6 +19,7 @@ from typing import Any
 from monitor.diff.compare import Comparison
 from monitor.diff.snapshots import comparison_of
 from monitor.store import Store
+from monitor.store.findings import baselines_after
 from monitor.store.records import unpack_deltas, unpack_json
 from monitor.store.schema import SCHEMA_VERSION, schema_version
 from tests.fixtures.review_answers import as_recorded, review_answers
@@ -194,3 +195,19 @@ def test_each_passage_is_stored_once_and_the_views_and_search_answer_as_before(
     assert indexed_after == indexed == ids
     assert not unfound, f"sections no search finds: {unfound}"
     assert keys_after == keys_once < keys
+
+
+def test_baselines_after_are_kept_as_what_the_scores_do_not_say(tmp_path: Path) -> None:
+    """Migration 23: every snapshot's recorded baselines read back as they were, stored
+    as what its own scores do not say (a re-extraction's, a return's), in a fraction
+    of the bytes."""
+    query = "SELECT id, baselines_after FROM snapshots WHERE baselines_after IS NOT NULL"
+    with sqlite3.connect(FIXTURES / "db-v17.sqlite") as before:
+        recorded = {i: json.loads(text) for i, text in before.execute(query).fetchall()}
+    path = converted(tmp_path)
+    with Store.open(path) as store:
+        kept = dict(store.conn.execute(query).fetchall())
+        read = {i: baselines_after(store, i) for i in recorded}
+    assert read == recorded and len(recorded) > 10
+    assert set(kept) == set(recorded)
+    assert sum(map(len, kept.values())) < sum(len(json.dumps(r)) for r in recorded.values()) / 5

@@ -568,3 +568,31 @@ def unpack_json(stored: bytes | str) -> Any:
 def unpack_deltas(stored: bytes | str) -> dict[str, Any]:
     """A stored comparison back (`pack_deltas`)."""
     return dict(unpack_json(stored))
+
+
+def baselines_after_sql(baselines: str) -> str:
+    """An UPDATE recording on each snapshot it selects (append a WHERE clause) the
+    baselines `baselines` yields (a subquery of key, value rows that may name
+    `snapshots`), as a JSON object of only what its own scores do not say: a key whose
+    baseline is not its score, or (null) a key it scores that has no baseline. Most
+    snapshots' baselines are their scores (36 of them, ~1 KB of JSON): `{}`.
+    `baselines_after_of` reads it back."""
+    return (
+        "UPDATE snapshots SET baselines_after = (SELECT json_group_object(key, value) FROM ("
+        f" SELECT b.key AS key, b.value AS value FROM ({baselines}) AS b"
+        " WHERE b.value IS NOT (SELECT sc.value FROM scores sc"
+        " WHERE sc.snapshot_id = snapshots.id AND sc.key = b.key)"
+        " UNION ALL SELECT sc.key, NULL FROM scores sc WHERE sc.snapshot_id = snapshots.id"
+        f" AND sc.key NOT IN (SELECT key FROM ({baselines}))))"
+    )
+
+
+def baselines_after_of(recorded: str, scores: Iterable[tuple[str, float]]) -> dict[str, float]:
+    """The baselines `baselines_after_sql` recorded on a snapshot with these scores."""
+    baselines = dict(scores)
+    for key, value in json.loads(recorded).items():
+        if value is None:
+            del baselines[key]
+        else:
+            baselines[key] = value
+    return dict(sorted(baselines.items()))

@@ -32,6 +32,7 @@ from monitor.store.migrations.initial import (
 from monitor.store.migrations.narrative import m012_narrative_search, m013_narrative_once, m014_zstd
 from monitor.store.migrations.passages import m022_passages_once
 from monitor.store.migrations.releases import m015_document_origin
+from monitor.store.migrations.state import m023_baselines_after_by_scores
 
 if TYPE_CHECKING:  # a type only: a cycle that migrates nothing does not load sqlite-utils
     from sqlite_utils import Database
@@ -60,4 +61,5 @@ STEPS: tuple[Callable[[Database], None], ...] = (
     m020_profile_zstd,
     m021_findings_by_sentence,
     m022_passages_once,
+    m023_baselines_after_by_scores,
 )
