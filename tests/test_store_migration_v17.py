@@ -211,3 +211,25 @@ def test_baselines_after_are_kept_as_what_the_scores_do_not_say(tmp_path: Path) 
     assert read == recorded and len(recorded) > 10
     assert set(kept) == set(recorded)
     assert sum(map(len, kept.values())) < sum(len(json.dumps(r)) for r in recorded.values()) / 5
+
+
+def test_outbox_items_keep_their_times_without_a_copy_of_them(tmp_path: Path) -> None:
+    """Migration 24: each outbox item is owed since its finding was stored, as before,
+    with no copy of that time; the pending index holds only what is still owed."""
+    query = "SELECT id, channel, finding_id, notification_id FROM outbox ORDER BY id"
+    with sqlite3.connect(FIXTURES / "db-v17.sqlite") as before:
+        items = before.execute(query).fetchall()
+        times = before.execute("SELECT id, created_at FROM outbox ORDER BY id").fetchall()
+        owed = before.execute("SELECT count(*) FROM outbox WHERE notification_id IS NULL")
+        (owed_before,) = owed.fetchone()
+    path = converted(tmp_path)
+    with closing(sqlite3.connect(path)) as after:
+        assert after.execute(query).fetchall() == items and len(items) > 10
+        assert after.execute("SELECT count(created_at) FROM outbox").fetchone() == (0,)
+        read = "SELECT o.id, coalesce(o.created_at, f.created_at) FROM outbox o"
+        read += " JOIN findings f ON f.id = o.finding_id ORDER BY o.id"
+        assert after.execute(read).fetchall() == times
+        (pending,) = after.execute(
+            "SELECT count(*) FROM dbstat WHERE name = 'idx_outbox_pending'"
+        ).fetchone()
+    assert owed_before < len(items) and pending <= 1

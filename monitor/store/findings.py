@@ -440,7 +440,7 @@ def _insert(
     )
     if cursor.rowcount and route is not None:
         assert cursor.lastrowid is not None
-        enqueue(store, cursor.lastrowid, route(f, country), now)
+        enqueue(store, cursor.lastrowid, route(f, country))
     return cursor.rowcount
 
 
