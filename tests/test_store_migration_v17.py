@@ -233,3 +233,18 @@ def test_outbox_items_keep_their_times_without_a_copy_of_them(tmp_path: Path) ->
             "SELECT count(*) FROM dbstat WHERE name = 'idx_outbox_pending'"
         ).fetchone()
     assert owed_before < len(items) and pending <= 1
+
+
+def test_narrative_details_keep_no_copy_of_their_key(tmp_path: Path) -> None:
+    """Migration 25: a narrative sentence finding's stored detail drops the section and
+    change its key starts with; the findings view gives every detail as before."""
+    before = _findings(FIXTURES / "db-v17.sqlite")
+    path = converted(tmp_path)
+    assert [row[:3] for row in _findings(path)] == [row[:3] for row in before]
+    with closing(sqlite3.connect(path)) as conn:
+        stored = conn.execute(
+            "SELECT key, detail FROM finding_rows WHERE message IS NULL"
+        ).fetchall()
+    keyed = [json.loads(d) for k, d in stored if "section" not in json.loads(d)]
+    assert len(keyed) == len(stored) > 200
+    assert all(set(d) == {"title", "magnitude"} for d in keyed)

@@ -15,6 +15,7 @@ from monitor.store.records import (
     baselines_after_sql,
     finding_fields,
     finding_from_row,
+    keyed_narrative_detail,
     pack_deltas,
     source_from_row,
     unpack_deltas,
@@ -408,6 +409,8 @@ def _insert(
     A narrative sentence's text is stored once, in `sentences` (`finding_fields`)."""
     sentences: dict[int, str] = {}
     message, detail, old_text, new_text = finding_fields(f.kind, f.message, f.detail, sentences)
+    if message is None:
+        detail = keyed_narrative_detail(f.key, detail)
     if sentences:
         store.conn.executemany(
             "INSERT OR IGNORE INTO sentences (id, text) VALUES (?, ?)", sentences.items()

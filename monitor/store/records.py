@@ -596,3 +596,22 @@ def baselines_after_of(recorded: str, scores: Iterable[tuple[str, float]]) -> di
         else:
             baselines[key] = value
     return dict(sorted(baselines.items()))
+
+
+# A narrative sentence finding's key starts with its detail's section and change
+# (`monitor.assess.rules`): the findings view writes them back into the detail.
+_KEY_WORD = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def keyed_narrative_detail(key: str, detail: str) -> str:
+    """A narrative sentence finding's stored detail (`finding_fields`) without the
+    section and change its key starts with, when the findings view writes the same text
+    back from the key; else the detail as it is."""
+    parts = key.split(":")
+    if len(parts) < 3 or not all(_KEY_WORD.fullmatch(p) for p in parts[:2]):
+        return detail
+    section, change = parts[:2]
+    head, tail = f'{{"section": "{section}", ', f', "change": "{change}"}}'
+    if detail.startswith(head) and detail.endswith(tail) and len(detail) > len(head + tail):
+        return "{" + detail[len(head) : -len(tail)] + "}"
+    return detail

@@ -32,7 +32,11 @@ from monitor.store.migrations.initial import (
 from monitor.store.migrations.narrative import m012_narrative_search, m013_narrative_once, m014_zstd
 from monitor.store.migrations.passages import m022_passages_once
 from monitor.store.migrations.releases import m015_document_origin
-from monitor.store.migrations.state import m023_baselines_after_by_scores, m024_outbox_lean
+from monitor.store.migrations.state import (
+    m023_baselines_after_by_scores,
+    m024_outbox_lean,
+    m025_narrative_detail_by_key,
+)
 
 if TYPE_CHECKING:  # a type only: a cycle that migrates nothing does not load sqlite-utils
     from sqlite_utils import Database
@@ -63,4 +67,5 @@ STEPS: tuple[Callable[[Database], None], ...] = (
     m022_passages_once,
     m023_baselines_after_by_scores,
     m024_outbox_lean,
+    m025_narrative_detail_by_key,
 )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from monitor.store.records import baselines_after_sql
+from monitor.store.migrations.findings import FINDINGS_TRIGGERS, QUOTED_SQL, WHITESPACE_SQL
+from monitor.store.records import QUOTED, baselines_after_sql, keyed_narrative_detail
 
 if TYPE_CHECKING:  # a type only: a cycle that migrates nothing does not load sqlite-utils
     from sqlite_utils import Database
@@ -49,3 +50,57 @@ def m024_outbox_lean(db: Database) -> None:
     the items still owed."""
     for statement in _OUTBOX_DDL:
         db.execute(statement)
+
+
+# A narrative finding's section and change: its key's first two parts (key "a:b:c").
+_REST = "substr(f.key, instr(f.key, ':') + 1)"
+_SECTION = "substr(f.key, 1, instr(f.key, ':') - 1)"
+_CHANGE = f"substr({_REST}, 1, instr({_REST}, ':') - 1)"
+# A detail stored without them (`keyed_narrative_detail`) has no section.
+_KEYED = "json_type(f.detail, '$.section') IS NULL"
+
+_FINDINGS_VIEW_DDL = (
+    "DROP VIEW findings",  # and its triggers, made again as they were
+    # As migration 21 made it; a narrative sentence finding's section and change read
+    # from its key when its detail does not hold them.
+    f"""
+    CREATE VIEW findings AS
+    SELECT f.id, f.source_id, f.snapshot_id, f.base_snapshot_id, f.country_slug, f.kind,
+        f.key, f.severity,
+        coalesce(f.message, '“' || json_extract(f.detail, '$.title') || '”: sentence '
+            || coalesce(json_extract(f.detail, '$.change'), {_CHANGE}) || ': “' || CASE
+                WHEN length({QUOTED_SQL}) <= {QUOTED} THEN {QUOTED_SQL}
+                ELSE rtrim(substr({QUOTED_SQL}, 1, {QUOTED - 1}), {WHITESPACE_SQL}) || '…'
+            END || '”') AS message,
+        f.old, f.new, f.direction,
+        CASE WHEN f.message IS NULL THEN CASE WHEN {_KEYED}
+                THEN '{{"section": "' || {_SECTION} || '", '
+                    || substr(f.detail, 2, length(f.detail) - 2)
+                    || ', "change": "' || {_CHANGE} || '"'
+                ELSE substr(f.detail, 1, length(f.detail) - 1) END
+            || ', "old": ' || json_quote(coalesce(o.text, ''))
+            || ', "new": ' || json_quote(coalesce(n.text, '')) || '}}'
+            ELSE f.detail END AS detail,
+        f.created_at, f.index_id
+    FROM finding_rows f
+    LEFT JOIN sentences o ON o.id = f.old_text
+    LEFT JOIN sentences n ON n.id = f.new_text
+    """,
+    *FINDINGS_TRIGGERS,
+)
+
+
+def m025_narrative_detail_by_key(db: Database) -> None:
+    """A narrative sentence finding's detail keeps no copy of the section and change its
+    key starts with (~45 of its ~100 bytes); the findings view writes them back."""
+    for statement in _FINDINGS_VIEW_DDL:
+        db.execute(statement)
+    rows = db.execute("SELECT id, key, detail FROM finding_rows WHERE message IS NULL")
+    db.conn.executemany(
+        "UPDATE finding_rows SET detail = ? WHERE id = ?",
+        [
+            (keyed, finding_id)
+            for finding_id, key, detail in rows.fetchall()
+            if (keyed := keyed_narrative_detail(key, detail)) != detail
+        ],
+    )
