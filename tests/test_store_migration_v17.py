@@ -248,3 +248,19 @@ def test_narrative_details_keep_no_copy_of_their_key(tmp_path: Path) -> None:
     keyed = [json.loads(d) for k, d in stored if "section" not in json.loads(d)]
     assert len(keyed) == len(stored) > 200
     assert all(set(d) == {"title", "magnitude"} for d in keyed)
+
+
+def test_profiles_are_compressed_against_the_profile_dictionary(tmp_path: Path) -> None:
+    """Migration 26: every profile recompressed against the dictionary of profiles, the
+    same JSON back, in under a quarter of the text's bytes."""
+    query = "SELECT id, profile FROM snapshots WHERE profile IS NOT NULL"
+    with sqlite3.connect(FIXTURES / "db-v17.sqlite") as before:
+        texts = dict(before.execute(query).fetchall())
+    path = converted(tmp_path)
+    with closing(sqlite3.connect(path)) as after:
+        packed = dict(after.execute(query).fetchall())
+    assert all(p.startswith(b"\x01") for p in packed.values()) and len(packed) > 10
+    assert {i: unpack_json(p) for i, p in packed.items()} == {
+        i: json.loads(t) for i, t in texts.items()
+    }
+    assert sum(map(len, packed.values())) < sum(len(t.encode()) for t in texts.values()) / 4

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, is_dataclass
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 import zstandard
@@ -24,6 +25,7 @@ from monitor.models import (
     extraction_from_dict,
     record_fields,
 )
+from monitor.store.profile_dictionary import PROFILE_DICTIONARY
 
 
 class Outcome(StrEnum):
@@ -203,7 +205,7 @@ def snapshot_row(
         "extractor": extraction.extractor,
         "extractor_version": extraction.extractor_version,
         # Compressed: no SQL reads it (the views read the rows beside it).
-        "profile": None if profile is None else pack_json(stored_profile(profile, descriptions)),
+        "profile": None if profile is None else pack_profile(stored_profile(profile, descriptions)),
         "index_id": profile.index if profile is not None else "ocindex",
     }
 
@@ -557,11 +559,38 @@ def pack_json(value: Any) -> bytes:
     return zstandard.ZstdCompressor(level=3).compress(_json(value).encode())
 
 
+# A stored profile compressed against `PROFILE_DICTIONARY` starts with this byte (a bare
+# zstd frame starts with 0x28).
+_PROFILE_DICTIONARY_1 = b"\x01"
+
+
+@cache
+def _profile_dictionary() -> zstandard.ZstdCompressionDict:
+    dictionary = zstandard.ZstdCompressionDict(
+        PROFILE_DICTIONARY, dict_type=zstandard.DICT_TYPE_RAWCONTENT
+    )
+    dictionary.precompute_compress(level=3)
+    return dictionary
+
+
+def pack_profile(value: Any) -> bytes:
+    """A snapshot's profile as stored: its JSON zstd-compressed against a dictionary of
+    profiles (~700 bytes for an OC Index page's 4.6 KB, 1.6 KB without it)."""
+    packed = zstandard.ZstdCompressor(level=3, dict_data=_profile_dictionary())
+    return _PROFILE_DICTIONARY_1 + packed.compress(_json(value).encode())
+
+
 def unpack_json(stored: bytes | str) -> Any:
-    """A value `pack_json` stored, back; plain JSON text as stored before (comparisons
-    before migration 12, profiles before migration 20) reads as it is."""
+    """A value `pack_json` or `pack_profile` stored, back; plain JSON text as stored
+    before (comparisons before migration 12, profiles before migration 20) reads as it
+    is."""
     if isinstance(stored, bytes):
-        stored = zstandard.ZstdDecompressor().decompress(stored).decode()
+        if stored.startswith(_PROFILE_DICTIONARY_1):
+            reader = zstandard.ZstdDecompressor(dict_data=_profile_dictionary())
+            stored = reader.decompress(stored[1:])
+        else:
+            stored = zstandard.ZstdDecompressor().decompress(stored)
+        stored = stored.decode()
     return json.loads(stored)
 
 

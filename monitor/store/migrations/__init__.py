@@ -36,6 +36,7 @@ from monitor.store.migrations.state import (
     m023_baselines_after_by_scores,
     m024_outbox_lean,
     m025_narrative_detail_by_key,
+    m026_profile_dictionary,
 )
 
 if TYPE_CHECKING:  # a type only: a cycle that migrates nothing does not load sqlite-utils
@@ -68,4 +69,5 @@ STEPS: tuple[Callable[[Database], None], ...] = (
     m023_baselines_after_by_scores,
     m024_outbox_lean,
     m025_narrative_detail_by_key,
+    m026_profile_dictionary,
 )

@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from monitor.store.migrations.findings import FINDINGS_TRIGGERS, QUOTED_SQL, WHITESPACE_SQL
-from monitor.store.records import QUOTED, baselines_after_sql, keyed_narrative_detail
+from monitor.store.records import (
+    QUOTED,
+    baselines_after_sql,
+    keyed_narrative_detail,
+    pack_profile,
+    unpack_json,
+)
 
 if TYPE_CHECKING:  # a type only: a cycle that migrates nothing does not load sqlite-utils
     from sqlite_utils import Database
@@ -103,4 +109,14 @@ def m025_narrative_detail_by_key(db: Database) -> None:
             for finding_id, key, detail in rows.fetchall()
             if (keyed := keyed_narrative_detail(key, detail)) != detail
         ],
+    )
+
+
+def m026_profile_dictionary(db: Database) -> None:
+    """Each profile compressed against a dictionary of profiles (~1.6 KB → ~0.7 KB): a
+    changed cycle's snapshot rows fit two or three to a page instead of one."""
+    rows = db.execute("SELECT id, profile FROM snapshots WHERE profile IS NOT NULL")
+    db.conn.executemany(
+        "UPDATE snapshots SET profile = ? WHERE id = ?",
+        [(pack_profile(unpack_json(profile)), i) for i, profile in rows.fetchall()],
     )
