@@ -264,3 +264,20 @@ def test_profiles_are_compressed_against_the_profile_dictionary(tmp_path: Path) 
         i: json.loads(t) for i, t in texts.items()
     }
     assert sum(map(len, packed.values())) < sum(len(t.encode()) for t in texts.values()) / 4
+
+
+def test_baselines_are_kept_without_a_rowid(tmp_path: Path) -> None:
+    """Migration 27: the same baselines, the table keyed by source and score alone (no
+    second index repeating each key)."""
+    query = "SELECT source_id, key, value, snapshot_id, set_at FROM baselines"
+    with sqlite3.connect(FIXTURES / "db-v17.sqlite") as before:
+        rows = sorted(before.execute(query).fetchall())
+    path = converted(tmp_path)
+    with closing(sqlite3.connect(path)) as after:
+        assert sorted(after.execute(query).fetchall()) == rows and len(rows) > 50
+        indexes = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'baselines'"
+        assert after.execute(indexes).fetchall() == []
+        assert (
+            "WITHOUT ROWID"
+            in after.execute("SELECT sql FROM sqlite_master WHERE name = 'baselines'").fetchone()[0]
+        )

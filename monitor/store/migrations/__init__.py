@@ -37,6 +37,7 @@ from monitor.store.migrations.state import (
     m024_outbox_lean,
     m025_narrative_detail_by_key,
     m026_profile_dictionary,
+    m027_baselines_without_rowid,
 )
 
 if TYPE_CHECKING:  # a type only: a cycle that migrates nothing does not load sqlite-utils
@@ -70,4 +71,5 @@ STEPS: tuple[Callable[[Database], None], ...] = (
     m024_outbox_lean,
     m025_narrative_detail_by_key,
     m026_profile_dictionary,
+    m027_baselines_without_rowid,
 )

@@ -1,6 +1,6 @@
-"""Migrations 23-26 (issue 19, state round 4): recorded baselines by the scores, a lean
-outbox, narrative details by their key, profiles against a dictionary. Never edited
-once shipped."""
+"""Migrations 23-27 (issue 19, state round 4): recorded baselines by the scores, a lean
+outbox, narrative details by their key, profiles against a dictionary, baselines without
+a rowid. Never edited once shipped."""
 
 from __future__ import annotations
 
@@ -122,3 +122,29 @@ def m026_profile_dictionary(db: Database) -> None:
         "UPDATE snapshots SET profile = ? WHERE id = ?",
         [(pack_profile(unpack_json(profile)), i) for i, profile in rows.fetchall()],
     )
+
+
+_BASELINES_DDL = (
+    "ALTER TABLE baselines RENAME TO baselines_v26",
+    # As before, without a rowid: the rows live in their primary key's b-tree instead of
+    # a table beside an index that repeated each key (a third of the bytes).
+    """
+    CREATE TABLE baselines (
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        key TEXT NOT NULL,
+        value REAL NOT NULL,
+        snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),
+        set_at TEXT NOT NULL,
+        PRIMARY KEY (source_id, key)
+    ) WITHOUT ROWID
+    """,
+    "INSERT INTO baselines (source_id, key, value, snapshot_id, set_at)"
+    " SELECT source_id, key, value, snapshot_id, set_at FROM baselines_v26",
+    "DROP TABLE baselines_v26",
+)
+
+
+def m027_baselines_without_rowid(db: Database) -> None:
+    """The baselines keyed by source and score alone (no rowid, no second index)."""
+    for statement in _BASELINES_DDL:
+        db.execute(statement)
