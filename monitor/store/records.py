@@ -606,13 +606,19 @@ def baselines_after_sql(baselines: str) -> str:
     baseline is not its score, or (null) a key it scores that has no baseline. Most
     snapshots' baselines are their scores (36 of them, ~1 KB of JSON): `{}`.
     `baselines_after_of` reads it back."""
+    # Both as objects in key order first: equal, as they mostly are, they need no key by
+    # key comparison (a sixth of the cost for WGI's 4,394 first snapshots).
     return (
-        "UPDATE snapshots SET baselines_after = (SELECT json_group_object(key, value) FROM ("
+        "UPDATE snapshots SET baselines_after = CASE WHEN (SELECT json_group_object(key, value)"
+        f" FROM (SELECT key, value FROM ({baselines}) ORDER BY key))"
+        " = (SELECT json_group_object(key, value) FROM (SELECT key, value FROM scores"
+        " WHERE snapshot_id = snapshots.id ORDER BY key)) THEN '{}'"
+        " ELSE (SELECT json_group_object(key, value) FROM ("
         f" SELECT b.key AS key, b.value AS value FROM ({baselines}) AS b"
         " WHERE b.value IS NOT (SELECT sc.value FROM scores sc"
         " WHERE sc.snapshot_id = snapshots.id AND sc.key = b.key)"
         " UNION ALL SELECT sc.key, NULL FROM scores sc WHERE sc.snapshot_id = snapshots.id"
-        f" AND sc.key NOT IN (SELECT key FROM ({baselines}))))"
+        f" AND sc.key NOT IN (SELECT key FROM ({baselines})))) END"
     )
 
 
