@@ -100,8 +100,9 @@ def save_assessment(
         if recorded is not None:
             # Recorded against this snapshot's own scores, which may read differently.
             db.execute(
-                baselines_after_sql("SELECT key, value FROM json_each(?)") + " WHERE id = ?",
-                [json.dumps(recorded), json.dumps(recorded), snapshot_id],
+                baselines_after_sql("SELECT key, value FROM json_each(:recorded)")
+                + " WHERE id = :id",
+                {"recorded": json.dumps(recorded), "id": snapshot_id},
             )
     return added
 
