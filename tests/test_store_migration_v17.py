@@ -19,6 +19,7 @@ from typing import Any
 from monitor.diff.compare import Comparison
 from monitor.diff.snapshots import comparison_of
 from monitor.store import Store
+from monitor.store.findings import baselines_after
 from monitor.store.records import unpack_deltas, unpack_json
 from monitor.store.schema import SCHEMA_VERSION, schema_version
 from tests.fixtures.review_answers import as_recorded, review_answers
@@ -226,3 +227,89 @@ def test_each_passage_is_stored_once_and_the_views_and_search_answer_as_before(
     assert indexed_after == indexed == ids
     assert not unfound, f"sections no search finds: {unfound}"
     assert keys_after == keys_once < keys
+
+
+def test_baselines_after_are_kept_as_what_the_scores_do_not_say(tmp_path: Path) -> None:
+    """Migration 24: every snapshot's recorded baselines read back as they were, stored
+    as what its own scores do not say (a re-extraction's, a return's), in a fraction
+    of the bytes."""
+    query = "SELECT id, baselines_after FROM snapshots WHERE baselines_after IS NOT NULL"
+    with sqlite3.connect(FIXTURES / "db-v17.sqlite") as before:
+        recorded = {i: json.loads(text) for i, text in before.execute(query).fetchall()}
+    path = converted(tmp_path)
+    with Store.open(path) as store:
+        kept = dict(store.conn.execute(query).fetchall())
+        read = {i: baselines_after(store, i) for i in recorded}
+    assert read == recorded and len(recorded) > 10
+    assert set(kept) == set(recorded)
+    assert sum(map(len, kept.values())) < sum(len(json.dumps(r)) for r in recorded.values()) / 5
+
+
+def test_outbox_items_keep_their_times_without_a_copy_of_them(tmp_path: Path) -> None:
+    """Migration 25: each outbox item is owed since its finding was stored, as before,
+    with no copy of that time; the pending index holds only what is still owed."""
+    query = "SELECT id, channel, finding_id, notification_id FROM outbox ORDER BY id"
+    with sqlite3.connect(FIXTURES / "db-v17.sqlite") as before:
+        items = before.execute(query).fetchall()
+        times = before.execute("SELECT id, created_at FROM outbox ORDER BY id").fetchall()
+        owed = before.execute("SELECT count(*) FROM outbox WHERE notification_id IS NULL")
+        (owed_before,) = owed.fetchone()
+    path = converted(tmp_path)
+    with closing(sqlite3.connect(path)) as after:
+        assert after.execute(query).fetchall() == items and len(items) > 10
+        assert after.execute("SELECT count(created_at) FROM outbox").fetchone() == (0,)
+        read = "SELECT o.id, coalesce(o.created_at, f.created_at) FROM outbox o"
+        read += " JOIN findings f ON f.id = o.finding_id ORDER BY o.id"
+        assert after.execute(read).fetchall() == times
+        (pending,) = after.execute(
+            "SELECT count(*) FROM dbstat WHERE name = 'idx_outbox_pending'"
+        ).fetchone()
+    assert owed_before < len(items) and pending <= 1
+
+
+def test_narrative_details_keep_no_copy_of_their_key(tmp_path: Path) -> None:
+    """Migration 26: a narrative sentence finding's stored detail drops the section and
+    change its key starts with; the findings view gives every detail as before."""
+    before = _findings(FIXTURES / "db-v17.sqlite")
+    path = converted(tmp_path)
+    assert [row[:3] for row in _findings(path)] == [row[:3] for row in before]
+    with closing(sqlite3.connect(path)) as conn:
+        stored = conn.execute(
+            "SELECT key, detail FROM finding_rows WHERE message IS NULL"
+        ).fetchall()
+    keyed = [json.loads(d) for k, d in stored if "section" not in json.loads(d)]
+    assert len(keyed) == len(stored) > 200
+    assert all(set(d) == {"title", "magnitude"} for d in keyed)
+
+
+def test_profiles_are_compressed_against_the_profile_dictionary(tmp_path: Path) -> None:
+    """Migration 27: every profile recompressed against the dictionary of profiles, the
+    same JSON back, in under a quarter of the text's bytes."""
+    query = "SELECT id, profile FROM snapshots WHERE profile IS NOT NULL"
+    with sqlite3.connect(FIXTURES / "db-v17.sqlite") as before:
+        texts = dict(before.execute(query).fetchall())
+    path = converted(tmp_path)
+    with closing(sqlite3.connect(path)) as after:
+        packed = dict(after.execute(query).fetchall())
+    assert all(p.startswith(b"\x01") for p in packed.values()) and len(packed) > 10
+    assert {i: unpack_json(p) for i, p in packed.items()} == {
+        i: json.loads(t) for i, t in texts.items()
+    }
+    assert sum(map(len, packed.values())) < sum(len(t.encode()) for t in texts.values()) / 4
+
+
+def test_baselines_are_kept_without_a_rowid(tmp_path: Path) -> None:
+    """Migration 28: the same baselines, the table keyed by source and score alone (no
+    second index repeating each key)."""
+    query = "SELECT source_id, key, value, snapshot_id, set_at FROM baselines"
+    with sqlite3.connect(FIXTURES / "db-v17.sqlite") as before:
+        rows = sorted(before.execute(query).fetchall())
+    path = converted(tmp_path)
+    with closing(sqlite3.connect(path)) as after:
+        assert sorted(after.execute(query).fetchall()) == rows and len(rows) > 50
+        indexes = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'baselines'"
+        assert after.execute(indexes).fetchall() == []
+        assert (
+            "WITHOUT ROWID"
+            in after.execute("SELECT sql FROM sqlite_master WHERE name = 'baselines'").fetchone()[0]
+        )

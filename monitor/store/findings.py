@@ -11,8 +11,11 @@ from monitor.models import Finding
 from monitor.store.outbox import enqueue
 from monitor.store.records import (
     SourceRecord,
+    baselines_after_of,
+    baselines_after_sql,
     finding_fields,
     finding_from_row,
+    keyed_narrative_detail,
     pack_deltas,
     source_from_row,
     unpack_deltas,
@@ -25,6 +28,11 @@ from monitor.store.store import Store
 KIND_FILTER = (
     " AND (? IS NULL OR EXISTS (SELECT 1 FROM sources src"
     " WHERE src.id = source_id AND src.kind = ?))"
+)
+
+# Records on a snapshot its source's baselines as they now stand (`baselines_after_sql`).
+_AFTER_FROM_BASELINES = baselines_after_sql(
+    "SELECT key, value FROM baselines WHERE source_id = snapshots.source_id"
 )
 
 # Which channels owe their readers a finding about a country (config's notify routing).
@@ -88,11 +96,13 @@ def save_assessment(
             reset=reset_baselines,
             after=reading_of is None,
         )
-        if reading_of is not None:
+        recorded = None if reading_of is None else baselines_after(store, reading_of)
+        if recorded is not None:
+            # Recorded against this snapshot's own scores, which may read differently.
             db.execute(
-                "UPDATE snapshots SET baselines_after = (SELECT baselines_after FROM snapshots"
-                " WHERE id = ?) WHERE id = ?",
-                [reading_of, snapshot_id],
+                baselines_after_sql("SELECT key, value FROM json_each(:recorded)")
+                + " WHERE id = :id",
+                {"recorded": json.dumps(recorded), "id": snapshot_id},
             )
     return added
 
@@ -120,11 +130,7 @@ def save_first_assessments(store: Store, snapshot_ids: Sequence[int]) -> None:
             f" JOIN scores sc ON sc.snapshot_id = sn.id WHERE sn.id IN ({of_them})",
             [now, ids],
         )
-        db.execute(
-            "UPDATE snapshots SET baselines_after = (SELECT json_group_object(key, value)"
-            f" FROM baselines b WHERE b.source_id = snapshots.source_id) WHERE id IN ({of_them})",
-            [ids],
-        )
+        db.execute(f"{_AFTER_FROM_BASELINES} WHERE id IN ({of_them})", [ids])
 
 
 def _record_baselines(
@@ -157,9 +163,7 @@ def _record_baselines(
     )
     if after:
         db.executemany(
-            "UPDATE snapshots SET baselines_after = (SELECT json_group_object(key, value)"
-            " FROM baselines WHERE source_id = ?) WHERE id = ?",
-            [(source, snapshot) for source, snapshot, _ in assessed],
+            f"{_AFTER_FROM_BASELINES} WHERE id = ?", [(snapshot,) for _, snapshot, _ in assessed]
         )
 
 
@@ -207,10 +211,15 @@ def editions_from_other_kinds(store: Store, kind: str, index: str) -> set[tuple[
 def baselines_after(store: Store, snapshot_id: int) -> dict[str, float] | None:
     """The source's baselines as they stood once `snapshot_id` was assessed; None for a
     snapshot assessed before they were recorded."""
-    row = store.db.execute(
+    row = store.conn.execute(
         "SELECT baselines_after FROM snapshots WHERE id = ?", [snapshot_id]
     ).fetchone()
-    return json.loads(row[0]) if row and row[0] is not None else None
+    if row is None or row[0] is None:
+        return None
+    scores = store.conn.execute(
+        "SELECT key, value FROM scores WHERE snapshot_id = ?", [snapshot_id]
+    )
+    return baselines_after_of(row[0], scores)
 
 
 def pending_snapshots(store: Store) -> list[tuple[int, int]]:
@@ -401,6 +410,8 @@ def _insert(
     A narrative sentence's text is stored once, in `sentences` (`finding_fields`)."""
     sentences: dict[int, str] = {}
     message, detail, old_text, new_text = finding_fields(f.kind, f.message, f.detail, sentences)
+    if message is None:
+        detail = keyed_narrative_detail(f.key, detail)
     if sentences:
         store.conn.executemany(
             "INSERT OR IGNORE INTO sentences (id, text) VALUES (?, ?)", sentences.items()
@@ -433,7 +444,7 @@ def _insert(
     )
     if cursor.rowcount and route is not None:
         assert cursor.lastrowid is not None
-        enqueue(store, cursor.lastrowid, route(f, country), now)
+        enqueue(store, cursor.lastrowid, route(f, country))
     return cursor.rowcount
 
 

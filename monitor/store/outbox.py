@@ -52,12 +52,13 @@ class Notification:
     delivered_at: str | None
 
 
-def enqueue(store: Store, finding_id: int, channels: Iterable[str], now: str) -> None:
-    """Owe a finding to channels; call inside the transaction that stores the finding."""
+def enqueue(store: Store, finding_id: int, channels: Iterable[str]) -> None:
+    """Owe a finding to channels; call inside the transaction that stores the finding
+    (the item's time is the finding's: its `created_at` is left NULL)."""
     for channel in channels:
         store.db.execute(
-            "INSERT OR IGNORE INTO outbox (channel, finding_id, created_at) VALUES (?, ?, ?)",
-            [channel, finding_id, now],
+            "INSERT OR IGNORE INTO outbox (channel, finding_id) VALUES (?, ?)",
+            [channel, finding_id],
         )
 
 
@@ -76,7 +77,8 @@ def _owed_findings(
 ) -> list[OwedFinding]:
     order = f"o.id DESC LIMIT {int(newest)}" if newest else "o.id"
     rows = store.query(
-        "SELECT o.id AS outbox_id, o.created_at AS owed_at, f.*, s.key AS source_key,"
+        "SELECT o.id AS outbox_id, coalesce(o.created_at, f.created_at) AS owed_at, f.*,"
+        " s.key AS source_key,"
         " s.kind AS source_kind FROM outbox o JOIN findings f ON f.id = o.finding_id"
         f" JOIN sources s ON s.id = f.source_id WHERE {where} ORDER BY {order}",
         params,

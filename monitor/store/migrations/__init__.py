@@ -35,6 +35,13 @@ from monitor.store.migrations.initial import (
 from monitor.store.migrations.narrative import m012_narrative_search, m013_narrative_once, m014_zstd
 from monitor.store.migrations.passages import m022_passages_once
 from monitor.store.migrations.releases import m015_document_origin
+from monitor.store.migrations.state import (
+    m024_baselines_after_by_scores,
+    m025_outbox_lean,
+    m026_narrative_detail_by_key,
+    m027_profile_dictionary,
+    m028_baselines_without_rowid,
+)
 
 if TYPE_CHECKING:  # a type only: a cycle that migrates nothing does not load sqlite-utils
     from sqlite_utils import Database
@@ -64,4 +71,9 @@ STEPS: tuple[Callable[[Database], None], ...] = (
     m021_findings_by_sentence,
     m022_passages_once,
     m023_findings_updatable,
+    m024_baselines_after_by_scores,
+    m025_outbox_lean,
+    m026_narrative_detail_by_key,
+    m027_profile_dictionary,
+    m028_baselines_without_rowid,
 )

@@ -12,9 +12,9 @@ if TYPE_CHECKING:  # a type only: a cycle that migrates nothing does not load sq
     from sqlite_utils import Database
 
 # The sentence a narrative sentence finding quotes: its new one, else its old one.
-_QUOTED = "coalesce(n.text, o.text, '')"
+QUOTED_SQL = "coalesce(n.text, o.text, '')"
 
-_WHITESPACE = f"char({', '.join(str(ord(c)) for c in WHITESPACE)})"
+WHITESPACE_SQL = f"char({', '.join(str(ord(c)) for c in WHITESPACE)})"
 
 _FINDINGS_BY_SENTENCE_DDL = (
     # The rows: what `findings` held, a narrative sentence's text by key.
@@ -56,8 +56,8 @@ _FINDINGS_BY_SENTENCE_DDL = (
         f.key, f.severity,
         coalesce(f.message, '“' || json_extract(f.detail, '$.title') || '”: sentence '
             || json_extract(f.detail, '$.change') || ': “' || CASE
-                WHEN length({_QUOTED}) <= {QUOTED} THEN {_QUOTED}
-                ELSE rtrim(substr({_QUOTED}, 1, {QUOTED - 1}), {_WHITESPACE}) || '…'
+                WHEN length({QUOTED_SQL}) <= {QUOTED} THEN {QUOTED_SQL}
+                ELSE rtrim(substr({QUOTED_SQL}, 1, {QUOTED - 1}), {WHITESPACE_SQL}) || '…'
             END || '”') AS message,
         f.old, f.new, f.direction,
         CASE WHEN f.message IS NULL THEN substr(f.detail, 1, length(f.detail) - 1)
@@ -69,7 +69,10 @@ _FINDINGS_BY_SENTENCE_DDL = (
     LEFT JOIN sentences o ON o.id = f.old_text
     LEFT JOIN sentences n ON n.id = f.new_text
     """,
-    # SQL that wrote findings still does: a row inserted as it is, a row deleted.
+)
+
+# SQL that wrote findings still does: a row inserted as it is, a row deleted.
+FINDINGS_TRIGGERS = (
     """
     CREATE TRIGGER findings_insert INSTEAD OF INSERT ON findings BEGIN
         INSERT INTO finding_rows (id, source_id, snapshot_id, base_snapshot_id, country_slug,
@@ -97,7 +100,7 @@ def m021_findings_by_sentence(db: Database) -> None:
     db.execute("ALTER TABLE findings RENAME TO finding_rows")
     db.execute("CREATE TEMP TABLE findings_copy AS SELECT * FROM finding_rows")
     db.execute("DROP TABLE finding_rows")  # and its indexes
-    for statement in _FINDINGS_BY_SENTENCE_DDL:
+    for statement in (*_FINDINGS_BY_SENTENCE_DDL, *FINDINGS_TRIGGERS):
         db.execute(statement)
     sentences: dict[int, str] = {}
     rows = db.execute(
@@ -145,7 +148,7 @@ def _stored_fields(
 
 # Each column as SQL sets it; a narrative sentence's message and detail stay the view's
 # (by key) until SQL sets either, then both are stored as given.
-_FINDINGS_UPDATE_DDL = """
+FINDINGS_UPDATE_TRIGGER = """
     CREATE TRIGGER findings_update INSTEAD OF UPDATE ON findings BEGIN
         UPDATE finding_rows SET id = new.id, source_id = new.source_id,
             snapshot_id = new.snapshot_id, base_snapshot_id = new.base_snapshot_id,
@@ -168,4 +171,4 @@ _FINDINGS_UPDATE_DDL = """
 def m023_findings_updatable(db: Database) -> None:
     """`UPDATE findings` works again, as it did on the table before migration 21 (which
     gave the view triggers for INSERT and DELETE only)."""
-    db.execute(_FINDINGS_UPDATE_DDL)
+    db.execute(FINDINGS_UPDATE_TRIGGER)
