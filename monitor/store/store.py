@@ -1,7 +1,7 @@
 """The `Store`: one SQLite file of sources, fetch attempts, raw documents and snapshots.
 
-Every write method runs in one explicit transaction (`_write`), so a crash or a rejected
-row never leaves half a capture behind.
+Every write method runs in one explicit transaction (`transaction`, in `connection`), so
+a crash or a rejected row never leaves half a capture behind.
 """
 
 from monitor.store.captures import Captures
