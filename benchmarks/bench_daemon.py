@@ -104,7 +104,7 @@ def main() -> None:
                 assert report is not None and report.ok
                 delivered = len(list((Path(tmp) / "outbox").glob("*.eml")))
                 print(
-                    f"{n + 1:5d} {wall:6.2f} {report.count('new'):4d} {len(report.findings):8d}"
+                    f"{n + 1:5d} {wall:6.2f} {report.count('new'):4d} {report.finding_count:8d}"
                     f" {delivered:7d} {kept / MB:8.1f} {peak / MB:8.1f} {rss_mb():7.1f}"
                     f" {db_mb(config.database):6.1f}"
                 )
