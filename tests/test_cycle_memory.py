@@ -1,11 +1,12 @@
-"""Issue 19, memory: a cycle's report does not hold its findings. A new narrative edition
-brings hundreds of findings a page; the report keeps their number and reads them back
-from the store when asked."""
+"""Issue 19, memory: a cycle's report does not hold its findings (a new narrative edition
+brings hundreds a page: the report keeps their number and reads them back from the store
+when asked), and the daemon gives back between jobs what a job left."""
 
 from __future__ import annotations
 
 import gc
 import tracemalloc
+import weakref
 from pathlib import Path
 
 from pytest_httpserver import HTTPServer
@@ -16,6 +17,7 @@ from monitor.demo import build_profile, load_figures
 from monitor.demo.render import render_page
 from monitor.identity import countries
 from monitor.ops.cycle import run_cycle
+from monitor.ops.daemon import give_back_memory
 from monitor.sources import configured_kind
 from monitor.store import Store
 from monitor.store.findings import findings_after
@@ -86,3 +88,20 @@ def test_a_cycle_of_thousands_of_findings_keeps_none_of_them_in_its_report(
     # Asked for, they are read back as stored, in order.
     assert held == report.findings == tuple(stored)
     assert {f.kind for f in report.findings} >= {"narrative"}
+
+
+def test_between_jobs_the_daemon_collects_what_a_job_left_in_reference_cycles():
+    class Context:  # as jinja2's render context holding a digest's findings
+        pass
+
+    gc.disable()  # no automatic collection: only the daemon's own
+    try:
+        context = Context()
+        context.itself = context  # type: ignore[attr-defined]
+        gone = weakref.ref(context)
+        del context
+        assert gone() is not None  # unreachable, and still allocated
+        give_back_memory()
+        assert gone() is None
+    finally:
+        gc.enable()
