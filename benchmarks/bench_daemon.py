@@ -7,7 +7,8 @@ runs back to back against pages served from a child process (bench_cycle.py's pa
 Every cycle publishes a new version of every page (scores moved, same narrative), so
 each cycle stores 193 snapshots, assesses them and delivers a digest. Printed per cycle:
 Python memory still allocated after the cycle and the cycle's peak (tracemalloc), and
-the process RSS. Flat means no growth from cycle 1 to the last.
+the process RSS after the cycle and at its highest during it. Flat means no growth
+from cycle 1 to the last.
 
 `--store WORKBOOK` measures the database instead (issue 19): the workbook is imported
 first, then every cycle serves pages never seen before (scores moved each cycle, a new
@@ -43,6 +44,19 @@ MB = 1024 * 1024
 def rss_mb() -> float:
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / MB
+
+
+def reset_peak_rss() -> None:
+    """Start the process's RSS high-water mark (VmHWM) afresh (Linux: clear_refs 5)."""
+    with open("/proc/self/clear_refs", "w") as clear_refs:
+        clear_refs.write("5")
+
+
+def peak_rss_mb() -> float:
+    """The process's RSS high-water mark since `reset_peak_rss`."""
+    with open("/proc/self/status") as status:
+        line = next(x for x in status if x.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
 
 
 def db_mb(database: Path) -> float:
@@ -91,12 +105,13 @@ def main() -> None:
             print(f"{args.pages} pages, {args.cycles} cycles, every page changed each cycle")
             print(
                 f"{'cycle':>5} {'wall s':>6} {'new':>4} {'findings':>8} {'digests':>7}"
-                f" {'kept MB':>8} {'peak MB':>8} {'RSS MB':>7} {'DB MB':>6}"
+                f" {'kept MB':>8} {'peak MB':>8} {'RSS MB':>7} {'RSS peak':>8} {'DB MB':>6}"
             )
             for n in range(args.cycles):
                 conn.send(pages(n))
                 conn.recv()
                 tracemalloc.reset_peak()
+                reset_peak_rss()
                 start = time.perf_counter()
                 report = daemon.check(config.sources)
                 wall = time.perf_counter() - start
@@ -104,8 +119,9 @@ def main() -> None:
                 assert report is not None and report.ok
                 delivered = len(list((Path(tmp) / "outbox").glob("*.eml")))
                 print(
-                    f"{n + 1:5d} {wall:6.2f} {report.count('new'):4d} {len(report.findings):8d}"
+                    f"{n + 1:5d} {wall:6.2f} {report.count('new'):4d} {report.finding_count:8d}"
                     f" {delivered:7d} {kept / MB:8.1f} {peak / MB:8.1f} {rss_mb():7.1f}"
+                    f" {peak_rss_mb():8.1f}"
                     f" {db_mb(config.database):6.1f}"
                 )
             if args.store:

@@ -144,7 +144,7 @@ def _check(
                 "ok": report.ok,
                 "problem": report.problem,
                 "results": [vars(r) for r in report.results],
-                "findings": [asdict(f) for f in report.findings],
+                "findings": [asdict(f) for _, f in found],
                 "deliveries": [asdict(d) for d in sent.deliveries] if sent else [],
             }
         )

@@ -9,14 +9,17 @@ fetched are stored, then the daemon exits.
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import cache
 from types import FrameType
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -79,6 +82,12 @@ class Daemon:
         self.scheduler.shutdown(wait=True)
 
     def check(self, specs: tuple[SourceSpec, ...]) -> CycleReport | None:
+        try:
+            return self._check(specs)
+        finally:
+            give_back_memory()
+
+    def _check(self, specs: tuple[SourceSpec, ...]) -> CycleReport | None:
         if self.stop.is_set():
             return None
         config = replace(self.config, sources=specs)
@@ -108,6 +117,8 @@ class Daemon:
         except MonitorError as exc:
             log.error("digest skipped: %s", exc)
             return None
+        finally:
+            give_back_memory()
         log.info(
             "digest: %d composed, %d delivered",
             len(sent.composed),
@@ -138,17 +149,39 @@ class Daemon:
             "%d finding(s), %d digest(s) delivered; %.1f s",
             checked,
             *counts.values(),
-            len(report.findings),
+            report.finding_count,
             delivered,
             seconds,
             extra={
                 "checked": checked,
                 **counts,
-                "findings": len(report.findings),
+                "findings": report.finding_count,
                 "delivered": delivered,
                 "seconds": round(seconds, 2),
             },
         )
+
+
+def give_back_memory() -> None:
+    """Between jobs, return what the job freed (issue 19, memory: RSS between 20 cycles
+    ~220 MB without this, ~120 MB with it). A digest's findings stay in reference cycles
+    (jinja2's render context, deepdiff's trees) until a full collection, which may be
+    cycles away; and glibc keeps freed pages in the arena of each thread that used them
+    (the fetch pool's) rather than hand them back."""
+    gc.collect()
+    if (trim := _malloc_trim()) is not None:
+        trim(0)
+
+
+@cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's `malloc_trim`; None for another C library (musl, macOS), which has none."""
+    import ctypes  # here: only the daemon needs it
+
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim  # the name only glibc's library has
+    except (OSError, AttributeError):
+        return None
 
 
 def run_daemon(config: Config, *, lock_wait: float = 300.0) -> int:
