@@ -197,7 +197,7 @@ def test_a_body_is_stored_against_its_previous_capture_exactly_when_that_is_smal
             previous = None
             for m, body in enumerate(bodies):
                 sha = hashlib.sha256(body).hexdigest()
-                assert store_raw(store.db, store.path, sha, body, None, f"t{n}{m}", previous)
+                assert store_raw(store.conn, store.path, sha, body, None, f"t{n}{m}", previous)
                 stored, dictionary = store.conn.execute(
                     "SELECT content, dictionary FROM raw_documents WHERE sha256 = ?", [sha]
                 ).fetchone()

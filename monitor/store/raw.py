@@ -5,16 +5,14 @@ most. Bodies stored by earlier releases in zlib still read."""
 
 from __future__ import annotations
 
+import sqlite3
 import zlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import zstandard
 
 from monitor.errors import StoreError
-
-if TYPE_CHECKING:  # a type only: a cycle that migrates nothing does not load sqlite-utils
-    from sqlite_utils import Database
 
 # zstd level for raw documents: a page against its previous capture is 6% larger than at
 # level 12 and ten times faster to compress (0.2 ms against 2.6 ms for 44 KB).
@@ -31,7 +29,7 @@ FIRST_LEVEL = 3
 
 
 def store_raw(
-    db: Database,
+    db: sqlite3.Connection,
     path: Path,
     sha256: str,
     content: bytes,
@@ -76,7 +74,7 @@ def store_raw(
     return cursor.rowcount == 1
 
 
-def read_raw(db: Database, path: Path, sha256: str) -> bytes:
+def read_raw(db: sqlite3.Connection, path: Path, sha256: str) -> bytes:
     """A stored body (`path` names the database in errors): the dictionaries it is
     compressed against are read first."""
     chain: list[dict[str, Any]] = []
