@@ -5,6 +5,7 @@ from it must be the one the migrations make."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 
 from monitor.store import Store
 from monitor.store.migrations import STEPS
@@ -60,3 +61,25 @@ def test_a_partly_migrated_database_still_migrates_step_by_step(tmp_path):
         # file's one step (milliseconds).
         stamps = [r[0] for r in store.conn.execute("SELECT applied_at FROM _sqlite_migrations")]
         assert all(len(stamp) == len("2026-12-07 09:16:01.479940+00:00") for stamp in stamps)
+
+
+def test_opening_one_new_file_from_several_threads_at_once_makes_it_once(tmp_path):
+    path, ready = tmp_path / "shared.db", threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def open_it() -> None:
+        ready.wait()
+        try:
+            Store.open(path).close()
+        except BaseException as e:  # reported below: a thread's exception is otherwise lost
+            errors.append(e)
+
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with Store.open(path) as store:
+        assert applied(store.conn) == [step.__name__ for step in STEPS]
+        assert store.conn.execute("SELECT count(*) FROM instance").fetchone() == (1,)

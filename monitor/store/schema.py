@@ -99,7 +99,12 @@ def create_new(conn: sqlite3.Connection) -> bool:
     migration (`migrate` then applies the rest)."""
     if applied(conn) or _tables(conn):
         return False
-    conn.execute("BEGIN")
+    # The write lock first, then a second look: another process opening the same new
+    # file may have made it meanwhile (it is then current, or migrated on).
+    conn.execute("BEGIN IMMEDIATE")
+    if applied(conn) or _tables(conn):
+        conn.rollback()
+        return False
     try:
         statement = ""
         for line in SCHEMA_FILE.read_text(encoding="utf-8").splitlines(keepends=True):
