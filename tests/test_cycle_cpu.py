@@ -22,7 +22,7 @@ from monitor.extract.ocindex_page import extract_page
 from monitor.ops import cycle
 from monitor.ops.cycle import run_cycle
 from monitor.store import Store
-from monitor.store.raw import ZSTD_LEVEL, store_raw
+from monitor.store.raw import FIRST_LEVEL, ZSTD_LEVEL, store_raw
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PAGES = sorted(p for p in FIXTURES.glob("ocindex-page-*") if p.suffix in (".txt", ".html"))
@@ -197,13 +197,14 @@ def test_a_body_is_stored_against_its_previous_capture_exactly_when_that_is_smal
             previous = None
             for m, body in enumerate(bodies):
                 sha = hashlib.sha256(body).hexdigest()
-                assert store_raw(store.db, store.path, sha, body, None, f"t{n}{m}", previous)
+                assert store_raw(store.conn, store.path, sha, body, None, f"t{n}{m}", previous)
                 stored, dictionary = store.conn.execute(
                     "SELECT content, dictionary FROM raw_documents WHERE sha256 = ?", [sha]
                 ).fetchone()
                 alone = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(body)
                 if previous is None:
-                    assert (stored, dictionary) == (alone, None)
+                    first = zstandard.ZstdCompressor(level=FIRST_LEVEL).compress(body)
+                    assert (stored, dictionary) == (first, None)
                 else:
                     base = zstandard.ZstdCompressionDict(
                         store.raw_content(previous), dict_type=zstandard.DICT_TYPE_RAWCONTENT

@@ -76,7 +76,14 @@ class Captures(Checks, Reads, Rows):
                 self._insert_attempts(source_id, attempts)
                 previous = self._raw_of(source.current_snapshot_id)
                 new_raw = store_raw(
-                    self.db, self.path, sha256, content, content_type, captured_at, previous, origin
+                    self.conn,
+                    self.path,
+                    sha256,
+                    content,
+                    content_type,
+                    captured_at,
+                    previous,
+                    origin,
                 )
                 existing = self._reading(source_id, sha256, extraction.extractor_version)
                 if existing is None and match_reading and source.current_snapshot_id:
@@ -193,7 +200,7 @@ class Captures(Checks, Reads, Rows):
             }
             current = next((s.current_snapshot_id for s in sources.values() if s), None)
             new_raw = store_raw(
-                self.db,
+                self.conn,
                 self.path,
                 sha256,
                 content,

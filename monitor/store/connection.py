@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Self
 from monitor.errors import StoreError
 from monitor.files import private_dir, private_opener, touch_private
 from monitor.store.faults import translate
-from monitor.store.schema import is_current, migrate
+from monitor.store.schema import create_new, is_current, migrate
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -124,7 +124,8 @@ class StoreConnection:
                 # is cut back to 4 MB after each, so an idle daemon does not keep 32.
                 conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
                 conn.execute(f"PRAGMA journal_size_limit = {WAL_KEPT_BYTES}")
-                if not current:
+                # A new database is made in one step, an existing one migrated step by step.
+                if not current and not create_new(conn):
                     migrate(store.db, str(path))
         except sqlite3.Error as e:
             conn.close()

@@ -168,7 +168,7 @@ def _record_baselines(
 
 
 def sources_by_id(store: Store, ids: Iterable[int]) -> dict[int, SourceRecord]:
-    rows = store.db.query(
+    rows = store.query(
         "SELECT * FROM sources WHERE id IN (SELECT value FROM json_each(?))",
         [json.dumps(list(ids))],
     )
@@ -177,7 +177,7 @@ def sources_by_id(store: Store, ids: Iterable[int]) -> dict[int, SourceRecord]:
 
 def with_earlier_snapshots(store: Store, source_ids: Iterable[int], before: int) -> set[int]:
     """Which of these sources hold a snapshot older than snapshot id `before`."""
-    rows = store.db.execute(
+    rows = store.conn.execute(
         "SELECT DISTINCT source_id FROM snapshots WHERE id < ?"
         " AND source_id IN (SELECT value FROM json_each(?))",
         [before, json.dumps(list(source_ids))],
@@ -199,7 +199,7 @@ def editions_from_other_documents(store: Store, kind: str, sha256: str) -> set[t
 def editions_from_other_kinds(store: Store, kind: str, index: str) -> set[tuple[str, int]]:
     """(country, edition) of an index's complete snapshots from sources of another
     kind than `kind` (`latest_complete_by_kind` for every country at once)."""
-    rows = store.db.execute(
+    rows = store.conn.execute(
         "SELECT DISTINCT s.country_slug, s.edition FROM snapshots s JOIN sources src"
         " ON src.id = s.source_id WHERE s.status = 'complete' AND s.index_id = ?"
         " AND src.kind != ?",

@@ -104,4 +104,4 @@ class Reads(StoreConnection):
 
     def raw_content(self, sha256: str) -> bytes:
         """The stored body, decompressed."""
-        return read_raw(self.db, self.path, sha256)
+        return read_raw(self.conn, self.path, sha256)

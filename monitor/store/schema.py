@@ -17,8 +17,10 @@ of ours belongs to another application and is refused untouched.
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from monitor.errors import StoreError
@@ -30,6 +32,8 @@ if TYPE_CHECKING:
 MIGRATION_SET = "profile-monitor"
 SCHEMA_VERSION = len(STEPS)
 MIGRATIONS_TABLE = "_sqlite_migrations"  # where sqlite-utils' `Migrations` records them
+# Every migration's schema at once, generated from them by `monitor.store.schema_dump`.
+SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 
 
 @cache
@@ -86,6 +90,35 @@ def is_current(conn: sqlite3.Connection, path: str) -> bool:
             f"(unknown migrations: {', '.join(unknown)}); upgrade profile-monitor"
         )
     return len(done) == len(STEPS)
+
+
+def create_new(conn: sqlite3.Connection) -> bool:
+    """Make an empty database current in one transaction from `schema.sql` (the 28
+    migrations one by one cost ~35 ms of CPU, the file ~4 ms: issue 19, the cold cycle).
+    True if it is current now; False if it was not empty, or if the file predates a
+    migration (`migrate` then applies the rest)."""
+    if applied(conn) or _tables(conn):
+        return False
+    # The write lock first, then a second look: another process opening the same new
+    # file may have made it meanwhile (it is then current, or migrated on).
+    conn.execute("BEGIN IMMEDIATE")
+    if applied(conn) or _tables(conn):
+        conn.rollback()
+        return False
+    try:
+        statement = ""
+        for line in SCHEMA_FILE.read_text(encoding="utf-8").splitlines(keepends=True):
+            statement += line
+            if sqlite3.complete_statement(statement):
+                conn.execute(statement)
+                statement = ""
+        # m008_instance's row: the database's random id, not a part of the schema.
+        conn.execute("INSERT INTO instance (id) VALUES (?)", [secrets.token_hex(8)])
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
+    return len(applied(conn)) == len(STEPS)
 
 
 def migrate(db: Database, path: str) -> None:

@@ -34,7 +34,7 @@ class Sources(StoreConnection):
         if known is not None and (known.url, known.kind) == (url, kind):
             return known  # no write: a cycle on a full disk still gets to each source
         with self.transaction():
-            self.db.execute(
+            self.conn.execute(
                 """
                 INSERT INTO sources (key, kind, country_slug, edition, url, created_at)
                 VALUES (?, ?, ?, ?, ?, ?)
