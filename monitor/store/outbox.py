@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from monitor.models import Finding
@@ -75,29 +75,61 @@ def heard(store: Store, channel: str, limit: int) -> list[OwedFinding]:
 def _owed_findings(
     store: Store, where: str, params: list[Any], *, newest: int = 0
 ) -> list[OwedFinding]:
+    # Row by row off the cursor, not as a list of row dicts first: a new edition owes
+    # ~55,000 findings, and the rows and the findings made of them would be two full
+    # copies at once (issue 19, the digest's memory). The few distinct values most
+    # findings repeat (their source, country, time, kind…) are held once each.
     order = f"o.id DESC LIMIT {int(newest)}" if newest else "o.id"
-    rows = store.query(
+    cursor = store.conn.execute(
         "SELECT o.id AS outbox_id, coalesce(o.created_at, f.created_at) AS owed_at, f.*,"
         " s.key AS source_key,"
         " s.kind AS source_kind FROM outbox o JOIN findings f ON f.id = o.finding_id"
         f" JOIN sources s ON s.id = f.source_id WHERE {where} ORDER BY {order}",
         params,
     )
-    return [
-        OwedFinding(
-            outbox_id=r["outbox_id"],
-            finding_id=r["id"],
-            finding=finding_from_row(r),
-            country=r["country_slug"],
-            source_key=r["source_key"],
-            source_kind=r["source_kind"],
-            snapshot_id=r["snapshot_id"],
-            base_snapshot_id=r["base_snapshot_id"],
-            created_at=r["owed_at"],
-            index=r["index_id"] or "ocindex",
+    names = [d[0] for d in cursor.description]
+    once: dict[str, str] = {}
+    owed = []
+    for row in cursor:
+        r = {
+            name: _held_once(value, once) if name in _REPEATED else value
+            for name, value in zip(names, row, strict=True)
+        }
+        finding = finding_from_row(r)
+        owed.append(
+            OwedFinding(
+                outbox_id=r["outbox_id"],
+                finding_id=r["id"],
+                finding=replace(finding, detail=_shared_keys(finding.detail, once)),
+                country=r["country_slug"],
+                source_key=r["source_key"],
+                source_kind=r["source_kind"],
+                snapshot_id=r["snapshot_id"],
+                base_snapshot_id=r["base_snapshot_id"],
+                created_at=r["owed_at"],
+                index=r["index_id"] or "ocindex",
+            )
         )
-        for r in rows
-    ]
+    return owed
+
+
+# Columns whose values repeat across findings; a narrative finding's message and sentences
+# do not (held as read).
+_REPEATED = frozenset(
+    {"owed_at", "created_at", "source_key", "source_kind", "country_slug", "index_id"}
+    | {"kind", "key", "severity", "direction"}
+)
+
+
+def _shared_keys(detail: dict[str, Any], once: dict[str, str]) -> dict[str, Any]:
+    """`detail` with its keys and its text values held once across findings (a narrative
+    finding's section, title and change repeat for every sentence of the section)."""
+    return {_held_once(key, once): _held_once(value, once) for key, value in detail.items()}
+
+
+def _held_once(value: Any, once: dict[str, str]) -> Any:
+    """The text equal to `value` seen first (`once`: those seen); other values as they are."""
+    return once.setdefault(value, value) if isinstance(value, str) else value
 
 
 def owed_counts(store: Store) -> dict[str, int]:
