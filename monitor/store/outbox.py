@@ -20,7 +20,7 @@ from monitor.store.records import finding_from_row
 from monitor.store.store import Store
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # ~55,000 held at once by a new edition's digest
 class OwedFinding:
     """A finding waiting in a channel's outbox, with where it came from."""
 
