@@ -88,19 +88,23 @@ def _owed_findings(
         params,
     )
     names = [d[0] for d in cursor.description]
-    once: dict[str, str] = {}
+    once: dict[Any, Any] = {}  # texts and None only: numbers would merge (1 == 1.0 == True)
+    held = once.setdefault
     owed = []
     for row in cursor:
-        r = {
-            name: _held_once(value, once) if name in _REPEATED else value
-            for name, value in zip(names, row, strict=True)
-        }
+        r = dict(zip(names, row, strict=True))
+        for name in _REPEATED:
+            r[name] = held(r[name], r[name])
         finding = finding_from_row(r)
+        detail = {
+            held(key, key): held(value, value) if type(value) is str else value
+            for key, value in finding.detail.items()
+        }
         owed.append(
             OwedFinding(
                 outbox_id=r["outbox_id"],
                 finding_id=r["id"],
-                finding=replace(finding, detail=_shared_keys(finding.detail, once)),
+                finding=replace(finding, detail=detail),
                 country=r["country_slug"],
                 source_key=r["source_key"],
                 source_kind=r["source_kind"],
@@ -113,23 +117,12 @@ def _owed_findings(
     return owed
 
 
-# Columns whose values repeat across findings; a narrative finding's message and sentences
-# do not (held as read).
+# Text columns whose values repeat across findings; a narrative finding's message and
+# sentences do not (held as read).
 _REPEATED = frozenset(
     {"owed_at", "created_at", "source_key", "source_kind", "country_slug", "index_id"}
     | {"kind", "key", "severity", "direction"}
 )
-
-
-def _shared_keys(detail: dict[str, Any], once: dict[str, str]) -> dict[str, Any]:
-    """`detail` with its keys and its text values held once across findings (a narrative
-    finding's section, title and change repeat for every sentence of the section)."""
-    return {_held_once(key, once): _held_once(value, once) for key, value in detail.items()}
-
-
-def _held_once(value: Any, once: dict[str, str]) -> Any:
-    """The text equal to `value` seen first (`once`: those seen); other values as they are."""
-    return once.setdefault(value, value) if isinstance(value, str) else value
 
 
 def owed_counts(store: Store) -> dict[str, int]:
