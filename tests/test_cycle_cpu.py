@@ -4,10 +4,11 @@ a digest reads snapshots without their narrative; the answers stay the same."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,9 +20,12 @@ from monitor.config.settings import Config, FetchPolicy, SourceSpec
 from monitor.demo import demo_profiles
 from monitor.demo.render import render_page
 from monitor.extract.ocindex_page import extract_page
+from monitor.notify.digest import Digest, build_digest
+from monitor.notify.render import Templates
 from monitor.ops import cycle
 from monitor.ops.cycle import run_cycle
 from monitor.store import Store
+from monitor.store.outbox import OwedFinding, owed
 from monitor.store.raw import FIRST_LEVEL, ZSTD_LEVEL, store_raw
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -121,11 +125,11 @@ def snapshot_reads(statements: list[str]) -> list[int]:
 
 
 def two_cycles(
-    tmp_path: Path, site: dict[str, bytes]
+    tmp_path: Path, site: dict[str, bytes], then: Callable[[Store], object] | None = None
 ) -> tuple[list[list[int]], list[set[int]], list[tuple[str, str, str]]]:
     """A cold then a changed cycle of the demo's N countries' pages (their 2021 edition,
     then 2023): the snapshot ids each cycle read whole, those stored before each, the
-    findings."""
+    findings; `then` is called with the store the cycles ran on, after them."""
     editions: dict[int, dict[str, bytes]] = {}
     for profile, layout in demo_profiles():
         if profile.country and profile.edition is not None:
@@ -152,6 +156,8 @@ def two_cycles(
             assert report.ok and report.count("new") == N
             reads.append(snapshot_reads(statements))
             earlier.append(before)
+        if then is not None:
+            then(store)
         assessed = store.db.execute(
             "SELECT count(*) FROM snapshots WHERE assessed_at IS NOT NULL"
         ).fetchone()[0]
@@ -184,6 +190,61 @@ def test_beyond_the_snapshots_kept_in_memory_the_rest_are_read_back_alike(
     assert len(set(capped_reads[0])) == N - 2  # the first two held, the others read back
     new = set(capped_reads[1]) - capped_earlier[1]
     assert len(new) == N - 2
+
+
+def test_a_digest_after_its_cycle_shows_the_deltas_assessment_computed(tmp_path, site):
+    # Issue 19, the digest: the measures' deltas of each pair are assessment's, not
+    # recomputed (DeepDiff) from the pair's two snapshots; the digest says the same as
+    # one composed on a store that never assessed them (another process).
+    now = "2026-12-07T00:00:00+00:00"
+    composed: list[tuple[Digest, list[int], list[int]]] = []
+
+    def compose(store: Store) -> None:
+        statements: list[str] = []
+        store.conn.set_trace_callback(statements.append)
+        digest = build_digest(store, "digest", owed(store, "digest"), now)
+        store.conn.set_trace_callback(None)
+        ids = [r["id"] for r in store.db.query("SELECT id FROM snapshots ORDER BY id")]
+        composed.append((digest, snapshot_reads(statements), ids[-N:]))
+
+    two_cycles(tmp_path, site, then=compose)
+    ((digest, reads, latest),) = composed
+    assert len(digest.countries) == N and any(c.headline for c in digest.countries)
+    # Each country's new snapshot read once, for its name and region; the old ones not.
+    assert sorted(reads) == latest
+    with Store.open(Config(None, tmp_path / "data").database) as fresh:
+        statements: list[str] = []
+        fresh.conn.set_trace_callback(statements.append)
+        again = build_digest(fresh, "digest", owed(fresh, "digest"), now)
+        assert len(snapshot_reads(statements)) == 2 * N  # both of each pair, recomputed
+    templates = Templates()
+    assert templates.text(again) == templates.text(digest)
+    assert templates.html(again) == templates.html(digest)
+
+
+def test_owed_findings_hold_repeated_texts_once_and_keep_their_values(tmp_path, site):
+    # Issue 19, the digest's memory: a new edition owes ~55,000 findings; the texts they
+    # repeat (source, time, severity, detail keys) are one object each, values unchanged.
+    def check(store: Store) -> None:
+        items = owed(store, "digest")
+        rows = store.db.query("SELECT id, severity, detail FROM findings")
+        stored = {r["id"]: (r["severity"], json.loads(r["detail"])) for r in rows}
+        assert len(items) == len(stored) > N
+        for item in items:
+            severity, detail = stored[item.finding_id]
+            assert item.finding.severity == severity and item.finding.detail == detail
+            # 1.0 stays a float, 1 an int: equal keys are not merged across types
+            assert [type(v) for v in item.finding.detail.values()] == [
+                type(v) for v in detail.values()
+            ]
+        first: dict[str, OwedFinding] = {}
+        for item in items:
+            held = first.setdefault(item.source_key, item)
+            assert item.source_key is held.source_key and item.created_at is held.created_at
+        severities = {id(i.finding.severity) for i in items}
+        assert len(severities) == len({i.finding.severity for i in items})
+
+    two_cycles(tmp_path, site, then=check)
 
 
 def test_a_body_is_stored_against_its_previous_capture_exactly_when_that_is_smaller(tmp_path):

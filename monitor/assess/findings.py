@@ -17,6 +17,7 @@ from monitor.diff.compare import Comparison, compare
 from monitor.diff.cross_source import Reading, disagreements
 from monitor.diff.ranks import declared_regroupings
 from monitor.diff.reconcile import prior_edition
+from monitor.diff.snapshots import remember_measures
 from monitor.models import Finding, Profile, Status
 from monitor.sources import kind_class
 from monitor.store import SourceRecord, Store, StoredSnapshot
@@ -106,6 +107,8 @@ def assess_snapshot(
         comparison = compare(
             previous.extraction, snapshot.extraction, prior=_prior_profile(store, known, snapshot)
         )
+        # The digest composed next shows these deltas again (issue 19, the digest).
+        remember_measures(store, previous.id, snapshot_id, comparison)
         base = {} if new_edition else baselines(store, source_id)
         releases = (_release(store, previous), _release(store, snapshot)) if republished else None
         findings = evaluate(comparison, thresholds, base, republished=releases)

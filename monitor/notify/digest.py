@@ -220,27 +220,36 @@ class Digest:
 
 
 def build_digest(store: Store, channel: str, items: Sequence[OwedFinding], now: str) -> Digest:
-    # What assessment stored (recomputing costs a full narrative diff per country).
-    # Each read once, for comparisons and profiles; without the narrative, which the
-    # stored comparison holds the deltas of (issue 19, cycle CPU).
-    snapshot = cache(store.snapshot_measures)
-    comparison = cache(lambda old, new: comparison_of(store, old, new, snapshot))
-    profile = cache(lambda snapshot_id: snapshot(snapshot_id).extraction.profile)
     pair = cache(lambda source_key: latest_comparison_pair(store, source_key))
     region = cache(lambda country: published_region(store, country))
     url = cache(lambda source_key: _source_link(store, source_key))
     by_country: dict[str, list[OwedFinding]] = defaultdict(list)
     for item in items:
         by_country[item.country or item.source_key].append(item)
-    countries = [
-        _country(slug, found, comparison, profile, pair, region, url)
-        for slug, found in by_country.items()
-    ]
+    countries = []
+    for slug, found in by_country.items():
+        # Each country's snapshots and comparisons are its own: read for it alone, and
+        # let go before the next (a new edition's 193 comparisons with their narrative
+        # deltas held at once were ~35 MB; issue 19, the digest's memory).
+        comparison, profile = _readers(store)
+        countries.append(_country(slug, found, comparison, profile, pair, region, url))
     by_weight = sorted(countries, key=lambda c: (-SEVERITIES.index(c.severity), -len(c.items)))
     brief = {c.country for c in by_weight[DETAILED_COUNTRIES:]}
     countries = [replace(c, detailed=c.country not in brief) for c in countries]
     countries.sort(key=lambda c: (c.region, -SEVERITIES.index(c.severity), c.name))
     return Digest(channel, now, tuple(countries), _regions(countries))
+
+
+def _readers(
+    store: Store,
+) -> tuple[Callable[[int, int], Comparison], Callable[[int], Profile | None]]:
+    """Comparisons and profiles by snapshot id: what assessment stored (recomputing costs
+    a full narrative diff per country). Each snapshot read once, for both; without the
+    narrative, which the stored comparison holds the deltas of (issue 19, cycle CPU)."""
+    snapshot = cache(store.snapshot_measures)
+    comparison = cache(lambda old, new: comparison_of(store, old, new, snapshot))
+    profile = cache(lambda snapshot_id: snapshot(snapshot_id).extraction.profile)
+    return comparison, profile
 
 
 def _country(

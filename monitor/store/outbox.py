@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from monitor.models import Finding
@@ -20,7 +20,7 @@ from monitor.store.records import finding_from_row
 from monitor.store.store import Store
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # ~55,000 held at once by a new edition's digest
 class OwedFinding:
     """A finding waiting in a channel's outbox, with where it came from."""
 
@@ -75,29 +75,54 @@ def heard(store: Store, channel: str, limit: int) -> list[OwedFinding]:
 def _owed_findings(
     store: Store, where: str, params: list[Any], *, newest: int = 0
 ) -> list[OwedFinding]:
+    # Row by row off the cursor, not as a list of row dicts first: a new edition owes
+    # ~55,000 findings, and the rows and the findings made of them would be two full
+    # copies at once (issue 19, the digest's memory). The few distinct values most
+    # findings repeat (their source, country, time, kind…) are held once each.
     order = f"o.id DESC LIMIT {int(newest)}" if newest else "o.id"
-    rows = store.query(
+    cursor = store.conn.execute(
         "SELECT o.id AS outbox_id, coalesce(o.created_at, f.created_at) AS owed_at, f.*,"
         " s.key AS source_key,"
         " s.kind AS source_kind FROM outbox o JOIN findings f ON f.id = o.finding_id"
         f" JOIN sources s ON s.id = f.source_id WHERE {where} ORDER BY {order}",
         params,
     )
-    return [
-        OwedFinding(
-            outbox_id=r["outbox_id"],
-            finding_id=r["id"],
-            finding=finding_from_row(r),
-            country=r["country_slug"],
-            source_key=r["source_key"],
-            source_kind=r["source_kind"],
-            snapshot_id=r["snapshot_id"],
-            base_snapshot_id=r["base_snapshot_id"],
-            created_at=r["owed_at"],
-            index=r["index_id"] or "ocindex",
+    names = [d[0] for d in cursor.description]
+    once: dict[Any, Any] = {}  # texts and None only: numbers would merge (1 == 1.0 == True)
+    held = once.setdefault
+    owed = []
+    for row in cursor:
+        r = dict(zip(names, row, strict=True))
+        for name in _REPEATED:
+            r[name] = held(r[name], r[name])
+        finding = finding_from_row(r)
+        detail = {
+            held(key, key): held(value, value) if type(value) is str else value
+            for key, value in finding.detail.items()
+        }
+        owed.append(
+            OwedFinding(
+                outbox_id=r["outbox_id"],
+                finding_id=r["id"],
+                finding=replace(finding, detail=detail),
+                country=r["country_slug"],
+                source_key=r["source_key"],
+                source_kind=r["source_kind"],
+                snapshot_id=r["snapshot_id"],
+                base_snapshot_id=r["base_snapshot_id"],
+                created_at=r["owed_at"],
+                index=r["index_id"] or "ocindex",
+            )
         )
-        for r in rows
-    ]
+    return owed
+
+
+# Text columns whose values repeat across findings; a narrative finding's message and
+# sentences do not (held as read).
+_REPEATED = frozenset(
+    {"owed_at", "created_at", "source_key", "source_kind", "country_slug", "index_id"}
+    | {"kind", "key", "severity", "direction"}
+)
 
 
 def owed_counts(store: Store) -> dict[str, int]:
