@@ -24,7 +24,7 @@ from monitor.notify.digest import Digest, build_digest
 from monitor.notify.render import Templates
 from monitor.ops import cycle
 from monitor.ops.cycle import run_cycle
-from monitor.store import Store
+from monitor.store import SavedCapture, Store
 from monitor.store.outbox import OwedFinding, owed
 from monitor.store.raw import FIRST_LEVEL, ZSTD_LEVEL, store_raw
 
@@ -33,27 +33,35 @@ PAGES = sorted(p for p in FIXTURES.glob("ocindex-page-*") if p.suffix in (".txt"
 N = 5  # the demo's countries, each in two editions
 
 
+def saved_pages(store: Store) -> Iterator[tuple[Path, int, SavedCapture]]:
+    """Each fixture page captured once by a source of its own: the page, its source, what
+    `save_capture` returned."""
+    for n, page in enumerate(PAGES):
+        content = page.read_bytes()
+        source = store.ensure_source(
+            key=f"ocindex_page:p{n}", kind="ocindex_page", country_slug=f"p{n}",
+            edition=None, url=f"https://example.org/p{n}",
+        )  # fmt: skip
+        saved = store.save_capture(
+            source.id,
+            content=content,
+            content_type="text/html",
+            extraction=extract_page(content),
+            captured_at="2026-01-01T00:00:00+00:00",
+        )
+        yield page, source.id, saved
+
+
 def test_a_saved_capture_is_the_snapshot_read_back(tmp_path):
     # Assessment uses the returned snapshot instead of decoding the row: they must agree,
     # for complete and incomplete pages alike.
     with Store.open(tmp_path / "monitor.db") as store:
-        for n, page in enumerate(PAGES):
+        for page, source_id, saved in saved_pages(store):
             content = page.read_bytes()
-            source = store.ensure_source(
-                key=f"ocindex_page:p{n}", kind="ocindex_page", country_slug=f"p{n}",
-                edition=None, url=f"https://example.org/p{n}",
-            )  # fmt: skip
-            saved = store.save_capture(
-                source.id,
-                content=content,
-                content_type="text/html",
-                extraction=extract_page(content),
-                captured_at="2026-01-01T00:00:00+00:00",
-            )
             assert saved.snapshot is not None and saved.snapshot.id == saved.snapshot_id
             assert saved.snapshot == store.snapshot(saved.snapshot_id), page.name
             again = store.save_capture(
-                source.id,
+                source_id,
                 content=content,
                 content_type="text/html",
                 extraction=extract_page(content),
@@ -65,19 +73,7 @@ def test_a_saved_capture_is_the_snapshot_read_back(tmp_path):
 def test_snapshot_measures_is_the_snapshot_without_its_narrative(tmp_path):
     with_narrative = 0
     with Store.open(tmp_path / "monitor.db") as store:
-        for n, page in enumerate(PAGES):
-            content = page.read_bytes()
-            source = store.ensure_source(
-                key=f"ocindex_page:p{n}", kind="ocindex_page", country_slug=f"p{n}",
-                edition=None, url=f"https://example.org/p{n}",
-            )  # fmt: skip
-            saved = store.save_capture(
-                source.id,
-                content=content,
-                content_type="text/html",
-                extraction=extract_page(content),
-                captured_at="2026-01-01T00:00:00+00:00",
-            )
+        for _, _, saved in saved_pages(store):
             full = store.snapshot(saved.snapshot_id)
             light = store.snapshot_measures(saved.snapshot_id)
             profile = full.extraction.profile
