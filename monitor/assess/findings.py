@@ -240,7 +240,7 @@ def _previous_complete(
 ) -> StoredSnapshot | None:
     # Like with like: a reading by the same extractor version first, then the latest
     # seen. Chosen in SQL: only that one snapshot is decoded.
-    row = store.db.execute(
+    row = store.conn.execute(
         "SELECT id FROM snapshots WHERE source_id = ? AND id < ? AND status = ?"
         " ORDER BY extractor_version = ? DESC, last_seen_at DESC, id DESC LIMIT 1",
         [source_id, snapshot.id, Status.COMPLETE.value, snapshot.extraction.extractor_version],
@@ -261,7 +261,7 @@ def _prior_edition_in_dataset(
     kind = kind_class(source.kind)
     if kind is None or not kind.revised_in_place or source.edition is None:
         return None  # a `current` source follows new editions in its own history
-    if store.db.execute(
+    if store.conn.execute(
         "SELECT 1 FROM snapshots WHERE source_id = ? AND id < ? LIMIT 1", [source.id, snapshot.id]
     ).fetchone():
         return None  # the edition was held already (as an incomplete row, say): not new

@@ -94,7 +94,7 @@ class Captures(Checks, Reads, Rows):
                         snapshot_id = self._insert_snapshot(
                             source, sha256, extraction, captured_at
                         ).id
-                        self.db.execute(
+                        self.conn.execute(
                             "UPDATE snapshots SET assessed_at = ? WHERE id = ?",
                             [_now(), snapshot_id],
                         )
@@ -142,7 +142,7 @@ class Captures(Checks, Reads, Rows):
             snapshot_id = stored.id
         else:
             snapshot_id = existing
-            self.db.execute(
+            self.conn.execute(
                 "UPDATE snapshots SET last_seen_at = ? WHERE id = ?", [captured_at, snapshot_id]
             )
         outcome, columns = _kept(
@@ -192,7 +192,7 @@ class Captures(Checks, Reads, Rows):
                 s.key: s
                 for s in map(
                     source_from_row,
-                    self.db.query(
+                    self.query(
                         "SELECT * FROM sources WHERE key IN (SELECT value FROM json_each(?))",
                         [keys],
                     ),
@@ -211,7 +211,7 @@ class Captures(Checks, Reads, Rows):
             )
             versions = json.dumps(sorted({r.extraction.extractor_version for r in rows}))
             held: dict[int, list[dict[str, Any]]] = {}
-            for row in self.db.query(
+            for row in self.query(
                 "SELECT sn.* FROM snapshots sn JOIN sources s ON s.id = sn.source_id"
                 " WHERE s.key IN (SELECT value FROM json_each(?))"
                 " AND sn.extractor_version IN (SELECT value FROM json_each(?)) ORDER BY sn.id DESC",
@@ -315,7 +315,7 @@ class Captures(Checks, Reads, Rows):
                 return None
             source = self.source_by_id(old.source_id)
             new_id = self._insert_snapshot(source, old.raw_sha256, extraction, old.captured_at).id
-            self.db.execute(
+            self.conn.execute(
                 "UPDATE snapshots SET last_seen_at = ? WHERE id = ?", [old.last_seen_at, new_id]
             )
             if source.current_snapshot_id == old.id:
@@ -349,7 +349,7 @@ class Captures(Checks, Reads, Rows):
         """This source's snapshot holding the same reading by this extractor version, from
         any document: equal extractions but for the URL read from. Compared as records,
         not JSON text, so a field added to the models later does not tell them apart."""
-        rows = self.db.query(
+        rows = self.query(
             "SELECT * FROM snapshots WHERE source_id = ? AND extractor_version = ?"
             " AND status = ? ORDER BY id DESC",
             [source_id, extraction.extractor_version, extraction.status.value],

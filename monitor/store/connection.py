@@ -349,7 +349,7 @@ class StoreConnection:
         """Rows per table."""
         # By SQL: `sections` is a view of the narrative since migration 11.
         return {
-            name: self.db.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in TABLES
+            name: self.conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in TABLES
         }
 
     def _one(self, sql: str, params: Sequence[Any]) -> dict[str, Any] | None:

@@ -40,7 +40,7 @@ Route = Callable[[Finding, str | None], Iterable[str]]
 
 
 def baselines(store: Store, source_id: int) -> dict[str, float]:
-    rows = store.db.query("SELECT key, value FROM baselines WHERE source_id = ?", [source_id])
+    rows = store.query("SELECT key, value FROM baselines WHERE source_id = ?", [source_id])
     return {r["key"]: r["value"] for r in rows}
 
 
@@ -188,7 +188,7 @@ def with_earlier_snapshots(store: Store, source_ids: Iterable[int], before: int)
 def editions_from_other_documents(store: Store, kind: str, sha256: str) -> set[tuple[str, int]]:
     """(country, edition) of complete snapshots from sources of `kind` read from a
     document other than `sha256` (`edition_documents` for every country at once)."""
-    rows = store.db.execute(
+    rows = store.conn.execute(
         "SELECT DISTINCT country_slug, edition FROM snapshots WHERE status = 'complete'"
         " AND raw_sha256 != ?" + KIND_FILTER,
         [sha256, kind, kind],
@@ -240,24 +240,21 @@ def latest_complete(
     """The most recently seen complete snapshot of a country's edition, from any source
     with scores (or from sources of `kind`): a narrative-only one (a PDF summary) cannot
     stand for the edition's figures, against which printed changes are reconciled."""
-    row = next(
-        store.db.query(
-            "SELECT id FROM snapshots WHERE country_slug = ? AND edition = ? AND status ="
-            " 'complete' AND index_id = ? AND id IS NOT ? AND EXISTS (SELECT 1 FROM scores WHERE"
-            " scores.snapshot_id = snapshots.id)"
-            + KIND_FILTER
-            + " ORDER BY last_seen_at DESC, id DESC LIMIT 1",
-            [country, edition, index, excluding, kind, kind],
-        ),
-        None,
-    )
-    return row["id"] if row else None
+    row = store.conn.execute(
+        "SELECT id FROM snapshots WHERE country_slug = ? AND edition = ? AND status ="
+        " 'complete' AND index_id = ? AND id IS NOT ? AND EXISTS (SELECT 1 FROM scores WHERE"
+        " scores.snapshot_id = snapshots.id)"
+        + KIND_FILTER
+        + " ORDER BY last_seen_at DESC, id DESC LIMIT 1",
+        [country, edition, index, excluding, kind, kind],
+    ).fetchone()
+    return row[0] if row else None
 
 
 def edition_documents(store: Store, country: str, edition: int, kind: str) -> list[tuple[int, str]]:
     """(snapshot id, raw document sha256) of a country's complete snapshots of an
     edition from sources of `kind`, most recently seen first."""
-    rows = store.db.execute(
+    rows = store.conn.execute(
         "SELECT id, raw_sha256 FROM snapshots WHERE country_slug = ? AND edition = ?"
         " AND status = 'complete'" + KIND_FILTER + " ORDER BY last_seen_at DESC, id DESC",
         [country, edition, kind, kind],
@@ -267,7 +264,7 @@ def edition_documents(store: Store, country: str, edition: int, kind: str) -> li
 
 def document_origin(store: Store, sha256: str) -> str | None:
     """The URL or file a raw document was first read from (None if not recorded)."""
-    row = store.db.execute("SELECT origin FROM raw_documents WHERE sha256 = ?", [sha256])
+    row = store.conn.execute("SELECT origin FROM raw_documents WHERE sha256 = ?", [sha256])
     return (row.fetchone() or (None,))[0]
 
 
@@ -276,7 +273,7 @@ def latest_complete_by_kind(
 ) -> list[tuple[int, str, str]]:
     """(snapshot id, source key, kind) of the most recently seen complete snapshot of a
     country's edition from each kind of source (page, PDF, workbook…)."""
-    rows = store.db.query(
+    rows = store.query(
         "SELECT s.id, src.key, src.kind FROM snapshots s JOIN sources src ON src.id ="
         " s.source_id WHERE s.country_slug = ? AND s.edition = ? AND s.status = 'complete'"
         " AND s.index_id = ? ORDER BY s.last_seen_at DESC, s.id DESC",
@@ -299,7 +296,7 @@ def reported_elsewhere(
     same kind and key reaching the same value (within the two decimals printed)."""
     if finding.kind not in EDITION_MOVES or edition is None:
         return False
-    row = store.db.execute(
+    row = store.conn.execute(
         "SELECT 1 FROM findings f JOIN snapshots s ON s.id = f.snapshot_id"
         # (the country's index leaves narrative findings out)
         " WHERE f.country_slug = ? AND s.edition = ? AND f.kind = ? AND f.kind != 'narrative'"
@@ -313,7 +310,7 @@ def reported_elsewhere(
 
 def methodology_noted(store: Store, key: str, edition: int) -> bool:
     """Whether a methodology note `key` was reported for `edition` already (any country)."""
-    row = store.db.execute(
+    row = store.conn.execute(
         "SELECT 1 FROM findings f JOIN snapshots s ON s.id = f.snapshot_id"
         " WHERE f.kind = 'methodology' AND f.key = ? AND s.edition = ? LIMIT 1",
         [key, edition],
@@ -324,7 +321,7 @@ def methodology_noted(store: Store, key: str, edition: int) -> bool:
 def regrouped_groups(store: Store, old_edition: int, new_edition: int) -> set[str]:
     """Ranking groups whose membership changed between two editions, from the data held:
     a country ranked in differently named groups, or a group of a different size."""
-    rows = store.db.execute(
+    rows = store.conn.execute(
         "SELECT e.country, e.edition, r.composite, r.scope, r.group_name, r.out_of"
         " FROM edition_snapshots e JOIN ranks r ON r.snapshot_id = e.snapshot_id"
         " WHERE e.edition IN (?, ?) AND r.group_name IS NOT NULL",
@@ -348,7 +345,7 @@ def regrouped_groups(store: Store, old_edition: int, new_edition: int) -> set[st
 def country_findings(store: Store, country: str, kind: str) -> list[Finding]:
     """A country's findings of one kind (not narrative: the country's index leaves them
     out), oldest first."""
-    rows = store.db.query(
+    rows = store.query(
         "SELECT * FROM findings WHERE country_slug = ? AND kind = ? AND kind != 'narrative'"
         " ORDER BY id",
         [country, kind],
@@ -358,7 +355,7 @@ def country_findings(store: Store, country: str, kind: str) -> list[Finding]:
 
 def findings(store: Store, *, snapshot_id: int | None = None) -> list[Finding]:
     where, params = ("WHERE snapshot_id = ?", [snapshot_id]) if snapshot_id else ("", [])
-    rows = store.db.query(f"SELECT * FROM findings {where} ORDER BY id", params)
+    rows = store.query(f"SELECT * FROM findings {where} ORDER BY id", params)
     return [finding_from_row(r) for r in rows]
 
 
@@ -376,7 +373,7 @@ def findings_after(store: Store, finding_id: int) -> list[tuple[str | None, Find
 
 def stored_comparison(store: Store, old_id: int, new_id: int) -> dict[str, Any] | None:
     """The comparison assessment stored for this pair of snapshots (as saved), if any."""
-    row = store.db.execute(
+    row = store.conn.execute(
         "SELECT deltas FROM comparisons WHERE old_snapshot_id = ? AND new_snapshot_id = ?",
         [old_id, new_id],
     ).fetchone()
@@ -416,7 +413,7 @@ def _insert(
         store.conn.executemany(
             "INSERT OR IGNORE INTO sentences (id, text) VALUES (?, ?)", sentences.items()
         )
-    cursor = store.db.execute(
+    cursor = store.conn.execute(
         "INSERT OR IGNORE INTO finding_rows (source_id, snapshot_id, base_snapshot_id,"
         " country_slug, kind, key, severity, message, old, new, direction, detail,"
         " old_text, new_text, created_at, index_id)"
@@ -450,7 +447,7 @@ def _insert(
 
 def latest_comparison_pair(store: Store, source_key: str) -> tuple[int, int] | None:
     """(old, new) snapshot ids of the latest comparison stored for a source."""
-    row = store.db.execute(
+    row = store.conn.execute(
         "SELECT c.old_snapshot_id, c.new_snapshot_id FROM comparisons c"
         " JOIN sources s ON s.id = c.source_id WHERE s.key = ?"
         " ORDER BY c.new_snapshot_id DESC LIMIT 1",
@@ -461,7 +458,7 @@ def latest_comparison_pair(store: Store, source_key: str) -> tuple[int, int] | N
 
 def published_region(store: Store, country: str) -> str | None:
     """The region (else the continent) the publisher ranks `country` in, latest first."""
-    row = store.db.execute(
+    row = store.conn.execute(
         "SELECT r.group_name FROM ranks r JOIN snapshots s ON s.id = r.snapshot_id"
         " WHERE s.country_slug = ? AND r.scope IN ('regional', 'continental')"
         " AND r.group_name IS NOT NULL"

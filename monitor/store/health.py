@@ -27,11 +27,11 @@ def set_conditions(
     that lasts keeps its `since`."""
     placeholders = ", ".join("?" for _ in current)
     keep = f" AND condition NOT IN ({placeholders})" if current else ""
-    store.db.execute(
+    store.conn.execute(
         f"DELETE FROM source_conditions WHERE source_id = ?{keep}", [source_id, *current]
     )
     for name, detail in current.items():
-        store.db.execute(
+        store.conn.execute(
             "INSERT OR IGNORE INTO source_conditions (source_id, condition, since, detail)"
             " VALUES (?, ?, ?, ?)",
             [source_id, name, now.isoformat(), json.dumps(detail, default=str)],

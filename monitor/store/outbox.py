@@ -56,7 +56,7 @@ def enqueue(store: Store, finding_id: int, channels: Iterable[str]) -> None:
     """Owe a finding to channels; call inside the transaction that stores the finding
     (the item's time is the finding's: its `created_at` is left NULL)."""
     for channel in channels:
-        store.db.execute(
+        store.conn.execute(
             "INSERT OR IGNORE INTO outbox (channel, finding_id) VALUES (?, ?)",
             [channel, finding_id],
         )
@@ -126,7 +126,7 @@ _REPEATED = frozenset(
 
 
 def owed_counts(store: Store) -> dict[str, int]:
-    rows = store.db.query(
+    rows = store.query(
         "SELECT channel, count(*) AS n FROM outbox WHERE notification_id IS NULL GROUP BY channel"
     )
     return {r["channel"]: r["n"] for r in rows}
@@ -144,7 +144,7 @@ def add_notification(
 ) -> int:
     """Store a composed notification and claim its outbox items, in one transaction."""
     with store.transaction():
-        cursor = store.db.execute(
+        cursor = store.conn.execute(
             "INSERT INTO notifications (channel, idempotency_key, subject, message, status,"
             " attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)",
             [channel, idempotency_key, subject, json.dumps(message), now, now],
@@ -152,7 +152,7 @@ def add_notification(
         notification_id = cursor.lastrowid
         assert notification_id is not None
         for item in items:
-            store.db.execute(
+            store.conn.execute(
                 "UPDATE outbox SET notification_id = ? WHERE id = ? AND notification_id IS NULL",
                 [notification_id, item.outbox_id],
             )
@@ -160,7 +160,7 @@ def add_notification(
 
 
 def last_composed_at(store: Store, channel: str) -> str | None:
-    row = store.db.execute(
+    row = store.conn.execute(
         "SELECT max(created_at) FROM notifications WHERE channel = ?", [channel]
     ).fetchone()
     return row[0]
@@ -183,13 +183,13 @@ def notifications(
 
 
 def notification(store: Store, notification_id: int) -> Notification | None:
-    row = next(store.db.query("SELECT * FROM notifications WHERE id = ?", [notification_id]), None)
-    return _notification(row) if row else None
+    rows = store.query("SELECT * FROM notifications WHERE id = ?", [notification_id])
+    return _notification(rows[0]) if rows else None
 
 
 def mark_delivered(store: Store, notification_id: int, attempts: int, now: str) -> None:
     with store.transaction():
-        store.db.execute(
+        store.conn.execute(
             "UPDATE notifications SET status = 'delivered', attempts = attempts + ?,"
             " delivered_at = ?, last_error = NULL WHERE id = ?",
             [attempts, now, notification_id],
@@ -201,7 +201,7 @@ def mark_attempt_failed(
 ) -> None:
     """Record a failed round: retry at `next_at`, or, `failed`, give up until retried."""
     with store.transaction():
-        store.db.execute(
+        store.conn.execute(
             "UPDATE notifications SET attempts = attempts + ?, rounds = rounds + 1,"
             " last_error = ?, next_attempt_at = ?, status = ? WHERE id = ?",
             [
@@ -219,7 +219,7 @@ def requeue(store: Store, notification_ids: Sequence[int], now: str) -> int:
     changed = 0
     with store.transaction():
         for notification_id in notification_ids:
-            cursor = store.db.execute(
+            cursor = store.conn.execute(
                 "UPDATE notifications SET status = 'pending', next_attempt_at = ?, rounds = 0"
                 " WHERE id = ? AND status = 'failed'",
                 [now, notification_id],

@@ -50,7 +50,7 @@ class Reads(StoreConnection):
 
     def snapshots_for(self, source_id: int) -> list[StoredSnapshot]:
         """A source's snapshots, oldest first."""
-        rows = self.db.query("SELECT * FROM snapshots WHERE source_id = ? ORDER BY id", [source_id])
+        rows = self.query("SELECT * FROM snapshots WHERE source_id = ? ORDER BY id", [source_id])
         return [self._snapshot(r) for r in rows]
 
     def _snapshot(self, row: dict[str, Any], *, narrative: bool = True) -> StoredSnapshot:
@@ -63,7 +63,7 @@ class Reads(StoreConnection):
 
     def _indicators(self, snapshot_id: int) -> dict[str, dict[str, Any]]:
         """A snapshot's indicators as its `scores` rows give them, by key."""
-        rows = self.db.execute(
+        rows = self.conn.execute(
             "SELECT key, name, pillar, value, change, new_this_edition FROM scores"
             " WHERE snapshot_id = ? AND kind = 'indicator'",
             [snapshot_id],
@@ -75,14 +75,14 @@ class Reads(StoreConnection):
         indicators = unpack_json(row["profile"]).get("indicators", ())
         keys = [i["description_id"] for i in indicators if "description_id" in i]
         sql = "SELECT id, text FROM descriptions WHERE id IN (SELECT value FROM json_each(?))"
-        return dict(self.db.execute(sql, [json.dumps(keys)]).fetchall())
+        return dict(self.conn.execute(sql, [json.dumps(keys)]).fetchall())
 
     def _narrative(self, snapshot_id: int) -> list[dict[str, Any]]:
         """A snapshot's sections with their paragraphs' text, joined here from the
         sentence keys (as the `sections` view does in SQL; this skips its JSON text)."""
         layout = [
             (key, title, json.loads(keys))
-            for key, title, keys in self.db.execute(
+            for key, title, keys in self.conn.execute(
                 "SELECT n.key, p.title, p.sentences FROM narrative_sections n"
                 " JOIN passages p ON p.id = n.passage WHERE n.snapshot_id = ? ORDER BY n.position",
                 [snapshot_id],
@@ -92,7 +92,7 @@ class Reads(StoreConnection):
             return []  # a dataset's row has no narrative: no second query
         wanted = list({k for *_, paragraphs in layout for keys in paragraphs for k in keys})
         text = dict(
-            self.db.execute(
+            self.conn.execute(
                 "SELECT id, text FROM sentences WHERE id IN (SELECT value FROM json_each(?))",
                 [json.dumps(wanted)],
             ).fetchall()
