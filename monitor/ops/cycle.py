@@ -81,12 +81,11 @@ class CycleReport:
         if not self.finding_ids or self.database is None:
             return ()
         with Store.open(self.database, read_only=True) as store:
-            rows = store.conn.execute(
+            rows = store.query(
                 "SELECT * FROM findings WHERE id >= ? AND id < ? ORDER BY id",
                 [self.finding_ids.start, self.finding_ids.stop],
             )
-            names = [d[0] for d in rows.description]
-            return tuple(finding_from_row(dict(zip(names, row, strict=True))) for row in rows)
+            return tuple(finding_from_row(r) for r in rows)
 
     def count(self, category: str) -> int:
         return sum(r.category == category for r in self.results)
